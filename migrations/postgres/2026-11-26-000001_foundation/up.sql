@@ -1,0 +1,105 @@
+-- Instants are TIMESTAMP (without time zone) holding UTC, the one type SQLite shares.
+CREATE EXTENSION IF NOT EXISTS btree_gist;
+
+CREATE TABLE clinics (
+    id SERIAL PRIMARY KEY,
+    name TEXT NOT NULL,
+    address TEXT NOT NULL,
+    phone TEXT NOT NULL,
+    email TEXT NOT NULL,
+    timezone TEXT NOT NULL,
+    created_at TIMESTAMP NOT NULL
+);
+
+CREATE TABLE clinic_hours (
+    id SERIAL PRIMARY KEY,
+    weekday INTEGER NOT NULL CHECK (weekday BETWEEN 0 AND 6),
+    open_minute INTEGER NOT NULL CHECK (open_minute BETWEEN 0 AND 1440),
+    close_minute INTEGER NOT NULL CHECK (close_minute BETWEEN 0 AND 1440),
+    CHECK (open_minute < close_minute)
+);
+
+CREATE TABLE treatments (
+    id SERIAL PRIMARY KEY,
+    slug TEXT NOT NULL UNIQUE,
+    name TEXT NOT NULL,
+    summary TEXT NOT NULL,
+    description TEXT NOT NULL,
+    during_session TEXT NOT NULL,
+    recovery TEXT NOT NULL,
+    sessions_note TEXT NOT NULL,
+    duration_minutes INTEGER NOT NULL CHECK (duration_minutes > 0),
+    buffer_minutes INTEGER NOT NULL CHECK (buffer_minutes >= 0),
+    price_min_cents INTEGER NOT NULL CHECK (price_min_cents >= 0),
+    price_max_cents INTEGER NOT NULL,
+    qualifications TEXT NOT NULL,
+    active BOOLEAN NOT NULL DEFAULT TRUE,
+    position INTEGER NOT NULL DEFAULT 0,
+    CHECK (price_max_cents >= price_min_cents)
+);
+
+CREATE TABLE practitioners (
+    id SERIAL PRIMARY KEY,
+    name TEXT NOT NULL,
+    title TEXT NOT NULL,
+    qualifications TEXT NOT NULL,
+    bio TEXT NOT NULL,
+    active BOOLEAN NOT NULL DEFAULT TRUE,
+    -- Bumped by every booking for this practitioner: the row lock it takes queues concurrent
+    -- bookings for one practitioner, so the re-check inside the transaction sees the winner.
+    booking_seq INTEGER NOT NULL DEFAULT 0
+);
+
+CREATE TABLE practitioner_hours (
+    id SERIAL PRIMARY KEY,
+    practitioner_id INTEGER NOT NULL REFERENCES practitioners(id) ON DELETE CASCADE,
+    weekday INTEGER NOT NULL CHECK (weekday BETWEEN 0 AND 6),
+    start_minute INTEGER NOT NULL CHECK (start_minute BETWEEN 0 AND 1440),
+    end_minute INTEGER NOT NULL CHECK (end_minute BETWEEN 0 AND 1440),
+    CHECK (start_minute < end_minute)
+);
+CREATE INDEX practitioner_hours_by_practitioner ON practitioner_hours (practitioner_id);
+
+CREATE TABLE time_off (
+    id SERIAL PRIMARY KEY,
+    practitioner_id INTEGER NOT NULL REFERENCES practitioners(id) ON DELETE CASCADE,
+    starts_at TIMESTAMP NOT NULL,
+    ends_at TIMESTAMP NOT NULL,
+    reason TEXT NOT NULL DEFAULT '',
+    CHECK (starts_at < ends_at)
+);
+CREATE INDEX time_off_by_practitioner ON time_off (practitioner_id, starts_at);
+
+CREATE TABLE patients (
+    id SERIAL PRIMARY KEY,
+    name TEXT NOT NULL,
+    email TEXT NOT NULL,
+    email_normalized TEXT NOT NULL UNIQUE,
+    phone TEXT,
+    created_at TIMESTAMP NOT NULL,
+    updated_at TIMESTAMP NOT NULL
+);
+
+CREATE TABLE appointments (
+    id SERIAL PRIMARY KEY,
+    token TEXT NOT NULL UNIQUE,
+    patient_id INTEGER NOT NULL REFERENCES patients(id),
+    treatment_id INTEGER NOT NULL REFERENCES treatments(id),
+    practitioner_id INTEGER NOT NULL REFERENCES practitioners(id),
+    starts_at TIMESTAMP NOT NULL,
+    ends_at TIMESTAMP NOT NULL,
+    blocks_until TIMESTAMP NOT NULL,
+    status TEXT NOT NULL CHECK (status IN ('booked', 'checked_in', 'completed', 'cancelled', 'no_show')),
+    patient_note TEXT,
+    cancel_reason TEXT,
+    created_at TIMESTAMP NOT NULL,
+    updated_at TIMESTAMP NOT NULL,
+    CHECK (starts_at < ends_at AND ends_at <= blocks_until),
+    -- No double booking, enforced by the database however many instances race.
+    CONSTRAINT appointments_no_overlap EXCLUDE USING gist (
+        practitioner_id WITH =,
+        tsrange(starts_at, blocks_until) WITH &&
+    ) WHERE (status <> 'cancelled')
+);
+CREATE INDEX appointments_by_practitioner_time ON appointments (practitioner_id, starts_at);
+CREATE INDEX appointments_by_patient ON appointments (patient_id);

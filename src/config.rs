@@ -1,0 +1,138 @@
+//! Settings from the environment (or the matching command-line flags), with defaults that let a
+//! fresh clone run with no configuration at all.
+
+use std::sync::{Arc, RwLock};
+
+use chrono::{DateTime, Duration, Utc};
+use chrono_tz::Tz;
+
+use crate::db::DatabaseUrl;
+use crate::domain::availability::BookingRules;
+
+#[derive(Debug, Clone, clap::Args)]
+pub struct SettingsArgs {
+    /// SQLite file path (or sqlite://PATH), or postgres://… for PostgreSQL.
+    #[arg(long, env = "DATABASE_URL", default_value = "carepath.db")]
+    pub database_url: String,
+    /// Address to listen on; port 0 picks a free port.
+    #[arg(long, env = "CAREPATH_BIND", default_value = "127.0.0.1:8080")]
+    pub bind: String,
+    /// Public address used in links (manage links, calendar files). Default: http://BIND.
+    #[arg(long, env = "CAREPATH_BASE_URL")]
+    pub base_url: Option<String>,
+    /// The demo clinic's IANA time zone, used when a fresh database is seeded.
+    #[arg(long, env = "CAREPATH_TIMEZONE", default_value = "Europe/London")]
+    pub timezone: String,
+    /// How many days ahead patients may book.
+    #[arg(long, env = "CAREPATH_HORIZON_DAYS", default_value_t = 90)]
+    pub horizon_days: u32,
+    /// The earliest a booking may start, in minutes from now.
+    #[arg(long, env = "CAREPATH_LEAD_TIME_MINUTES", default_value_t = 60)]
+    pub lead_time_minutes: u32,
+    /// Slots start on multiples of this many minutes past the hour.
+    #[arg(long, env = "CAREPATH_SLOT_MINUTES", default_value_t = 15)]
+    pub slot_minutes: u16,
+    /// Patients can cancel or reschedule online until this many hours before the start.
+    #[arg(long, env = "CAREPATH_CANCEL_CUTOFF_HOURS", default_value_t = 24)]
+    pub cancel_cutoff_hours: u32,
+    /// Database connections kept open.
+    #[arg(long, env = "CAREPATH_DB_POOL_SIZE", default_value_t = 16)]
+    pub db_pool_size: u32,
+    /// HTTP worker threads (default: one per CPU core).
+    #[arg(long, env = "CAREPATH_WORKERS")]
+    pub workers: Option<usize>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub database: DatabaseUrl,
+    pub bind: String,
+    pub base_url: Option<String>,
+    pub timezone: Tz,
+    pub rules: BookingRules,
+    pub cancel_cutoff: Duration,
+    pub pool_size: u32,
+    pub workers: Option<usize>,
+}
+
+impl Settings {
+    pub fn from_args(a: &SettingsArgs) -> Result<Self, String> {
+        let database = DatabaseUrl::parse(&a.database_url).map_err(|e| format!("DATABASE_URL: {e}"))?;
+        let timezone: Tz = a
+            .timezone
+            .parse()
+            .map_err(|_| format!("CAREPATH_TIMEZONE: '{}' is not an IANA time zone (e.g. Europe/London)", a.timezone))?;
+        if !(1..=120).contains(&a.slot_minutes) || 60 % a.slot_minutes != 0 && a.slot_minutes % 60 != 0 {
+            return Err("CAREPATH_SLOT_MINUTES must divide an hour (5, 10, 15, 20, 30, 60 …)".into());
+        }
+        if a.horizon_days == 0 || a.horizon_days > 3650 {
+            return Err("CAREPATH_HORIZON_DAYS must be between 1 and 3650".into());
+        }
+        if a.db_pool_size == 0 {
+            return Err("CAREPATH_DB_POOL_SIZE must be at least 1".into());
+        }
+        let base_url = a.base_url.as_ref().map(|u| u.trim_end_matches('/').to_string()).filter(|u| !u.is_empty());
+        if let Some(u) = &base_url
+            && !(u.starts_with("http://") || u.starts_with("https://"))
+        {
+            return Err("CAREPATH_BASE_URL must start with http:// or https://".into());
+        }
+        Ok(Self {
+            database,
+            bind: a.bind.clone(),
+            base_url,
+            timezone,
+            rules: BookingRules {
+                grid_minutes: a.slot_minutes,
+                lead_time: Duration::minutes(i64::from(a.lead_time_minutes)),
+                horizon_days: a.horizon_days,
+            },
+            cancel_cutoff: Duration::hours(i64::from(a.cancel_cutoff_hours)),
+            pool_size: a.db_pool_size,
+            workers: a.workers,
+        })
+    }
+
+    /// Settings for a given database with every other value at its default (tests, tools).
+    pub fn for_database(url: &str) -> Result<Self, String> {
+        use clap::Parser;
+        #[derive(clap::Parser)]
+        struct Defaults {
+            #[command(flatten)]
+            s: SettingsArgs,
+        }
+        let mut d = Defaults::try_parse_from(["carepath"]).map_err(|e| e.to_string())?;
+        d.s.database_url = url.to_string();
+        Self::from_args(&d.s)
+    }
+}
+
+/// "Now", which tests can pin and move; the app never reads the system clock directly.
+#[derive(Debug, Clone, Default)]
+pub struct Clock {
+    fixed: Option<Arc<RwLock<DateTime<Utc>>>>,
+}
+
+impl Clock {
+    pub fn system() -> Self {
+        Self { fixed: None }
+    }
+
+    pub fn fixed(at: DateTime<Utc>) -> Self {
+        Self { fixed: Some(Arc::new(RwLock::new(at))) }
+    }
+
+    pub fn now(&self) -> DateTime<Utc> {
+        match &self.fixed {
+            Some(t) => *t.read().unwrap_or_else(|p| p.into_inner()),
+            None => Utc::now(),
+        }
+    }
+
+    /// Moves a fixed clock; does nothing to the system clock.
+    pub fn set(&self, at: DateTime<Utc>) {
+        if let Some(t) = &self.fixed {
+            *t.write().unwrap_or_else(|p| p.into_inner()) = at;
+        }
+    }
+}

@@ -1,0 +1,78 @@
+//! Appointment queries. The overlap guard lives in the schema; these only read and write rows.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use super::DbConnection;
+use super::models::*;
+use super::schema::appointments;
+
+/// (practitioner, start, held-until) of every appointment holding time in [from, to).
+pub fn busy_between(
+    conn: &mut DbConnection,
+    ids: &[i32],
+    from: NaiveDateTime,
+    to: NaiveDateTime,
+    exclude: Option<i32>,
+) -> QueryResult<Vec<(i32, NaiveDateTime, NaiveDateTime)>> {
+    appointments::table
+        .filter(appointments::practitioner_id.eq_any(ids))
+        .filter(appointments::id.ne(exclude.unwrap_or(-1)))
+        .filter(appointments::status.ne("cancelled"))
+        .filter(appointments::starts_at.lt(to))
+        .filter(appointments::blocks_until.gt(from))
+        .select((appointments::practitioner_id, appointments::starts_at, appointments::blocks_until))
+        .load(conn)
+}
+
+pub fn insert(conn: &mut DbConnection, new: &NewAppointment<'_>) -> QueryResult<AppointmentRow> {
+    diesel::insert_into(appointments::table).values(new).execute(conn)?;
+    by_token(conn, new.token)?.ok_or(diesel::result::Error::NotFound)
+}
+
+pub fn by_token(conn: &mut DbConnection, token: &str) -> QueryResult<Option<AppointmentRow>> {
+    appointments::table
+        .filter(appointments::token.eq(token))
+        .select(AppointmentRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+pub fn by_id(conn: &mut DbConnection, id: i32) -> QueryResult<AppointmentRow> {
+    appointments::table.find(id).select(AppointmentRow::as_select()).first(conn)
+}
+
+/// Cancels if still booked; returns how many rows changed (0: someone else changed it first).
+pub fn cancel(conn: &mut DbConnection, id: i32, reason: Option<&str>, now: NaiveDateTime) -> QueryResult<usize> {
+    diesel::update(appointments::table.find(id).filter(appointments::status.eq("booked")))
+        .set((
+            appointments::status.eq("cancelled"),
+            appointments::cancel_reason.eq(reason),
+            appointments::updated_at.eq(now),
+        ))
+        .execute(conn)
+}
+
+pub struct NewTime {
+    pub practitioner_id: i32,
+    pub starts_at: NaiveDateTime,
+    pub ends_at: NaiveDateTime,
+    pub blocks_until: NaiveDateTime,
+}
+
+/// Moves a still-booked appointment; returns how many rows changed.
+pub fn move_to(conn: &mut DbConnection, id: i32, to: &NewTime, now: NaiveDateTime) -> QueryResult<usize> {
+    diesel::update(appointments::table.find(id).filter(appointments::status.eq("booked")))
+        .set((
+            appointments::practitioner_id.eq(to.practitioner_id),
+            appointments::starts_at.eq(to.starts_at),
+            appointments::ends_at.eq(to.ends_at),
+            appointments::blocks_until.eq(to.blocks_until),
+            appointments::updated_at.eq(now),
+        ))
+        .execute(conn)
+}
+
+pub fn count(conn: &mut DbConnection) -> QueryResult<i64> {
+    appointments::table.count().get_result(conn)
+}

@@ -1,0 +1,174 @@
+//! The database: one connection type over SQLite and PostgreSQL, chosen by the URL scheme.
+
+pub mod appointments;
+pub mod catalog;
+pub mod models;
+pub mod patients;
+pub mod schema;
+pub mod seed;
+
+use diesel::connection::SimpleConnection;
+use diesel::r2d2::{self, ManageConnection};
+use diesel::result::{DatabaseErrorKind, Error as DieselError};
+use diesel::{Connection, PgConnection, SqliteConnection};
+use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
+
+const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
+const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
+
+/// Serialises schema changes when several instances start at once on one PostgreSQL.
+const MIGRATION_LOCK_KEY: i64 = 0x6361_7265_7061_7468; // "carepath"
+
+#[derive(diesel::MultiConnection)]
+pub enum DbConnection {
+    Pg(PgConnection),
+    Sqlite(SqliteConnection),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// A database location, parsed from `DATABASE_URL`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DatabaseUrl {
+    pub backend: Backend,
+    /// What the driver gets: a postgres:// URL, or a SQLite file path.
+    pub target: String,
+}
+
+impl DatabaseUrl {
+    /// `postgres://…` or `postgresql://…` is PostgreSQL; `sqlite://PATH`, `sqlite:PATH` or a
+    /// plain path is a SQLite file. The scheme decides: we never guess by trying to connect.
+    pub fn parse(url: &str) -> Result<Self, String> {
+        let url = url.trim();
+        if url.is_empty() {
+            return Err("DATABASE_URL is empty".into());
+        }
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            return Ok(Self { backend: Backend::Postgres, target: url.to_string() });
+        }
+        let path = url
+            .strip_prefix("sqlite://")
+            .or_else(|| url.strip_prefix("sqlite:"))
+            .unwrap_or(url);
+        if path.is_empty() {
+            return Err("DATABASE_URL names no SQLite file".into());
+        }
+        if let Some((scheme, _)) = path.split_once("://") {
+            return Err(format!("unsupported database scheme '{scheme}://' (use postgres:// or a SQLite file path)"));
+        }
+        Ok(Self { backend: Backend::Sqlite, target: path.to_string() })
+    }
+}
+
+/// r2d2 manager that opens the backend the URL names and sets SQLite's per-connection pragmas.
+#[derive(Debug, Clone)]
+pub struct Manager {
+    url: DatabaseUrl,
+}
+
+impl ManageConnection for Manager {
+    type Connection = DbConnection;
+    type Error = r2d2::Error;
+
+    fn connect(&self) -> Result<DbConnection, r2d2::Error> {
+        match self.url.backend {
+            Backend::Sqlite => {
+                let mut c = SqliteConnection::establish(&self.url.target).map_err(r2d2::Error::ConnectionError)?;
+                // WAL lets readers run beside the writer; busy_timeout makes writers queue
+                // rather than fail; foreign keys are off by default in SQLite.
+                c.batch_execute(
+                    "PRAGMA busy_timeout = 15000; PRAGMA journal_mode = WAL; \
+                     PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;",
+                )
+                .map_err(r2d2::Error::QueryError)?;
+                Ok(DbConnection::Sqlite(c))
+            }
+            Backend::Postgres => {
+                let c = PgConnection::establish(&self.url.target).map_err(r2d2::Error::ConnectionError)?;
+                Ok(DbConnection::Pg(c))
+            }
+        }
+    }
+
+    fn is_valid(&self, conn: &mut DbConnection) -> Result<(), r2d2::Error> {
+        conn.batch_execute("SELECT 1").map_err(r2d2::Error::QueryError)
+    }
+
+    fn has_broken(&self, _conn: &mut DbConnection) -> bool {
+        false
+    }
+}
+
+pub type Pool = r2d2::Pool<Manager>;
+pub type PooledConn = r2d2::PooledConnection<Manager>;
+
+pub fn build_pool(url: &DatabaseUrl, max_size: u32) -> Result<Pool, String> {
+    r2d2::Pool::builder()
+        .max_size(max_size)
+        // Open connections as they are needed, not all at start.
+        .min_idle(Some(max_size.min(2)))
+        .connection_timeout(std::time::Duration::from_secs(15))
+        .build(Manager { url: url.clone() })
+        .map_err(|e| format!("cannot open the database: {e}"))
+}
+
+/// Brings the schema up to date; safe to run from several instances at once.
+pub fn run_migrations(conn: &mut DbConnection) -> Result<Vec<String>, String> {
+    let applied = match conn {
+        DbConnection::Sqlite(c) => c.run_pending_migrations(SQLITE_MIGRATIONS).map(names),
+        DbConnection::Pg(c) => {
+            lock(c, true).map_err(|e| e.to_string())?;
+            let result = c.run_pending_migrations(POSTGRES_MIGRATIONS).map(names);
+            lock(c, false).map_err(|e| e.to_string())?;
+            result
+        }
+    };
+    applied.map_err(|e| format!("migration failed: {e}"))
+}
+
+fn names(v: Vec<diesel::migration::MigrationVersion<'_>>) -> Vec<String> {
+    v.into_iter().map(|m| m.to_string()).collect()
+}
+
+fn lock(c: &mut PgConnection, take: bool) -> Result<(), DieselError> {
+    let f = if take { "pg_advisory_lock" } else { "pg_advisory_unlock" };
+    c.batch_execute(&format!("SELECT {f}({MIGRATION_LOCK_KEY})"))
+}
+
+/// Runs `f` while holding the cluster-wide start-up lock on PostgreSQL (seeding must happen once
+/// even when several instances start together). SQLite has one writer anyway.
+pub fn with_startup_lock<T>(
+    conn: &mut DbConnection,
+    f: impl FnOnce(&mut DbConnection) -> Result<T, DieselError>,
+) -> Result<T, DieselError> {
+    let is_pg = matches!(conn, DbConnection::Pg(_));
+    if let DbConnection::Pg(c) = conn {
+        lock(c, true)?;
+    }
+    let out = f(conn);
+    if is_pg && let DbConnection::Pg(c) = conn {
+        lock(c, false)?;
+    }
+    out
+}
+
+/// True when the database refused a write because it would double-book a practitioner: the
+/// SQLite trigger or the PostgreSQL exclusion constraint.
+pub fn is_overlap(e: &DieselError) -> bool {
+    match e {
+        DieselError::DatabaseError(_, info) => {
+            info.constraint_name() == Some("appointments_no_overlap")
+                || info.message().contains("appointment_overlap")
+                || info.message().contains("appointments_no_overlap")
+        }
+        _ => false,
+    }
+}
+
+pub fn is_unique_violation(e: &DieselError) -> bool {
+    matches!(e, DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _))
+}

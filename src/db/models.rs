@@ -1,0 +1,212 @@
+//! Rows as stored, and the structs that insert them. Instants are `NaiveDateTime` holding UTC.
+
+use chrono::{DateTime, NaiveDateTime, SubsecRound, Utc};
+use diesel::prelude::*;
+
+use super::schema::*;
+
+/// UTC instant → stored form. Whole seconds only: SQLite compares the stored text, and every
+/// instant the app writes must have the same shape for that to order correctly.
+pub fn to_db(t: DateTime<Utc>) -> NaiveDateTime {
+    t.trunc_subsecs(0).naive_utc()
+}
+
+pub fn from_db(t: NaiveDateTime) -> DateTime<Utc> {
+    t.and_utc()
+}
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = clinics)]
+pub struct ClinicRow {
+    pub id: i32,
+    pub name: String,
+    pub address: String,
+    pub phone: String,
+    pub email: String,
+    pub timezone: String,
+    pub created_at: NaiveDateTime,
+}
+
+#[derive(Debug, Insertable)]
+#[diesel(table_name = clinics)]
+pub struct NewClinic<'a> {
+    pub name: &'a str,
+    pub address: &'a str,
+    pub phone: &'a str,
+    pub email: &'a str,
+    pub timezone: &'a str,
+    pub created_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = clinic_hours)]
+pub struct ClinicHoursRow {
+    pub id: i32,
+    pub weekday: i32,
+    pub open_minute: i32,
+    pub close_minute: i32,
+}
+
+#[derive(Debug, Insertable)]
+#[diesel(table_name = clinic_hours)]
+pub struct NewClinicHours {
+    pub weekday: i32,
+    pub open_minute: i32,
+    pub close_minute: i32,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = treatments)]
+pub struct TreatmentRow {
+    pub id: i32,
+    pub slug: String,
+    pub name: String,
+    pub summary: String,
+    pub description: String,
+    pub during_session: String,
+    pub recovery: String,
+    pub sessions_note: String,
+    pub duration_minutes: i32,
+    pub buffer_minutes: i32,
+    pub price_min_cents: i32,
+    pub price_max_cents: i32,
+    pub qualifications: String,
+    pub active: bool,
+    pub position: i32,
+}
+
+#[derive(Debug, Insertable)]
+#[diesel(table_name = treatments)]
+pub struct NewTreatment<'a> {
+    pub slug: &'a str,
+    pub name: &'a str,
+    pub summary: &'a str,
+    pub description: &'a str,
+    pub during_session: &'a str,
+    pub recovery: &'a str,
+    pub sessions_note: &'a str,
+    pub duration_minutes: i32,
+    pub buffer_minutes: i32,
+    pub price_min_cents: i32,
+    pub price_max_cents: i32,
+    pub qualifications: &'a str,
+    pub active: bool,
+    pub position: i32,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = practitioners)]
+pub struct PractitionerRow {
+    pub id: i32,
+    pub name: String,
+    pub title: String,
+    pub qualifications: String,
+    pub bio: String,
+    pub active: bool,
+    pub booking_seq: i32,
+}
+
+#[derive(Debug, Insertable)]
+#[diesel(table_name = practitioners)]
+pub struct NewPractitioner<'a> {
+    pub name: &'a str,
+    pub title: &'a str,
+    pub qualifications: &'a str,
+    pub bio: &'a str,
+    pub active: bool,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = practitioner_hours)]
+pub struct PractitionerHoursRow {
+    pub id: i32,
+    pub practitioner_id: i32,
+    pub weekday: i32,
+    pub start_minute: i32,
+    pub end_minute: i32,
+}
+
+#[derive(Debug, Insertable)]
+#[diesel(table_name = practitioner_hours)]
+pub struct NewPractitionerHours {
+    pub practitioner_id: i32,
+    pub weekday: i32,
+    pub start_minute: i32,
+    pub end_minute: i32,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = time_off)]
+pub struct TimeOffRow {
+    pub id: i32,
+    pub practitioner_id: i32,
+    pub starts_at: NaiveDateTime,
+    pub ends_at: NaiveDateTime,
+    pub reason: String,
+}
+
+#[derive(Debug, Insertable)]
+#[diesel(table_name = time_off)]
+pub struct NewTimeOff<'a> {
+    pub practitioner_id: i32,
+    pub starts_at: NaiveDateTime,
+    pub ends_at: NaiveDateTime,
+    pub reason: &'a str,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = patients)]
+pub struct PatientRow {
+    pub id: i32,
+    pub name: String,
+    pub email: String,
+    pub email_normalized: String,
+    pub phone: Option<String>,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+#[derive(Debug, Insertable)]
+#[diesel(table_name = patients)]
+pub struct NewPatient<'a> {
+    pub name: &'a str,
+    pub email: &'a str,
+    pub email_normalized: &'a str,
+    pub phone: Option<&'a str>,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = appointments)]
+pub struct AppointmentRow {
+    pub id: i32,
+    pub token: String,
+    pub patient_id: i32,
+    pub treatment_id: i32,
+    pub practitioner_id: i32,
+    pub starts_at: NaiveDateTime,
+    pub ends_at: NaiveDateTime,
+    pub blocks_until: NaiveDateTime,
+    pub status: String,
+    pub patient_note: Option<String>,
+    pub cancel_reason: Option<String>,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+#[derive(Debug, Insertable)]
+#[diesel(table_name = appointments)]
+pub struct NewAppointment<'a> {
+    pub token: &'a str,
+    pub patient_id: i32,
+    pub treatment_id: i32,
+    pub practitioner_id: i32,
+    pub starts_at: NaiveDateTime,
+    pub ends_at: NaiveDateTime,
+    pub blocks_until: NaiveDateTime,
+    pub status: &'a str,
+    pub patient_note: Option<&'a str>,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}

@@ -1,0 +1,130 @@
+//! Local clinic time ↔ UTC. Instants are stored in UTC; people see the clinic's wall clock.
+
+use chrono::{DateTime, LocalResult, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Utc};
+use chrono_tz::Tz;
+
+/// Where a wall-clock time of the clinic falls in UTC.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LocalInstant {
+    /// The usual case.
+    Single(DateTime<Utc>),
+    /// Clocks went back: the wall time happened twice; both instants are given, earlier first.
+    Twice(DateTime<Utc>, DateTime<Utc>),
+    /// Clocks went forward: the wall time never happened that day.
+    Skipped,
+}
+
+pub fn resolve_local(tz: Tz, date: NaiveDate, minute: u16) -> LocalInstant {
+    let naive = local_naive(date, minute);
+    match tz.from_local_datetime(&naive) {
+        LocalResult::Single(t) => LocalInstant::Single(t.with_timezone(&Utc)),
+        LocalResult::Ambiguous(a, b) => {
+            LocalInstant::Twice(a.with_timezone(&Utc), b.with_timezone(&Utc))
+        }
+        LocalResult::None => LocalInstant::Skipped,
+    }
+}
+
+/// A boundary of opening hours as an instant. A boundary inside a skipped hour moves to the
+/// first instant after the gap; one inside a repeated hour takes its first occurrence.
+pub fn boundary_instant(tz: Tz, date: NaiveDate, minute: u16) -> DateTime<Utc> {
+    let mut naive = local_naive(date, minute);
+    // Gaps are at most a few hours (usually one); walk forward minute by minute is cheap
+    // enough for a boundary and exact for any zone's gap length.
+    for _ in 0..(4 * 60) {
+        match tz.from_local_datetime(&naive) {
+            LocalResult::Single(t) => return t.with_timezone(&Utc),
+            LocalResult::Ambiguous(a, _) => return a.with_timezone(&Utc),
+            LocalResult::None => naive += chrono::Duration::minutes(1),
+        }
+    }
+    // Unreachable for real zones; fall back to reading the wall time as UTC.
+    naive.and_utc()
+}
+
+fn local_naive(date: NaiveDate, minute: u16) -> NaiveDateTime {
+    if minute >= 24 * 60 {
+        let next = date.succ_opt().unwrap_or(date);
+        return next.and_time(NaiveTime::MIN);
+    }
+    let time = NaiveTime::from_hms_opt(u32::from(minute / 60), u32::from(minute % 60), 0)
+        .unwrap_or(NaiveTime::MIN);
+    date.and_time(time)
+}
+
+/// The local date and minute of the day of an instant, in the clinic's zone.
+pub fn local_parts(tz: Tz, t: DateTime<Utc>) -> (NaiveDate, u16) {
+    let local = t.with_timezone(&tz).naive_local();
+    let minute = local.time().signed_duration_since(NaiveTime::MIN).num_minutes() as u16;
+    (local.date(), minute)
+}
+
+/// The first and last instant of a local date (for fetching a day's appointments).
+pub fn local_day_bounds(tz: Tz, date: NaiveDate) -> (DateTime<Utc>, DateTime<Utc>) {
+    (boundary_instant(tz, date, 0), boundary_instant(tz, date, 24 * 60))
+}
+
+pub fn today(tz: Tz, now: DateTime<Utc>) -> NaiveDate {
+    now.with_timezone(&tz).date_naive()
+}
+
+/// "Tuesday 3 March 2026"
+pub fn date_label(date: NaiveDate) -> String {
+    date.format("%A %-d %B %Y").to_string()
+}
+
+/// "14:30" on the clinic's wall clock.
+pub fn time_label(tz: Tz, t: DateTime<Utc>) -> String {
+    t.with_timezone(&tz).format("%H:%M").to_string()
+}
+
+/// "Tuesday 3 March 2026 at 14:30 (GMT)"
+pub fn datetime_label(tz: Tz, t: DateTime<Utc>) -> String {
+    let local = t.with_timezone(&tz);
+    format!("{} at {} ({})", date_label(local.date_naive()), local.format("%H:%M"), local.format("%Z"))
+}
+
+/// RFC 3339 with the clinic's offset, as the API shows instants.
+pub fn rfc3339_local(tz: Tz, t: DateTime<Utc>) -> String {
+    t.with_timezone(&tz).to_rfc3339_opts(chrono::SecondsFormat::Secs, false)
+}
+
+/// Parses an instant given with an offset ("2026-03-03T14:30:00+00:00" or "...Z").
+pub fn parse_instant(s: &str) -> Result<DateTime<Utc>, String> {
+    DateTime::parse_from_rfc3339(s.trim())
+        .map(|t| t.with_timezone(&Utc))
+        .map_err(|_| "not a date and time in RFC 3339 form, e.g. 2026-03-03T14:30:00+00:00".into())
+}
+
+pub fn parse_date(s: &str) -> Result<NaiveDate, String> {
+    NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d").map_err(|_| "not a date in the form YYYY-MM-DD".into())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn london_spring_gap_and_autumn_overlap() {
+        let tz: Tz = "Europe/London".parse().unwrap();
+        let spring = NaiveDate::from_ymd_opt(2026, 3, 29).unwrap();
+        assert_eq!(resolve_local(tz, spring, 60 + 30), LocalInstant::Skipped);
+        assert_eq!(
+            boundary_instant(tz, spring, 60 + 30),
+            "2026-03-29T01:00:00Z".parse::<DateTime<Utc>>().unwrap()
+        );
+        let autumn = NaiveDate::from_ymd_opt(2026, 10, 25).unwrap();
+        assert!(matches!(resolve_local(tz, autumn, 60 + 30), LocalInstant::Twice(_, _)));
+        let (start, end) = local_day_bounds(tz, autumn);
+        assert_eq!((end - start).num_hours(), 25);
+        let (start, end) = local_day_bounds(tz, spring);
+        assert_eq!((end - start).num_hours(), 23);
+    }
+
+    #[test]
+    fn parses_instants_with_offsets() {
+        let t = parse_instant("2026-03-03T14:30:00+01:00").unwrap();
+        assert_eq!(t, "2026-03-03T13:30:00Z".parse::<DateTime<Utc>>().unwrap());
+        assert!(parse_instant("2026-03-03 14:30").is_err());
+    }
+}

@@ -1,0 +1,296 @@
+//! Booking, cancelling and rescheduling: each a short transaction that takes the practitioner's
+//! lock, re-checks the slot against what is committed, then writes. The database's overlap guard
+//! (trigger / exclusion constraint) backs this up, so a race can only ever end in a clean 409.
+
+use chrono::{DateTime, Duration, Utc};
+
+use super::availability::{practitioner_days, timing};
+use super::clinic::{self, Clinic};
+use crate::db::models::*;
+use crate::db::{DbConnection, appointments, catalog, is_overlap, is_unique_violation, patients};
+use crate::domain::appointment::{SelfServiceRefusal, Status, self_service_allowed};
+use crate::domain::availability::{BookingRules, SlotProblem, check_slot};
+use crate::domain::booking::{PatientDetails, PractitionerChoice};
+use crate::domain::errors::FieldErrors;
+use crate::domain::time::local_parts;
+use crate::domain::token::ManageToken;
+use crate::error::AppError;
+use diesel::Connection;
+
+/// The moment and rules a request is judged by.
+#[derive(Debug, Clone, Copy)]
+pub struct Policy {
+    pub now: DateTime<Utc>,
+    pub rules: BookingRules,
+    pub cutoff: Duration,
+}
+
+#[derive(Debug, Clone)]
+pub struct BookCommand {
+    pub treatment_slug: String,
+    pub start: DateTime<Utc>,
+    pub practitioner: PractitionerChoice,
+    pub patient: PatientDetails,
+    pub note: Option<String>,
+}
+
+/// An appointment with everything a page, an email or the API shows about it.
+#[derive(Debug, Clone)]
+pub struct AppointmentDetails {
+    pub appointment: AppointmentRow,
+    pub status: Status,
+    pub treatment: TreatmentRow,
+    pub practitioner: PractitionerRow,
+    pub patient: PatientRow,
+}
+
+impl AppointmentDetails {
+    pub fn starts_at(&self) -> DateTime<Utc> {
+        from_db(self.appointment.starts_at)
+    }
+
+    pub fn ends_at(&self) -> DateTime<Utc> {
+        from_db(self.appointment.ends_at)
+    }
+}
+
+/// Conflicts that another practitioner (for "any") might not have.
+fn worth_trying_another(e: &AppError) -> bool {
+    matches!(e, AppError::SlotUnavailable(SlotProblem::Taken | SlotProblem::OutsideHours))
+}
+
+/// Books a slot. For "any practitioner" each qualified practitioner is tried in turn.
+pub fn book(conn: &mut DbConnection, policy: Policy, cmd: &BookCommand) -> Result<AppointmentRow, AppError> {
+    let clinic = clinic::load(conn)?;
+    let treatment = catalog::active_treatment_by_slug(conn, &cmd.treatment_slug)?.ok_or_else(|| {
+        let mut f = FieldErrors::new();
+        f.add("treatment", "Unknown treatment.");
+        AppError::Invalid(f)
+    })?;
+    let candidates = candidates(conn, &treatment, cmd.practitioner, None)?;
+    let mut last = AppError::SlotUnavailable(SlotProblem::OutsideHours);
+    for pid in candidates {
+        match with_retries(|| try_book(conn, &clinic, &treatment, pid, policy, cmd)) {
+            Ok(row) => return Ok(row),
+            Err(e) if worth_trying_another(&e) => {
+                if matches!(e, AppError::SlotUnavailable(SlotProblem::Taken)) || !matches!(last, AppError::SlotUnavailable(SlotProblem::Taken)) {
+                    last = e;
+                }
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    Err(last)
+}
+
+fn try_book(
+    conn: &mut DbConnection,
+    clinic: &Clinic,
+    treatment: &TreatmentRow,
+    pid: i32,
+    policy: Policy,
+    cmd: &BookCommand,
+) -> Result<AppointmentRow, AppError> {
+    conn.transaction(|c| {
+        catalog::lock_practitioner(c, pid)?;
+        let slot = check_one(c, clinic, treatment, pid, policy, cmd.start, None)?;
+        let now = to_db(policy.now);
+        let patient = patients::upsert(c, &cmd.patient, now)?;
+        let token = ManageToken::generate();
+        let t = timing(treatment);
+        let row = appointments::insert(
+            c,
+            &NewAppointment {
+                token: token.as_str(),
+                patient_id: patient.id,
+                treatment_id: treatment.id,
+                practitioner_id: pid,
+                starts_at: to_db(slot.start),
+                ends_at: to_db(slot.end),
+                blocks_until: to_db(t.blocks_until(slot.start)),
+                status: Status::Booked.as_str(),
+                patient_note: cmd.note.as_deref(),
+                created_at: now,
+                updated_at: now,
+            },
+        )?;
+        Ok(row)
+    })
+}
+
+/// Runs a write, mapping the database's overlap refusal to "taken" and retrying the rare
+/// conflict of two first-time patients with the same email racing on PostgreSQL.
+fn with_retries<T>(mut f: impl FnMut() -> Result<T, AppError>) -> Result<T, AppError> {
+    let mut attempt = 0;
+    loop {
+        attempt += 1;
+        match f() {
+            Err(AppError::Db(e)) if is_overlap(&e) => return Err(AppError::SlotUnavailable(SlotProblem::Taken)),
+            Err(AppError::Db(e)) if is_unique_violation(&e) && attempt < 3 => continue,
+            other => return other,
+        }
+    }
+}
+
+fn check_one(
+    c: &mut DbConnection,
+    clinic: &Clinic,
+    treatment: &TreatmentRow,
+    pid: i32,
+    policy: Policy,
+    start: DateTime<Utc>,
+    exclude: Option<i32>,
+) -> Result<crate::domain::availability::Slot, AppError> {
+    let (date, _) = local_parts(clinic.tz, start);
+    let days = practitioner_days(c, clinic, &[pid], date, exclude)?;
+    let day = days.first().ok_or(AppError::SlotUnavailable(SlotProblem::OutsideHours))?;
+    check_slot(clinic.tz, policy.now, policy.rules, timing(treatment), day, start).map_err(AppError::SlotUnavailable)
+}
+
+/// Practitioners to try, in order. A named one must be active and qualified; for "any" the
+/// `prefer`red one (the current practitioner of a rescheduled appointment) goes first.
+fn candidates(
+    conn: &mut DbConnection,
+    treatment: &TreatmentRow,
+    choice: PractitionerChoice,
+    prefer: Option<i32>,
+) -> Result<Vec<i32>, AppError> {
+    let eligible = clinic::eligible_practitioners(conn, treatment)?;
+    match choice {
+        PractitionerChoice::Specific(id) => {
+            if eligible.iter().any(|p| p.id == id) {
+                Ok(vec![id])
+            } else {
+                let mut f = FieldErrors::new();
+                f.add("practitioner", "That practitioner doesn't exist or doesn't perform this treatment.");
+                Err(AppError::Invalid(f))
+            }
+        }
+        PractitionerChoice::Any => {
+            let mut ids: Vec<i32> = eligible.iter().map(|p| p.id).collect();
+            if let Some(p) = prefer
+                && let Some(pos) = ids.iter().position(|&i| i == p)
+            {
+                ids.remove(pos);
+                ids.insert(0, p);
+            }
+            Ok(ids)
+        }
+    }
+}
+
+fn find(conn: &mut DbConnection, token: &str) -> Result<AppointmentRow, AppError> {
+    let token = ManageToken::parse(token).ok_or(AppError::NotFound("appointment"))?;
+    appointments::by_token(conn, token.as_str())?.ok_or(AppError::NotFound("appointment"))
+}
+
+fn status_of(row: &AppointmentRow) -> Result<Status, AppError> {
+    Status::parse(&row.status).ok_or_else(|| AppError::Internal(format!("unknown status '{}'", row.status)))
+}
+
+fn allowed(row: &AppointmentRow, policy: Policy) -> Result<(), AppError> {
+    self_service_allowed(status_of(row)?, from_db(row.starts_at), policy.now, policy.cutoff).map_err(AppError::Refused)
+}
+
+pub fn details(conn: &mut DbConnection, token: &str) -> Result<AppointmentDetails, AppError> {
+    let appointment = find(conn, token)?;
+    details_of(conn, appointment)
+}
+
+pub fn details_of(conn: &mut DbConnection, appointment: AppointmentRow) -> Result<AppointmentDetails, AppError> {
+    Ok(AppointmentDetails {
+        status: status_of(&appointment)?,
+        treatment: catalog::treatment(conn, appointment.treatment_id)?,
+        practitioner: catalog::practitioner(conn, appointment.practitioner_id)?,
+        patient: patients::by_id(conn, appointment.patient_id)?,
+        appointment,
+    })
+}
+
+/// Whether the patient may still change it online (for showing or hiding the forms).
+pub fn self_service(details: &AppointmentDetails, policy: Policy) -> Result<(), SelfServiceRefusal> {
+    self_service_allowed(details.status, details.starts_at(), policy.now, policy.cutoff)
+}
+
+pub fn parse_reason(reason: &str) -> Result<Option<String>, AppError> {
+    let reason = reason.trim();
+    if reason.chars().count() > 500 {
+        let mut f = FieldErrors::new();
+        f.add("reason", "A reason can be at most 500 characters.");
+        return Err(AppError::Invalid(f));
+    }
+    Ok((!reason.is_empty()).then(|| reason.to_string()))
+}
+
+pub fn cancel(conn: &mut DbConnection, policy: Policy, token: &str, reason: Option<&str>) -> Result<AppointmentRow, AppError> {
+    let row = find(conn, token)?;
+    allowed(&row, policy)?;
+    conn.transaction(|c| {
+        let current = appointments::by_id(c, row.id)?;
+        allowed(&current, policy)?;
+        if appointments::cancel(c, row.id, reason, to_db(policy.now))? == 0 {
+            return Err(AppError::Refused(SelfServiceRefusal::AlreadyCancelled));
+        }
+        Ok(appointments::by_id(c, row.id)?)
+    })
+}
+
+pub fn reschedule(
+    conn: &mut DbConnection,
+    policy: Policy,
+    token: &str,
+    start: DateTime<Utc>,
+    choice: PractitionerChoice,
+) -> Result<AppointmentRow, AppError> {
+    let row = find(conn, token)?;
+    allowed(&row, policy)?;
+    let clinic = clinic::load(conn)?;
+    let treatment = catalog::treatment(conn, row.treatment_id)?;
+    let mut last = AppError::SlotUnavailable(SlotProblem::OutsideHours);
+    for pid in candidates(conn, &treatment, choice, Some(row.practitioner_id))? {
+        let attempt = with_retries(|| {
+            conn.transaction(|c| {
+                catalog::lock_practitioner(c, pid)?;
+                let current = appointments::by_id(c, row.id)?;
+                allowed(&current, policy)?;
+                let slot = check_one(c, &clinic, &treatment, pid, policy, start, Some(row.id))?;
+                let to = appointments::NewTime {
+                    practitioner_id: pid,
+                    starts_at: to_db(slot.start),
+                    ends_at: to_db(slot.end),
+                    blocks_until: to_db(timing(&treatment).blocks_until(slot.start)),
+                };
+                if appointments::move_to(c, row.id, &to, to_db(policy.now))? == 0 {
+                    return Err(AppError::Refused(SelfServiceRefusal::NoLongerBooked));
+                }
+                Ok(appointments::by_id(c, row.id)?)
+            })
+        });
+        match attempt {
+            Ok(row) => return Ok(row),
+            Err(e) if worth_trying_another(&e) => last = e,
+            Err(e) => return Err(e),
+        }
+    }
+    Err(last)
+}
+
+/// Whether a start is free right now (no lock: for showing pages; booking re-checks).
+pub fn find_free(
+    conn: &mut DbConnection,
+    policy: Policy,
+    treatment: &TreatmentRow,
+    start: DateTime<Utc>,
+    choice: PractitionerChoice,
+) -> Result<i32, AppError> {
+    let clinic = clinic::load(conn)?;
+    let mut last = AppError::SlotUnavailable(SlotProblem::OutsideHours);
+    for pid in candidates(conn, treatment, choice, None)? {
+        match check_one(conn, &clinic, treatment, pid, policy, start, None) {
+            Ok(_) => return Ok(pid),
+            Err(e) if worth_trying_another(&e) => last = e,
+            Err(e) => return Err(e),
+        }
+    }
+    Err(last)
+}

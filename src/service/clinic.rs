@@ -1,0 +1,53 @@
+//! The clinic as the rules need it: its zone and weekly hours.
+
+use chrono_tz::Tz;
+
+use crate::db::models::{ClinicRow, PractitionerRow, TreatmentRow};
+use crate::db::{DbConnection, catalog};
+use crate::domain::hours::{MinuteRange, WeeklyHours, weekday_from_index};
+use crate::domain::treatment::{may_perform, parse_qualifications};
+use crate::error::AppError;
+
+#[derive(Debug, Clone)]
+pub struct Clinic {
+    pub row: ClinicRow,
+    pub tz: Tz,
+    pub hours: WeeklyHours,
+}
+
+pub fn load(conn: &mut DbConnection) -> Result<Clinic, AppError> {
+    let row = catalog::clinic(conn)?.ok_or_else(|| AppError::Internal("the database has no clinic".into()))?;
+    let tz: Tz = row
+        .timezone
+        .parse()
+        .map_err(|_| AppError::Internal(format!("clinic time zone '{}' is unknown", row.timezone)))?;
+    let mut hours = WeeklyHours::default();
+    for h in catalog::clinic_hours(conn)? {
+        if let (Some(day), Ok(range)) = (weekday_from_index(h.weekday), minute_range(h.open_minute, h.close_minute)) {
+            hours.add(day, range);
+        }
+    }
+    Ok(Clinic { row, tz, hours })
+}
+
+pub fn minute_range(start: i32, end: i32) -> Result<MinuteRange, String> {
+    let start = u16::try_from(start).map_err(|_| "negative minute")?;
+    let end = u16::try_from(end).map_err(|_| "negative minute")?;
+    MinuteRange::new(start, end)
+}
+
+/// Active practitioners qualified for the treatment, in id order.
+pub fn eligible_practitioners(
+    conn: &mut DbConnection,
+    treatment: &TreatmentRow,
+) -> Result<Vec<PractitionerRow>, AppError> {
+    let accepted = parse_qualifications(&treatment.qualifications);
+    Ok(catalog::active_practitioners(conn)?
+        .into_iter()
+        .filter(|p| may_perform(&parse_qualifications(&p.qualifications), &accepted))
+        .collect())
+}
+
+pub fn treatment_by_slug(conn: &mut DbConnection, slug: &str) -> Result<TreatmentRow, AppError> {
+    catalog::active_treatment_by_slug(conn, slug)?.ok_or(AppError::NotFound("treatment"))
+}

@@ -1,0 +1,87 @@
+//! Builds the running app: database ready (migrated, seeded), pool, HTTP server bound.
+
+use std::net::TcpListener;
+use std::sync::Arc;
+
+use actix_web::dev::Server;
+use actix_web::middleware::{Compress, DefaultHeaders, Logger};
+use actix_web::{App, HttpServer, web};
+
+use crate::config::{Clock, Settings};
+use crate::db::models::to_db;
+use crate::db::seed::{SeedOptions, seed_if_empty};
+use crate::db::{self, Pool};
+use crate::error::AppError;
+use crate::web::{AppState, routes};
+
+/// Largest form or JSON body accepted anywhere.
+pub const MAX_BODY_BYTES: usize = 16 * 1024;
+
+/// Migrates and, on an empty database, seeds the demo clinic. Returns the pool.
+pub fn prepare_database(settings: &Settings, clock: &Clock) -> Result<Pool, String> {
+    if settings.database.backend == db::Backend::Sqlite
+        && let Some(parent) = std::path::Path::new(&settings.database.target).parent()
+        && !parent.as_os_str().is_empty()
+    {
+        std::fs::create_dir_all(parent).map_err(|e| format!("cannot create {}: {e}", parent.display()))?;
+    }
+    let pool = db::build_pool(&settings.database, settings.pool_size)?;
+    let mut conn = pool.get().map_err(|e| format!("cannot connect to the database: {e}"))?;
+    let applied = db::run_migrations(&mut conn)?;
+    if !applied.is_empty() {
+        log::info!("applied migrations: {}", applied.join(", "));
+    }
+    let opts = SeedOptions { timezone: settings.timezone.name(), now: to_db(clock.now()) };
+    if seed_if_empty(&mut conn, &opts).map_err(|e| format!("seeding failed: {e}"))? {
+        log::info!("seeded the demo clinic ({})", settings.timezone.name());
+    }
+    Ok(pool)
+}
+
+pub struct Application {
+    server: Server,
+    port: u16,
+    pub state: web::Data<AppState>,
+}
+
+impl Application {
+    pub fn build(settings: Settings, clock: Clock) -> Result<Self, String> {
+        let pool = prepare_database(&settings, &clock)?;
+        let listener = TcpListener::bind(&settings.bind).map_err(|e| format!("cannot listen on {}: {e}", settings.bind))?;
+        let addr = listener.local_addr().map_err(|e| e.to_string())?;
+        let base_url = settings.base_url.clone().unwrap_or_else(|| format!("http://{addr}"));
+        let workers = settings.workers;
+        let state = web::Data::new(AppState { pool, settings: Arc::new(settings), clock, base_url });
+        let shared = state.clone();
+        let mut server = HttpServer::new(move || {
+            App::new()
+                .app_data(shared.clone())
+                .app_data(web::PayloadConfig::new(MAX_BODY_BYTES))
+                .wrap(
+                    DefaultHeaders::new()
+                        .add(("X-Content-Type-Options", "nosniff"))
+                        .add(("X-Frame-Options", "DENY"))
+                        // Manage links carry their secret in the path: never send it onwards.
+                        .add(("Referrer-Policy", "no-referrer")),
+                )
+                .wrap(Compress::default())
+                .wrap(Logger::new("%s %r %Dms").exclude("/healthz"))
+                .configure(routes)
+                .default_service(web::to(|| async { Err::<actix_web::HttpResponse, _>(AppError::NotFound("page")) }))
+        })
+        .listen(listener)
+        .map_err(|e| e.to_string())?;
+        if let Some(n) = workers {
+            server = server.workers(n.max(1));
+        }
+        Ok(Self { server: server.run(), port: addr.port(), state })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}

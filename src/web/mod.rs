@@ -1,0 +1,66 @@
+//! HTTP: routes, thin handlers, and the page structs templates render.
+
+pub mod api;
+pub mod forms;
+pub mod public;
+pub mod views;
+
+use std::sync::Arc;
+
+use actix_web::{HttpResponse, web};
+use askama::Template;
+
+use crate::config::{Clock, Settings};
+use crate::db::{DbConnection, Pool};
+use crate::error::AppError;
+use crate::service::booking::Policy;
+
+/// Shared by every handler (through `web::Data`).
+pub struct AppState {
+    pub pool: Pool,
+    pub settings: Arc<Settings>,
+    pub clock: Clock,
+    /// Where links point, without a trailing slash.
+    pub base_url: String,
+}
+
+impl AppState {
+    pub fn policy(&self) -> Policy {
+        Policy { now: self.clock.now(), rules: self.settings.rules, cutoff: self.settings.cancel_cutoff }
+    }
+
+    /// Runs blocking database work off the async workers.
+    pub async fn db<T, F>(&self, f: F) -> Result<T, AppError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut DbConnection) -> Result<T, AppError> + Send + 'static,
+    {
+        let pool = self.pool.clone();
+        web::block(move || {
+            let mut conn = pool.get()?;
+            f(&mut conn)
+        })
+        .await?
+    }
+
+    pub fn manage_url(&self, token: &str) -> String {
+        format!("{}/appointments/{token}", self.base_url)
+    }
+}
+
+pub fn render(t: &impl Template) -> Result<HttpResponse, AppError> {
+    render_status(actix_web::http::StatusCode::OK, t)
+}
+
+pub fn render_status(status: actix_web::http::StatusCode, t: &impl Template) -> Result<HttpResponse, AppError> {
+    Ok(HttpResponse::build(status).content_type("text/html; charset=utf-8").body(t.render()?))
+}
+
+pub fn see_other(location: &str) -> HttpResponse {
+    HttpResponse::SeeOther().insert_header(("Location", location)).finish()
+}
+
+/// Every route of the app.
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.service(api::scope()).configure(public::routes);
+}

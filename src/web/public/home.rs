@@ -1,0 +1,66 @@
+use actix_web::{HttpResponse, web};
+use askama::Template;
+
+use crate::db::catalog;
+use crate::domain::treatment::{duration_label, price_range_label};
+use crate::error::AppError;
+use crate::service::clinic;
+use crate::web::views::{DayHours, Layout, TreatmentCard, opening_hours};
+use crate::web::{AppState, render};
+
+#[derive(Template)]
+#[template(path = "home.html")]
+struct HomePage {
+    layout: Layout,
+    clinic_email: String,
+    treatments: Vec<TreatmentCard>,
+    hours: Vec<DayHours>,
+    timezone: String,
+}
+
+pub async fn home(state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
+    let (clinic, treatments) = state.db(|c| Ok((clinic::load(c)?, catalog::active_treatments(c)?))).await?;
+    render(&HomePage {
+        layout: Layout::new(&clinic, "In-office treatments for large pores"),
+        clinic_email: clinic.row.email.clone(),
+        treatments: treatments.iter().map(TreatmentCard::from).collect(),
+        hours: opening_hours(&clinic.hours),
+        timezone: clinic.row.timezone.clone(),
+    })
+}
+
+#[derive(Template)]
+#[template(path = "treatment.html")]
+struct TreatmentPage {
+    layout: Layout,
+    card: TreatmentCard,
+    description: String,
+    during: String,
+    recovery: String,
+    sessions: String,
+    duration: String,
+    price: String,
+    practitioners: Vec<String>,
+}
+
+pub async fn treatment(state: web::Data<AppState>, slug: web::Path<String>) -> Result<HttpResponse, AppError> {
+    let slug = slug.into_inner();
+    let (clinic, t, eligible) = state
+        .db(move |c| {
+            let t = clinic::treatment_by_slug(c, &slug)?;
+            let eligible = clinic::eligible_practitioners(c, &t)?;
+            Ok((clinic::load(c)?, t, eligible))
+        })
+        .await?;
+    render(&TreatmentPage {
+        layout: Layout::new(&clinic, t.name.clone()),
+        card: TreatmentCard::from(&t),
+        description: t.description.clone(),
+        during: t.during_session.clone(),
+        recovery: t.recovery.clone(),
+        sessions: t.sessions_note.clone(),
+        duration: duration_label(t.duration_minutes),
+        price: price_range_label(t.price_min_cents, t.price_max_cents),
+        practitioners: eligible.iter().map(|p| format!("{}, {}", p.name, p.title)).collect(),
+    })
+}

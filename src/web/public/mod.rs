@@ -1,0 +1,31 @@
+//! The patient-facing site: server-rendered pages that work without JavaScript.
+
+mod assets;
+mod booking;
+mod calendar;
+mod home;
+mod manage;
+mod slots;
+
+use actix_web::{HttpResponse, web};
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/", web::get().to(home::home))
+        .route("/healthz", web::get().to(healthz))
+        .route("/static/app.css", web::get().to(assets::stylesheet))
+        .route("/treatments/{slug}", web::get().to(home::treatment))
+        .route("/book/{slug}", web::get().to(booking::pick_slot))
+        .route("/book/{slug}", web::post().to(booking::submit))
+        .route("/book/{slug}/details", web::get().to(booking::details))
+        .route("/appointments/{token}", web::get().to(manage::show))
+        .route("/appointments/{token}/confirmation", web::get().to(manage::confirmation))
+        .route("/appointments/{token}/calendar.ics", web::get().to(calendar::ics))
+        .route("/appointments/{token}/cancel", web::post().to(manage::cancel))
+        .route("/appointments/{token}/reschedule", web::get().to(manage::reschedule_form))
+        .route("/appointments/{token}/reschedule", web::post().to(manage::reschedule));
+}
+
+/// Liveness: answers without touching the database (the benchmark's baseline).
+async fn healthz() -> HttpResponse {
+    HttpResponse::Ok().content_type("text/plain").body("ok")
+}
