@@ -57,13 +57,20 @@ pub struct Settings {
 
 impl Settings {
     pub fn from_args(a: &SettingsArgs) -> Result<Self, String> {
-        let database = DatabaseUrl::parse(&a.database_url).map_err(|e| format!("DATABASE_URL: {e}"))?;
-        let timezone: Tz = a
-            .timezone
-            .parse()
-            .map_err(|_| format!("CAREPATH_TIMEZONE: '{}' is not an IANA time zone (e.g. Europe/London)", a.timezone))?;
-        if !(1..=120).contains(&a.slot_minutes) || 60 % a.slot_minutes != 0 && a.slot_minutes % 60 != 0 {
-            return Err("CAREPATH_SLOT_MINUTES must divide an hour (5, 10, 15, 20, 30, 60 …)".into());
+        let database =
+            DatabaseUrl::parse(&a.database_url).map_err(|e| format!("DATABASE_URL: {e}"))?;
+        let timezone: Tz = a.timezone.parse().map_err(|_| {
+            format!(
+                "CAREPATH_TIMEZONE: '{}' is not an IANA time zone (e.g. Europe/London)",
+                a.timezone
+            )
+        })?;
+        if !(1..=120).contains(&a.slot_minutes)
+            || 60 % a.slot_minutes != 0 && a.slot_minutes % 60 != 0
+        {
+            return Err(
+                "CAREPATH_SLOT_MINUTES must divide an hour (5, 10, 15, 20, 30, 60 …)".into(),
+            );
         }
         if a.horizon_days == 0 || a.horizon_days > 3650 {
             return Err("CAREPATH_HORIZON_DAYS must be between 1 and 3650".into());
@@ -71,7 +78,11 @@ impl Settings {
         if a.db_pool_size == 0 {
             return Err("CAREPATH_DB_POOL_SIZE must be at least 1".into());
         }
-        let base_url = a.base_url.as_ref().map(|u| u.trim_end_matches('/').to_string()).filter(|u| !u.is_empty());
+        let base_url = a
+            .base_url
+            .as_ref()
+            .map(|u| u.trim_end_matches('/').to_string())
+            .filter(|u| !u.is_empty());
         if let Some(u) = &base_url
             && !(u.starts_with("http://") || u.starts_with("https://"))
         {
@@ -119,7 +130,9 @@ impl Clock {
     }
 
     pub fn fixed(at: DateTime<Utc>) -> Self {
-        Self { fixed: Some(Arc::new(RwLock::new(at))) }
+        Self {
+            fixed: Some(Arc::new(RwLock::new(at))),
+        }
     }
 
     pub fn now(&self) -> DateTime<Utc> {

@@ -49,7 +49,9 @@ impl AppError {
             AppError::SlotUnavailable(_) | AppError::Refused(_) => StatusCode::CONFLICT,
             AppError::Busy | AppError::Pool(_) => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Db(e) if is_locked(e) => StatusCode::SERVICE_UNAVAILABLE,
-            AppError::Db(_) | AppError::Template(_) | AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            AppError::Db(_) | AppError::Template(_) | AppError::Internal(_) => {
+                StatusCode::INTERNAL_SERVER_ERROR
+            }
         }
     }
 
@@ -99,7 +101,9 @@ impl ResponseError for AppError {
             message: self.public_message(),
         };
         match page.render() {
-            Ok(body) => HttpResponse::build(status).content_type("text/html; charset=utf-8").body(body),
+            Ok(body) => HttpResponse::build(status)
+                .content_type("text/html; charset=utf-8")
+                .body(body),
             Err(_) => HttpResponse::build(status).body(self.public_message()),
         }
     }
@@ -126,14 +130,20 @@ impl ApiError {
         let e = &self.0;
         let message = e.public_message();
         match e {
-            AppError::NotFound(what) => json!({"error": "not_found", "message": message, "what": what}),
-            AppError::Invalid(fields) => json!({"error": "invalid", "message": message, "fields": fields}),
+            AppError::NotFound(what) => {
+                json!({"error": "not_found", "message": message, "what": what})
+            }
+            AppError::Invalid(fields) => {
+                json!({"error": "invalid", "message": message, "fields": fields})
+            }
             AppError::BadRequest(_) => json!({"error": "bad_request", "message": message}),
             AppError::SlotUnavailable(p) => {
                 json!({"error": "slot_unavailable", "reason": slot_reason(*p), "message": message})
             }
             AppError::Refused(r) => json!({"error": r.code(), "message": message}),
-            _ if e.status() == StatusCode::SERVICE_UNAVAILABLE => json!({"error": "busy", "message": message}),
+            _ if e.status() == StatusCode::SERVICE_UNAVAILABLE => {
+                json!({"error": "busy", "message": message})
+            }
             _ => json!({"error": "internal", "message": message}),
         }
     }

@@ -5,7 +5,11 @@ use carepath::db;
 use carepath::startup::Application;
 
 #[derive(Parser)]
-#[command(name = "carepath", version, about = "Clinic booking and aftercare reminders")]
+#[command(
+    name = "carepath",
+    version,
+    about = "Clinic booking and aftercare reminders"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Option<Command>,
@@ -22,26 +26,30 @@ enum Command {
 }
 
 fn main() -> std::process::ExitCode {
-    env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("info,actix_web=warn,actix_server=warn"))
-        .init();
+    env_logger::Builder::from_env(
+        env_logger::Env::default().default_filter_or("info,actix_web=warn,actix_server=warn"),
+    )
+    .init();
     let cli = Cli::parse();
     let settings = match Settings::from_args(&cli.settings) {
         Ok(s) => s,
         Err(e) => return fail(&e),
     };
     match cli.command.unwrap_or(Command::Serve) {
-        Command::Migrate => match carepath::startup::prepare_database(&settings, &Clock::system()) {
-            Ok(pool) => {
-                let backend = match settings.database.backend {
-                    db::Backend::Sqlite => "SQLite",
-                    db::Backend::Postgres => "PostgreSQL",
-                };
-                drop(pool);
-                println!("database is up to date ({backend})");
-                std::process::ExitCode::SUCCESS
+        Command::Migrate => {
+            match carepath::startup::prepare_database(&settings, &Clock::system()) {
+                Ok(pool) => {
+                    let backend = match settings.database.backend {
+                        db::Backend::Sqlite => "SQLite",
+                        db::Backend::Postgres => "PostgreSQL",
+                    };
+                    drop(pool);
+                    println!("database is up to date ({backend})");
+                    std::process::ExitCode::SUCCESS
+                }
+                Err(e) => fail(&e),
             }
-            Err(e) => fail(&e),
-        },
+        }
         Command::Serve => {
             let runtime = match tokio::runtime::Runtime::new() {
                 Ok(r) => r,

@@ -23,15 +23,21 @@ pub fn prepare_database(settings: &Settings, clock: &Clock) -> Result<Pool, Stri
         && let Some(parent) = std::path::Path::new(&settings.database.target).parent()
         && !parent.as_os_str().is_empty()
     {
-        std::fs::create_dir_all(parent).map_err(|e| format!("cannot create {}: {e}", parent.display()))?;
+        std::fs::create_dir_all(parent)
+            .map_err(|e| format!("cannot create {}: {e}", parent.display()))?;
     }
     let pool = db::build_pool(&settings.database, settings.pool_size)?;
-    let mut conn = pool.get().map_err(|e| format!("cannot connect to the database: {e}"))?;
+    let mut conn = pool
+        .get()
+        .map_err(|e| format!("cannot connect to the database: {e}"))?;
     let applied = db::run_migrations(&mut conn)?;
     if !applied.is_empty() {
         log::info!("applied migrations: {}", applied.join(", "));
     }
-    let opts = SeedOptions { timezone: settings.timezone.name(), now: to_db(clock.now()) };
+    let opts = SeedOptions {
+        timezone: settings.timezone.name(),
+        now: to_db(clock.now()),
+    };
     if seed_if_empty(&mut conn, &opts).map_err(|e| format!("seeding failed: {e}"))? {
         log::info!("seeded the demo clinic ({})", settings.timezone.name());
     }
@@ -47,11 +53,20 @@ pub struct Application {
 impl Application {
     pub fn build(settings: Settings, clock: Clock) -> Result<Self, String> {
         let pool = prepare_database(&settings, &clock)?;
-        let listener = TcpListener::bind(&settings.bind).map_err(|e| format!("cannot listen on {}: {e}", settings.bind))?;
+        let listener = TcpListener::bind(&settings.bind)
+            .map_err(|e| format!("cannot listen on {}: {e}", settings.bind))?;
         let addr = listener.local_addr().map_err(|e| e.to_string())?;
-        let base_url = settings.base_url.clone().unwrap_or_else(|| format!("http://{addr}"));
+        let base_url = settings
+            .base_url
+            .clone()
+            .unwrap_or_else(|| format!("http://{addr}"));
         let workers = settings.workers;
-        let state = web::Data::new(AppState { pool, settings: Arc::new(settings), clock, base_url });
+        let state = web::Data::new(AppState {
+            pool,
+            settings: Arc::new(settings),
+            clock,
+            base_url,
+        });
         let shared = state.clone();
         let mut server = HttpServer::new(move || {
             App::new()
@@ -67,14 +82,20 @@ impl Application {
                 .wrap(Compress::default())
                 .wrap(Logger::new("%s %r %Dms").exclude("/healthz"))
                 .configure(routes)
-                .default_service(web::to(|| async { Err::<actix_web::HttpResponse, _>(AppError::NotFound("page")) }))
+                .default_service(web::to(|| async {
+                    Err::<actix_web::HttpResponse, _>(AppError::NotFound("page"))
+                }))
         })
         .listen(listener)
         .map_err(|e| e.to_string())?;
         if let Some(n) = workers {
             server = server.workers(n.max(1));
         }
-        Ok(Self { server: server.run(), port: addr.port(), state })
+        Ok(Self {
+            server: server.run(),
+            port: addr.port(),
+            state,
+        })
     }
 
     pub fn port(&self) -> u16 {

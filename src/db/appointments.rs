@@ -21,12 +21,18 @@ pub fn busy_between(
         .filter(appointments::status.ne("cancelled"))
         .filter(appointments::starts_at.lt(to))
         .filter(appointments::blocks_until.gt(from))
-        .select((appointments::practitioner_id, appointments::starts_at, appointments::blocks_until))
+        .select((
+            appointments::practitioner_id,
+            appointments::starts_at,
+            appointments::blocks_until,
+        ))
         .load(conn)
 }
 
 pub fn insert(conn: &mut DbConnection, new: &NewAppointment<'_>) -> QueryResult<AppointmentRow> {
-    diesel::insert_into(appointments::table).values(new).execute(conn)?;
+    diesel::insert_into(appointments::table)
+        .values(new)
+        .execute(conn)?;
     by_token(conn, new.token)?.ok_or(diesel::result::Error::NotFound)
 }
 
@@ -39,18 +45,30 @@ pub fn by_token(conn: &mut DbConnection, token: &str) -> QueryResult<Option<Appo
 }
 
 pub fn by_id(conn: &mut DbConnection, id: i32) -> QueryResult<AppointmentRow> {
-    appointments::table.find(id).select(AppointmentRow::as_select()).first(conn)
+    appointments::table
+        .find(id)
+        .select(AppointmentRow::as_select())
+        .first(conn)
 }
 
 /// Cancels if still booked; returns how many rows changed (0: someone else changed it first).
-pub fn cancel(conn: &mut DbConnection, id: i32, reason: Option<&str>, now: NaiveDateTime) -> QueryResult<usize> {
-    diesel::update(appointments::table.find(id).filter(appointments::status.eq("booked")))
-        .set((
-            appointments::status.eq("cancelled"),
-            appointments::cancel_reason.eq(reason),
-            appointments::updated_at.eq(now),
-        ))
-        .execute(conn)
+pub fn cancel(
+    conn: &mut DbConnection,
+    id: i32,
+    reason: Option<&str>,
+    now: NaiveDateTime,
+) -> QueryResult<usize> {
+    diesel::update(
+        appointments::table
+            .find(id)
+            .filter(appointments::status.eq("booked")),
+    )
+    .set((
+        appointments::status.eq("cancelled"),
+        appointments::cancel_reason.eq(reason),
+        appointments::updated_at.eq(now),
+    ))
+    .execute(conn)
 }
 
 pub struct NewTime {
@@ -61,16 +79,25 @@ pub struct NewTime {
 }
 
 /// Moves a still-booked appointment; returns how many rows changed.
-pub fn move_to(conn: &mut DbConnection, id: i32, to: &NewTime, now: NaiveDateTime) -> QueryResult<usize> {
-    diesel::update(appointments::table.find(id).filter(appointments::status.eq("booked")))
-        .set((
-            appointments::practitioner_id.eq(to.practitioner_id),
-            appointments::starts_at.eq(to.starts_at),
-            appointments::ends_at.eq(to.ends_at),
-            appointments::blocks_until.eq(to.blocks_until),
-            appointments::updated_at.eq(now),
-        ))
-        .execute(conn)
+pub fn move_to(
+    conn: &mut DbConnection,
+    id: i32,
+    to: &NewTime,
+    now: NaiveDateTime,
+) -> QueryResult<usize> {
+    diesel::update(
+        appointments::table
+            .find(id)
+            .filter(appointments::status.eq("booked")),
+    )
+    .set((
+        appointments::practitioner_id.eq(to.practitioner_id),
+        appointments::starts_at.eq(to.starts_at),
+        appointments::ends_at.eq(to.ends_at),
+        appointments::blocks_until.eq(to.blocks_until),
+        appointments::updated_at.eq(now),
+    ))
+    .execute(conn)
 }
 
 pub fn count(conn: &mut DbConnection) -> QueryResult<i64> {

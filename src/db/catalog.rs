@@ -8,7 +8,11 @@ use super::models::*;
 use super::schema::*;
 
 pub fn clinic(conn: &mut DbConnection) -> QueryResult<Option<ClinicRow>> {
-    clinics::table.order(clinics::id).select(ClinicRow::as_select()).first(conn).optional()
+    clinics::table
+        .order(clinics::id)
+        .select(ClinicRow::as_select())
+        .first(conn)
+        .optional()
 }
 
 pub fn clinic_hours(conn: &mut DbConnection) -> QueryResult<Vec<ClinicHoursRow>> {
@@ -26,7 +30,10 @@ pub fn active_treatments(conn: &mut DbConnection) -> QueryResult<Vec<TreatmentRo
         .load(conn)
 }
 
-pub fn active_treatment_by_slug(conn: &mut DbConnection, slug: &str) -> QueryResult<Option<TreatmentRow>> {
+pub fn active_treatment_by_slug(
+    conn: &mut DbConnection,
+    slug: &str,
+) -> QueryResult<Option<TreatmentRow>> {
     treatments::table
         .filter(treatments::slug.eq(slug))
         .filter(treatments::active.eq(true))
@@ -36,7 +43,10 @@ pub fn active_treatment_by_slug(conn: &mut DbConnection, slug: &str) -> QueryRes
 }
 
 pub fn treatment(conn: &mut DbConnection, id: i32) -> QueryResult<TreatmentRow> {
-    treatments::table.find(id).select(TreatmentRow::as_select()).first(conn)
+    treatments::table
+        .find(id)
+        .select(TreatmentRow::as_select())
+        .first(conn)
 }
 
 pub fn active_practitioners(conn: &mut DbConnection) -> QueryResult<Vec<PractitionerRow>> {
@@ -48,10 +58,17 @@ pub fn active_practitioners(conn: &mut DbConnection) -> QueryResult<Vec<Practiti
 }
 
 pub fn practitioner(conn: &mut DbConnection, id: i32) -> QueryResult<PractitionerRow> {
-    practitioners::table.find(id).select(PractitionerRow::as_select()).first(conn)
+    practitioners::table
+        .find(id)
+        .select(PractitionerRow::as_select())
+        .first(conn)
 }
 
-pub fn hours_of(conn: &mut DbConnection, ids: &[i32], weekday: i32) -> QueryResult<Vec<PractitionerHoursRow>> {
+pub fn hours_of(
+    conn: &mut DbConnection,
+    ids: &[i32],
+    weekday: i32,
+) -> QueryResult<Vec<PractitionerHoursRow>> {
     practitioner_hours::table
         .filter(practitioner_hours::practitioner_id.eq_any(ids))
         .filter(practitioner_hours::weekday.eq(weekday))
@@ -61,7 +78,11 @@ pub fn hours_of(conn: &mut DbConnection, ids: &[i32], weekday: i32) -> QueryResu
 
 pub fn all_practitioner_hours(conn: &mut DbConnection) -> QueryResult<Vec<PractitionerHoursRow>> {
     practitioner_hours::table
-        .order((practitioner_hours::practitioner_id, practitioner_hours::weekday, practitioner_hours::start_minute))
+        .order((
+            practitioner_hours::practitioner_id,
+            practitioner_hours::weekday,
+            practitioner_hours::start_minute,
+        ))
         .select(PractitionerHoursRow::as_select())
         .load(conn)
 }

@@ -48,7 +48,10 @@ impl DatabaseUrl {
             return Err("DATABASE_URL is empty".into());
         }
         if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-            return Ok(Self { backend: Backend::Postgres, target: url.to_string() });
+            return Ok(Self {
+                backend: Backend::Postgres,
+                target: url.to_string(),
+            });
         }
         let path = url
             .strip_prefix("sqlite://")
@@ -58,9 +61,14 @@ impl DatabaseUrl {
             return Err("DATABASE_URL names no SQLite file".into());
         }
         if let Some((scheme, _)) = path.split_once("://") {
-            return Err(format!("unsupported database scheme '{scheme}://' (use postgres:// or a SQLite file path)"));
+            return Err(format!(
+                "unsupported database scheme '{scheme}://' (use postgres:// or a SQLite file path)"
+            ));
         }
-        Ok(Self { backend: Backend::Sqlite, target: path.to_string() })
+        Ok(Self {
+            backend: Backend::Sqlite,
+            target: path.to_string(),
+        })
     }
 }
 
@@ -77,7 +85,8 @@ impl ManageConnection for Manager {
     fn connect(&self) -> Result<DbConnection, r2d2::Error> {
         match self.url.backend {
             Backend::Sqlite => {
-                let mut c = SqliteConnection::establish(&self.url.target).map_err(r2d2::Error::ConnectionError)?;
+                let mut c = SqliteConnection::establish(&self.url.target)
+                    .map_err(r2d2::Error::ConnectionError)?;
                 // WAL lets readers run beside the writer; busy_timeout makes writers queue
                 // rather than fail; foreign keys are off by default in SQLite.
                 c.batch_execute(
@@ -88,14 +97,16 @@ impl ManageConnection for Manager {
                 Ok(DbConnection::Sqlite(c))
             }
             Backend::Postgres => {
-                let c = PgConnection::establish(&self.url.target).map_err(r2d2::Error::ConnectionError)?;
+                let c = PgConnection::establish(&self.url.target)
+                    .map_err(r2d2::Error::ConnectionError)?;
                 Ok(DbConnection::Pg(c))
             }
         }
     }
 
     fn is_valid(&self, conn: &mut DbConnection) -> Result<(), r2d2::Error> {
-        conn.batch_execute("SELECT 1").map_err(r2d2::Error::QueryError)
+        conn.batch_execute("SELECT 1")
+            .map_err(r2d2::Error::QueryError)
     }
 
     fn has_broken(&self, _conn: &mut DbConnection) -> bool {
@@ -135,7 +146,11 @@ fn names(v: Vec<diesel::migration::MigrationVersion<'_>>) -> Vec<String> {
 }
 
 fn lock(c: &mut PgConnection, take: bool) -> Result<(), DieselError> {
-    let f = if take { "pg_advisory_lock" } else { "pg_advisory_unlock" };
+    let f = if take {
+        "pg_advisory_lock"
+    } else {
+        "pg_advisory_unlock"
+    };
     c.batch_execute(&format!("SELECT {f}({MIGRATION_LOCK_KEY})"))
 }
 
@@ -170,5 +185,8 @@ pub fn is_overlap(e: &DieselError) -> bool {
 }
 
 pub fn is_unique_violation(e: &DieselError) -> bool {
-    matches!(e, DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _))
+    matches!(
+        e,
+        DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _)
+    )
 }

@@ -9,7 +9,11 @@ use super::schema::patients;
 use crate::domain::booking::PatientDetails;
 
 /// The patient with this email, created or brought up to date with what they just typed.
-pub fn upsert(conn: &mut DbConnection, p: &PatientDetails, now: NaiveDateTime) -> QueryResult<PatientRow> {
+pub fn upsert(
+    conn: &mut DbConnection,
+    p: &PatientDetails,
+    now: NaiveDateTime,
+) -> QueryResult<PatientRow> {
     let key = p.email.normalized();
     let existing = patients::table
         .filter(patients::email_normalized.eq(&key))
@@ -19,7 +23,11 @@ pub fn upsert(conn: &mut DbConnection, p: &PatientDetails, now: NaiveDateTime) -
     match existing {
         Some(row) => {
             // A returning patient keeps their record; a phone given now replaces an old one.
-            let phone = p.phone.as_ref().map(|ph| ph.as_str().to_string()).or(row.phone.clone());
+            let phone = p
+                .phone
+                .as_ref()
+                .map(|ph| ph.as_str().to_string())
+                .or(row.phone.clone());
             diesel::update(patients::table.find(row.id))
                 .set((
                     patients::name.eq(p.name.as_str()),
@@ -49,5 +57,8 @@ pub fn upsert(conn: &mut DbConnection, p: &PatientDetails, now: NaiveDateTime) -
 }
 
 pub fn by_id(conn: &mut DbConnection, id: i32) -> QueryResult<PatientRow> {
-    patients::table.find(id).select(PatientRow::as_select()).first(conn)
+    patients::table
+        .find(id)
+        .select(PatientRow::as_select())
+        .first(conn)
 }

@@ -129,27 +129,50 @@ const PRACTITIONERS: &[PractitionerSeed] = &[
         title: "Consultant dermatologist",
         qualifications: "physician",
         bio: "Dermatologist leading the clinic's laser and medical skin treatments.",
-        hours: &[(0, 540, 1020), (1, 540, 1020), (3, 540, 1020), (4, 540, 780)],
+        hours: &[
+            (0, 540, 1020),
+            (1, 540, 1020),
+            (3, 540, 1020),
+            (4, 540, 780),
+        ],
     },
     PractitionerSeed {
         name: "Jonah Reyes",
         title: "Aesthetic nurse practitioner",
         qualifications: "nurse",
         bio: "Registered nurse specialising in microneedling and chemical peels.",
-        hours: &[(0, 540, 1080), (1, 540, 1080), (2, 540, 1080), (3, 540, 1080), (4, 540, 1080)],
+        hours: &[
+            (0, 540, 1080),
+            (1, 540, 1080),
+            (2, 540, 1080),
+            (3, 540, 1080),
+            (4, 540, 1080),
+        ],
     },
     PractitionerSeed {
         name: "Lena Fischer",
         title: "Licensed esthetician",
         qualifications: "esthetician",
         bio: "Esthetician for peels, microdermabrasion and skin-care advice.",
-        hours: &[(1, 600, 1080), (2, 600, 1080), (3, 600, 1080), (4, 600, 1080), (5, 600, 960)],
+        hours: &[
+            (1, 600, 1080),
+            (2, 600, 1080),
+            (3, 600, 1080),
+            (4, 600, 1080),
+            (5, 600, 960),
+        ],
     },
 ];
 
 /// Monday–Friday 09:00–18:00, Saturday 10:00–16:00, closed Sunday.
-const CLINIC_HOURS: &[(i32, i32, i32)] =
-    &[(0, 540, 1080), (1, 540, 1080), (2, 540, 1080), (3, 540, 1080), (4, 540, 1080), (5, 600, 960)];
+const CLINIC_HOURS: &[(i32, i32, i32)] = &[
+    (0, 540, 1080),
+    (1, 540, 1080),
+    (2, 540, 1080),
+    (3, 540, 1080),
+    (4, 540, 1080),
+    (5, 600, 960),
+];
 
 fn insert_demo(conn: &mut DbConnection, opts: &SeedOptions<'_>) -> QueryResult<()> {
     diesel::insert_into(clinics::table)
@@ -164,11 +187,17 @@ fn insert_demo(conn: &mut DbConnection, opts: &SeedOptions<'_>) -> QueryResult<(
         .execute(conn)?;
     let hours: Vec<NewClinicHours> = CLINIC_HOURS
         .iter()
-        .map(|&(weekday, open_minute, close_minute)| NewClinicHours { weekday, open_minute, close_minute })
+        .map(|&(weekday, open_minute, close_minute)| NewClinicHours {
+            weekday,
+            open_minute,
+            close_minute,
+        })
         .collect();
     // One row at a time: MultiConnection has no multi-row insert (SQLite lacks DEFAULT in VALUES).
     for h in &hours {
-        diesel::insert_into(clinic_hours::table).values(h).execute(conn)?;
+        diesel::insert_into(clinic_hours::table)
+            .values(h)
+            .execute(conn)?;
     }
     for (position, t) in TREATMENTS.iter().enumerate() {
         diesel::insert_into(treatments::table)
@@ -208,15 +237,19 @@ fn insert_demo(conn: &mut DbConnection, opts: &SeedOptions<'_>) -> QueryResult<(
         let rows: Vec<NewPractitionerHours> = p
             .hours
             .iter()
-            .map(|&(weekday, start_minute, end_minute)| NewPractitionerHours {
-                practitioner_id: id,
-                weekday,
-                start_minute,
-                end_minute,
-            })
+            .map(
+                |&(weekday, start_minute, end_minute)| NewPractitionerHours {
+                    practitioner_id: id,
+                    weekday,
+                    start_minute,
+                    end_minute,
+                },
+            )
             .collect();
         for r in &rows {
-            diesel::insert_into(practitioner_hours::table).values(r).execute(conn)?;
+            diesel::insert_into(practitioner_hours::table)
+                .values(r)
+                .execute(conn)?;
         }
     }
     Ok(())

@@ -71,9 +71,15 @@ impl SelfServiceRefusal {
 
     pub fn message(self) -> &'static str {
         match self {
-            SelfServiceRefusal::AlreadyCancelled => "This appointment has been cancelled and can no longer be changed.",
-            SelfServiceRefusal::NoLongerBooked => "This appointment can no longer be changed online.",
-            SelfServiceRefusal::PastCutoff => "It is too close to your appointment to change it online. Please call the clinic.",
+            SelfServiceRefusal::AlreadyCancelled => {
+                "This appointment has been cancelled and can no longer be changed."
+            }
+            SelfServiceRefusal::NoLongerBooked => {
+                "This appointment can no longer be changed online."
+            }
+            SelfServiceRefusal::PastCutoff => {
+                "It is too close to your appointment to change it online. Please call the clinic."
+            }
         }
     }
 }
@@ -103,7 +109,13 @@ mod tests {
 
     #[test]
     fn statuses_round_trip() {
-        for s in [Status::Booked, Status::CheckedIn, Status::Completed, Status::Cancelled, Status::NoShow] {
+        for s in [
+            Status::Booked,
+            Status::CheckedIn,
+            Status::Completed,
+            Status::Cancelled,
+            Status::NoShow,
+        ] {
             assert_eq!(Status::parse(s.as_str()), Some(s));
         }
         assert_eq!(Status::parse("lost"), None);
@@ -115,8 +127,14 @@ mod tests {
     fn self_service_stops_at_the_cutoff() {
         let start = t("2026-03-10T10:00:00Z");
         let day = Duration::hours(24);
-        assert_eq!(self_service_allowed(Status::Booked, start, t("2026-03-09T09:59:00Z"), day), Ok(()));
-        assert_eq!(self_service_allowed(Status::Booked, start, t("2026-03-09T10:00:00Z"), day), Ok(()));
+        assert_eq!(
+            self_service_allowed(Status::Booked, start, t("2026-03-09T09:59:00Z"), day),
+            Ok(())
+        );
+        assert_eq!(
+            self_service_allowed(Status::Booked, start, t("2026-03-09T10:00:00Z"), day),
+            Ok(())
+        );
         assert_eq!(
             self_service_allowed(Status::Booked, start, t("2026-03-09T10:01:00Z"), day),
             Err(SelfServiceRefusal::PastCutoff)

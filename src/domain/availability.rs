@@ -25,7 +25,11 @@ pub struct BookingRules {
 
 impl Default for BookingRules {
     fn default() -> Self {
-        Self { grid_minutes: 15, lead_time: Duration::minutes(60), horizon_days: 90 }
+        Self {
+            grid_minutes: 15,
+            lead_time: Duration::minutes(60),
+            horizon_days: 90,
+        }
     }
 }
 
@@ -90,9 +94,13 @@ pub enum SlotProblem {
 impl SlotProblem {
     pub fn message(self) -> &'static str {
         match self {
-            SlotProblem::OffGrid => "Appointments start on the quarter hour; please pick one of the listed times.",
+            SlotProblem::OffGrid => {
+                "Appointments start on the quarter hour; please pick one of the listed times."
+            }
             SlotProblem::InPast => "That time has already passed.",
-            SlotProblem::TooSoon => "That time is too soon to book online; please pick a later time or call the clinic.",
+            SlotProblem::TooSoon => {
+                "That time is too soon to book online; please pick a later time or call the clinic."
+            }
             SlotProblem::BeyondHorizon => "That date is too far ahead to book yet.",
             SlotProblem::OutsideHours => "The practitioner isn't working at that time.",
             SlotProblem::Taken => "Sorry, that time has just been taken. Please pick another.",
@@ -112,7 +120,8 @@ pub struct DayContext {
 impl DayContext {
     pub fn within_horizon(&self) -> bool {
         let today = today(self.tz, self.now);
-        self.date >= today && self.date <= today + Duration::days(i64::from(self.rules.horizon_days))
+        self.date >= today
+            && self.date <= today + Duration::days(i64::from(self.rules.horizon_days))
     }
 }
 
@@ -136,7 +145,11 @@ pub fn free_slots(ctx: &DayContext, timing: Timing, days: &[PractitionerDay]) ->
                         && end <= range_end
                         && !day.busy.iter().any(|b| b.overlaps(start, blocks))
                     {
-                        out.push(Slot { start, end, practitioner_id: day.practitioner_id });
+                        out.push(Slot {
+                            start,
+                            end,
+                            practitioner_id: day.practitioner_id,
+                        });
                     }
                 }
                 m += grid;
@@ -157,8 +170,17 @@ pub fn check_slot(
     start: DateTime<Utc>,
 ) -> Result<Slot, SlotProblem> {
     let (date, minute) = local_parts(tz, start);
-    let ctx = DayContext { tz, date, now, rules };
-    if start.second() != 0 || start.nanosecond() != 0 || rules.grid_minutes == 0 || minute % rules.grid_minutes != 0 {
+    let ctx = DayContext {
+        tz,
+        date,
+        now,
+        rules,
+    };
+    if start.second() != 0
+        || start.nanosecond() != 0
+        || rules.grid_minutes == 0
+        || minute % rules.grid_minutes != 0
+    {
         return Err(SlotProblem::OffGrid);
     }
     if start < now {
@@ -185,7 +207,11 @@ pub fn check_slot(
     if day.busy.iter().any(|b| b.overlaps(start, blocks)) {
         return Err(SlotProblem::Taken);
     }
-    Ok(Slot { start, end, practitioner_id: day.practitioner_id })
+    Ok(Slot {
+        start,
+        end,
+        practitioner_id: day.practitioner_id,
+    })
 }
 
 fn first_instant(ctx: &DayContext, minute: u16) -> Option<DateTime<Utc>> {
@@ -213,10 +239,18 @@ mod tests {
     }
 
     fn ctx(tz: &str, date: NaiveDate, now: &str) -> DayContext {
-        DayContext { tz: tz.parse().unwrap(), date, now: t(now), rules: BookingRules::default() }
+        DayContext {
+            tz: tz.parse().unwrap(),
+            date,
+            now: t(now),
+            rules: BookingRules::default(),
+        }
     }
 
-    const HOUR: Timing = Timing { duration_minutes: 45, buffer_minutes: 15 };
+    const HOUR: Timing = Timing {
+        duration_minutes: 45,
+        buffer_minutes: 15,
+    };
 
     fn local_times(c: &DayContext, slots: &[Slot]) -> Vec<String> {
         slots
@@ -231,10 +265,17 @@ mod tests {
     #[test]
     fn a_plain_day_on_a_quarter_hour_grid() {
         let c = ctx("Europe/London", d(2026, 6, 1), "2026-05-20T08:00:00Z");
-        let day = PractitionerDay { practitioner_id: 1, working: hours(9 * 60, 11 * 60), busy: vec![] };
+        let day = PractitionerDay {
+            practitioner_id: 1,
+            working: hours(9 * 60, 11 * 60),
+            busy: vec![],
+        };
         let slots = free_slots(&c, HOUR, &[day]);
         // 45 minutes must end by 11:00: the last start is 10:15. London is on BST (UTC+1).
-        assert_eq!(local_times(&c, &slots), ["09:00", "09:15", "09:30", "09:45", "10:00", "10:15"]);
+        assert_eq!(
+            local_times(&c, &slots),
+            ["09:00", "09:15", "09:30", "09:45", "10:00", "10:15"]
+        );
         assert_eq!(slots[0].start, t("2026-06-01T08:00:00Z"));
         assert_eq!(slots[0].end, t("2026-06-01T08:45:00Z"));
     }
@@ -243,8 +284,15 @@ mod tests {
     fn bookings_and_their_buffers_block_slots() {
         let c = ctx("Europe/London", d(2026, 6, 1), "2026-05-20T08:00:00Z");
         // An appointment 10:00–10:45 local holding until 11:00 with its buffer.
-        let busy = vec![Busy { start: t("2026-06-01T09:00:00Z"), end: t("2026-06-01T10:00:00Z") }];
-        let day = PractitionerDay { practitioner_id: 1, working: hours(9 * 60, 12 * 60), busy };
+        let busy = vec![Busy {
+            start: t("2026-06-01T09:00:00Z"),
+            end: t("2026-06-01T10:00:00Z"),
+        }];
+        let day = PractitionerDay {
+            practitioner_id: 1,
+            working: hours(9 * 60, 12 * 60),
+            busy,
+        };
         let slots = free_slots(&c, HOUR, &[day]);
         // 09:00 holds until 10:00 (its own buffer ends where the other starts): fine.
         // 09:15 would hold until 10:15: refused. From 11:00 free again.
@@ -255,8 +303,15 @@ mod tests {
     fn no_slot_before_the_lead_time_or_past_the_horizon() {
         // Now is 09:10 local; lead time 60 minutes: the first slot is 10:15.
         let c = ctx("Europe/London", d(2026, 6, 1), "2026-06-01T08:10:00Z");
-        let day = PractitionerDay { practitioner_id: 1, working: hours(9 * 60, 11 * 60), busy: vec![] };
-        assert_eq!(local_times(&c, &free_slots(&c, HOUR, std::slice::from_ref(&day))), ["10:15"]);
+        let day = PractitionerDay {
+            practitioner_id: 1,
+            working: hours(9 * 60, 11 * 60),
+            busy: vec![],
+        };
+        assert_eq!(
+            local_times(&c, &free_slots(&c, HOUR, std::slice::from_ref(&day))),
+            ["10:15"]
+        );
         let far = ctx("Europe/London", d(2026, 9, 1), "2026-06-01T08:10:00Z");
         assert!(free_slots(&far, HOUR, std::slice::from_ref(&day)).is_empty());
         let past = ctx("Europe/London", d(2026, 5, 31), "2026-06-01T08:10:00Z");
@@ -267,17 +322,29 @@ mod tests {
     fn spring_forward_keeps_wall_clock_hours_london() {
         // 29 March 2026: London goes from GMT to BST at 01:00 UTC.
         let c = ctx("Europe/London", d(2026, 3, 29), "2026-03-20T08:00:00Z");
-        let day = PractitionerDay { practitioner_id: 1, working: hours(9 * 60, 10 * 60), busy: vec![] };
+        let day = PractitionerDay {
+            practitioner_id: 1,
+            working: hours(9 * 60, 10 * 60),
+            busy: vec![],
+        };
         let slots = free_slots(&c, HOUR, &[day]);
         assert_eq!(local_times(&c, &slots), ["09:00", "09:15"]);
-        assert_eq!(slots[0].start, t("2026-03-29T08:00:00Z"), "09:00 BST is 08:00 UTC");
+        assert_eq!(
+            slots[0].start,
+            t("2026-03-29T08:00:00Z"),
+            "09:00 BST is 08:00 UTC"
+        );
     }
 
     #[test]
     fn fall_back_keeps_wall_clock_hours_london() {
         // 25 October 2026: back to GMT; 09:00 local is 09:00 UTC again.
         let c = ctx("Europe/London", d(2026, 10, 25), "2026-10-20T08:00:00Z");
-        let day = PractitionerDay { practitioner_id: 1, working: hours(9 * 60, 10 * 60), busy: vec![] };
+        let day = PractitionerDay {
+            practitioner_id: 1,
+            working: hours(9 * 60, 10 * 60),
+            busy: vec![],
+        };
         let slots = free_slots(&c, HOUR, &[day]);
         assert_eq!(slots[0].start, t("2026-10-25T09:00:00Z"));
         assert_eq!(slots.len(), 2);
@@ -288,7 +355,11 @@ mod tests {
         // 8 March 2026 (spring) and 1 November 2026 (fall) in New York.
         let spring = ctx("America/New_York", d(2026, 3, 8), "2026-03-01T12:00:00Z");
         let fall = ctx("America/New_York", d(2026, 11, 1), "2026-10-20T12:00:00Z");
-        let day = PractitionerDay { practitioner_id: 7, working: hours(9 * 60, 10 * 60), busy: vec![] };
+        let day = PractitionerDay {
+            practitioner_id: 7,
+            working: hours(9 * 60, 10 * 60),
+            busy: vec![],
+        };
         let s = free_slots(&spring, HOUR, std::slice::from_ref(&day));
         assert_eq!(s[0].start, t("2026-03-08T13:00:00Z"), "09:00 EDT");
         let f = free_slots(&fall, HOUR, &[day]);
@@ -299,24 +370,52 @@ mod tests {
     fn night_hours_across_a_gap_and_an_overlap() {
         // A (hypothetical) practitioner working 00:00–04:00 on change days sees the gap and
         // the repeat: no 02:xx slots in spring, one set of 01:xx slots in autumn.
-        let hourly = BookingRules { grid_minutes: 60, ..BookingRules::default() };
-        let short = Timing { duration_minutes: 30, buffer_minutes: 0 };
-        let day = PractitionerDay { practitioner_id: 1, working: hours(0, 4 * 60), busy: vec![] };
+        let hourly = BookingRules {
+            grid_minutes: 60,
+            ..BookingRules::default()
+        };
+        let short = Timing {
+            duration_minutes: 30,
+            buffer_minutes: 0,
+        };
+        let day = PractitionerDay {
+            practitioner_id: 1,
+            working: hours(0, 4 * 60),
+            busy: vec![],
+        };
         let mut spring = ctx("America/New_York", d(2026, 3, 8), "2026-03-01T12:00:00Z");
         spring.rules = hourly;
-        assert_eq!(local_times(&spring, &free_slots(&spring, short, std::slice::from_ref(&day))), ["00:00", "01:00", "03:00"]);
+        assert_eq!(
+            local_times(
+                &spring,
+                &free_slots(&spring, short, std::slice::from_ref(&day))
+            ),
+            ["00:00", "01:00", "03:00"]
+        );
         let mut fall = ctx("America/New_York", d(2026, 11, 1), "2026-10-20T12:00:00Z");
         fall.rules = hourly;
         let f = free_slots(&fall, short, &[day]);
         assert_eq!(local_times(&fall, &f), ["00:00", "01:00", "02:00", "03:00"]);
-        assert_eq!(f[1].start, t("2026-11-01T05:00:00Z"), "the first 01:00, still EDT");
+        assert_eq!(
+            f[1].start,
+            t("2026-11-01T05:00:00Z"),
+            "the first 01:00, still EDT"
+        );
     }
 
     #[test]
     fn several_practitioners_merge_in_time_order() {
         let c = ctx("Europe/London", d(2026, 6, 1), "2026-05-20T08:00:00Z");
-        let a = PractitionerDay { practitioner_id: 2, working: hours(9 * 60, 10 * 60), busy: vec![] };
-        let b = PractitionerDay { practitioner_id: 1, working: hours(9 * 60 + 30, 10 * 60 + 30), busy: vec![] };
+        let a = PractitionerDay {
+            practitioner_id: 2,
+            working: hours(9 * 60, 10 * 60),
+            busy: vec![],
+        };
+        let b = PractitionerDay {
+            practitioner_id: 1,
+            working: hours(9 * 60 + 30, 10 * 60 + 30),
+            busy: vec![],
+        };
         let slots = free_slots(&c, HOUR, &[a, b]);
         let ids: Vec<i32> = slots.iter().map(|s| s.practitioner_id).collect();
         assert_eq!(ids, [2, 2, 1, 1]);
@@ -327,17 +426,34 @@ mod tests {
         let tz: Tz = "Europe/London".parse().unwrap();
         let now = t("2026-06-01T07:00:00Z");
         let rules = BookingRules::default();
-        let busy = vec![Busy { start: t("2026-06-02T09:00:00Z"), end: t("2026-06-02T10:00:00Z") }];
-        let day = PractitionerDay { practitioner_id: 1, working: hours(9 * 60, 17 * 60), busy };
+        let busy = vec![Busy {
+            start: t("2026-06-02T09:00:00Z"),
+            end: t("2026-06-02T10:00:00Z"),
+        }];
+        let day = PractitionerDay {
+            practitioner_id: 1,
+            working: hours(9 * 60, 17 * 60),
+            busy,
+        };
         let check = |s: &str| check_slot(tz, now, rules, HOUR, &day, t(s)).map(|_| ());
         assert_eq!(check("2026-06-02T08:00:00Z"), Ok(()));
         assert_eq!(check("2026-06-02T08:05:00Z"), Err(SlotProblem::OffGrid));
         assert_eq!(check("2026-06-02T08:00:30Z"), Err(SlotProblem::OffGrid));
         assert_eq!(check("2026-05-31T08:00:00Z"), Err(SlotProblem::InPast));
         assert_eq!(check("2026-06-01T07:30:00Z"), Err(SlotProblem::TooSoon));
-        assert_eq!(check("2026-12-01T10:00:00Z"), Err(SlotProblem::BeyondHorizon));
-        assert_eq!(check("2026-06-02T06:00:00Z"), Err(SlotProblem::OutsideHours));
-        assert_eq!(check("2026-06-02T15:30:00Z"), Err(SlotProblem::OutsideHours), "16:30 + 45 min ends after 17:00");
+        assert_eq!(
+            check("2026-12-01T10:00:00Z"),
+            Err(SlotProblem::BeyondHorizon)
+        );
+        assert_eq!(
+            check("2026-06-02T06:00:00Z"),
+            Err(SlotProblem::OutsideHours)
+        );
+        assert_eq!(
+            check("2026-06-02T15:30:00Z"),
+            Err(SlotProblem::OutsideHours),
+            "16:30 + 45 min ends after 17:00"
+        );
         assert_eq!(check("2026-06-02T08:30:00Z"), Err(SlotProblem::Taken));
     }
 }

@@ -62,12 +62,16 @@ pub fn parse_patient(input: &PatientInput<'_>, errors: &mut FieldErrors) -> Opti
     let phone = errors.take("phone", Phone::parse_optional(input.phone));
     let note = errors.take("note", parse_note(input.note));
     if !input.consent {
-        errors.add("consent", "Please confirm you agree to the clinic's treatment and privacy terms.");
+        errors.add(
+            "consent",
+            "Please confirm you agree to the clinic's treatment and privacy terms.",
+        );
     }
     match (name, email, phone, note) {
-        (Some(name), Some(email), Some(phone), Some(note)) if input.consent => {
-            Some(PatientPart { patient: PatientDetails { name, email, phone }, note })
-        }
+        (Some(name), Some(email), Some(phone), Some(note)) if input.consent => Some(PatientPart {
+            patient: PatientDetails { name, email, phone },
+            note,
+        }),
         _ => None,
     }
 }
@@ -79,7 +83,13 @@ mod tests {
     #[test]
     fn collects_every_problem() {
         let mut errors = FieldErrors::new();
-        let input = PatientInput { name: "", email: "nope", phone: "x", note: "", consent: false };
+        let input = PatientInput {
+            name: "",
+            email: "nope",
+            phone: "x",
+            note: "",
+            consent: false,
+        };
         assert!(parse_patient(&input, &mut errors).is_none());
         for f in ["name", "email", "phone", "consent"] {
             assert!(errors.get(f).is_some(), "{f} should have an error");
@@ -90,7 +100,13 @@ mod tests {
     #[test]
     fn accepts_a_good_patient() {
         let mut errors = FieldErrors::new();
-        let input = PatientInput { name: "Ann Lee", email: "ann@example.org", phone: "", note: " first visit ", consent: true };
+        let input = PatientInput {
+            name: "Ann Lee",
+            email: "ann@example.org",
+            phone: "",
+            note: " first visit ",
+            consent: true,
+        };
         let part = parse_patient(&input, &mut errors).unwrap();
         assert!(errors.is_empty());
         assert_eq!(part.note.as_deref(), Some("first visit"));
@@ -100,8 +116,14 @@ mod tests {
     #[test]
     fn practitioner_choice() {
         assert_eq!(PractitionerChoice::parse(""), Ok(PractitionerChoice::Any));
-        assert_eq!(PractitionerChoice::parse("any"), Ok(PractitionerChoice::Any));
-        assert_eq!(PractitionerChoice::parse("3"), Ok(PractitionerChoice::Specific(3)));
+        assert_eq!(
+            PractitionerChoice::parse("any"),
+            Ok(PractitionerChoice::Any)
+        );
+        assert_eq!(
+            PractitionerChoice::parse("3"),
+            Ok(PractitionerChoice::Specific(3))
+        );
         assert!(PractitionerChoice::parse("-1").is_err());
         assert!(PractitionerChoice::parse("abc").is_err());
     }

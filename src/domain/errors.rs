@@ -13,7 +13,9 @@ impl FieldErrors {
 
     pub fn add(&mut self, field: &str, message: impl Into<String>) {
         // The first problem found for a field is the one worth telling.
-        self.0.entry(field.to_string()).or_insert_with(|| message.into());
+        self.0
+            .entry(field.to_string())
+            .or_insert_with(|| message.into());
     }
 
     pub fn get(&self, field: &str) -> Option<&str> {

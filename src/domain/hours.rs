@@ -131,7 +131,16 @@ mod tests {
         p.add(Weekday::Mon, MinuteRange::new(780, 1200).unwrap());
         assert_eq!(
             clinic.intersect_day(&p, Weekday::Mon),
-            vec![MinuteRange { start: 540, end: 720 }, MinuteRange { start: 780, end: 1080 }]
+            vec![
+                MinuteRange {
+                    start: 540,
+                    end: 720
+                },
+                MinuteRange {
+                    start: 780,
+                    end: 1080
+                }
+            ]
         );
         assert!(clinic.intersect_day(&p, Weekday::Tue).is_empty());
     }

@@ -55,13 +55,19 @@ fn local_naive(date: NaiveDate, minute: u16) -> NaiveDateTime {
 /// The local date and minute of the day of an instant, in the clinic's zone.
 pub fn local_parts(tz: Tz, t: DateTime<Utc>) -> (NaiveDate, u16) {
     let local = t.with_timezone(&tz).naive_local();
-    let minute = local.time().signed_duration_since(NaiveTime::MIN).num_minutes() as u16;
+    let minute = local
+        .time()
+        .signed_duration_since(NaiveTime::MIN)
+        .num_minutes() as u16;
     (local.date(), minute)
 }
 
 /// The first and last instant of a local date (for fetching a day's appointments).
 pub fn local_day_bounds(tz: Tz, date: NaiveDate) -> (DateTime<Utc>, DateTime<Utc>) {
-    (boundary_instant(tz, date, 0), boundary_instant(tz, date, 24 * 60))
+    (
+        boundary_instant(tz, date, 0),
+        boundary_instant(tz, date, 24 * 60),
+    )
 }
 
 pub fn today(tz: Tz, now: DateTime<Utc>) -> NaiveDate {
@@ -81,12 +87,18 @@ pub fn time_label(tz: Tz, t: DateTime<Utc>) -> String {
 /// "Tuesday 3 March 2026 at 14:30 (GMT)"
 pub fn datetime_label(tz: Tz, t: DateTime<Utc>) -> String {
     let local = t.with_timezone(&tz);
-    format!("{} at {} ({})", date_label(local.date_naive()), local.format("%H:%M"), local.format("%Z"))
+    format!(
+        "{} at {} ({})",
+        date_label(local.date_naive()),
+        local.format("%H:%M"),
+        local.format("%Z")
+    )
 }
 
 /// RFC 3339 with the clinic's offset, as the API shows instants.
 pub fn rfc3339_local(tz: Tz, t: DateTime<Utc>) -> String {
-    t.with_timezone(&tz).to_rfc3339_opts(chrono::SecondsFormat::Secs, false)
+    t.with_timezone(&tz)
+        .to_rfc3339_opts(chrono::SecondsFormat::Secs, false)
 }
 
 /// Parses an instant given with an offset ("2026-03-03T14:30:00+00:00" or "...Z").
@@ -97,7 +109,8 @@ pub fn parse_instant(s: &str) -> Result<DateTime<Utc>, String> {
 }
 
 pub fn parse_date(s: &str) -> Result<NaiveDate, String> {
-    NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d").map_err(|_| "not a date in the form YYYY-MM-DD".into())
+    NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d")
+        .map_err(|_| "not a date in the form YYYY-MM-DD".into())
 }
 
 #[cfg(test)]
@@ -114,7 +127,10 @@ mod tests {
             "2026-03-29T01:00:00Z".parse::<DateTime<Utc>>().unwrap()
         );
         let autumn = NaiveDate::from_ymd_opt(2026, 10, 25).unwrap();
-        assert!(matches!(resolve_local(tz, autumn, 60 + 30), LocalInstant::Twice(_, _)));
+        assert!(matches!(
+            resolve_local(tz, autumn, 60 + 30),
+            LocalInstant::Twice(_, _)
+        ));
         let (start, end) = local_day_bounds(tz, autumn);
         assert_eq!((end - start).num_hours(), 25);
         let (start, end) = local_day_bounds(tz, spring);

@@ -21,7 +21,8 @@ impl ManageToken {
     /// Refuses anything that cannot be a token before it reaches the database.
     pub fn parse(s: &str) -> Option<Self> {
         let ok = s.len() == TOKEN_CHARS
-            && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+            && s.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
         ok.then(|| Self(s.to_string()))
     }
 

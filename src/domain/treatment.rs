@@ -68,8 +68,14 @@ mod tests {
     fn laser_needs_a_physician() {
         let accepted = parse_qualifications("physician");
         assert!(may_perform(&parse_qualifications("physician"), &accepted));
-        assert!(!may_perform(&parse_qualifications("nurse, esthetician"), &accepted));
-        assert!(may_perform(&parse_qualifications("nurse"), &parse_qualifications("")));
+        assert!(!may_perform(
+            &parse_qualifications("nurse, esthetician"),
+            &accepted
+        ));
+        assert!(may_perform(
+            &parse_qualifications("nurse"),
+            &parse_qualifications("")
+        ));
     }
 
     #[test]

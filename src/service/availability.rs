@@ -5,7 +5,9 @@ use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
 use super::clinic::{Clinic, minute_range};
 use crate::db::models::{PractitionerRow, TreatmentRow, from_db, to_db};
 use crate::db::{DbConnection, appointments, catalog};
-use crate::domain::availability::{BookingRules, Busy, DayContext, PractitionerDay, Timing, free_slots};
+use crate::domain::availability::{
+    BookingRules, Busy, DayContext, PractitionerDay, Timing, free_slots,
+};
 use crate::domain::booking::PractitionerChoice;
 use crate::domain::hours::WeeklyHours;
 use crate::domain::time::local_day_bounds;
@@ -55,14 +57,24 @@ pub fn practitioner_days(
             let mut busy: Vec<Busy> = booked
                 .iter()
                 .filter(|b| b.0 == id)
-                .map(|b| Busy { start: from_db(b.1), end: from_db(b.2) })
+                .map(|b| Busy {
+                    start: from_db(b.1),
+                    end: from_db(b.2),
+                })
                 .collect();
             busy.extend(
                 off.iter()
                     .filter(|o| o.practitioner_id == id)
-                    .map(|o| Busy { start: from_db(o.starts_at), end: from_db(o.ends_at) }),
+                    .map(|o| Busy {
+                        start: from_db(o.starts_at),
+                        end: from_db(o.ends_at),
+                    }),
             );
-            PractitionerDay { practitioner_id: id, working: clinic.hours.intersect_day(&own, weekday), busy }
+            PractitionerDay {
+                practitioner_id: id,
+                working: clinic.hours.intersect_day(&own, weekday),
+                busy,
+            }
         })
         .collect())
 }
@@ -82,9 +94,18 @@ pub fn day_slots(
 ) -> Result<Vec<SlotView>, AppError> {
     let ids: Vec<i32> = match choice {
         PractitionerChoice::Any => eligible.iter().map(|p| p.id).collect(),
-        PractitionerChoice::Specific(id) => eligible.iter().filter(|p| p.id == id).map(|p| p.id).collect(),
+        PractitionerChoice::Specific(id) => eligible
+            .iter()
+            .filter(|p| p.id == id)
+            .map(|p| p.id)
+            .collect(),
     };
-    let ctx = DayContext { tz: clinic.tz, date, now, rules };
+    let ctx = DayContext {
+        tz: clinic.tz,
+        date,
+        now,
+        rules,
+    };
     if ids.is_empty() || !ctx.within_horizon() || clinic.hours.on(date.weekday()).is_empty() {
         return Ok(Vec::new());
     }

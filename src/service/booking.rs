@@ -56,24 +56,34 @@ impl AppointmentDetails {
 
 /// Conflicts that another practitioner (for "any") might not have.
 fn worth_trying_another(e: &AppError) -> bool {
-    matches!(e, AppError::SlotUnavailable(SlotProblem::Taken | SlotProblem::OutsideHours))
+    matches!(
+        e,
+        AppError::SlotUnavailable(SlotProblem::Taken | SlotProblem::OutsideHours)
+    )
 }
 
 /// Books a slot. For "any practitioner" each qualified practitioner is tried in turn.
-pub fn book(conn: &mut DbConnection, policy: Policy, cmd: &BookCommand) -> Result<AppointmentRow, AppError> {
+pub fn book(
+    conn: &mut DbConnection,
+    policy: Policy,
+    cmd: &BookCommand,
+) -> Result<AppointmentRow, AppError> {
     let clinic = clinic::load(conn)?;
-    let treatment = catalog::active_treatment_by_slug(conn, &cmd.treatment_slug)?.ok_or_else(|| {
-        let mut f = FieldErrors::new();
-        f.add("treatment", "Unknown treatment.");
-        AppError::Invalid(f)
-    })?;
+    let treatment =
+        catalog::active_treatment_by_slug(conn, &cmd.treatment_slug)?.ok_or_else(|| {
+            let mut f = FieldErrors::new();
+            f.add("treatment", "Unknown treatment.");
+            AppError::Invalid(f)
+        })?;
     let candidates = candidates(conn, &treatment, cmd.practitioner, None)?;
     let mut last = AppError::SlotUnavailable(SlotProblem::OutsideHours);
     for pid in candidates {
         match with_retries(|| try_book(conn, &clinic, &treatment, pid, policy, cmd)) {
             Ok(row) => return Ok(row),
             Err(e) if worth_trying_another(&e) => {
-                if matches!(e, AppError::SlotUnavailable(SlotProblem::Taken)) || !matches!(last, AppError::SlotUnavailable(SlotProblem::Taken)) {
+                if matches!(e, AppError::SlotUnavailable(SlotProblem::Taken))
+                    || !matches!(last, AppError::SlotUnavailable(SlotProblem::Taken))
+                {
                     last = e;
                 }
             }
@@ -125,7 +135,9 @@ fn with_retries<T>(mut f: impl FnMut() -> Result<T, AppError>) -> Result<T, AppE
     loop {
         attempt += 1;
         match f() {
-            Err(AppError::Db(e)) if is_overlap(&e) => return Err(AppError::SlotUnavailable(SlotProblem::Taken)),
+            Err(AppError::Db(e)) if is_overlap(&e) => {
+                return Err(AppError::SlotUnavailable(SlotProblem::Taken));
+            }
             Err(AppError::Db(e)) if is_unique_violation(&e) && attempt < 3 => continue,
             other => return other,
         }
@@ -143,8 +155,18 @@ fn check_one(
 ) -> Result<crate::domain::availability::Slot, AppError> {
     let (date, _) = local_parts(clinic.tz, start);
     let days = practitioner_days(c, clinic, &[pid], date, exclude)?;
-    let day = days.first().ok_or(AppError::SlotUnavailable(SlotProblem::OutsideHours))?;
-    check_slot(clinic.tz, policy.now, policy.rules, timing(treatment), day, start).map_err(AppError::SlotUnavailable)
+    let day = days
+        .first()
+        .ok_or(AppError::SlotUnavailable(SlotProblem::OutsideHours))?;
+    check_slot(
+        clinic.tz,
+        policy.now,
+        policy.rules,
+        timing(treatment),
+        day,
+        start,
+    )
+    .map_err(AppError::SlotUnavailable)
 }
 
 /// Practitioners to try, in order. A named one must be active and qualified; for "any" the
@@ -162,7 +184,10 @@ fn candidates(
                 Ok(vec![id])
             } else {
                 let mut f = FieldErrors::new();
-                f.add("practitioner", "That practitioner doesn't exist or doesn't perform this treatment.");
+                f.add(
+                    "practitioner",
+                    "That practitioner doesn't exist or doesn't perform this treatment.",
+                );
                 Err(AppError::Invalid(f))
             }
         }
@@ -185,11 +210,18 @@ fn find(conn: &mut DbConnection, token: &str) -> Result<AppointmentRow, AppError
 }
 
 fn status_of(row: &AppointmentRow) -> Result<Status, AppError> {
-    Status::parse(&row.status).ok_or_else(|| AppError::Internal(format!("unknown status '{}'", row.status)))
+    Status::parse(&row.status)
+        .ok_or_else(|| AppError::Internal(format!("unknown status '{}'", row.status)))
 }
 
 fn allowed(row: &AppointmentRow, policy: Policy) -> Result<(), AppError> {
-    self_service_allowed(status_of(row)?, from_db(row.starts_at), policy.now, policy.cutoff).map_err(AppError::Refused)
+    self_service_allowed(
+        status_of(row)?,
+        from_db(row.starts_at),
+        policy.now,
+        policy.cutoff,
+    )
+    .map_err(AppError::Refused)
 }
 
 pub fn details(conn: &mut DbConnection, token: &str) -> Result<AppointmentDetails, AppError> {
@@ -197,7 +229,10 @@ pub fn details(conn: &mut DbConnection, token: &str) -> Result<AppointmentDetail
     details_of(conn, appointment)
 }
 
-pub fn details_of(conn: &mut DbConnection, appointment: AppointmentRow) -> Result<AppointmentDetails, AppError> {
+pub fn details_of(
+    conn: &mut DbConnection,
+    appointment: AppointmentRow,
+) -> Result<AppointmentDetails, AppError> {
     Ok(AppointmentDetails {
         status: status_of(&appointment)?,
         treatment: catalog::treatment(conn, appointment.treatment_id)?,
@@ -208,8 +243,16 @@ pub fn details_of(conn: &mut DbConnection, appointment: AppointmentRow) -> Resul
 }
 
 /// Whether the patient may still change it online (for showing or hiding the forms).
-pub fn self_service(details: &AppointmentDetails, policy: Policy) -> Result<(), SelfServiceRefusal> {
-    self_service_allowed(details.status, details.starts_at(), policy.now, policy.cutoff)
+pub fn self_service(
+    details: &AppointmentDetails,
+    policy: Policy,
+) -> Result<(), SelfServiceRefusal> {
+    self_service_allowed(
+        details.status,
+        details.starts_at(),
+        policy.now,
+        policy.cutoff,
+    )
 }
 
 pub fn parse_reason(reason: &str) -> Result<Option<String>, AppError> {
@@ -222,7 +265,12 @@ pub fn parse_reason(reason: &str) -> Result<Option<String>, AppError> {
     Ok((!reason.is_empty()).then(|| reason.to_string()))
 }
 
-pub fn cancel(conn: &mut DbConnection, policy: Policy, token: &str, reason: Option<&str>) -> Result<AppointmentRow, AppError> {
+pub fn cancel(
+    conn: &mut DbConnection,
+    policy: Policy,
+    token: &str,
+    reason: Option<&str>,
+) -> Result<AppointmentRow, AppError> {
     let row = find(conn, token)?;
     allowed(&row, policy)?;
     conn.transaction(|c| {

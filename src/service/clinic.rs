@@ -16,14 +16,17 @@ pub struct Clinic {
 }
 
 pub fn load(conn: &mut DbConnection) -> Result<Clinic, AppError> {
-    let row = catalog::clinic(conn)?.ok_or_else(|| AppError::Internal("the database has no clinic".into()))?;
-    let tz: Tz = row
-        .timezone
-        .parse()
-        .map_err(|_| AppError::Internal(format!("clinic time zone '{}' is unknown", row.timezone)))?;
+    let row = catalog::clinic(conn)?
+        .ok_or_else(|| AppError::Internal("the database has no clinic".into()))?;
+    let tz: Tz = row.timezone.parse().map_err(|_| {
+        AppError::Internal(format!("clinic time zone '{}' is unknown", row.timezone))
+    })?;
     let mut hours = WeeklyHours::default();
     for h in catalog::clinic_hours(conn)? {
-        if let (Some(day), Ok(range)) = (weekday_from_index(h.weekday), minute_range(h.open_minute, h.close_minute)) {
+        if let (Some(day), Ok(range)) = (
+            weekday_from_index(h.weekday),
+            minute_range(h.open_minute, h.close_minute),
+        ) {
             hours.add(day, range);
         }
     }

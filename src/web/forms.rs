@@ -11,8 +11,9 @@ pub struct Fields(HashMap<String, String>);
 
 impl Fields {
     pub fn parse(body: &[u8]) -> Result<Self, AppError> {
-        let pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(body)
-            .map_err(|_| AppError::BadRequest("The form could not be read. Please go back and try again.".into()))?;
+        let pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(body).map_err(|_| {
+            AppError::BadRequest("The form could not be read. Please go back and try again.".into())
+        })?;
         Ok(Self(pairs.into_iter().collect()))
     }
 
@@ -31,7 +32,10 @@ impl Fields {
     /// A checkbox is on when it is sent with any value but an explicit "false"/"off"/"0".
     pub fn checked(&self, k: &str) -> bool {
         match self.0.get(k) {
-            Some(v) => !matches!(v.trim().to_ascii_lowercase().as_str(), "" | "false" | "off" | "0" | "no"),
+            Some(v) => !matches!(
+                v.trim().to_ascii_lowercase().as_str(),
+                "" | "false" | "off" | "0" | "no"
+            ),
             None => false,
         }
     }

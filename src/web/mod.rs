@@ -26,7 +26,11 @@ pub struct AppState {
 
 impl AppState {
     pub fn policy(&self) -> Policy {
-        Policy { now: self.clock.now(), rules: self.settings.rules, cutoff: self.settings.cancel_cutoff }
+        Policy {
+            now: self.clock.now(),
+            rules: self.settings.rules,
+            cutoff: self.settings.cancel_cutoff,
+        }
     }
 
     /// Runs blocking database work off the async workers.
@@ -52,12 +56,19 @@ pub fn render(t: &impl Template) -> Result<HttpResponse, AppError> {
     render_status(actix_web::http::StatusCode::OK, t)
 }
 
-pub fn render_status(status: actix_web::http::StatusCode, t: &impl Template) -> Result<HttpResponse, AppError> {
-    Ok(HttpResponse::build(status).content_type("text/html; charset=utf-8").body(t.render()?))
+pub fn render_status(
+    status: actix_web::http::StatusCode,
+    t: &impl Template,
+) -> Result<HttpResponse, AppError> {
+    Ok(HttpResponse::build(status)
+        .content_type("text/html; charset=utf-8")
+        .body(t.render()?))
 }
 
 pub fn see_other(location: &str) -> HttpResponse {
-    HttpResponse::SeeOther().insert_header(("Location", location)).finish()
+    HttpResponse::SeeOther()
+        .insert_header(("Location", location))
+        .finish()
 }
 
 /// Every route of the app.

@@ -65,7 +65,11 @@ pub fn opening_hours(hours: &WeeklyHours) -> Vec<DayHours> {
                 hours: if spans.is_empty() {
                     "Closed".into()
                 } else {
-                    spans.iter().map(|r| r.label()).collect::<Vec<_>>().join(", ")
+                    spans
+                        .iter()
+                        .map(|r| r.label())
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 },
             }
         })
@@ -82,7 +86,12 @@ pub struct SlotOption {
 }
 
 /// Slots for a form. With "any practitioner" each time is offered once.
-pub fn slot_options(tz: Tz, slots: &[SlotView], choice: PractitionerChoice, checked: Option<&str>) -> Vec<SlotOption> {
+pub fn slot_options(
+    tz: Tz,
+    slots: &[SlotView],
+    choice: PractitionerChoice,
+    checked: Option<&str>,
+) -> Vec<SlotOption> {
     let mut out: Vec<SlotOption> = Vec::new();
     for s in slots {
         let value = rfc3339_local(tz, s.start);
@@ -109,7 +118,10 @@ pub struct PractitionerOption {
     pub selected: bool,
 }
 
-pub fn practitioner_options(eligible: &[PractitionerRow], choice: PractitionerChoice) -> Vec<PractitionerOption> {
+pub fn practitioner_options(
+    eligible: &[PractitionerRow],
+    choice: PractitionerChoice,
+) -> Vec<PractitionerOption> {
     let mut out = vec![PractitionerOption {
         value: "any".into(),
         label: "Any available practitioner".into(),

@@ -25,7 +25,10 @@ pub async fn day(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpRes
     } else {
         errors.take("date", parse_date(q.get("date")))
     };
-    let choice = errors.take("practitioner", PractitionerChoice::parse(q.get("practitioner")));
+    let choice = errors.take(
+        "practitioner",
+        PractitionerChoice::parse(q.get("practitioner")),
+    );
     let (Some(date), Some(choice), true) = (date, choice, errors.is_empty()) else {
         return Err(AppError::Invalid(errors).into());
     };
@@ -42,10 +45,23 @@ pub async fn day(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpRes
             if let PractitionerChoice::Specific(id) = choice
                 && !eligible.iter().any(|p| p.id == id)
             {
-                errors.add("practitioner", "That practitioner doesn't exist or doesn't perform this treatment.");
+                errors.add(
+                    "practitioner",
+                    "That practitioner doesn't exist or doesn't perform this treatment.",
+                );
                 return Err(AppError::Invalid(errors));
             }
-            let slots = day_slots(c, &clinic, &t, &eligible, date, choice, policy.now, policy.rules, None)?;
+            let slots = day_slots(
+                c,
+                &clinic,
+                &t,
+                &eligible,
+                date,
+                choice,
+                policy.now,
+                policy.rules,
+                None,
+            )?;
             Ok((clinic.tz, slots))
         })
         .await?;

@@ -5,7 +5,12 @@ use serde_json::Value;
 use crate::domain::errors::FieldErrors;
 
 /// A string field: absent or null → None; present but not a string → an error for that field.
-pub fn opt_str<'a>(obj: &'a Value, key: &str, path: &str, errors: &mut FieldErrors) -> Option<&'a str> {
+pub fn opt_str<'a>(
+    obj: &'a Value,
+    key: &str,
+    path: &str,
+    errors: &mut FieldErrors,
+) -> Option<&'a str> {
     match obj.get(key) {
         None | Some(Value::Null) => None,
         Some(Value::String(s)) => Some(s.as_str()),
@@ -16,7 +21,12 @@ pub fn opt_str<'a>(obj: &'a Value, key: &str, path: &str, errors: &mut FieldErro
     }
 }
 
-pub fn req_str<'a>(obj: &'a Value, key: &str, path: &str, errors: &mut FieldErrors) -> Option<&'a str> {
+pub fn req_str<'a>(
+    obj: &'a Value,
+    key: &str,
+    path: &str,
+    errors: &mut FieldErrors,
+) -> Option<&'a str> {
     let v = opt_str(obj, key, path, errors);
     if v.is_none() && errors.get(path).is_none() {
         errors.add(path, "is required");

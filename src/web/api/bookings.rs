@@ -25,21 +25,37 @@ fn booking_json(state: &AppState, tz: chrono_tz::Tz, d: &AppointmentDetails) -> 
     })
 }
 
-async fn respond(state: &AppState, status: actix_web::http::StatusCode, token: String) -> Result<HttpResponse, ApiError> {
-    let (tz, d) = state.db(move |c| Ok((clinic::load(c)?.tz, svc::details(c, &token)?))).await?;
+async fn respond(
+    state: &AppState,
+    status: actix_web::http::StatusCode,
+    token: String,
+) -> Result<HttpResponse, ApiError> {
+    let (tz, d) = state
+        .db(move |c| Ok((clinic::load(c)?.tz, svc::details(c, &token)?)))
+        .await?;
     Ok(HttpResponse::build(status).json(booking_json(state, tz, &d)))
 }
 
 fn as_object(body: &Value) -> Result<&Value, ApiError> {
-    if body.is_object() { Ok(body) } else { Err(AppError::BadRequest("The body must be a JSON object.".into()).into()) }
+    if body.is_object() {
+        Ok(body)
+    } else {
+        Err(AppError::BadRequest("The body must be a JSON object.".into()).into())
+    }
 }
 
 /// `POST /api/v1/bookings`
-pub async fn create(state: web::Data<AppState>, body: web::Json<Value>) -> Result<HttpResponse, ApiError> {
+pub async fn create(
+    state: web::Data<AppState>,
+    body: web::Json<Value>,
+) -> Result<HttpResponse, ApiError> {
     let body = as_object(&body)?;
     let mut errors = FieldErrors::new();
-    let treatment = req_str(body, "treatment", "treatment", &mut errors).unwrap_or("").to_string();
-    let start = req_str(body, "start", "start", &mut errors).and_then(|s| errors.take("start", parse_instant(s)));
+    let treatment = req_str(body, "treatment", "treatment", &mut errors)
+        .unwrap_or("")
+        .to_string();
+    let start = req_str(body, "start", "start", &mut errors)
+        .and_then(|s| errors.take("start", parse_instant(s)));
     let raw_choice = practitioner(body, &mut errors);
     let choice = errors.take("practitioner", PractitionerChoice::parse(&raw_choice));
     let empty = Value::Null;
@@ -67,7 +83,16 @@ pub async fn create(state: web::Data<AppState>, body: web::Json<Value>) -> Resul
     let phone = opt_str(patient, "phone", "patient.phone", &mut errors).unwrap_or("");
     let note = opt_str(body, "note", "note", &mut errors).unwrap_or("");
     let mut patient_errors = FieldErrors::new();
-    let parsed = parse_patient(&PatientInput { name, email, phone, note, consent }, &mut patient_errors);
+    let parsed = parse_patient(
+        &PatientInput {
+            name,
+            email,
+            phone,
+            note,
+            consent,
+        },
+        &mut patient_errors,
+    );
     for (field, message) in patient_errors.iter() {
         let path = match field.as_str() {
             "name" | "email" | "phone" => format!("patient.{field}"),
@@ -75,17 +100,27 @@ pub async fn create(state: web::Data<AppState>, body: web::Json<Value>) -> Resul
         };
         errors.add(&path, message.clone());
     }
-    let (Some(start), Some(choice), Some(part), true) = (start, choice, parsed, errors.is_empty()) else {
+    let (Some(start), Some(choice), Some(part), true) = (start, choice, parsed, errors.is_empty())
+    else {
         return Err(AppError::Invalid(errors).into());
     };
-    let cmd = BookCommand { treatment_slug: treatment, start, practitioner: choice, patient: part.patient, note: part.note };
+    let cmd = BookCommand {
+        treatment_slug: treatment,
+        start,
+        practitioner: choice,
+        patient: part.patient,
+        note: part.note,
+    };
     let policy = state.policy();
     let row = state.db(move |c| svc::book(c, policy, &cmd)).await?;
     respond(&state, actix_web::http::StatusCode::CREATED, row.token).await
 }
 
 /// `GET /api/v1/bookings/{token}`
-pub async fn show(state: web::Data<AppState>, token: web::Path<String>) -> Result<HttpResponse, ApiError> {
+pub async fn show(
+    state: web::Data<AppState>,
+    token: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
     respond(&state, actix_web::http::StatusCode::OK, token.into_inner()).await
 }
 
@@ -94,18 +129,27 @@ fn optional_body(bytes: &[u8]) -> Result<Value, ApiError> {
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Ok(json!({}));
     }
-    let v: Value = serde_json::from_slice(bytes)
-        .map_err(|e| ApiError(AppError::BadRequest(format!("The body is not valid JSON: {e}"))))?;
+    let v: Value = serde_json::from_slice(bytes).map_err(|e| {
+        ApiError(AppError::BadRequest(format!(
+            "The body is not valid JSON: {e}"
+        )))
+    })?;
     as_object(&v)?;
     Ok(v)
 }
 
 /// `POST /api/v1/bookings/{token}/cancel` with an optional `{"reason"}`.
-pub async fn cancel(state: web::Data<AppState>, token: web::Path<String>, body: web::Bytes) -> Result<HttpResponse, ApiError> {
+pub async fn cancel(
+    state: web::Data<AppState>,
+    token: web::Path<String>,
+    body: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
     let token = token.into_inner();
     let body = optional_body(&body)?;
     let mut errors = FieldErrors::new();
-    let reason = opt_str(&body, "reason", "reason", &mut errors).unwrap_or("").to_string();
+    let reason = opt_str(&body, "reason", "reason", &mut errors)
+        .unwrap_or("")
+        .to_string();
     if !errors.is_empty() {
         return Err(AppError::Invalid(errors).into());
     }
@@ -121,11 +165,16 @@ pub async fn cancel(state: web::Data<AppState>, token: web::Path<String>, body: 
 }
 
 /// `POST /api/v1/bookings/{token}/reschedule` with `{"start", "practitioner"?}`.
-pub async fn reschedule(state: web::Data<AppState>, token: web::Path<String>, body: web::Json<Value>) -> Result<HttpResponse, ApiError> {
+pub async fn reschedule(
+    state: web::Data<AppState>,
+    token: web::Path<String>,
+    body: web::Json<Value>,
+) -> Result<HttpResponse, ApiError> {
     let token = token.into_inner();
     let body = as_object(&body)?;
     let mut errors = FieldErrors::new();
-    let start = req_str(body, "start", "start", &mut errors).and_then(|s| errors.take("start", parse_instant(s)));
+    let start = req_str(body, "start", "start", &mut errors)
+        .and_then(|s| errors.take("start", parse_instant(s)));
     let raw_choice = practitioner(body, &mut errors);
     let choice = errors.take("practitioner", PractitionerChoice::parse(&raw_choice));
     let (Some(start), Some(choice), true) = (start, choice, errors.is_empty()) else {
@@ -133,6 +182,8 @@ pub async fn reschedule(state: web::Data<AppState>, token: web::Path<String>, bo
     };
     let policy = state.policy();
     let t = token.clone();
-    state.db(move |c| svc::reschedule(c, policy, &t, start, choice)).await?;
+    state
+        .db(move |c| svc::reschedule(c, policy, &t, start, choice))
+        .await?;
     respond(&state, actix_web::http::StatusCode::OK, token).await
 }

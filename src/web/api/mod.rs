@@ -1,8 +1,8 @@
 //! JSON API under /api/v1: the same services and rules as the pages.
 
 mod availability;
-mod bookings;
 mod body;
+mod bookings;
 mod treatments;
 
 use actix_web::{HttpRequest, web};
@@ -21,10 +21,17 @@ pub fn scope() -> actix_web::Scope {
                     use actix_web::error::JsonPayloadError as J;
                     match e {
                         J::Overflow { .. } | J::OverflowKnownLength { .. } => {
-                            ApiError(AppError::BadRequest(format!("The body is larger than {MAX_JSON_BYTES} bytes."))).into()
+                            ApiError(AppError::BadRequest(format!(
+                                "The body is larger than {MAX_JSON_BYTES} bytes."
+                            )))
+                            .into()
                         }
-                        J::ContentType => api_bad_request("Send the body as JSON with Content-Type: application/json.".into()),
-                        J::Deserialize(e) => api_bad_request(format!("The body is not valid JSON: {e}")),
+                        J::ContentType => api_bad_request(
+                            "Send the body as JSON with Content-Type: application/json.".into(),
+                        ),
+                        J::Deserialize(e) => {
+                            api_bad_request(format!("The body is not valid JSON: {e}"))
+                        }
                         other => api_bad_request(format!("The body could not be read: {other}")),
                     }
                 }),
@@ -34,6 +41,11 @@ pub fn scope() -> actix_web::Scope {
         .route("/bookings", web::post().to(bookings::create))
         .route("/bookings/{token}", web::get().to(bookings::show))
         .route("/bookings/{token}/cancel", web::post().to(bookings::cancel))
-        .route("/bookings/{token}/reschedule", web::post().to(bookings::reschedule))
-        .default_service(web::to(|| async { Err::<actix_web::HttpResponse, _>(ApiError(AppError::NotFound("endpoint"))) }))
+        .route(
+            "/bookings/{token}/reschedule",
+            web::post().to(bookings::reschedule),
+        )
+        .default_service(web::to(|| async {
+            Err::<actix_web::HttpResponse, _>(ApiError(AppError::NotFound("endpoint")))
+        }))
 }

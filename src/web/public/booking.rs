@@ -93,7 +93,11 @@ async fn details_page(
             let eligible = clinic::eligible_practitioners(c, &t)?;
             let alternatives = if input.alternatives {
                 let (date, _) = local_parts(clinic.tz, input.start);
-                let q = SlotQuery { date: Some(date), choice: input.choice, problem: None };
+                let q = SlotQuery {
+                    date: Some(date),
+                    choice: input.choice,
+                    problem: None,
+                };
                 slots::load(c, policy, &t, q, None)?.slots
             } else {
                 Vec::new()
@@ -149,7 +153,17 @@ async fn back_to_slots(
     let (t, data) = state
         .db(move |c| {
             let t = clinic::treatment_by_slug(c, &slug)?;
-            let data = slots::load(c, policy, &t, SlotQuery { date, choice, problem: None }, None)?;
+            let data = slots::load(
+                c,
+                policy,
+                &t,
+                SlotQuery {
+                    date,
+                    choice,
+                    problem: None,
+                },
+                None,
+            )?;
             Ok((t, data))
         })
         .await?;
@@ -164,9 +178,18 @@ pub async fn details(
 ) -> Result<HttpResponse, AppError> {
     let slug = slug.into_inner();
     let q = Fields::from_query(req.query_string()).unwrap_or_default();
-    let choice = PractitionerChoice::parse(q.get("practitioner")).unwrap_or(PractitionerChoice::Any);
+    let choice =
+        PractitionerChoice::parse(q.get("practitioner")).unwrap_or(PractitionerChoice::Any);
     let Ok(start) = parse_instant(q.get("start")) else {
-        return back_to_slots(&state, slug, choice, None, StatusCode::BAD_REQUEST, "Please choose one of the times below.".into()).await;
+        return back_to_slots(
+            &state,
+            slug,
+            choice,
+            None,
+            StatusCode::BAD_REQUEST,
+            "Please choose one of the times below.".into(),
+        )
+        .await;
     };
     let policy = state.policy();
     let s = slug.clone();
@@ -176,7 +199,9 @@ pub async fn details(
             match svc::find_free(c, policy, &t, start, choice) {
                 Ok(_) => Ok(None),
                 Err(AppError::SlotUnavailable(p)) => Ok(Some(p.message().to_string())),
-                Err(AppError::Invalid(f)) => Ok(Some(f.iter().next().map(|(_, m)| m.clone()).unwrap_or_default())),
+                Err(AppError::Invalid(f)) => Ok(Some(
+                    f.iter().next().map(|(_, m)| m.clone()).unwrap_or_default(),
+                )),
                 Err(e) => Err(e),
             }
         })
@@ -205,9 +230,18 @@ pub async fn submit(
 ) -> Result<HttpResponse, AppError> {
     let slug = slug.into_inner();
     let fields = Fields::parse(&body)?;
-    let choice = PractitionerChoice::parse(fields.get("practitioner")).unwrap_or(PractitionerChoice::Any);
+    let choice =
+        PractitionerChoice::parse(fields.get("practitioner")).unwrap_or(PractitionerChoice::Any);
     let Ok(start) = parse_instant(fields.get("start")) else {
-        return back_to_slots(&state, slug, choice, None, StatusCode::UNPROCESSABLE_ENTITY, "Please choose one of the times below.".into()).await;
+        return back_to_slots(
+            &state,
+            slug,
+            choice,
+            None,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "Please choose one of the times below.".into(),
+        )
+        .await;
     };
     let mut errors = FieldErrors::new();
     let input = PatientInput {
@@ -219,13 +253,29 @@ pub async fn submit(
     };
     let Some(part) = parse_patient(&input, &mut errors) else {
         let message = Some("Please check the highlighted fields.".into());
-        let input = DetailsInput { start, choice, fields, errors, message, alternatives: false };
+        let input = DetailsInput {
+            start,
+            choice,
+            fields,
+            errors,
+            message,
+            alternatives: false,
+        };
         return details_page(&state, slug, StatusCode::UNPROCESSABLE_ENTITY, input).await;
     };
-    let cmd = BookCommand { treatment_slug: slug.clone(), start, practitioner: choice, patient: part.patient, note: part.note };
+    let cmd = BookCommand {
+        treatment_slug: slug.clone(),
+        start,
+        practitioner: choice,
+        patient: part.patient,
+        note: part.note,
+    };
     let policy = state.policy();
     match state.db(move |c| svc::book(c, policy, &cmd)).await {
-        Ok(row) => Ok(see_other(&format!("/appointments/{}/confirmation", row.token))),
+        Ok(row) => Ok(see_other(&format!(
+            "/appointments/{}/confirmation",
+            row.token
+        ))),
         Err(AppError::SlotUnavailable(p)) => {
             let input = DetailsInput {
                 start,
@@ -237,9 +287,18 @@ pub async fn submit(
             };
             details_page(&state, slug, StatusCode::CONFLICT, input).await
         }
-        Err(AppError::Invalid(f)) if f.get("treatment").is_some() => Err(AppError::NotFound("treatment")),
+        Err(AppError::Invalid(f)) if f.get("treatment").is_some() => {
+            Err(AppError::NotFound("treatment"))
+        }
         Err(AppError::Invalid(f)) => {
-            let input = DetailsInput { start, choice, fields, errors: f, message: Some("Please check the highlighted fields.".into()), alternatives: false };
+            let input = DetailsInput {
+                start,
+                choice,
+                fields,
+                errors: f,
+                message: Some("Please check the highlighted fields.".into()),
+                alternatives: false,
+            };
             details_page(&state, slug, StatusCode::UNPROCESSABLE_ENTITY, input).await
         }
         Err(e) => Err(e),

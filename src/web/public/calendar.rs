@@ -6,16 +6,28 @@ use icalendar::{Calendar, Component, Event, EventLike, EventStatus};
 
 use crate::domain::appointment::Status;
 use crate::error::AppError;
+use crate::service::booking as svc;
 use crate::service::clinic;
 use crate::web::AppState;
-use crate::service::booking as svc;
 
-pub async fn ics(state: web::Data<AppState>, token: web::Path<String>) -> Result<HttpResponse, AppError> {
+pub async fn ics(
+    state: web::Data<AppState>,
+    token: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
     let token = token.into_inner();
     let t = token.clone();
-    let (clinic, d) = state.db(move |c| Ok((clinic::load(c)?, svc::details(c, &t)?))).await?;
+    let (clinic, d) = state
+        .db(move |c| Ok((clinic::load(c)?, svc::details(c, &t)?)))
+        .await?;
     let manage = state.manage_url(&token);
-    let host = state.base_url.split("://").nth(1).unwrap_or("carepath").split('/').next().unwrap_or("carepath");
+    let host = state
+        .base_url
+        .split("://")
+        .nth(1)
+        .unwrap_or("carepath")
+        .split('/')
+        .next()
+        .unwrap_or("carepath");
     let mut event = Event::new();
     event
         // Stable across reschedules, so calendars update the event instead of adding one.
@@ -34,9 +46,15 @@ pub async fn ics(state: web::Data<AppState>, token: web::Path<String>) -> Result
     } else {
         event.status(EventStatus::Confirmed);
     }
-    let cal = Calendar::new().name(&clinic.row.name).push(event.done()).done();
+    let cal = Calendar::new()
+        .name(&clinic.row.name)
+        .push(event.done())
+        .done();
     Ok(HttpResponse::Ok()
         .content_type("text/calendar; charset=utf-8")
-        .insert_header(("Content-Disposition", "attachment; filename=\"appointment.ics\""))
+        .insert_header((
+            "Content-Disposition",
+            "attachment; filename=\"appointment.ics\"",
+        ))
         .body(cal.to_string()))
 }

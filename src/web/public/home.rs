@@ -19,7 +19,9 @@ struct HomePage {
 }
 
 pub async fn home(state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
-    let (clinic, treatments) = state.db(|c| Ok((clinic::load(c)?, catalog::active_treatments(c)?))).await?;
+    let (clinic, treatments) = state
+        .db(|c| Ok((clinic::load(c)?, catalog::active_treatments(c)?)))
+        .await?;
     render(&HomePage {
         layout: Layout::new(&clinic, "In-office treatments for large pores"),
         clinic_email: clinic.row.email.clone(),
@@ -43,7 +45,10 @@ struct TreatmentPage {
     practitioners: Vec<String>,
 }
 
-pub async fn treatment(state: web::Data<AppState>, slug: web::Path<String>) -> Result<HttpResponse, AppError> {
+pub async fn treatment(
+    state: web::Data<AppState>,
+    slug: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
     let slug = slug.into_inner();
     let (clinic, t, eligible) = state
         .db(move |c| {
@@ -61,6 +66,9 @@ pub async fn treatment(state: web::Data<AppState>, slug: web::Path<String>) -> R
         sessions: t.sessions_note.clone(),
         duration: duration_label(t.duration_minutes),
         price: price_range_label(t.price_min_cents, t.price_max_cents),
-        practitioners: eligible.iter().map(|p| format!("{}, {}", p.name, p.title)).collect(),
+        practitioners: eligible
+            .iter()
+            .map(|p| format!("{}, {}", p.name, p.title))
+            .collect(),
     })
 }

@@ -37,10 +37,15 @@ struct ManagePage {
 }
 
 async fn load(state: &AppState, token: String) -> Result<(Clinic, AppointmentDetails), AppError> {
-    state.db(move |c| Ok((clinic::load(c)?, svc::details(c, &token)?))).await
+    state
+        .db(move |c| Ok((clinic::load(c)?, svc::details(c, &token)?)))
+        .await
 }
 
-pub async fn confirmation(state: web::Data<AppState>, token: web::Path<String>) -> Result<HttpResponse, AppError> {
+pub async fn confirmation(
+    state: web::Data<AppState>,
+    token: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
     let token = token.into_inner();
     let (clinic, d) = load(&state, token.clone()).await?;
     render(&ConfirmationPage {
@@ -71,7 +76,11 @@ fn manage_page(
     }
 }
 
-pub async fn show(state: web::Data<AppState>, token: web::Path<String>, req: HttpRequest) -> Result<HttpResponse, AppError> {
+pub async fn show(
+    state: web::Data<AppState>,
+    token: web::Path<String>,
+    req: HttpRequest,
+) -> Result<HttpResponse, AppError> {
     let token = token.into_inner();
     let (clinic, d) = load(&state, token.clone()).await?;
     let q = Fields::from_query(req.query_string()).unwrap_or_default();
@@ -80,10 +89,22 @@ pub async fn show(state: web::Data<AppState>, token: web::Path<String>, req: Htt
         "rescheduled" => Some("Your appointment has been moved.".to_string()),
         _ => None,
     };
-    render(&manage_page(&state, &clinic, &d, &token, flash, String::new(), FieldErrors::new()))
+    render(&manage_page(
+        &state,
+        &clinic,
+        &d,
+        &token,
+        flash,
+        String::new(),
+        FieldErrors::new(),
+    ))
 }
 
-pub async fn cancel(state: web::Data<AppState>, token: web::Path<String>, body: web::Bytes) -> Result<HttpResponse, AppError> {
+pub async fn cancel(
+    state: web::Data<AppState>,
+    token: web::Path<String>,
+    body: web::Bytes,
+) -> Result<HttpResponse, AppError> {
     let token = token.into_inner();
     let fields = Fields::parse(&body)?;
     let reason_text = fields.get("reason").to_string();
@@ -144,38 +165,86 @@ async fn reschedule_page(
         })
         .await?;
     if let Err(refusal) = svc::self_service(&d, policy) {
-        let page = manage_page(state, &data.clinic, &d, &token, None, String::new(), FieldErrors::new());
-        let status = if status.is_success() { StatusCode::OK } else { StatusCode::CONFLICT };
+        let page = manage_page(
+            state,
+            &data.clinic,
+            &d,
+            &token,
+            None,
+            String::new(),
+            FieldErrors::new(),
+        );
+        let status = if status.is_success() {
+            StatusCode::OK
+        } else {
+            StatusCode::CONFLICT
+        };
         let _ = refusal;
         return render_status(status, &page);
     }
-    slots::page(status, &data, &treatment, reschedule_target(&token, &d), policy, message)
+    slots::page(
+        status,
+        &data,
+        &treatment,
+        reschedule_target(&token, &d),
+        policy,
+        message,
+    )
 }
 
-pub async fn reschedule_form(state: web::Data<AppState>, token: web::Path<String>, req: HttpRequest) -> Result<HttpResponse, AppError> {
+pub async fn reschedule_form(
+    state: web::Data<AppState>,
+    token: web::Path<String>,
+    req: HttpRequest,
+) -> Result<HttpResponse, AppError> {
     let query = SlotQuery::read(&Fields::from_query(req.query_string()).unwrap_or_default());
     reschedule_page(&state, token.into_inner(), query, StatusCode::OK, None).await
 }
 
-pub async fn reschedule(state: web::Data<AppState>, token: web::Path<String>, body: web::Bytes) -> Result<HttpResponse, AppError> {
+pub async fn reschedule(
+    state: web::Data<AppState>,
+    token: web::Path<String>,
+    body: web::Bytes,
+) -> Result<HttpResponse, AppError> {
     let token = token.into_inner();
     let fields = Fields::parse(&body)?;
-    let choice = PractitionerChoice::parse(fields.get("practitioner")).unwrap_or(PractitionerChoice::Any);
+    let choice =
+        PractitionerChoice::parse(fields.get("practitioner")).unwrap_or(PractitionerChoice::Any);
     let Ok(start) = parse_instant(fields.get("start")) else {
-        let q = SlotQuery { date: None, choice, problem: None };
-        return reschedule_page(&state, token, q, StatusCode::UNPROCESSABLE_ENTITY, Some("Please choose one of the times below.".into())).await;
+        let q = SlotQuery {
+            date: None,
+            choice,
+            problem: None,
+        };
+        return reschedule_page(
+            &state,
+            token,
+            q,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Some("Please choose one of the times below.".into()),
+        )
+        .await;
     };
     let policy = state.policy();
     let t = token.clone();
-    match state.db(move |c| svc::reschedule(c, policy, &t, start, choice)).await {
-        Ok(_) => Ok(see_other(&format!("/appointments/{token}?done=rescheduled"))),
+    match state
+        .db(move |c| svc::reschedule(c, policy, &t, start, choice))
+        .await
+    {
+        Ok(_) => Ok(see_other(&format!(
+            "/appointments/{token}?done=rescheduled"
+        ))),
         Err(e @ (AppError::SlotUnavailable(_) | AppError::Invalid(_) | AppError::Refused(_))) => {
             let message = match &e {
                 AppError::Invalid(f) => f.iter().next().map(|(_, m)| m.clone()),
                 other => Some(other.public_message()),
             };
             let tz = state.db(|c| Ok(clinic::load(c)?.tz)).await?;
-            let q = SlotQuery { date: Some(local_parts(tz, start).0), choice, problem: None };
+            let q = SlotQuery {
+                date: Some(local_parts(tz, start).0),
+                choice,
+                problem: None,
+            };
             reschedule_page(&state, token, q, e.status(), message).await
         }
         Err(e) => Err(e),

@@ -18,11 +18,26 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/book/{slug}", web::post().to(booking::submit))
         .route("/book/{slug}/details", web::get().to(booking::details))
         .route("/appointments/{token}", web::get().to(manage::show))
-        .route("/appointments/{token}/confirmation", web::get().to(manage::confirmation))
-        .route("/appointments/{token}/calendar.ics", web::get().to(calendar::ics))
-        .route("/appointments/{token}/cancel", web::post().to(manage::cancel))
-        .route("/appointments/{token}/reschedule", web::get().to(manage::reschedule_form))
-        .route("/appointments/{token}/reschedule", web::post().to(manage::reschedule));
+        .route(
+            "/appointments/{token}/confirmation",
+            web::get().to(manage::confirmation),
+        )
+        .route(
+            "/appointments/{token}/calendar.ics",
+            web::get().to(calendar::ics),
+        )
+        .route(
+            "/appointments/{token}/cancel",
+            web::post().to(manage::cancel),
+        )
+        .route(
+            "/appointments/{token}/reschedule",
+            web::get().to(manage::reschedule_form),
+        )
+        .route(
+            "/appointments/{token}/reschedule",
+            web::post().to(manage::reschedule),
+        );
 }
 
 /// Liveness: answers without touching the database (the benchmark's baseline).

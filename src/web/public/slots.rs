@@ -31,16 +31,23 @@ pub struct SlotQuery {
 
 impl SlotQuery {
     pub fn read(q: &Fields) -> Self {
-        let mut problem = None;
+        let mut problems = Vec::new();
         let date = match q.get("date") {
             "" => None,
-            s => parse_date(s).map_err(|e| problem = Some(format!("The date {e}."))).ok(),
+            s => parse_date(s)
+                .map_err(|e| problems.push(format!("The date entered is {e}.")))
+                .ok(),
         };
         let choice = PractitionerChoice::parse(q.get("practitioner")).unwrap_or_else(|e| {
-            problem = Some(e);
+            problems.push(format!("{e} Showing every practitioner."));
             PractitionerChoice::Any
         });
-        Self { date, choice, problem }
+        let problem = (!problems.is_empty()).then(|| problems.join(" "));
+        Self {
+            date,
+            choice,
+            problem,
+        }
     }
 }
 
@@ -69,7 +76,9 @@ pub fn load(
     if let PractitionerChoice::Specific(id) = choice
         && !eligible.iter().any(|p| p.id == id)
     {
-        problem = Some("That practitioner doesn't perform this treatment; showing everyone who does.".into());
+        problem = Some(
+            "That practitioner doesn't perform this treatment; showing everyone who does.".into(),
+        );
         choice = PractitionerChoice::Any;
     }
     let first = today(clinic.tz, policy.now);
@@ -77,11 +86,22 @@ pub fn load(
     let asked = query.date.is_some();
     let mut date = query.date.unwrap_or(first);
     if date < first || date > last {
-        problem = Some("Please choose a date between today and the end of the booking window.".into());
+        problem =
+            Some("Please choose a date between today and the end of the booking window.".into());
         date = date.clamp(first, last);
     }
     let slots_on = |c: &mut DbConnection, d: NaiveDate| {
-        day_slots(c, &clinic, treatment, &eligible, d, choice, policy.now, policy.rules, exclude)
+        day_slots(
+            c,
+            &clinic,
+            treatment,
+            &eligible,
+            d,
+            choice,
+            policy.now,
+            policy.rules,
+            exclude,
+        )
     };
     let mut slots = slots_on(c, date)?;
     let mut next_available = None;
@@ -104,7 +124,15 @@ pub fn load(
             next_available = None;
         }
     }
-    Ok(SlotsData { clinic, eligible, choice, date, slots, next_available, problem })
+    Ok(SlotsData {
+        clinic,
+        eligible,
+        choice,
+        date,
+        slots,
+        next_available,
+        problem,
+    })
 }
 
 /// Where the page's forms go: booking and rescheduling differ only in these.
@@ -149,7 +177,14 @@ pub fn page(
     let first = today(tz, policy.now);
     let last = first + Duration::days(i64::from(policy.rules.horizon_days));
     let pv = data.choice.as_param();
-    let link = |d: NaiveDate| format!("{}?date={}&practitioner={}", target.date_action, d.format("%Y-%m-%d"), pv);
+    let link = |d: NaiveDate| {
+        format!(
+            "{}?date={}&practitioner={}",
+            target.date_action,
+            d.format("%Y-%m-%d"),
+            pv
+        )
+    };
     let prev = data.date.pred_opt().filter(|d| *d >= first);
     let next = data.date.succ_opt().filter(|d| *d <= last);
     let page = SlotsPage {

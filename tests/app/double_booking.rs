@@ -1,0 +1,112 @@
+//! No double booking, however many requests race — through the API and the pages at once.
+
+use futures::future::join_all;
+use serde_json::json;
+
+use crate::helpers::*;
+
+const RACERS: usize = 64;
+
+/// Fires `RACERS` booking attempts at once; half through the API, half through the form.
+async fn race(app: &TestApp, starts: &[&str]) -> (usize, usize, Vec<u16>) {
+    let attempts = (0..RACERS).map(|i| {
+        let start = starts[i % starts.len()].to_string();
+        let email = format!("racer{i}@example.org");
+        async move {
+            if i % 2 == 0 {
+                let (status, _) = app
+                    .post_json(
+                        "/api/v1/bookings",
+                        &json!({"treatment": "microdermabrasion", "start": start, "practitioner": 2,
+                                "patient": {"name": format!("Racer {i}"), "email": email}, "consent": true}),
+                    )
+                    .await;
+                status
+            } else {
+                let r = app
+                    .post_form(
+                        "/book/microdermabrasion",
+                        &[("start", &start), ("practitioner", "2"), ("name", "Racer"), ("email", &email), ("consent", "yes")],
+                    )
+                    .await;
+                r.status().as_u16()
+            }
+        }
+    });
+    let statuses = join_all(attempts).await;
+    let ok = statuses.iter().filter(|s| **s == 201 || **s == 303).count();
+    let refused = statuses.iter().filter(|s| **s == 409).count();
+    (ok, refused, statuses)
+}
+
+#[tokio::test]
+async fn many_requests_for_one_slot_book_it_once() {
+    let app = TestApp::spawn().await;
+    let (ok, refused, statuses) = race(&app, &["2030-06-04T10:00:00+01:00"]).await;
+    assert_eq!(ok, 1, "{statuses:?}");
+    assert_eq!(
+        refused,
+        RACERS - 1,
+        "every loser gets a clean 409: {statuses:?}"
+    );
+    assert_eq!(app.appointment_count(), 1);
+}
+
+#[tokio::test]
+async fn overlapping_starts_book_only_one() {
+    let app = TestApp::spawn().await;
+    // Each holds 60 minutes (45 + 15 buffer): any two of these overlap.
+    let starts = [
+        "2030-06-04T10:00:00+01:00",
+        "2030-06-04T10:15:00+01:00",
+        "2030-06-04T10:30:00+01:00",
+        "2030-06-04T10:45:00+01:00",
+    ];
+    let (ok, refused, statuses) = race(&app, &starts).await;
+    assert_eq!(ok, 1, "{statuses:?}");
+    assert_eq!(refused, RACERS - 1, "{statuses:?}");
+    assert_eq!(app.appointment_count(), 1);
+}
+
+#[tokio::test]
+async fn racing_reschedules_cannot_collide() {
+    let app = TestApp::spawn().await;
+    // Eight appointments on Wednesday all try to move to the same Tuesday time.
+    let mut tokens = Vec::new();
+    for i in 0..8 {
+        let start = format!("2030-06-05T{:02}:00:00+01:00", 9 + i);
+        let (s, b) = app
+            .book(
+                "microdermabrasion",
+                &start,
+                Some(2),
+                &format!("m{i}@example.org"),
+            )
+            .await;
+        assert_eq!(s, 201, "{b}");
+        tokens.push(token_of(b["manage_url"].as_str().unwrap()));
+    }
+    let app = &app;
+    let moves = tokens.iter().map(|tok| {
+        let path = format!("/api/v1/bookings/{tok}/reschedule");
+        async move {
+            app.post_json(
+                &path,
+                &json!({"start": "2030-06-04T12:00:00+01:00", "practitioner": 2}),
+            )
+            .await
+            .0
+        }
+    });
+    let statuses = join_all(moves).await;
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 200).count(),
+        1,
+        "{statuses:?}"
+    );
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 409).count(),
+        7,
+        "{statuses:?}"
+    );
+}
