@@ -36,6 +36,8 @@ pub fn prepare_database(settings: &Settings, clock: &Clock) -> Result<Pool, Stri
     }
     let opts = SeedOptions {
         timezone: settings.timezone.name(),
+        rules: settings.rules,
+        cancel_cutoff_hours: settings.cancel_cutoff.num_hours() as i32,
         now: to_db(clock.now()),
     };
     if seed_if_empty(&mut conn, &opts).map_err(|e| format!("seeding failed: {e}"))? {

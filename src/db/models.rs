@@ -24,6 +24,10 @@ pub struct ClinicRow {
     pub phone: String,
     pub email: String,
     pub timezone: String,
+    pub slot_minutes: i32,
+    pub lead_time_minutes: i32,
+    pub horizon_days: i32,
+    pub cancel_cutoff_hours: i32,
     pub created_at: NaiveDateTime,
 }
 
@@ -35,6 +39,10 @@ pub struct NewClinic<'a> {
     pub phone: &'a str,
     pub email: &'a str,
     pub timezone: &'a str,
+    pub slot_minutes: i32,
+    pub lead_time_minutes: i32,
+    pub horizon_days: i32,
+    pub cancel_cutoff_hours: i32,
     pub created_at: NaiveDateTime,
 }
 

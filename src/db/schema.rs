@@ -9,6 +9,10 @@ diesel::table! {
         phone -> Text,
         email -> Text,
         timezone -> Text,
+        slot_minutes -> Integer,
+        lead_time_minutes -> Integer,
+        horizon_days -> Integer,
+        cancel_cutoff_hours -> Integer,
         created_at -> Timestamp,
     }
 }

@@ -10,6 +10,8 @@ use super::{DbConnection, with_startup_lock};
 
 pub struct SeedOptions<'a> {
     pub timezone: &'a str,
+    pub rules: crate::domain::availability::BookingRules,
+    pub cancel_cutoff_hours: i32,
     pub now: NaiveDateTime,
 }
 
@@ -182,6 +184,10 @@ fn insert_demo(conn: &mut DbConnection, opts: &SeedOptions<'_>) -> QueryResult<(
             phone: "+44 20 7946 0000",
             email: "hello@carepath.example",
             timezone: opts.timezone,
+            slot_minutes: i32::from(opts.rules.grid_minutes),
+            lead_time_minutes: opts.rules.lead_time.num_minutes() as i32,
+            horizon_days: opts.rules.horizon_days as i32,
+            cancel_cutoff_hours: opts.cancel_cutoff_hours,
             created_at: opts.now,
         })
         .execute(conn)?;

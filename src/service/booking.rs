@@ -65,10 +65,11 @@ fn worth_trying_another(e: &AppError) -> bool {
 /// Books a slot. For "any practitioner" each qualified practitioner is tried in turn.
 pub fn book(
     conn: &mut DbConnection,
-    policy: Policy,
+    now: DateTime<Utc>,
     cmd: &BookCommand,
 ) -> Result<AppointmentRow, AppError> {
     let clinic = clinic::load(conn)?;
+    let policy = clinic.policy(now);
     let treatment =
         catalog::active_treatment_by_slug(conn, &cmd.treatment_slug)?.ok_or_else(|| {
             let mut f = FieldErrors::new();
@@ -267,10 +268,11 @@ pub fn parse_reason(reason: &str) -> Result<Option<String>, AppError> {
 
 pub fn cancel(
     conn: &mut DbConnection,
-    policy: Policy,
+    now: DateTime<Utc>,
     token: &str,
     reason: Option<&str>,
 ) -> Result<AppointmentRow, AppError> {
+    let policy = clinic::load(conn)?.policy(now);
     let row = find(conn, token)?;
     allowed(&row, policy)?;
     conn.transaction(|c| {
@@ -285,14 +287,15 @@ pub fn cancel(
 
 pub fn reschedule(
     conn: &mut DbConnection,
-    policy: Policy,
+    now: DateTime<Utc>,
     token: &str,
     start: DateTime<Utc>,
     choice: PractitionerChoice,
 ) -> Result<AppointmentRow, AppError> {
+    let clinic = clinic::load(conn)?;
+    let policy = clinic.policy(now);
     let row = find(conn, token)?;
     allowed(&row, policy)?;
-    let clinic = clinic::load(conn)?;
     let treatment = catalog::treatment(conn, row.treatment_id)?;
     let mut last = AppError::SlotUnavailable(SlotProblem::OutsideHours);
     for pid in candidates(conn, &treatment, choice, Some(row.practitioner_id))? {
@@ -326,12 +329,13 @@ pub fn reschedule(
 /// Whether a start is free right now (no lock: for showing pages; booking re-checks).
 pub fn find_free(
     conn: &mut DbConnection,
-    policy: Policy,
+    now: DateTime<Utc>,
     treatment: &TreatmentRow,
     start: DateTime<Utc>,
     choice: PractitionerChoice,
 ) -> Result<i32, AppError> {
     let clinic = clinic::load(conn)?;
+    let policy = clinic.policy(now);
     let mut last = AppError::SlotUnavailable(SlotProblem::OutsideHours);
     for pid in candidates(conn, treatment, choice, None)? {
         match check_one(conn, &clinic, treatment, pid, policy, start, None) {

@@ -1,6 +1,10 @@
 //! The clinic as the rules need it: its zone and weekly hours.
 
+use chrono::{DateTime, Duration, Utc};
 use chrono_tz::Tz;
+
+use crate::domain::availability::BookingRules;
+use crate::service::booking::Policy;
 
 use crate::db::models::{ClinicRow, PractitionerRow, TreatmentRow};
 use crate::db::{DbConnection, catalog};
@@ -13,6 +17,19 @@ pub struct Clinic {
     pub row: ClinicRow,
     pub tz: Tz,
     pub hours: WeeklyHours,
+    pub rules: BookingRules,
+    pub cutoff: Duration,
+}
+
+impl Clinic {
+    /// The rules a request made at `now` is judged by.
+    pub fn policy(&self, now: DateTime<Utc>) -> Policy {
+        Policy {
+            now,
+            rules: self.rules,
+            cutoff: self.cutoff,
+        }
+    }
 }
 
 pub fn load(conn: &mut DbConnection) -> Result<Clinic, AppError> {
@@ -30,7 +47,19 @@ pub fn load(conn: &mut DbConnection) -> Result<Clinic, AppError> {
             hours.add(day, range);
         }
     }
-    Ok(Clinic { row, tz, hours })
+    let rules = BookingRules {
+        grid_minutes: u16::try_from(row.slot_minutes).unwrap_or(15).clamp(1, 240),
+        lead_time: Duration::minutes(i64::from(row.lead_time_minutes.max(0))),
+        horizon_days: u32::try_from(row.horizon_days).unwrap_or(90),
+    };
+    let cutoff = Duration::hours(i64::from(row.cancel_cutoff_hours.max(0)));
+    Ok(Clinic {
+        row,
+        tz,
+        hours,
+        rules,
+        cutoff,
+    })
 }
 
 pub fn minute_range(start: i32, end: i32) -> Result<MinuteRange, String> {

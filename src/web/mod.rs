@@ -13,7 +13,6 @@ use askama::Template;
 use crate::config::{Clock, Settings};
 use crate::db::{DbConnection, Pool};
 use crate::error::AppError;
-use crate::service::booking::Policy;
 
 /// Shared by every handler (through `web::Data`).
 pub struct AppState {
@@ -25,14 +24,6 @@ pub struct AppState {
 }
 
 impl AppState {
-    pub fn policy(&self) -> Policy {
-        Policy {
-            now: self.clock.now(),
-            rules: self.settings.rules,
-            cutoff: self.settings.cancel_cutoff,
-        }
-    }
-
     /// Runs blocking database work off the async workers.
     pub async fn db<T, F>(&self, f: F) -> Result<T, AppError>
     where

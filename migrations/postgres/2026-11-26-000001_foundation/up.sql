@@ -8,6 +8,11 @@ CREATE TABLE clinics (
     phone TEXT NOT NULL,
     email TEXT NOT NULL,
     timezone TEXT NOT NULL,
+    -- Booking rules, editable by admins; a fresh database takes them from the CAREPATH_* settings.
+    slot_minutes INTEGER NOT NULL DEFAULT 15 CHECK (slot_minutes > 0),
+    lead_time_minutes INTEGER NOT NULL DEFAULT 60 CHECK (lead_time_minutes >= 0),
+    horizon_days INTEGER NOT NULL DEFAULT 90 CHECK (horizon_days > 0),
+    cancel_cutoff_hours INTEGER NOT NULL DEFAULT 24 CHECK (cancel_cutoff_hours >= 0),
     created_at TIMESTAMP NOT NULL
 );
 

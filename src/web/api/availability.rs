@@ -32,7 +32,7 @@ pub async fn day(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpRes
     let (Some(date), Some(choice), true) = (date, choice, errors.is_empty()) else {
         return Err(AppError::Invalid(errors).into());
     };
-    let policy = state.policy();
+    let now = state.clock.now();
     let (tz, slots) = state
         .db(move |c| {
             let mut errors = FieldErrors::new();
@@ -58,8 +58,8 @@ pub async fn day(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpRes
                 &eligible,
                 date,
                 choice,
-                policy.now,
-                policy.rules,
+                now,
+                clinic.rules,
                 None,
             )?;
             Ok((clinic.tz, slots))

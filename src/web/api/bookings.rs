@@ -111,8 +111,8 @@ pub async fn create(
         patient: part.patient,
         note: part.note,
     };
-    let policy = state.policy();
-    let row = state.db(move |c| svc::book(c, policy, &cmd)).await?;
+    let now = state.clock.now();
+    let row = state.db(move |c| svc::book(c, now, &cmd)).await?;
     respond(&state, actix_web::http::StatusCode::CREATED, row.token).await
 }
 
@@ -153,12 +153,12 @@ pub async fn cancel(
     if !errors.is_empty() {
         return Err(AppError::Invalid(errors).into());
     }
-    let policy = state.policy();
+    let now = state.clock.now();
     let t = token.clone();
     state
         .db(move |c| {
             let reason = svc::parse_reason(&reason)?;
-            svc::cancel(c, policy, &t, reason.as_deref())
+            svc::cancel(c, now, &t, reason.as_deref())
         })
         .await?;
     respond(&state, actix_web::http::StatusCode::OK, token).await
@@ -180,10 +180,10 @@ pub async fn reschedule(
     let (Some(start), Some(choice), true) = (start, choice, errors.is_empty()) else {
         return Err(AppError::Invalid(errors).into());
     };
-    let policy = state.policy();
+    let now = state.clock.now();
     let t = token.clone();
     state
-        .db(move |c| svc::reschedule(c, policy, &t, start, choice))
+        .db(move |c| svc::reschedule(c, now, &t, start, choice))
         .await?;
     respond(&state, actix_web::http::StatusCode::OK, token).await
 }

@@ -36,16 +36,16 @@ pub async fn pick_slot(
     req: HttpRequest,
 ) -> Result<HttpResponse, AppError> {
     let query = SlotQuery::read(&Fields::from_query(req.query_string()).unwrap_or_default());
-    let policy = state.policy();
+    let now = state.clock.now();
     let slug = slug.into_inner();
     let (t, data) = state
         .db(move |c| {
             let t = clinic::treatment_by_slug(c, &slug)?;
-            let data = slots::load(c, policy, &t, query, None)?;
+            let data = slots::load(c, now, &t, query, None)?;
             Ok((t, data))
         })
         .await?;
-    slots::page(StatusCode::OK, &data, &t, booking_target(&t), policy, None)
+    slots::page(StatusCode::OK, &data, &t, booking_target(&t), None)
 }
 
 #[derive(Template)]
@@ -85,7 +85,7 @@ async fn details_page(
     status: StatusCode,
     input: DetailsInput,
 ) -> Result<HttpResponse, AppError> {
-    let policy = state.policy();
+    let now = state.clock.now();
     let (clinic, t, eligible, alternatives) = state
         .db(move |c| {
             let clinic = clinic::load(c)?;
@@ -98,7 +98,7 @@ async fn details_page(
                     choice: input.choice,
                     problem: None,
                 };
-                slots::load(c, policy, &t, q, None)?.slots
+                slots::load(c, now, &t, q, None)?.slots
             } else {
                 Vec::new()
             };
@@ -149,13 +149,13 @@ async fn back_to_slots(
     status: StatusCode,
     message: String,
 ) -> Result<HttpResponse, AppError> {
-    let policy = state.policy();
+    let now = state.clock.now();
     let (t, data) = state
         .db(move |c| {
             let t = clinic::treatment_by_slug(c, &slug)?;
             let data = slots::load(
                 c,
-                policy,
+                now,
                 &t,
                 SlotQuery {
                     date,
@@ -167,7 +167,7 @@ async fn back_to_slots(
             Ok((t, data))
         })
         .await?;
-    slots::page(status, &data, &t, booking_target(&t), policy, Some(message))
+    slots::page(status, &data, &t, booking_target(&t), Some(message))
 }
 
 /// Step 3: the patient's details for the chosen time.
@@ -191,12 +191,12 @@ pub async fn details(
         )
         .await;
     };
-    let policy = state.policy();
+    let now = state.clock.now();
     let s = slug.clone();
     let free = state
         .db(move |c| {
             let t = clinic::treatment_by_slug(c, &s)?;
-            match svc::find_free(c, policy, &t, start, choice) {
+            match svc::find_free(c, now, &t, start, choice) {
                 Ok(_) => Ok(None),
                 Err(AppError::SlotUnavailable(p)) => Ok(Some(p.message().to_string())),
                 Err(AppError::Invalid(f)) => Ok(Some(
@@ -270,8 +270,8 @@ pub async fn submit(
         patient: part.patient,
         note: part.note,
     };
-    let policy = state.policy();
-    match state.db(move |c| svc::book(c, policy, &cmd)).await {
+    let now = state.clock.now();
+    match state.db(move |c| svc::book(c, now, &cmd)).await {
         Ok(row) => Ok(see_other(&format!(
             "/appointments/{}/confirmation",
             row.token

@@ -63,7 +63,7 @@ fn manage_page(
     reason: String,
     errors: FieldErrors,
 ) -> ManagePage {
-    let check = svc::self_service(d, state.policy());
+    let check = svc::self_service(d, clinic.policy(state.clock.now()));
     ManagePage {
         layout: Layout::new(clinic, "Your appointment"),
         a: appointment_summary(clinic.tz, d, state.manage_url(token)),
@@ -108,13 +108,13 @@ pub async fn cancel(
     let token = token.into_inner();
     let fields = Fields::parse(&body)?;
     let reason_text = fields.get("reason").to_string();
-    let policy = state.policy();
+    let now = state.clock.now();
     let t = token.clone();
     let r = reason_text.clone();
     let result = state
         .db(move |c| {
             let reason = svc::parse_reason(&r)?;
-            svc::cancel(c, policy, &t, reason.as_deref())
+            svc::cancel(c, now, &t, reason.as_deref())
         })
         .await;
     match result {
@@ -154,17 +154,17 @@ async fn reschedule_page(
     status: StatusCode,
     message: Option<String>,
 ) -> Result<HttpResponse, AppError> {
-    let policy = state.policy();
+    let now = state.clock.now();
     let t = token.clone();
     let (d, treatment, data) = state
         .db(move |c| {
             let d = svc::details(c, &t)?;
             let treatment = catalog::treatment(c, d.appointment.treatment_id)?;
-            let data = slots::load(c, policy, &treatment, query, Some(d.appointment.id))?;
+            let data = slots::load(c, now, &treatment, query, Some(d.appointment.id))?;
             Ok((d, treatment, data))
         })
         .await?;
-    if let Err(refusal) = svc::self_service(&d, policy) {
+    if let Err(refusal) = svc::self_service(&d, data.policy) {
         let page = manage_page(
             state,
             &data.clinic,
@@ -187,7 +187,6 @@ async fn reschedule_page(
         &data,
         &treatment,
         reschedule_target(&token, &d),
-        policy,
         message,
     )
 }
@@ -225,10 +224,10 @@ pub async fn reschedule(
         )
         .await;
     };
-    let policy = state.policy();
+    let now = state.clock.now();
     let t = token.clone();
     match state
-        .db(move |c| svc::reschedule(c, policy, &t, start, choice))
+        .db(move |c| svc::reschedule(c, now, &t, start, choice))
         .await
     {
         Ok(_) => Ok(see_other(&format!(

@@ -3,7 +3,7 @@
 use actix_web::HttpResponse;
 use actix_web::http::StatusCode;
 use askama::Template;
-use chrono::{Duration, NaiveDate};
+use chrono::{DateTime, Duration, NaiveDate, Utc};
 
 use crate::db::DbConnection;
 use crate::db::models::{PractitionerRow, TreatmentRow};
@@ -60,16 +60,18 @@ pub struct SlotsData {
     pub slots: Vec<SlotView>,
     pub next_available: Option<NaiveDate>,
     pub problem: Option<String>,
+    pub policy: Policy,
 }
 
 pub fn load(
     c: &mut DbConnection,
-    policy: Policy,
+    now: DateTime<Utc>,
     treatment: &TreatmentRow,
     query: SlotQuery,
     exclude: Option<i32>,
 ) -> Result<SlotsData, AppError> {
     let clinic = clinic::load(c)?;
+    let policy = clinic.policy(now);
     let eligible = clinic::eligible_practitioners(c, treatment)?;
     let mut problem = query.problem;
     let mut choice = query.choice;
@@ -132,6 +134,7 @@ pub fn load(
         slots,
         next_available,
         problem,
+        policy,
     })
 }
 
@@ -170,9 +173,9 @@ pub fn page(
     data: &SlotsData,
     treatment: &TreatmentRow,
     target: SlotsTarget,
-    policy: Policy,
     message: Option<String>,
 ) -> Result<HttpResponse, AppError> {
+    let policy = data.policy;
     let tz = data.clinic.tz;
     let first = today(tz, policy.now);
     let last = first + Duration::days(i64::from(policy.rules.horizon_days));
