@@ -21,6 +21,9 @@ pub enum AppError {
     SlotUnavailable(SlotProblem),
     #[error("refused: {0:?}")]
     Refused(SelfServiceRefusal),
+    /// A status move the appointment state machine forbids (staff actions).
+    #[error("not allowed: {0}")]
+    NotAllowed(String),
     /// The database stayed locked or the pool stayed empty too long: try again shortly.
     #[error("busy")]
     Busy,
@@ -46,7 +49,9 @@ impl AppError {
             AppError::NotFound(_) => StatusCode::NOT_FOUND,
             AppError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
-            AppError::SlotUnavailable(_) | AppError::Refused(_) => StatusCode::CONFLICT,
+            AppError::SlotUnavailable(_) | AppError::Refused(_) | AppError::NotAllowed(_) => {
+                StatusCode::CONFLICT
+            }
             AppError::Busy | AppError::Pool(_) => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Db(e) if is_locked(e) => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Db(_) | AppError::Template(_) | AppError::Internal(_) => {
@@ -63,6 +68,7 @@ impl AppError {
             AppError::BadRequest(m) => m.clone(),
             AppError::SlotUnavailable(p) => p.message().into(),
             AppError::Refused(r) => r.message().into(),
+            AppError::NotAllowed(m) => m.clone(),
             _ if self.status() == StatusCode::SERVICE_UNAVAILABLE => {
                 "The clinic's system is busy right now. Please try again in a moment.".into()
             }
@@ -141,6 +147,7 @@ impl ApiError {
                 json!({"error": "slot_unavailable", "reason": slot_reason(*p), "message": message})
             }
             AppError::Refused(r) => json!({"error": r.code(), "message": message}),
+            AppError::NotAllowed(_) => json!({"error": "not_allowed", "message": message}),
             _ if e.status() == StatusCode::SERVICE_UNAVAILABLE => {
                 json!({"error": "busy", "message": message})
             }

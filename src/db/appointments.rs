@@ -51,17 +51,19 @@ pub fn by_id(conn: &mut DbConnection, id: i32) -> QueryResult<AppointmentRow> {
         .first(conn)
 }
 
-/// Cancels if still booked; returns how many rows changed (0: someone else changed it first).
+/// Cancels if the status is still `expected`; returns how many rows changed (0: someone else
+/// changed it first).
 pub fn cancel(
     conn: &mut DbConnection,
     id: i32,
+    expected: &str,
     reason: Option<&str>,
     now: NaiveDateTime,
 ) -> QueryResult<usize> {
     diesel::update(
         appointments::table
             .find(id)
-            .filter(appointments::status.eq("booked")),
+            .filter(appointments::status.eq(expected)),
     )
     .set((
         appointments::status.eq("cancelled"),

@@ -1,11 +1,13 @@
 //! The database: one connection type over SQLite and PostgreSQL, chosen by the URL scheme.
 
 pub mod appointments;
+pub mod audit;
 pub mod catalog;
 pub mod models;
 pub mod patients;
 pub mod schema;
 pub mod seed;
+pub mod staff;
 
 use diesel::connection::SimpleConnection;
 use diesel::r2d2::{self, ManageConnection};

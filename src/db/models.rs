@@ -112,6 +112,7 @@ pub struct PractitionerRow {
     pub bio: String,
     pub active: bool,
     pub booking_seq: i32,
+    pub calendar_token: Option<String>,
 }
 
 #[derive(Debug, Insertable)]
@@ -201,6 +202,9 @@ pub struct AppointmentRow {
     pub cancel_reason: Option<String>,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    pub checked_in_at: Option<NaiveDateTime>,
+    pub completed_at: Option<NaiveDateTime>,
+    pub booked_by: String,
 }
 
 #[derive(Debug, Insertable)]
@@ -217,4 +221,77 @@ pub struct NewAppointment<'a> {
     pub patient_note: Option<&'a str>,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    pub booked_by: &'a str,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = staff_users)]
+pub struct StaffRow {
+    pub id: i32,
+    pub email: String,
+    pub name: String,
+    pub role: String,
+    pub practitioner_id: Option<i32>,
+    pub password_hash: String,
+    pub must_change_password: bool,
+    pub active: bool,
+    pub failed_logins: i32,
+    pub locked_until: Option<NaiveDateTime>,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+#[derive(Debug, Insertable)]
+#[diesel(table_name = staff_users)]
+pub struct NewStaff<'a> {
+    pub email: &'a str,
+    pub name: &'a str,
+    pub role: &'a str,
+    pub practitioner_id: Option<i32>,
+    pub password_hash: &'a str,
+    pub must_change_password: bool,
+    pub active: bool,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = audit_log)]
+pub struct AuditRow {
+    pub id: i32,
+    pub at: NaiveDateTime,
+    pub actor_kind: String,
+    pub actor_id: Option<i32>,
+    pub actor_label: String,
+    pub action: String,
+    pub subject_kind: String,
+    pub subject_id: Option<i32>,
+    pub before_json: Option<String>,
+    pub after_json: Option<String>,
+    pub note: Option<String>,
+}
+
+#[derive(Debug, Insertable)]
+#[diesel(table_name = audit_log)]
+pub struct NewAudit<'a> {
+    pub at: NaiveDateTime,
+    pub actor_kind: &'a str,
+    pub actor_id: Option<i32>,
+    pub actor_label: &'a str,
+    pub action: &'a str,
+    pub subject_kind: &'a str,
+    pub subject_id: Option<i32>,
+    pub before_json: Option<String>,
+    pub after_json: Option<String>,
+    pub note: Option<&'a str>,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = appointment_notes)]
+pub struct AppointmentNoteRow {
+    pub id: i32,
+    pub appointment_id: i32,
+    pub staff_id: i32,
+    pub body: String,
+    pub created_at: NaiveDateTime,
 }

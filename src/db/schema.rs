@@ -55,6 +55,7 @@ diesel::table! {
         bio -> Text,
         active -> Bool,
         booking_seq -> Integer,
+        calendar_token -> Nullable<Text>,
     }
 }
 
@@ -105,9 +106,74 @@ diesel::table! {
         cancel_reason -> Nullable<Text>,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        checked_in_at -> Nullable<Timestamp>,
+        completed_at -> Nullable<Timestamp>,
+        booked_by -> Text,
     }
 }
 
+diesel::table! {
+    staff_users (id) {
+        id -> Integer,
+        email -> Text,
+        name -> Text,
+        role -> Text,
+        practitioner_id -> Nullable<Integer>,
+        password_hash -> Text,
+        must_change_password -> Bool,
+        active -> Bool,
+        failed_logins -> Integer,
+        locked_until -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    staff_sessions (session_key) {
+        session_key -> Text,
+        state -> Text,
+        staff_id -> Nullable<Integer>,
+        expires_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    app_secrets (name) {
+        name -> Text,
+        value -> Text,
+    }
+}
+
+diesel::table! {
+    audit_log (id) {
+        id -> Integer,
+        at -> Timestamp,
+        actor_kind -> Text,
+        actor_id -> Nullable<Integer>,
+        actor_label -> Text,
+        action -> Text,
+        subject_kind -> Text,
+        subject_id -> Nullable<Integer>,
+        before_json -> Nullable<Text>,
+        after_json -> Nullable<Text>,
+        note -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    appointment_notes (id) {
+        id -> Integer,
+        appointment_id -> Integer,
+        staff_id -> Integer,
+        body -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(appointment_notes -> appointments (appointment_id));
+diesel::joinable!(appointment_notes -> staff_users (staff_id));
+diesel::joinable!(staff_users -> practitioners (practitioner_id));
 diesel::joinable!(practitioner_hours -> practitioners (practitioner_id));
 diesel::joinable!(time_off -> practitioners (practitioner_id));
 diesel::joinable!(appointments -> patients (patient_id));
@@ -123,4 +189,9 @@ diesel::allow_tables_to_appear_in_same_query!(
     time_off,
     patients,
     appointments,
+    staff_users,
+    staff_sessions,
+    app_secrets,
+    audit_log,
+    appointment_notes,
 );

@@ -50,6 +50,59 @@ impl Status {
     }
 }
 
+/// Something staff (or a patient) do to an appointment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    CheckIn,
+    Complete,
+    NoShow,
+    Cancel,
+    Reschedule,
+}
+
+impl Action {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Action::CheckIn => "check_in",
+            Action::Complete => "complete",
+            Action::NoShow => "no_show",
+            Action::Cancel => "cancel",
+            Action::Reschedule => "reschedule",
+        }
+    }
+}
+
+/// The state machine: the status an action leads to, or why it can't happen.
+pub fn transition(from: Status, action: Action) -> Result<Status, String> {
+    use Action::*;
+    use Status::*;
+    match (from, action) {
+        (Booked, CheckIn) => Ok(CheckedIn),
+        // Completing straight from booked is allowed: a busy front desk may skip the check-in.
+        (Booked | CheckedIn, Complete) => Ok(Completed),
+        (Booked, Action::NoShow) => Ok(Status::NoShow),
+        (Booked | CheckedIn, Cancel) => Ok(Cancelled),
+        (Booked, Reschedule) => Ok(Booked),
+        (from, action) => Err(format!(
+            "{} appointment cannot be {}.",
+            match from {
+                Booked => "A booked",
+                CheckedIn => "A checked-in",
+                Completed => "A completed",
+                Cancelled => "A cancelled",
+                Status::NoShow => "A no-show",
+            },
+            match action {
+                CheckIn => "checked in",
+                Complete => "completed",
+                Action::NoShow => "marked as a no-show",
+                Cancel => "cancelled",
+                Reschedule => "rescheduled",
+            }
+        )),
+    }
+}
+
 /// Why a patient's own change (cancel or reschedule through the manage link) is refused.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SelfServiceRefusal {
@@ -121,6 +174,28 @@ mod tests {
         assert_eq!(Status::parse("lost"), None);
         assert!(!Status::Cancelled.holds_time());
         assert!(Status::Booked.holds_time());
+    }
+
+    #[test]
+    fn the_state_machine() {
+        use Action::*;
+        assert_eq!(transition(Status::Booked, CheckIn), Ok(Status::CheckedIn));
+        assert_eq!(
+            transition(Status::CheckedIn, Complete),
+            Ok(Status::Completed)
+        );
+        assert_eq!(transition(Status::Booked, Complete), Ok(Status::Completed));
+        assert_eq!(transition(Status::Booked, NoShow), Ok(Status::NoShow));
+        assert_eq!(transition(Status::CheckedIn, Cancel), Ok(Status::Cancelled));
+        assert_eq!(
+            transition(Status::Completed, Cancel),
+            Err("A completed appointment cannot be cancelled.".into())
+        );
+        assert!(transition(Status::Cancelled, Reschedule).is_err());
+        assert!(transition(Status::CheckedIn, Reschedule).is_err());
+        assert!(transition(Status::NoShow, CheckIn).is_err());
+        assert!(transition(Status::CheckedIn, NoShow).is_err());
+        assert!(transition(Status::Completed, Complete).is_err());
     }
 
     #[test]

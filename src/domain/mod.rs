@@ -10,6 +10,7 @@ pub mod booking;
 pub mod errors;
 pub mod hours;
 pub mod patient;
+pub mod staff;
 pub mod time;
 pub mod token;
 pub mod treatment;

@@ -8,13 +8,16 @@ use super::availability::{practitioner_days, timing};
 use super::clinic::{self, Clinic};
 use crate::db::models::*;
 use crate::db::{DbConnection, appointments, catalog, is_overlap, is_unique_violation, patients};
-use crate::domain::appointment::{SelfServiceRefusal, Status, self_service_allowed};
+use crate::domain::appointment::{
+    Action, SelfServiceRefusal, Status, self_service_allowed, transition,
+};
 use crate::domain::availability::{BookingRules, SlotProblem, check_slot};
 use crate::domain::booking::{PatientDetails, PractitionerChoice};
 use crate::domain::errors::FieldErrors;
 use crate::domain::time::local_parts;
 use crate::domain::token::ManageToken;
 use crate::error::AppError;
+use crate::service::audit::{self, Actor};
 use diesel::Connection;
 
 /// The moment and rules a request is judged by.
@@ -27,6 +30,8 @@ pub struct Policy {
 
 #[derive(Debug, Clone)]
 pub struct BookCommand {
+    /// Who is booking: the patient online, or staff on a patient's behalf (a phone booking).
+    pub actor: Actor,
     pub treatment_slug: String,
     pub start: DateTime<Utc>,
     pub practitioner: PractitionerChoice,
@@ -123,7 +128,20 @@ fn try_book(
                 patient_note: cmd.note.as_deref(),
                 created_at: now,
                 updated_at: now,
+                booked_by: match cmd.actor {
+                    Actor::Staff { .. } => "staff",
+                    _ => "patient",
+                },
             },
+        )?;
+        audit::appointment_change(
+            c,
+            policy.now,
+            &cmd.actor,
+            "appointment.book",
+            None,
+            &row,
+            None,
         )?;
         Ok(row)
     })
@@ -215,14 +233,22 @@ fn status_of(row: &AppointmentRow) -> Result<Status, AppError> {
         .ok_or_else(|| AppError::Internal(format!("unknown status '{}'", row.status)))
 }
 
-fn allowed(row: &AppointmentRow, policy: Policy) -> Result<(), AppError> {
-    self_service_allowed(
-        status_of(row)?,
-        from_db(row.starts_at),
-        policy.now,
-        policy.cutoff,
-    )
-    .map_err(AppError::Refused)
+/// Whether this actor may do this to the appointment now: patients by the self-service rules
+/// (cutoff, status), staff by the state machine alone.
+fn permitted(
+    row: &AppointmentRow,
+    policy: Policy,
+    actor: &Actor,
+    action: Action,
+) -> Result<(), AppError> {
+    let status = status_of(row)?;
+    match actor {
+        Actor::Staff { .. } => transition(status, action)
+            .map(|_| ())
+            .map_err(AppError::NotAllowed),
+        _ => self_service_allowed(status, from_db(row.starts_at), policy.now, policy.cutoff)
+            .map_err(AppError::Refused),
+    }
 }
 
 pub fn details(conn: &mut DbConnection, token: &str) -> Result<AppointmentDetails, AppError> {
@@ -266,44 +292,80 @@ pub fn parse_reason(reason: &str) -> Result<Option<String>, AppError> {
     Ok((!reason.is_empty()).then(|| reason.to_string()))
 }
 
+/// Cancels through the manage link (or the API's token routes).
 pub fn cancel(
     conn: &mut DbConnection,
     now: DateTime<Utc>,
     token: &str,
     reason: Option<&str>,
+    actor: &Actor,
+) -> Result<AppointmentRow, AppError> {
+    let row = find(conn, token)?;
+    cancel_appointment(conn, now, row.id, reason, actor)
+}
+
+pub fn cancel_appointment(
+    conn: &mut DbConnection,
+    now: DateTime<Utc>,
+    id: i32,
+    reason: Option<&str>,
+    actor: &Actor,
 ) -> Result<AppointmentRow, AppError> {
     let policy = clinic::load(conn)?.policy(now);
-    let row = find(conn, token)?;
-    allowed(&row, policy)?;
     conn.transaction(|c| {
-        let current = appointments::by_id(c, row.id)?;
-        allowed(&current, policy)?;
-        if appointments::cancel(c, row.id, reason, to_db(policy.now))? == 0 {
+        let before = appointments::by_id(c, id)?;
+        permitted(&before, policy, actor, Action::Cancel)?;
+        if appointments::cancel(c, id, &before.status, reason, to_db(now))? == 0 {
             return Err(AppError::Refused(SelfServiceRefusal::AlreadyCancelled));
         }
-        Ok(appointments::by_id(c, row.id)?)
+        let after = appointments::by_id(c, id)?;
+        audit::appointment_change(
+            c,
+            now,
+            actor,
+            "appointment.cancel",
+            Some(&before),
+            &after,
+            reason,
+        )?;
+        Ok(after)
     })
 }
 
+/// Moves an appointment through the manage link (or the API's token routes).
 pub fn reschedule(
     conn: &mut DbConnection,
     now: DateTime<Utc>,
     token: &str,
     start: DateTime<Utc>,
     choice: PractitionerChoice,
+    actor: &Actor,
+) -> Result<AppointmentRow, AppError> {
+    let row = find(conn, token)?;
+    reschedule_appointment(conn, now, row.id, start, choice, actor)
+}
+
+/// Moves an appointment to another free slot, by the same availability rules as booking.
+pub fn reschedule_appointment(
+    conn: &mut DbConnection,
+    now: DateTime<Utc>,
+    id: i32,
+    start: DateTime<Utc>,
+    choice: PractitionerChoice,
+    actor: &Actor,
 ) -> Result<AppointmentRow, AppError> {
     let clinic = clinic::load(conn)?;
     let policy = clinic.policy(now);
-    let row = find(conn, token)?;
-    allowed(&row, policy)?;
+    let row = appointments::by_id(conn, id)?;
+    permitted(&row, policy, actor, Action::Reschedule)?;
     let treatment = catalog::treatment(conn, row.treatment_id)?;
     let mut last = AppError::SlotUnavailable(SlotProblem::OutsideHours);
     for pid in candidates(conn, &treatment, choice, Some(row.practitioner_id))? {
         let attempt = with_retries(|| {
             conn.transaction(|c| {
                 catalog::lock_practitioner(c, pid)?;
-                let current = appointments::by_id(c, row.id)?;
-                allowed(&current, policy)?;
+                let before = appointments::by_id(c, row.id)?;
+                permitted(&before, policy, actor, Action::Reschedule)?;
                 let slot = check_one(c, &clinic, &treatment, pid, policy, start, Some(row.id))?;
                 let to = appointments::NewTime {
                     practitioner_id: pid,
@@ -311,10 +373,20 @@ pub fn reschedule(
                     ends_at: to_db(slot.end),
                     blocks_until: to_db(timing(&treatment).blocks_until(slot.start)),
                 };
-                if appointments::move_to(c, row.id, &to, to_db(policy.now))? == 0 {
+                if appointments::move_to(c, row.id, &to, to_db(now))? == 0 {
                     return Err(AppError::Refused(SelfServiceRefusal::NoLongerBooked));
                 }
-                Ok(appointments::by_id(c, row.id)?)
+                let after = appointments::by_id(c, row.id)?;
+                audit::appointment_change(
+                    c,
+                    now,
+                    actor,
+                    "appointment.reschedule",
+                    Some(&before),
+                    &after,
+                    None,
+                )?;
+                Ok(after)
             })
         });
         match attempt {

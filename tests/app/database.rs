@@ -30,6 +30,7 @@ fn raw(
             patient_note: None,
             created_at: now,
             updated_at: now,
+            booked_by: "patient",
         },
     )
 }

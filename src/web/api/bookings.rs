@@ -6,6 +6,7 @@ use crate::domain::booking::{PatientInput, PractitionerChoice, parse_patient};
 use crate::domain::errors::FieldErrors;
 use crate::domain::time::{parse_instant, rfc3339_local};
 use crate::error::{ApiError, AppError};
+use crate::service::audit::Actor;
 use crate::service::booking::{self as svc, AppointmentDetails, BookCommand};
 use crate::service::clinic;
 use crate::web::AppState;
@@ -105,6 +106,9 @@ pub async fn create(
         return Err(AppError::Invalid(errors).into());
     };
     let cmd = BookCommand {
+        actor: Actor::Patient {
+            label: "patient via the API".into(),
+        },
         treatment_slug: treatment,
         start,
         practitioner: choice,
@@ -158,7 +162,15 @@ pub async fn cancel(
     state
         .db(move |c| {
             let reason = svc::parse_reason(&reason)?;
-            svc::cancel(c, now, &t, reason.as_deref())
+            svc::cancel(
+                c,
+                now,
+                &t,
+                reason.as_deref(),
+                &Actor::Patient {
+                    label: "patient via the API".into(),
+                },
+            )
         })
         .await?;
     respond(&state, actix_web::http::StatusCode::OK, token).await
@@ -183,7 +195,18 @@ pub async fn reschedule(
     let now = state.clock.now();
     let t = token.clone();
     state
-        .db(move |c| svc::reschedule(c, now, &t, start, choice))
+        .db(move |c| {
+            svc::reschedule(
+                c,
+                now,
+                &t,
+                start,
+                choice,
+                &Actor::Patient {
+                    label: "patient via the API".into(),
+                },
+            )
+        })
         .await?;
     respond(&state, actix_web::http::StatusCode::OK, token).await
 }

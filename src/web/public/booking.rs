@@ -11,6 +11,7 @@ use crate::domain::booking::{PatientInput, PractitionerChoice, parse_patient};
 use crate::domain::errors::FieldErrors;
 use crate::domain::time::{datetime_label, local_parts, parse_instant};
 use crate::error::AppError;
+use crate::service::audit::Actor;
 use crate::service::booking::{self as svc, BookCommand};
 use crate::service::clinic;
 use crate::web::forms::Fields;
@@ -264,6 +265,9 @@ pub async fn submit(
         return details_page(&state, slug, StatusCode::UNPROCESSABLE_ENTITY, input).await;
     };
     let cmd = BookCommand {
+        actor: Actor::Patient {
+            label: "patient via booking page".into(),
+        },
         treatment_slug: slug.clone(),
         start,
         practitioner: choice,

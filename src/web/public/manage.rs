@@ -10,6 +10,7 @@ use crate::domain::booking::PractitionerChoice;
 use crate::domain::errors::FieldErrors;
 use crate::domain::time::{local_parts, parse_instant};
 use crate::error::AppError;
+use crate::service::audit::Actor;
 use crate::service::booking::{self as svc, AppointmentDetails};
 use crate::service::clinic::{self, Clinic};
 use crate::web::forms::Fields;
@@ -114,7 +115,15 @@ pub async fn cancel(
     let result = state
         .db(move |c| {
             let reason = svc::parse_reason(&r)?;
-            svc::cancel(c, now, &t, reason.as_deref())
+            svc::cancel(
+                c,
+                now,
+                &t,
+                reason.as_deref(),
+                &Actor::Patient {
+                    label: "patient via manage link".into(),
+                },
+            )
         })
         .await;
     match result {
@@ -227,7 +236,18 @@ pub async fn reschedule(
     let now = state.clock.now();
     let t = token.clone();
     match state
-        .db(move |c| svc::reschedule(c, now, &t, start, choice))
+        .db(move |c| {
+            svc::reschedule(
+                c,
+                now,
+                &t,
+                start,
+                choice,
+                &Actor::Patient {
+                    label: "patient via manage link".into(),
+                },
+            )
+        })
         .await
     {
         Ok(_) => Ok(see_other(&format!(

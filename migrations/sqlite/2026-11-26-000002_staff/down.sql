@@ -1,0 +1,11 @@
+DROP INDEX appointments_by_start;
+DROP INDEX practitioners_calendar_token;
+ALTER TABLE practitioners DROP COLUMN calendar_token;
+DROP TABLE appointment_notes;
+ALTER TABLE appointments DROP COLUMN booked_by;
+ALTER TABLE appointments DROP COLUMN completed_at;
+ALTER TABLE appointments DROP COLUMN checked_in_at;
+DROP TABLE audit_log;
+DROP TABLE app_secrets;
+DROP TABLE staff_sessions;
+DROP TABLE staff_users;
