@@ -41,6 +41,20 @@ pub struct SettingsArgs {
     /// HTTP worker threads (default: one per CPU core).
     #[arg(long, env = "CAREPATH_WORKERS")]
     pub workers: Option<usize>,
+    /// Email of the admin account created on a database with no staff.
+    #[arg(
+        long,
+        env = "CAREPATH_ADMIN_EMAIL",
+        default_value = "admin@example.org"
+    )]
+    pub admin_email: String,
+    /// Password for that first admin; without it a one-time password is generated and printed once.
+    #[arg(long, env = "CAREPATH_ADMIN_PASSWORD", hide_env_values = true)]
+    pub admin_password: Option<String>,
+    /// Key for the staff session cookie (base64, at least 64 bytes). Default: generated once and
+    /// kept in the database, so every instance shares it.
+    #[arg(long, env = "CAREPATH_SECRET_KEY", hide_env_values = true)]
+    pub secret_key: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -53,6 +67,9 @@ pub struct Settings {
     pub cancel_cutoff: Duration,
     pub pool_size: u32,
     pub workers: Option<usize>,
+    pub admin_email: String,
+    pub admin_password: Option<String>,
+    pub secret_key: Option<Vec<u8>>,
 }
 
 impl Settings {
@@ -78,6 +95,25 @@ impl Settings {
         if a.db_pool_size == 0 {
             return Err("CAREPATH_DB_POOL_SIZE must be at least 1".into());
         }
+        let secret_key = match a
+            .secret_key
+            .as_deref()
+            .map(str::trim)
+            .filter(|k| !k.is_empty())
+        {
+            None => None,
+            Some(k) => {
+                use base64::Engine;
+                let bytes = base64::engine::general_purpose::STANDARD
+                    .decode(k)
+                    .or_else(|_| base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(k))
+                    .map_err(|_| "CAREPATH_SECRET_KEY must be base64".to_string())?;
+                if bytes.len() < 64 {
+                    return Err("CAREPATH_SECRET_KEY must decode to at least 64 bytes".into());
+                }
+                Some(bytes)
+            }
+        };
         let base_url = a
             .base_url
             .as_ref()
@@ -101,6 +137,9 @@ impl Settings {
             cancel_cutoff: Duration::hours(i64::from(a.cancel_cutoff_hours)),
             pool_size: a.db_pool_size,
             workers: a.workers,
+            admin_email: a.admin_email.trim().to_string(),
+            admin_password: a.admin_password.clone().filter(|p| !p.is_empty()),
+            secret_key,
         })
     }
 

@@ -17,6 +17,9 @@ pub enum AppError {
     Invalid(FieldErrors),
     #[error("bad request: {0}")]
     BadRequest(String),
+    /// Logged in, but this role may not do that (or the form's CSRF token was wrong).
+    #[error("forbidden: {0}")]
+    Forbidden(String),
     #[error("slot unavailable: {0:?}")]
     SlotUnavailable(SlotProblem),
     #[error("refused: {0:?}")]
@@ -49,6 +52,7 @@ impl AppError {
             AppError::NotFound(_) => StatusCode::NOT_FOUND,
             AppError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            AppError::Forbidden(_) => StatusCode::FORBIDDEN,
             AppError::SlotUnavailable(_) | AppError::Refused(_) | AppError::NotAllowed(_) => {
                 StatusCode::CONFLICT
             }
@@ -65,7 +69,7 @@ impl AppError {
         match self {
             AppError::NotFound(what) => format!("We couldn't find that {what}."),
             AppError::Invalid(_) => "Some of the details need correcting.".into(),
-            AppError::BadRequest(m) => m.clone(),
+            AppError::BadRequest(m) | AppError::Forbidden(m) => m.clone(),
             AppError::SlotUnavailable(p) => p.message().into(),
             AppError::Refused(r) => r.message().into(),
             AppError::NotAllowed(m) => m.clone(),
@@ -143,6 +147,7 @@ impl ApiError {
                 json!({"error": "invalid", "message": message, "fields": fields})
             }
             AppError::BadRequest(_) => json!({"error": "bad_request", "message": message}),
+            AppError::Forbidden(_) => json!({"error": "forbidden", "message": message}),
             AppError::SlotUnavailable(p) => {
                 json!({"error": "slot_unavailable", "reason": slot_reason(*p), "message": message})
             }

@@ -23,6 +23,19 @@ enum Command {
     Serve,
     /// Apply pending database migrations and seed an empty database, then exit.
     Migrate,
+    /// Create a staff account. The password comes from CAREPATH_STAFF_PASSWORD or a hidden prompt.
+    CreateStaff {
+        #[arg(long)]
+        email: String,
+        /// admin, front_desk or practitioner
+        #[arg(long)]
+        role: String,
+        #[arg(long, default_value = "")]
+        name: String,
+        /// For a practitioner account: the practitioner's id.
+        #[arg(long)]
+        practitioner: Option<i32>,
+    },
 }
 
 fn main() -> std::process::ExitCode {
@@ -50,6 +63,18 @@ fn main() -> std::process::ExitCode {
                 Err(e) => fail(&e),
             }
         }
+        Command::CreateStaff {
+            email,
+            role,
+            name,
+            practitioner,
+        } => match create_staff(&settings, &email, &role, &name, practitioner) {
+            Ok(msg) => {
+                println!("{msg}");
+                std::process::ExitCode::SUCCESS
+            }
+            Err(e) => fail(&e),
+        },
         Command::Serve => {
             let runtime = match tokio::runtime::Runtime::new() {
                 Ok(r) => r,
@@ -67,6 +92,52 @@ fn main() -> std::process::ExitCode {
                 }
             })
         }
+    }
+}
+
+fn create_staff(
+    settings: &Settings,
+    email: &str,
+    role: &str,
+    name: &str,
+    practitioner: Option<i32>,
+) -> Result<String, String> {
+    use carepath::domain::staff::Role;
+    use carepath::service::{audit::Actor, staff};
+    let role = Role::parse(role).ok_or("--role must be admin, front_desk or practitioner")?;
+    let password = match std::env::var("CAREPATH_STAFF_PASSWORD") {
+        Ok(p) if !p.is_empty() => p,
+        _ => {
+            let p = rpassword::prompt_password("Password for the new account: ")
+                .map_err(|e| e.to_string())?;
+            let again = rpassword::prompt_password("The same password again: ")
+                .map_err(|e| e.to_string())?;
+            if p != again {
+                return Err("the two passwords don't match".into());
+            }
+            p
+        }
+    };
+    let clock = Clock::system();
+    let pool = carepath::startup::prepare_database(settings, &clock)?;
+    let mut conn = pool.get().map_err(|e| e.to_string())?;
+    let name = if name.trim().is_empty() { email } else { name };
+    let account = staff::NewAccount {
+        email,
+        name,
+        role,
+        practitioner_id: practitioner,
+        password: &password,
+        must_change_password: false,
+    };
+    match staff::create(&mut conn, clock.now(), &Actor::System, &account) {
+        Ok(row) => Ok(format!("created {} account {}", role.label(), row.email)),
+        Err(carepath::error::AppError::Invalid(fields)) => Err(fields
+            .iter()
+            .map(|(f, m)| format!("{f}: {m}"))
+            .collect::<Vec<_>>()
+            .join("; ")),
+        Err(e) => Err(e.to_string()),
     }
 }
 

@@ -12,7 +12,9 @@ use crate::db::models::to_db;
 use crate::db::seed::{SeedOptions, seed_if_empty};
 use crate::db::{self, Pool};
 use crate::error::AppError;
+use crate::web::staff::{self, session_store::DbSessionStore};
 use crate::web::{AppState, routes};
+use actix_web::cookie::Key;
 
 /// Largest form or JSON body accepted anywhere.
 pub const MAX_BODY_BYTES: usize = 16 * 1024;
@@ -43,7 +45,47 @@ pub fn prepare_database(settings: &Settings, clock: &Clock) -> Result<Pool, Stri
     if seed_if_empty(&mut conn, &opts).map_err(|e| format!("seeding failed: {e}"))? {
         log::info!("seeded the demo clinic ({})", settings.timezone.name());
     }
+    let created = db::with_startup_lock(&mut conn, |c| {
+        Ok(crate::service::staff::ensure_initial_admin(
+            c,
+            clock.now(),
+            &settings.admin_email,
+            settings.admin_password.as_deref(),
+        ))
+    })
+    .map_err(|e| format!("creating the first admin failed: {e}"))?
+    .map_err(|e| format!("creating the first admin failed: {e}"))?;
+    if let Some((email, password)) = created {
+        // Shown once, on the console only (not through the logger): the admin must change it
+        // at first login.
+        println!(
+            "Created the first staff account: {email}\nOne-time password: {password}\n\
+             Log in at /staff/login and choose your own password."
+        );
+    }
     Ok(pool)
+}
+
+/// The staff cookie key: CAREPATH_SECRET_KEY, or one generated once and kept in the database.
+pub fn session_key(pool: &Pool, settings: &Settings) -> Result<Key, String> {
+    let bytes = match &settings.secret_key {
+        Some(k) => k.clone(),
+        None => {
+            use base64::Engine;
+            use rand::RngCore;
+            let mut conn = pool.get().map_err(|e| e.to_string())?;
+            let stored = db::staff::secret(&mut conn, "session_key", || {
+                let mut b = [0u8; 64];
+                rand::rng().fill_bytes(&mut b);
+                base64::engine::general_purpose::STANDARD.encode(b)
+            })
+            .map_err(|e| e.to_string())?;
+            base64::engine::general_purpose::STANDARD
+                .decode(stored)
+                .map_err(|e| e.to_string())?
+        }
+    };
+    Key::try_from(bytes.as_slice()).map_err(|e| format!("session key: {e}"))
 }
 
 pub struct Application {
@@ -55,6 +97,11 @@ pub struct Application {
 impl Application {
     pub fn build(settings: Settings, clock: Clock) -> Result<Self, String> {
         let pool = prepare_database(&settings, &clock)?;
+        let key = session_key(&pool, &settings)?;
+        let store = DbSessionStore {
+            pool: pool.clone(),
+            clock: clock.clone(),
+        };
         let listener = TcpListener::bind(&settings.bind)
             .map_err(|e| format!("cannot listen on {}: {e}", settings.bind))?;
         let addr = listener.local_addr().map_err(|e| e.to_string())?;
@@ -62,6 +109,7 @@ impl Application {
             .base_url
             .clone()
             .unwrap_or_else(|| format!("http://{addr}"));
+        let secure_cookies = base_url.starts_with("https://");
         let workers = settings.workers;
         let state = web::Data::new(AppState {
             pool,
@@ -83,6 +131,15 @@ impl Application {
                 )
                 .wrap(Compress::default())
                 .wrap(Logger::new("%s %r %Dms").exclude("/healthz"))
+                .service(
+                    web::scope("/staff")
+                        .wrap(staff::session_middleware(
+                            store.clone(),
+                            key.clone(),
+                            secure_cookies,
+                        ))
+                        .configure(staff::routes),
+                )
                 .configure(routes)
                 .default_service(web::to(|| async {
                     Err::<actix_web::HttpResponse, _>(AppError::NotFound("page"))

@@ -5,3 +5,4 @@ pub mod audit;
 pub mod availability;
 pub mod booking;
 pub mod clinic;
+pub mod staff;

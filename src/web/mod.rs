@@ -3,6 +3,7 @@
 pub mod api;
 pub mod forms;
 pub mod public;
+pub mod staff;
 pub mod views;
 
 use std::sync::Arc;

@@ -244,3 +244,121 @@ impl TestApp {
 pub fn token_of(manage_url: &str) -> String {
     manage_url.rsplit('/').next().expect("token").to_string()
 }
+
+/// A logged-in staff member's browser: a cookie jar, no automatic redirects, and the session's
+/// CSRF token (added to every form it posts unless told otherwise).
+pub struct StaffClient {
+    pub client: reqwest::Client,
+    pub address: String,
+    pub csrf: String,
+    pub email: String,
+}
+
+/// The `csrf` hidden field of a page.
+pub fn csrf_in(html: &str) -> String {
+    html.split("name=\"csrf\" value=\"")
+        .nth(1)
+        .and_then(|s| s.split('"').next())
+        .unwrap_or_default()
+        .to_string()
+}
+
+impl StaffClient {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.address, path)
+    }
+
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.client.get(self.url(path)).send().await.expect("GET")
+    }
+
+    pub async fn get_text(&self, path: &str) -> (u16, String) {
+        let r = self.get(path).await;
+        let status = r.status().as_u16();
+        (status, r.text().await.expect("body"))
+    }
+
+    /// Posts a form with this session's CSRF token added.
+    pub async fn post(&self, path: &str, fields: &[(&str, &str)]) -> reqwest::Response {
+        let mut all: Vec<(&str, &str)> = vec![("csrf", &self.csrf)];
+        all.extend_from_slice(fields);
+        self.post_raw(path, &all).await
+    }
+
+    /// Posts exactly these fields (no CSRF token unless given).
+    pub async fn post_raw(&self, path: &str, fields: &[(&str, &str)]) -> reqwest::Response {
+        self.client
+            .post(self.url(path))
+            .header("Content-Type", "application/x-www-form-urlencoded")
+            .body(serde_urlencoded::to_string(fields).expect("form"))
+            .send()
+            .await
+            .expect("POST")
+    }
+}
+
+impl TestApp {
+    /// A client with its own cookie jar, not logged in.
+    pub fn browser(&self) -> StaffClient {
+        let client = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .cookie_store(true)
+            .build()
+            .expect("client");
+        StaffClient {
+            client,
+            address: self.address.clone(),
+            csrf: String::new(),
+            email: String::new(),
+        }
+    }
+
+    /// Creates a staff account (a practitioner account is linked to practitioner 2, Jonah Reyes).
+    pub fn create_staff(&self, email: &str, role: carepath::domain::staff::Role, password: &str) {
+        use carepath::domain::staff::Role;
+        let mut c = self.state.pool.get().expect("conn");
+        let account = carepath::service::staff::NewAccount {
+            email,
+            name: email,
+            role,
+            practitioner_id: (role == Role::Practitioner).then_some(2),
+            password,
+            must_change_password: false,
+        };
+        carepath::service::staff::create(
+            &mut c,
+            self.clock.now(),
+            &carepath::service::audit::Actor::System,
+            &account,
+        )
+        .expect("create staff");
+    }
+
+    /// Logs in through the real login form.
+    pub async fn login_as(&self, email: &str, password: &str) -> StaffClient {
+        let mut b = self.browser();
+        let (_, page) = b.get_text("/staff/login").await;
+        let csrf = csrf_in(&page);
+        let r = b
+            .post_raw(
+                "/staff/login",
+                &[("csrf", &csrf), ("email", email), ("password", password)],
+            )
+            .await;
+        assert_eq!(r.status().as_u16(), 303, "login as {email}");
+        // Any staff page carries the new session's token.
+        let (_, page) = b.get_text("/staff/password").await;
+        b.csrf = csrf_in(&page);
+        assert!(!b.csrf.is_empty(), "logged-in pages carry a CSRF token");
+        b.email = email.to_string();
+        b
+    }
+
+    /// A new account of this role, logged in.
+    pub async fn staff(&self, role: carepath::domain::staff::Role) -> StaffClient {
+        let email = format!("{}@clinic.example", role.as_str());
+        let password = "correct horse battery";
+        self.create_staff(&email, role, password);
+        self.login_as(&email, password).await
+    }
+}

@@ -13,6 +13,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/", web::get().to(home::home))
         .route("/healthz", web::get().to(healthz))
         .route("/static/app.css", web::get().to(assets::stylesheet))
+        .route("/static/staff.css", web::get().to(assets::staff_stylesheet))
         .route("/treatments/{slug}", web::get().to(home::treatment))
         .route("/book/{slug}", web::get().to(booking::pick_slot))
         .route("/book/{slug}", web::post().to(booking::submit))

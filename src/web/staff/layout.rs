@@ -1,0 +1,77 @@
+//! The frame of every staff page: who is logged in, the navigation their role may use, and the
+//! CSRF token the logout button (and every other form) posts back.
+
+use super::auth::StaffUser;
+use crate::domain::staff::Role;
+
+pub struct NavItem {
+    pub href: &'static str,
+    pub label: &'static str,
+    pub active: bool,
+}
+
+pub struct StaffLayout {
+    pub title: String,
+    pub clinic_name: String,
+    pub user_name: String,
+    pub role_label: String,
+    pub csrf: String,
+    pub nav: Vec<NavItem>,
+}
+
+const NAV: &[(&str, &str, fn(Role) -> bool)] = &[
+    ("/staff", "Dashboard", |_| true),
+    ("/staff/day", "Day", |_| true),
+    ("/staff/week", "Week", |_| true),
+    ("/staff/book", "Phone booking", Role::manages_bookings),
+    ("/staff/patients", "Patients", |_| true),
+    ("/staff/export", "Export", Role::manages_bookings),
+    ("/staff/treatments", "Treatments", Role::manages_clinic),
+    (
+        "/staff/practitioners",
+        "Practitioners",
+        Role::manages_clinic,
+    ),
+    ("/staff/settings", "Clinic", Role::manages_clinic),
+    ("/staff/accounts", "Staff", Role::manages_clinic),
+    ("/staff/audit", "Audit trail", Role::manages_clinic),
+];
+
+impl StaffLayout {
+    /// `section` is the nav entry to mark as current ("/staff/day" …).
+    pub fn new(
+        user: &StaffUser,
+        clinic_name: &str,
+        title: impl Into<String>,
+        section: &str,
+    ) -> Self {
+        Self {
+            title: title.into(),
+            clinic_name: clinic_name.to_string(),
+            user_name: user.name.clone(),
+            role_label: user.role.label().to_string(),
+            csrf: user.csrf.clone(),
+            nav: NAV
+                .iter()
+                .filter(|(_, _, allowed)| allowed(user.role))
+                .map(|(href, label, _)| NavItem {
+                    href,
+                    label,
+                    active: *href == section,
+                })
+                .collect(),
+        }
+    }
+
+    /// For pages shown before anyone is logged in (the login page).
+    pub fn anonymous(clinic_name: &str, title: &str, csrf: String) -> Self {
+        Self {
+            title: title.to_string(),
+            clinic_name: clinic_name.to_string(),
+            user_name: String::new(),
+            role_label: String::new(),
+            csrf,
+            nav: Vec::new(),
+        }
+    }
+}

@@ -1,0 +1,53 @@
+//! The staff console under /staff: login, schedule, appointments, patients, clinic set-up.
+//! Every handler takes `StaffUser` (GET) or `StaffForm` (POST, CSRF-checked) and checks the role.
+
+pub mod admin;
+pub mod auth;
+pub mod desk;
+pub mod layout;
+mod login;
+pub mod session_store;
+
+use actix_session::SessionMiddleware;
+use actix_session::config::BrowserSession;
+use actix_web::cookie::{Key, SameSite};
+use actix_web::{HttpResponse, web};
+
+use crate::error::AppError;
+use session_store::DbSessionStore;
+
+/// The staff session cookie: encrypted (actix-session's private content security), HttpOnly,
+/// SameSite=Lax, Secure when the site is served over https, valid under /staff only.
+pub fn session_middleware(
+    store: DbSessionStore,
+    key: Key,
+    secure: bool,
+) -> SessionMiddleware<DbSessionStore> {
+    SessionMiddleware::builder(store, key)
+        .cookie_name("carepath_staff".into())
+        .cookie_path("/staff".into())
+        .cookie_http_only(true)
+        .cookie_same_site(SameSite::Lax)
+        .cookie_secure(secure)
+        .session_lifecycle(
+            BrowserSession::default().state_ttl(actix_web::cookie::time::Duration::hours(12)),
+        )
+        .build()
+}
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/login", web::get().to(login::form))
+        .route("/login", web::post().to(login::submit))
+        .route("/logout", web::post().to(login::logout))
+        .route("/password", web::get().to(login::password_form))
+        .route("/password", web::post().to(login::password_submit))
+        .route("", web::get().to(home))
+        .route("/", web::get().to(home));
+    desk::routes(cfg);
+    admin::routes(cfg);
+}
+
+/// Placeholder until the dashboard lands: straight to today's schedule.
+async fn home(_user: auth::StaffUser) -> Result<HttpResponse, AppError> {
+    Ok(crate::web::see_other("/staff/day"))
+}

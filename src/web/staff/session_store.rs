@@ -1,0 +1,126 @@
+//! actix-session storage in our own database: the cookie carries only an encrypted session key,
+//! the state lives in `staff_sessions`, so every instance shares sessions and logging out (or a
+//! password change) really ends them.
+
+use std::collections::HashMap;
+
+use actix_session::storage::{LoadError, SaveError, SessionKey, SessionStore, UpdateError};
+use actix_web::cookie::time::Duration as CookieDuration;
+use base64::Engine;
+use rand::RngCore;
+
+use crate::config::Clock;
+use crate::db::models::to_db;
+use crate::db::{Pool, staff};
+
+#[derive(Clone)]
+pub struct DbSessionStore {
+    pub pool: Pool,
+    pub clock: Clock,
+}
+
+type State = HashMap<String, String>;
+
+fn new_key() -> String {
+    let mut b = [0u8; 32];
+    rand::rng().fill_bytes(&mut b);
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(b)
+}
+
+/// The staff id kept in the state (as actix-session stores it: JSON text), for revoking sessions.
+fn staff_id(state: &State) -> Option<i32> {
+    state.get("staff_id").and_then(|v| v.parse().ok())
+}
+
+impl DbSessionStore {
+    fn expiry(&self, ttl: &CookieDuration) -> chrono::NaiveDateTime {
+        to_db(self.clock.now() + chrono::Duration::seconds(ttl.whole_seconds()))
+    }
+
+    async fn run<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&mut crate::db::DbConnection) -> Result<T, diesel::result::Error>
+        + Send
+        + 'static,
+    ) -> anyhow::Result<T> {
+        let pool = self.pool.clone();
+        actix_web::web::block(move || -> anyhow::Result<T> {
+            let mut c = pool.get()?;
+            Ok(f(&mut c)?)
+        })
+        .await?
+    }
+}
+
+impl SessionStore for DbSessionStore {
+    async fn load(&self, key: &SessionKey) -> Result<Option<State>, LoadError> {
+        let k = key.as_ref().to_string();
+        let now = to_db(self.clock.now());
+        let raw = self
+            .run(move |c| staff::session(c, &k, now))
+            .await
+            .map_err(LoadError::Other)?;
+        match raw {
+            None => Ok(None),
+            Some(s) => serde_json::from_str(&s)
+                .map(Some)
+                .map_err(|e| LoadError::Deserialization(e.into())),
+        }
+    }
+
+    async fn save(&self, state: State, ttl: &CookieDuration) -> Result<SessionKey, SaveError> {
+        let body = serde_json::to_string(&state).map_err(|e| SaveError::Serialization(e.into()))?;
+        let key = new_key();
+        let k = key.clone();
+        let expires = self.expiry(ttl);
+        let now = to_db(self.clock.now());
+        let id = staff_id(&state);
+        self.run(move |c| {
+            // Expired rows go when new ones come, so the table doesn't grow without bound.
+            staff::delete_expired_sessions(c, now)?;
+            staff::insert_session(c, &k, &body, id, expires)
+        })
+        .await
+        .map_err(SaveError::Other)?;
+        SessionKey::try_from(key).map_err(|e| SaveError::Other(e.into()))
+    }
+
+    async fn update(
+        &self,
+        key: SessionKey,
+        state: State,
+        ttl: &CookieDuration,
+    ) -> Result<SessionKey, UpdateError> {
+        let body =
+            serde_json::to_string(&state).map_err(|e| UpdateError::Serialization(e.into()))?;
+        let k = key.as_ref().to_string();
+        let expires = self.expiry(ttl);
+        let id = staff_id(&state);
+        let updated = self
+            .run(move |c| staff::update_session(c, &k, &body, id, expires))
+            .await
+            .map_err(UpdateError::Other)?;
+        if updated == 0 {
+            // The row is gone (expired, or logged out elsewhere): start a fresh session.
+            return self
+                .save(state, ttl)
+                .await
+                .map_err(|e| UpdateError::Other(anyhow::anyhow!(e.to_string())));
+        }
+        Ok(key)
+    }
+
+    async fn update_ttl(&self, key: &SessionKey, ttl: &CookieDuration) -> anyhow::Result<()> {
+        let k = key.as_ref().to_string();
+        let expires = self.expiry(ttl);
+        self.run(move |c| staff::touch_session(c, &k, expires))
+            .await?;
+        Ok(())
+    }
+
+    async fn delete(&self, key: &SessionKey) -> anyhow::Result<()> {
+        let k = key.as_ref().to_string();
+        self.run(move |c| staff::delete_session(c, &k)).await?;
+        Ok(())
+    }
+}

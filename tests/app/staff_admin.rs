@@ -1,0 +1,1 @@
+//! Tests of clinic set-up editors, staff accounts, the audit trail, exports and calendar feeds.

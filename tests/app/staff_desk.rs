@@ -1,0 +1,1 @@
+//! Tests of the schedule views, appointment actions, patients and phone bookings.
