@@ -2,7 +2,9 @@
 
 pub mod appointments;
 pub mod audit;
+pub mod admin;
 pub mod catalog;
+pub mod desk;
 pub mod models;
 pub mod patients;
 pub mod schema;

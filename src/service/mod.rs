@@ -1,8 +1,10 @@
 //! What the pages and the API both do, each as one function over a database connection: the
 //! handlers stay thin and the two front doors follow exactly the same rules.
 
+pub mod admin;
 pub mod audit;
 pub mod availability;
 pub mod booking;
 pub mod clinic;
+pub mod desk;
 pub mod staff;
