@@ -55,6 +55,35 @@ pub struct SettingsArgs {
     /// kept in the database, so every instance shares it.
     #[arg(long, env = "CAREPATH_SECRET_KEY", hide_env_values = true)]
     pub secret_key: Option<String>,
+    /// Where email goes: smtp://host:port (plain, e.g. a local relay), smtp://…?tls=starttls,
+    /// smtps://host:465 (implicit TLS), with optional user:password@. Unset: .eml files.
+    #[arg(long, env = "SMTP_URL", hide_env_values = true)]
+    pub smtp_url: Option<String>,
+    /// The From address of every email.
+    #[arg(
+        long,
+        env = "CAREPATH_MAIL_FROM",
+        default_value = "Carepath Skin Clinic <no-reply@carepath.example>"
+    )]
+    pub mail_from: String,
+    /// Folder for .eml files when SMTP_URL is not set.
+    #[arg(long, env = "CAREPATH_MAIL_DIR", default_value = "outbox")]
+    pub mail_dir: String,
+    /// Seconds between dispatcher ticks (0 turns the in-process dispatcher off).
+    #[arg(long, env = "CAREPATH_DISPATCH_SECONDS", default_value_t = 5)]
+    pub dispatch_seconds: u64,
+    /// Messages claimed per tick.
+    #[arg(long, env = "CAREPATH_DISPATCH_BATCH", default_value_t = 500)]
+    pub dispatch_batch: u32,
+    /// SMTP connections kept open and used in parallel.
+    #[arg(long, env = "CAREPATH_SMTP_CONNECTIONS", default_value_t = 4)]
+    pub smtp_connections: u32,
+    /// Attempts before a message is marked dead.
+    #[arg(long, env = "CAREPATH_MAX_ATTEMPTS", default_value_t = 8)]
+    pub max_attempts: u32,
+    /// Hours when non-urgent email may go out, clinic time (HH:MM-HH:MM).
+    #[arg(long, env = "CAREPATH_QUIET_HOURS", default_value = "08:00-20:00")]
+    pub send_window: String,
 }
 
 #[derive(Debug, Clone)]
@@ -70,6 +99,21 @@ pub struct Settings {
     pub admin_email: String,
     pub admin_password: Option<String>,
     pub secret_key: Option<Vec<u8>>,
+    pub mail: MailSettings,
+}
+
+/// Email and dispatcher settings.
+#[derive(Debug, Clone)]
+pub struct MailSettings {
+    pub smtp_url: Option<String>,
+    pub from: String,
+    pub dir: String,
+    pub dispatch_seconds: u64,
+    pub batch: u32,
+    pub connections: u32,
+    pub max_attempts: u32,
+    /// The daily window (local minutes, start inclusive, end exclusive) non-urgent mail may go.
+    pub send_window: (u16, u16),
 }
 
 impl Settings {
@@ -140,6 +184,16 @@ impl Settings {
             admin_email: a.admin_email.trim().to_string(),
             admin_password: a.admin_password.clone().filter(|p| !p.is_empty()),
             secret_key,
+            mail: MailSettings {
+                smtp_url: a.smtp_url.clone().filter(|u| !u.trim().is_empty()),
+                from: a.mail_from.clone(),
+                dir: a.mail_dir.clone(),
+                dispatch_seconds: a.dispatch_seconds,
+                batch: a.dispatch_batch.max(1),
+                connections: a.smtp_connections.clamp(1, 64),
+                max_attempts: a.max_attempts.max(1),
+                send_window: parse_window(&a.send_window)?,
+            },
         })
     }
 
@@ -155,6 +209,19 @@ impl Settings {
         d.s.database_url = url.to_string();
         Self::from_args(&d.s)
     }
+}
+
+/// "08:00-20:00" → (480, 1200).
+fn parse_window(s: &str) -> Result<(u16, u16), String> {
+    let bad =
+        || format!("CAREPATH_QUIET_HOURS: '{s}' is not HH:MM-HH:MM (the hours email may be sent)");
+    let (a, b) = s.split_once('-').ok_or_else(bad)?;
+    let a = crate::domain::hours::parse_minute(a).map_err(|_| bad())?;
+    let b = crate::domain::hours::parse_minute(b).map_err(|_| bad())?;
+    if a >= b {
+        return Err(bad());
+    }
+    Ok((a, b))
 }
 
 /// "Now", which tests can pin and move; the app never reads the system clock directly.

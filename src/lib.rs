@@ -5,6 +5,8 @@ pub mod config;
 pub mod db;
 pub mod domain;
 pub mod error;
+pub mod mail;
+pub mod reminders;
 pub mod service;
 pub mod startup;
 pub mod web;

@@ -173,6 +173,8 @@ pub struct PatientRow {
     pub phone: Option<String>,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    pub followups_opt_out: bool,
+    pub unsubscribe_token: Option<String>,
 }
 
 #[derive(Debug, Insertable)]
@@ -294,4 +296,72 @@ pub struct AppointmentNoteRow {
     pub staff_id: i32,
     pub body: String,
     pub created_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = care_plan_steps)]
+pub struct CarePlanStepRow {
+    pub id: i32,
+    pub treatment_id: i32,
+    pub position: i32,
+    pub kind: String,
+    pub anchor: String,
+    pub offset_minutes: i32,
+    pub subject: String,
+    pub body: String,
+    pub active: bool,
+    pub updated_at: NaiveDateTime,
+}
+
+#[derive(Debug, Insertable)]
+#[diesel(table_name = care_plan_steps)]
+pub struct NewCarePlanStep<'a> {
+    pub treatment_id: i32,
+    pub position: i32,
+    pub kind: &'a str,
+    pub anchor: &'a str,
+    pub offset_minutes: i32,
+    pub subject: &'a str,
+    pub body: &'a str,
+    pub active: bool,
+    pub updated_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = outbox)]
+pub struct OutboxRow {
+    pub id: i32,
+    pub appointment_id: i32,
+    pub step_id: Option<i32>,
+    pub kind: String,
+    pub dedupe_key: String,
+    pub recipient: String,
+    pub due_at: NaiveDateTime,
+    pub status: String,
+    pub attempts: i32,
+    pub last_error: Option<String>,
+    pub lease_until: Option<NaiveDateTime>,
+    pub leased_by: Option<String>,
+    pub sent_at: Option<NaiveDateTime>,
+    pub smtp_reply: Option<String>,
+    pub message_id: String,
+    pub note: Option<String>,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+#[derive(Debug, Insertable)]
+#[diesel(table_name = outbox)]
+pub struct NewOutbox<'a> {
+    pub appointment_id: i32,
+    pub step_id: Option<i32>,
+    pub kind: &'a str,
+    pub dedupe_key: &'a str,
+    pub recipient: &'a str,
+    pub due_at: NaiveDateTime,
+    pub status: &'a str,
+    pub message_id: &'a str,
+    pub note: Option<&'a str>,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
 }

@@ -88,6 +88,8 @@ diesel::table! {
         phone -> Nullable<Text>,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        followups_opt_out -> Bool,
+        unsubscribe_token -> Nullable<Text>,
     }
 }
 
@@ -171,6 +173,47 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    care_plan_steps (id) {
+        id -> Integer,
+        treatment_id -> Integer,
+        position -> Integer,
+        kind -> Text,
+        anchor -> Text,
+        offset_minutes -> Integer,
+        subject -> Text,
+        body -> Text,
+        active -> Bool,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    outbox (id) {
+        id -> Integer,
+        appointment_id -> Integer,
+        step_id -> Nullable<Integer>,
+        kind -> Text,
+        dedupe_key -> Text,
+        recipient -> Text,
+        due_at -> Timestamp,
+        status -> Text,
+        attempts -> Integer,
+        last_error -> Nullable<Text>,
+        lease_until -> Nullable<Timestamp>,
+        leased_by -> Nullable<Text>,
+        sent_at -> Nullable<Timestamp>,
+        smtp_reply -> Nullable<Text>,
+        message_id -> Text,
+        note -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(care_plan_steps -> treatments (treatment_id));
+diesel::joinable!(outbox -> appointments (appointment_id));
+diesel::joinable!(outbox -> care_plan_steps (step_id));
 diesel::joinable!(appointment_notes -> appointments (appointment_id));
 diesel::joinable!(appointment_notes -> staff_users (staff_id));
 diesel::joinable!(staff_users -> practitioners (practitioner_id));
@@ -194,4 +237,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     app_secrets,
     audit_log,
     appointment_notes,
+    care_plan_steps,
+    outbox,
 );

@@ -1,0 +1,5 @@
+DROP INDEX patients_unsubscribe_token;
+ALTER TABLE patients DROP COLUMN unsubscribe_token;
+ALTER TABLE patients DROP COLUMN followups_opt_out;
+DROP TABLE outbox;
+DROP TABLE care_plan_steps;

@@ -1,0 +1,30 @@
+//! Turns an outbox row into an Email. (Placeholder until care-plan templates land: the
+//! dispatcher's contract is `render(conn, row, ctx) -> Result<Email, String>`.)
+
+use crate::db::DbConnection;
+use crate::db::models::OutboxRow;
+use crate::mail::Email;
+
+/// What rendering needs from outside the database.
+#[derive(Debug, Clone)]
+pub struct RenderContext {
+    pub base_url: String,
+    /// Host part of Message-IDs.
+    pub host: String,
+}
+
+pub fn render(
+    _conn: &mut DbConnection,
+    row: &OutboxRow,
+    ctx: &RenderContext,
+) -> Result<Email, String> {
+    Ok(Email {
+        to: row.recipient.clone(),
+        subject: format!("Carepath message {}", row.kind),
+        text: format!("Message {} ({})", row.id, row.kind),
+        html: format!("<p>Message {} ({})</p>", row.id, row.kind),
+        message_id: format!("{}@{}", row.message_id, ctx.host),
+        unsubscribe_url: None,
+        ics: None,
+    })
+}
