@@ -1,5 +1,6 @@
 //! Email: the message as the app composes it, and the transports that deliver it.
 
+pub mod transport;
 /// One email, fully rendered and ready to build into MIME.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Email {

@@ -26,5 +26,5 @@ pub fn render(
         message_id: format!("{}@{}", row.message_id, ctx.host),
         unsubscribe_url: None,
         ics: None,
-    })
+    }))
 }

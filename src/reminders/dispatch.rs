@@ -1,0 +1,1 @@
+//! (the dispatcher: claim due outbox rows, render, send, mark)

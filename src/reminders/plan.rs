@@ -1,0 +1,1 @@
+//! (planning outbox rows from care plans)
