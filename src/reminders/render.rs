@@ -1,5 +1,5 @@
 //! Turns an outbox row into an Email. (Placeholder until care-plan templates land: the
-//! dispatcher's contract is `render(conn, row, ctx) -> Result<Email, String>`.)
+//! dispatcher's contract is `render(conn, row, ctx) -> Result<Rendered, String>`.)
 
 use crate::db::DbConnection;
 use crate::db::models::OutboxRow;
@@ -13,12 +13,22 @@ pub struct RenderContext {
     pub host: String,
 }
 
+/// What to do with a claimed message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Rendered {
+    Send(Email),
+    /// Not to be sent after all (e.g. the patient opted out of follow-ups since it was planned):
+    /// the dispatcher marks it cancelled with this reason.
+    Skip(String),
+}
+
+/// Renders a claimed outbox row. An `Err` is a failure to retry like a send failure.
 pub fn render(
     _conn: &mut DbConnection,
     row: &OutboxRow,
     ctx: &RenderContext,
-) -> Result<Email, String> {
-    Ok(Email {
+) -> Result<Rendered, String> {
+    Ok(Rendered::Send(Email {
         to: row.recipient.clone(),
         subject: format!("Carepath message {}", row.kind),
         text: format!("Message {} ({})", row.id, row.kind),
