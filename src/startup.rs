@@ -40,11 +40,14 @@ pub fn prepare_database(settings: &Settings, clock: &Clock) -> Result<Pool, Stri
         timezone: settings.timezone.name(),
         rules: settings.rules,
         cancel_cutoff_hours: settings.cancel_cutoff.num_hours() as i32,
+        mail_window: settings.mail.send_window,
         now: to_db(clock.now()),
     };
     if seed_if_empty(&mut conn, &opts).map_err(|e| format!("seeding failed: {e}"))? {
         log::info!("seeded the demo clinic ({})", settings.timezone.name());
     }
+    db::with_startup_lock(&mut conn, |c| db::care_plans::seed_if_empty(c, to_db(clock.now())))
+        .map_err(|e| format!("seeding care plans failed: {e}"))?;
     let created = db::with_startup_lock(&mut conn, |c| {
         Ok(crate::service::staff::ensure_initial_admin(
             c,

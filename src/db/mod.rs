@@ -3,9 +3,11 @@
 pub mod admin;
 pub mod appointments;
 pub mod audit;
+pub mod care_plans;
 pub mod catalog;
 pub mod desk;
 pub mod models;
+pub mod outbox;
 pub mod patients;
 pub mod schema;
 pub mod seed;

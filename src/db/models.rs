@@ -29,6 +29,8 @@ pub struct ClinicRow {
     pub horizon_days: i32,
     pub cancel_cutoff_hours: i32,
     pub created_at: NaiveDateTime,
+    pub mail_window_start: i32,
+    pub mail_window_end: i32,
 }
 
 #[derive(Debug, Insertable)]
@@ -44,6 +46,8 @@ pub struct NewClinic<'a> {
     pub horizon_days: i32,
     pub cancel_cutoff_hours: i32,
     pub created_at: NaiveDateTime,
+    pub mail_window_start: i32,
+    pub mail_window_end: i32,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable)]

@@ -14,6 +14,8 @@ diesel::table! {
         horizon_days -> Integer,
         cancel_cutoff_hours -> Integer,
         created_at -> Timestamp,
+        mail_window_start -> Integer,
+        mail_window_end -> Integer,
     }
 }
 

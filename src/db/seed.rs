@@ -12,6 +12,7 @@ pub struct SeedOptions<'a> {
     pub timezone: &'a str,
     pub rules: crate::domain::availability::BookingRules,
     pub cancel_cutoff_hours: i32,
+    pub mail_window: (u16, u16),
     pub now: NaiveDateTime,
 }
 
@@ -189,6 +190,8 @@ fn insert_demo(conn: &mut DbConnection, opts: &SeedOptions<'_>) -> QueryResult<(
             horizon_days: opts.rules.horizon_days as i32,
             cancel_cutoff_hours: opts.cancel_cutoff_hours,
             created_at: opts.now,
+            mail_window_start: i32::from(opts.mail_window.0),
+            mail_window_end: i32::from(opts.mail_window.1),
         })
         .execute(conn)?;
     let hours: Vec<NewClinicHours> = CLINIC_HOURS

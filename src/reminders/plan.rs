@@ -1,1 +1,147 @@
-//! (planning outbox rows from care plans)
+//! Planning: turning an appointment's events into outbox rows from its treatment's care plan.
+//! Each function runs inside the transaction of the event that causes it, so a booking and its
+//! emails commit together or not at all. One row per (appointment, step): planning again only
+//! moves what hasn't gone out.
+
+use chrono::{DateTime, Duration, Utc};
+use diesel::prelude::*;
+
+use crate::db::models::*;
+use crate::db::schema::patients;
+use crate::db::{DbConnection, care_plans, outbox};
+use crate::domain::care_plan::{Anchor, Planned, StepKind, plan};
+use crate::domain::token::ManageToken;
+use crate::error::AppError;
+use crate::service::clinic::Clinic;
+
+/// The dedupe key and Message-ID stem of a step's email for an appointment.
+pub fn key(appointment_id: i32, step_id: i32) -> String {
+    format!("appt-{appointment_id}.step-{step_id}")
+}
+
+/// Kinds that only make sense before the session; they stop when it is completed, missed or cancelled.
+const BEFORE_SESSION: [&str; 3] = ["preparation", "reminder", "confirmation"];
+
+struct Step {
+    row: CarePlanStepRow,
+    kind: StepKind,
+    anchor: Anchor,
+}
+
+fn steps(c: &mut DbConnection, treatment_id: i32, anchors: &[Anchor]) -> Result<Vec<Step>, AppError> {
+    Ok(care_plans::steps_of(c, treatment_id)?
+        .into_iter()
+        .filter(|s| s.active)
+        .filter_map(|row| {
+            let kind = StepKind::parse(&row.kind)?;
+            let anchor = Anchor::parse(&row.anchor)?;
+            anchors.contains(&anchor).then_some(Step { row, kind, anchor })
+        })
+        .collect())
+}
+
+/// Plans (or re-plans) each step from `anchor_at`.
+fn plan_steps(
+    c: &mut DbConnection,
+    clinic: &Clinic,
+    now: DateTime<Utc>,
+    appt: &AppointmentRow,
+    anchors: &[Anchor],
+    anchor_at: impl Fn(Anchor) -> DateTime<Utc>,
+) -> Result<(), AppError> {
+    let steps = steps(c, appt.treatment_id, anchors)?;
+    if steps.is_empty() {
+        return Ok(());
+    }
+    let patient: PatientRow = patients::table.find(appt.patient_id).select(PatientRow::as_select()).first(c)?;
+    if steps.iter().any(|s| s.kind.can_opt_out()) && patient.unsubscribe_token.is_none() {
+        // The opt-out link's secret, made when the first email that carries it is planned.
+        diesel::update(patients::table.find(patient.id))
+            .set(patients::unsubscribe_token.eq(ManageToken::generate().as_str()))
+            .execute(c)?;
+    }
+    let start = from_db(appt.starts_at);
+    let now_db = to_db(now);
+    for s in steps {
+        let planned = plan(
+            s.kind,
+            s.anchor,
+            Duration::minutes(i64::from(s.row.offset_minutes)),
+            anchor_at(s.anchor),
+            start,
+            now,
+            clinic.tz,
+            clinic.send_window,
+        );
+        let (status, due, note) = match planned {
+            Planned::At(t) => ("planned", to_db(t), None),
+            Planned::Skip(why) => ("cancelled", to_db(now), Some(format!("skipped: {why}"))),
+        };
+        let k = key(appt.id, s.row.id);
+        match outbox::by_key(c, &k)? {
+            None => {
+                outbox::insert(
+                    c,
+                    &NewOutbox {
+                        appointment_id: appt.id,
+                        step_id: Some(s.row.id),
+                        kind: s.kind.as_str(),
+                        dedupe_key: &k,
+                        recipient: &patient.email,
+                        due_at: due,
+                        status,
+                        message_id: &k,
+                        note: note.as_deref(),
+                        created_at: now_db,
+                        updated_at: now_db,
+                    },
+                )?;
+            }
+            // Not gone out yet (or skipped before): follow the new times.
+            Some(row)
+                if row.status == "planned"
+                    || row.status == "failed"
+                    || (row.status == "cancelled" && row.note.as_deref().is_some_and(|n| n.starts_with("skipped"))) =>
+            {
+                outbox::replan(c, row.id, status, due, note.as_deref(), now_db)?;
+            }
+            // Sent, dead, or cancelled for a reason of its own: leave it.
+            Some(_) => {}
+        }
+    }
+    Ok(())
+}
+
+/// A new booking: its confirmation and everything before the session.
+pub fn on_booked(c: &mut DbConnection, clinic: &Clinic, now: DateTime<Utc>, appt: &AppointmentRow) -> Result<(), AppError> {
+    let booked = from_db(appt.created_at);
+    let start = from_db(appt.starts_at);
+    plan_steps(c, clinic, now, appt, &[Anchor::Booked, Anchor::Start], |a| if a == Anchor::Booked { booked } else { start })
+}
+
+/// A new time: pending preparation and reminders move with it (and may become useful again).
+pub fn on_rescheduled(c: &mut DbConnection, clinic: &Clinic, now: DateTime<Utc>, appt: &AppointmentRow) -> Result<(), AppError> {
+    let start = from_db(appt.starts_at);
+    plan_steps(c, clinic, now, appt, &[Anchor::Start], |_| start)
+}
+
+/// Cancelled: nothing more goes out but the cancellation confirmation.
+pub fn on_cancelled(c: &mut DbConnection, clinic: &Clinic, now: DateTime<Utc>, appt: &AppointmentRow) -> Result<(), AppError> {
+    let all: Vec<&str> = StepKind::ALL.iter().map(|k| k.as_str()).collect();
+    outbox::cancel_pending(c, appt.id, &all, "appointment cancelled", to_db(now))?;
+    plan_steps(c, clinic, now, appt, &[Anchor::Cancelled], |_| now)
+}
+
+/// The session happened: aftercare, check-ins and follow-ups, timed from its actual end.
+pub fn on_completed(c: &mut DbConnection, clinic: &Clinic, now: DateTime<Utc>, appt: &AppointmentRow) -> Result<(), AppError> {
+    outbox::cancel_pending(c, appt.id, &BEFORE_SESSION, "session completed", to_db(now))?;
+    let done = appt.completed_at.map(from_db).unwrap_or(now);
+    plan_steps(c, clinic, now, appt, &[Anchor::Completed], |_| done)
+}
+
+/// A no-show: "we missed you" instead of aftercare.
+pub fn on_no_show(c: &mut DbConnection, clinic: &Clinic, now: DateTime<Utc>, appt: &AppointmentRow) -> Result<(), AppError> {
+    outbox::cancel_pending(c, appt.id, &BEFORE_SESSION, "patient did not attend", to_db(now))?;
+    let start = from_db(appt.starts_at);
+    plan_steps(c, clinic, now, appt, &[Anchor::NoShow], |_| start.max(now))
+}

@@ -143,6 +143,7 @@ fn try_book(
             &row,
             None,
         )?;
+        crate::reminders::plan::on_booked(c, clinic, policy.now, &row)?;
         Ok(row)
     })
 }
@@ -311,7 +312,8 @@ pub fn cancel_appointment(
     reason: Option<&str>,
     actor: &Actor,
 ) -> Result<AppointmentRow, AppError> {
-    let policy = clinic::load(conn)?.policy(now);
+    let clinic = clinic::load(conn)?;
+    let policy = clinic.policy(now);
     conn.transaction(|c| {
         let before = appointments::by_id(c, id)?;
         permitted(&before, policy, actor, Action::Cancel)?;
@@ -328,6 +330,7 @@ pub fn cancel_appointment(
             &after,
             reason,
         )?;
+        crate::reminders::plan::on_cancelled(c, &clinic, now, &after)?;
         Ok(after)
     })
 }
@@ -386,6 +389,7 @@ pub fn reschedule_appointment(
                     &after,
                     None,
                 )?;
+                crate::reminders::plan::on_rescheduled(c, &clinic, now, &after)?;
                 Ok(after)
             })
         });

@@ -4,6 +4,7 @@ use chrono::{DateTime, Duration, Utc};
 use chrono_tz::Tz;
 
 use crate::domain::availability::BookingRules;
+use crate::domain::care_plan::SendWindow;
 use crate::service::booking::Policy;
 
 use crate::db::models::{ClinicRow, PractitionerRow, TreatmentRow};
@@ -19,6 +20,8 @@ pub struct Clinic {
     pub hours: WeeklyHours,
     pub rules: BookingRules,
     pub cutoff: Duration,
+    /// When non-urgent email may go out, clinic time.
+    pub send_window: SendWindow,
 }
 
 impl Clinic {
@@ -53,13 +56,11 @@ pub fn load(conn: &mut DbConnection) -> Result<Clinic, AppError> {
         horizon_days: u32::try_from(row.horizon_days).unwrap_or(90),
     };
     let cutoff = Duration::hours(i64::from(row.cancel_cutoff_hours.max(0)));
-    Ok(Clinic {
-        row,
-        tz,
-        hours,
-        rules,
-        cutoff,
-    })
+    let send_window = match (u16::try_from(row.mail_window_start), u16::try_from(row.mail_window_end)) {
+        (Ok(start), Ok(end)) if start < end && end <= 24 * 60 => SendWindow { start, end },
+        _ => SendWindow::default(),
+    };
+    Ok(Clinic { row, tz, hours, rules, cutoff, send_window })
 }
 
 pub fn minute_range(start: i32, end: i32) -> Result<MinuteRange, String> {

@@ -40,7 +40,9 @@ CREATE TABLE treatments (
     qualifications TEXT NOT NULL,
     active BOOLEAN NOT NULL DEFAULT TRUE,
     position INTEGER NOT NULL DEFAULT 0,
-    CHECK (price_max_cents >= price_min_cents)
+    CHECK (price_max_cents >= price_min_cents),
+    -- A session and its buffer fit in half a day (appointments never hold a practitioner a day).
+    CHECK (duration_minutes + buffer_minutes <= 720)
 );
 
 CREATE TABLE practitioners (
@@ -100,6 +102,8 @@ CREATE TABLE appointments (
     created_at TIMESTAMP NOT NULL,
     updated_at TIMESTAMP NOT NULL,
     CHECK (starts_at < ends_at AND ends_at <= blocks_until),
+    -- No appointment holds a practitioner for a day or more; queries look only a day back.
+    CHECK (blocks_until <= starts_at + INTERVAL '1 day'),
     -- No double booking, enforced by the database however many instances race.
     CONSTRAINT appointments_no_overlap EXCLUDE USING gist (
         practitioner_id WITH =,

@@ -45,3 +45,7 @@ ALTER TABLE patients ADD COLUMN followups_opt_out BOOLEAN NOT NULL DEFAULT FALSE
 -- The secret in the one-click unsubscribe link of follow-up and check-in emails.
 ALTER TABLE patients ADD COLUMN unsubscribe_token TEXT;
 CREATE UNIQUE INDEX patients_unsubscribe_token ON patients (unsubscribe_token);
+
+-- The daily window (clinic-local minutes) in which non-urgent email may go out.
+ALTER TABLE clinics ADD COLUMN mail_window_start INTEGER NOT NULL DEFAULT 480;
+ALTER TABLE clinics ADD COLUMN mail_window_end INTEGER NOT NULL DEFAULT 1200;

@@ -39,7 +39,9 @@ CREATE TABLE treatments (
     qualifications TEXT NOT NULL,
     active BOOLEAN NOT NULL DEFAULT 1,
     position INTEGER NOT NULL DEFAULT 0,
-    CHECK (price_max_cents >= price_min_cents)
+    CHECK (price_max_cents >= price_min_cents),
+    -- A session and its buffer fit in half a day (appointments never hold a practitioner a day).
+    CHECK (duration_minutes + buffer_minutes <= 720)
 );
 
 CREATE TABLE practitioners (
@@ -99,7 +101,10 @@ CREATE TABLE appointments (
     cancel_reason TEXT,
     created_at TIMESTAMP NOT NULL,
     updated_at TIMESTAMP NOT NULL,
-    CHECK (starts_at < ends_at AND ends_at <= blocks_until)
+    CHECK (starts_at < ends_at AND ends_at <= blocks_until),
+    -- No appointment holds a practitioner for a day or more; queries and the overlap guard rely
+    -- on it to look only a day back (so they stay fast however much history accumulates).
+    CHECK (blocks_until <= datetime(starts_at, '+1 day'))
 );
 CREATE INDEX appointments_by_practitioner_time ON appointments (practitioner_id, starts_at);
 CREATE INDEX appointments_by_patient ON appointments (patient_id);
@@ -112,6 +117,7 @@ WHEN NEW.status <> 'cancelled' AND EXISTS (
     SELECT 1 FROM appointments a
     WHERE a.practitioner_id = NEW.practitioner_id
       AND a.status <> 'cancelled'
+      AND a.starts_at > datetime(NEW.starts_at, '-1 day')
       AND a.starts_at < NEW.blocks_until
       AND NEW.starts_at < a.blocks_until
 )
@@ -126,6 +132,7 @@ WHEN NEW.status <> 'cancelled' AND EXISTS (
     WHERE a.id <> NEW.id
       AND a.practitioner_id = NEW.practitioner_id
       AND a.status <> 'cancelled'
+      AND a.starts_at > datetime(NEW.starts_at, '-1 day')
       AND a.starts_at < NEW.blocks_until
       AND NEW.starts_at < a.blocks_until
 )

@@ -1,3 +1,5 @@
+ALTER TABLE clinics DROP COLUMN mail_window_end;
+ALTER TABLE clinics DROP COLUMN mail_window_start;
 DROP INDEX patients_unsubscribe_token;
 ALTER TABLE patients DROP COLUMN unsubscribe_token;
 ALTER TABLE patients DROP COLUMN followups_opt_out;

@@ -1,0 +1,347 @@
+//! Care plans: which emails a treatment sends, anchored on what, and when each goes out —
+//! including quiet hours in the clinic's zone and skipping advice that would arrive too late.
+
+use chrono::{DateTime, Duration, Utc};
+use chrono_tz::Tz;
+
+use super::time::{boundary_instant, local_parts};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum StepKind {
+    Confirmation,
+    Preparation,
+    Reminder,
+    Aftercare,
+    CheckIn,
+    FollowUp,
+    Missed,
+    Cancellation,
+}
+
+impl StepKind {
+    pub const ALL: [StepKind; 8] = [
+        StepKind::Confirmation,
+        StepKind::Preparation,
+        StepKind::Reminder,
+        StepKind::Aftercare,
+        StepKind::CheckIn,
+        StepKind::FollowUp,
+        StepKind::Missed,
+        StepKind::Cancellation,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StepKind::Confirmation => "confirmation",
+            StepKind::Preparation => "preparation",
+            StepKind::Reminder => "reminder",
+            StepKind::Aftercare => "aftercare",
+            StepKind::CheckIn => "check_in",
+            StepKind::FollowUp => "follow_up",
+            StepKind::Missed => "missed",
+            StepKind::Cancellation => "cancellation",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        StepKind::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            StepKind::Confirmation => "Confirmation",
+            StepKind::Preparation => "Preparation",
+            StepKind::Reminder => "Reminder",
+            StepKind::Aftercare => "Aftercare",
+            StepKind::CheckIn => "Check-in",
+            StepKind::FollowUp => "Follow-up / rebook",
+            StepKind::Missed => "We missed you",
+            StepKind::Cancellation => "Cancellation",
+        }
+    }
+
+    /// Answers to something the patient just did go at once, night or not.
+    pub fn ignores_quiet_hours(self) -> bool {
+        matches!(self, StepKind::Confirmation | StepKind::Cancellation)
+    }
+
+    /// Patients may opt out of these (and only these): instructions for a booked session still go.
+    pub fn can_opt_out(self) -> bool {
+        matches!(self, StepKind::CheckIn | StepKind::FollowUp)
+    }
+
+    /// For steps before the session: the latest a message is still useful, before the start.
+    /// Preparation needs time to act on (pausing retinoids, avoiding sun); a reminder needs
+    /// time to travel. Nothing start-anchored ever goes after the start.
+    pub fn min_notice(self) -> Duration {
+        match self {
+            StepKind::Preparation => Duration::hours(12),
+            _ => Duration::hours(1),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Anchor {
+    Booked,
+    Start,
+    Completed,
+    NoShow,
+    Cancelled,
+}
+
+impl Anchor {
+    pub const ALL: [Anchor; 5] = [Anchor::Booked, Anchor::Start, Anchor::Completed, Anchor::NoShow, Anchor::Cancelled];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Anchor::Booked => "booked",
+            Anchor::Start => "start",
+            Anchor::Completed => "completed",
+            Anchor::NoShow => "no_show",
+            Anchor::Cancelled => "cancelled",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Anchor::ALL.into_iter().find(|a| a.as_str() == s)
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Anchor::Booked => "when booked",
+            Anchor::Start => "the appointment's start",
+            Anchor::Completed => "the session's actual end",
+            Anchor::NoShow => "a no-show",
+            Anchor::Cancelled => "a cancellation",
+        }
+    }
+}
+
+/// "5 days before the appointment's start", "3 days after the session's actual end".
+pub fn offset_label(offset_minutes: i32, anchor: Anchor) -> String {
+    let m = offset_minutes.unsigned_abs();
+    let amount = if m == 0 {
+        return format!("at {}", anchor.label());
+    } else if m % (24 * 60) == 0 {
+        plural(m / (24 * 60), "day")
+    } else if m % 60 == 0 {
+        plural(m / 60, "hour")
+    } else {
+        plural(m, "minute")
+    };
+    let side = if offset_minutes < 0 { "before" } else { "after" };
+    format!("{amount} {side} {}", anchor.label())
+}
+
+fn plural(n: u32, unit: &str) -> String {
+    if n == 1 { format!("1 {unit}") } else { format!("{n} {unit}s") }
+}
+
+/// The daily window (clinic-local minutes, start inclusive, end exclusive) in which non-urgent
+/// email may go out; outside it a message waits for the next morning.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SendWindow {
+    pub start: u16,
+    pub end: u16,
+}
+
+impl Default for SendWindow {
+    fn default() -> Self {
+        Self { start: 8 * 60, end: 20 * 60 }
+    }
+}
+
+impl SendWindow {
+    /// `t` if it falls inside the window, else the window's next opening — on the clinic's wall
+    /// clock, so 08:00 stays 08:00 across DST changes.
+    pub fn next_open(&self, tz: Tz, t: DateTime<Utc>) -> DateTime<Utc> {
+        let (date, minute) = local_parts(tz, t);
+        if minute >= self.start && minute < self.end {
+            return t;
+        }
+        let day = if minute < self.start { date } else { date.succ_opt().unwrap_or(date) };
+        boundary_instant(tz, day, self.start)
+    }
+}
+
+/// When a step's email is due, or why it is not sent at all.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Planned {
+    At(DateTime<Utc>),
+    Skip(&'static str),
+}
+
+/// Plans one step. `anchor_at` is the instant the step counts from; `start` the appointment's
+/// start. A time already past (a booking made inside the step's window) goes promptly if still
+/// useful; a start-anchored step that can no longer arrive in time is skipped.
+pub fn plan(
+    kind: StepKind,
+    anchor: Anchor,
+    offset: Duration,
+    anchor_at: DateTime<Utc>,
+    start: DateTime<Utc>,
+    now: DateTime<Utc>,
+    tz: Tz,
+    window: SendWindow,
+) -> Planned {
+    let mut due = (anchor_at + offset).max(now);
+    if !kind.ignores_quiet_hours() {
+        due = window.next_open(tz, due);
+    }
+    if anchor == Anchor::Start && due > start - kind.min_notice() {
+        return Planned::Skip("booked too close to the appointment for this to be useful");
+    }
+    Planned::At(due)
+}
+
+/// Delay before retry `attempt` (1-based) of a failed send: 30 s doubling to at most an hour,
+/// spread by `jitter` in [-1, 1] times 20 % so a recovering server isn't hit all at once.
+pub fn retry_delay(attempt: u32, jitter: f64) -> Duration {
+    let base = 30i64.saturating_mul(1i64 << attempt.saturating_sub(1).min(20)).min(3600);
+    let spread = (base as f64 * 0.2 * jitter.clamp(-1.0, 1.0)) as i64;
+    Duration::seconds((base + spread).max(1))
+}
+
+/// Fills `{placeholders}` in a template; unknown ones stay as typed so a typo is visible.
+pub fn fill(template: &str, values: &[(&str, &str)]) -> String {
+    let mut out = String::with_capacity(template.len() + 64);
+    let mut rest = template;
+    while let Some(open) = rest.find('{') {
+        out.push_str(&rest[..open]);
+        let after = &rest[open + 1..];
+        match after.find('}') {
+            Some(close) if after[..close].chars().all(|c| c.is_ascii_lowercase() || c == '_') => {
+                let key = &after[..close];
+                match values.iter().find(|(k, _)| *k == key) {
+                    Some((_, v)) => out.push_str(v),
+                    None => out.push_str(&rest[open..open + close + 2]),
+                }
+                rest = &after[close + 1..];
+            }
+            _ => {
+                out.push('{');
+                rest = after;
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn t(s: &str) -> DateTime<Utc> {
+        s.parse().unwrap()
+    }
+
+    const LONDON: Tz = chrono_tz::Europe::London;
+    const NEW_YORK: Tz = chrono_tz::America::New_York;
+
+    #[test]
+    fn quiet_hours_wait_for_the_morning_on_the_wall_clock() {
+        let w = SendWindow::default();
+        // 21:30 BST → 08:00 BST next day.
+        assert_eq!(w.next_open(LONDON, t("2030-06-03T20:30:00Z")), t("2030-06-04T07:00:00Z"));
+        // 06:00 BST → 08:00 BST the same day; 12:00 stays.
+        assert_eq!(w.next_open(LONDON, t("2030-06-04T05:00:00Z")), t("2030-06-04T07:00:00Z"));
+        assert_eq!(w.next_open(LONDON, t("2030-06-04T11:00:00Z")), t("2030-06-04T11:00:00Z"));
+        // The night the clocks go forward (London, 31 March 2030): 23:00 GMT → 08:00 BST = 07:00Z.
+        assert_eq!(w.next_open(LONDON, t("2030-03-30T23:00:00Z")), t("2030-03-31T07:00:00Z"));
+        // The night they go back (27 October 2030): 22:00 BST → 08:00 GMT = 08:00Z.
+        assert_eq!(w.next_open(LONDON, t("2030-10-26T21:00:00Z")), t("2030-10-27T08:00:00Z"));
+        // New York, 10 March 2030 (spring forward) and 3 November 2030 (fall back).
+        assert_eq!(w.next_open(NEW_YORK, t("2030-03-10T03:00:00Z")), t("2030-03-10T12:00:00Z"));
+        assert_eq!(w.next_open(NEW_YORK, t("2030-11-03T03:00:00Z")), t("2030-11-03T13:00:00Z"));
+    }
+
+    #[test]
+    fn planning_respects_windows_and_usefulness() {
+        let w = SendWindow::default();
+        let start = t("2030-06-10T09:00:00Z"); // 10:00 BST
+        let booked = t("2030-06-01T09:00:00Z");
+        // Preparation 5 days before: 5 June 10:00 BST.
+        let prep = plan(StepKind::Preparation, Anchor::Start, Duration::days(-5), start, start, booked, LONDON, w);
+        assert_eq!(prep, Planned::At(t("2030-06-05T09:00:00Z")));
+        // Booked 2 days before: the preparation goes now (still useful), inside the window.
+        let late = t("2030-06-08T13:00:00Z");
+        assert_eq!(
+            plan(StepKind::Preparation, Anchor::Start, Duration::days(-5), start, start, late, LONDON, w),
+            Planned::At(late)
+        );
+        // Booked 6 hours before: preparation skipped; the reminder still goes, promptly.
+        let very_late = t("2030-06-10T03:00:00Z"); // 04:00 BST, night: waits for 08:00 BST
+        assert!(matches!(
+            plan(StepKind::Preparation, Anchor::Start, Duration::days(-5), start, start, very_late, LONDON, w),
+            Planned::Skip(_)
+        ));
+        assert_eq!(
+            plan(StepKind::Reminder, Anchor::Start, Duration::hours(-24), start, start, very_late, LONDON, w),
+            Planned::At(t("2030-06-10T07:00:00Z"))
+        );
+        // Booked 30 minutes before: no reminder after (or right at) the start.
+        let last_minute = t("2030-06-10T08:30:00Z");
+        assert!(matches!(
+            plan(StepKind::Reminder, Anchor::Start, Duration::hours(-24), start, start, last_minute, LONDON, w),
+            Planned::Skip(_)
+        ));
+        // A reminder due at night moves to the morning, unless that is too late: an 08:30
+        // appointment's reminder 1 h before (07:30) would move to 08:00 — too late — skipped.
+        let early = t("2030-06-10T07:30:00Z"); // 08:30 BST
+        assert!(matches!(
+            plan(StepKind::Reminder, Anchor::Start, Duration::hours(-1), early, early, booked, LONDON, w),
+            Planned::Skip(_)
+        ));
+        // Confirmations ignore quiet hours.
+        let night = t("2030-06-01T23:30:00Z");
+        assert_eq!(
+            plan(StepKind::Confirmation, Anchor::Booked, Duration::zero(), night, start, night, LONDON, w),
+            Planned::At(night)
+        );
+        // Aftercare check-in 3 days after a completion at 17:40 BST: 17:40 BST three days on.
+        let done = t("2030-06-10T16:40:00Z");
+        assert_eq!(
+            plan(StepKind::CheckIn, Anchor::Completed, Duration::days(3), done, start, done, LONDON, w),
+            Planned::At(t("2030-06-13T16:40:00Z"))
+        );
+    }
+
+    #[test]
+    fn retries_back_off() {
+        assert_eq!(retry_delay(1, 0.0), Duration::seconds(30));
+        assert_eq!(retry_delay(2, 0.0), Duration::seconds(60));
+        assert_eq!(retry_delay(5, 0.0), Duration::seconds(480));
+        assert_eq!(retry_delay(30, 0.0), Duration::seconds(3600));
+        assert_eq!(retry_delay(1, 1.0), Duration::seconds(36));
+        assert_eq!(retry_delay(1, -1.0), Duration::seconds(24));
+    }
+
+    #[test]
+    fn fills_placeholders() {
+        let v = [("name", "Ann"), ("when", "Tuesday")];
+        assert_eq!(fill("Hi {name}, see you {when}.", &v), "Hi Ann, see you Tuesday.");
+        assert_eq!(fill("{unknown} {name} {", &v), "{unknown} Ann {");
+        assert_eq!(fill("{Name} {na me}", &v), "{Name} {na me}");
+    }
+
+    #[test]
+    fn labels_offsets() {
+        assert_eq!(offset_label(-5 * 24 * 60, Anchor::Start), "5 days before the appointment's start");
+        assert_eq!(offset_label(0, Anchor::Completed), "at the session's actual end");
+        assert_eq!(offset_label(-60, Anchor::Start), "1 hour before the appointment's start");
+        assert_eq!(offset_label(90, Anchor::NoShow), "90 minutes after a no-show");
+    }
+
+    #[test]
+    fn kinds_round_trip() {
+        for k in StepKind::ALL {
+            assert_eq!(StepKind::parse(k.as_str()), Some(k));
+        }
+        for a in Anchor::ALL {
+            assert_eq!(Anchor::parse(a.as_str()), Some(a));
+        }
+        assert!(StepKind::FollowUp.can_opt_out() && !StepKind::Aftercare.can_opt_out());
+    }
+}
