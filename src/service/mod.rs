@@ -5,6 +5,8 @@ pub mod admin;
 pub mod audit;
 pub mod availability;
 pub mod booking;
+pub mod calendar;
 pub mod clinic;
+pub mod reminders;
 pub mod desk;
 pub mod staff;

@@ -6,6 +6,7 @@ mod calendar;
 mod home;
 mod manage;
 mod slots;
+mod unsubscribe;
 
 use actix_web::{HttpResponse, web};
 
@@ -38,7 +39,9 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route(
             "/appointments/{token}/reschedule",
             web::post().to(manage::reschedule),
-        );
+        )
+        .route("/unsubscribe/{token}", web::get().to(unsubscribe::show))
+        .route("/unsubscribe/{token}", web::post().to(unsubscribe::opt_out));
 }
 
 /// Liveness: answers without touching the database (the benchmark's baseline).
