@@ -46,8 +46,10 @@ pub fn prepare_database(settings: &Settings, clock: &Clock) -> Result<Pool, Stri
     if seed_if_empty(&mut conn, &opts).map_err(|e| format!("seeding failed: {e}"))? {
         log::info!("seeded the demo clinic ({})", settings.timezone.name());
     }
-    db::with_startup_lock(&mut conn, |c| db::care_plans::seed_if_empty(c, to_db(clock.now())))
-        .map_err(|e| format!("seeding care plans failed: {e}"))?;
+    db::with_startup_lock(&mut conn, |c| {
+        db::care_plans::seed_if_empty(c, to_db(clock.now()))
+    })
+    .map_err(|e| format!("seeding care plans failed: {e}"))?;
     let created = db::with_startup_lock(&mut conn, |c| {
         Ok(crate::service::staff::ensure_initial_admin(
             c,

@@ -17,7 +17,11 @@ pub fn steps_of(conn: &mut DbConnection, treatment_id: i32) -> QueryResult<Vec<C
 }
 
 pub fn step(conn: &mut DbConnection, id: i32) -> QueryResult<Option<CarePlanStepRow>> {
-    care_plan_steps::table.find(id).select(CarePlanStepRow::as_select()).first(conn).optional()
+    care_plan_steps::table
+        .find(id)
+        .select(CarePlanStepRow::as_select())
+        .first(conn)
+        .optional()
 }
 
 pub fn update_step(
@@ -339,8 +343,11 @@ pub fn seed_if_empty(conn: &mut DbConnection, now: NaiveDateTime) -> QueryResult
             ("microneedling", MICRONEEDLING),
         ];
         for (slug, steps) in plans {
-            let id: Option<i32> =
-                treatments::table.filter(treatments::slug.eq(slug)).select(treatments::id).first(conn).optional()?;
+            let id: Option<i32> = treatments::table
+                .filter(treatments::slug.eq(slug))
+                .select(treatments::id)
+                .first(conn)
+                .optional()?;
             let Some(treatment_id) = id else { continue };
             for (position, (kind, anchor, offset, subject, body)) in steps.iter().enumerate() {
                 diesel::insert_into(care_plan_steps::table)

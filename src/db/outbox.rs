@@ -9,11 +9,19 @@ use super::models::*;
 use super::schema::outbox;
 
 pub fn by_key(conn: &mut DbConnection, key: &str) -> QueryResult<Option<OutboxRow>> {
-    outbox::table.filter(outbox::dedupe_key.eq(key)).select(OutboxRow::as_select()).first(conn).optional()
+    outbox::table
+        .filter(outbox::dedupe_key.eq(key))
+        .select(OutboxRow::as_select())
+        .first(conn)
+        .optional()
 }
 
 pub fn by_id(conn: &mut DbConnection, id: i32) -> QueryResult<Option<OutboxRow>> {
-    outbox::table.find(id).select(OutboxRow::as_select()).first(conn).optional()
+    outbox::table
+        .find(id)
+        .select(OutboxRow::as_select())
+        .first(conn)
+        .optional()
 }
 
 pub fn insert(conn: &mut DbConnection, new: &NewOutbox<'_>) -> QueryResult<usize> {
@@ -29,16 +37,20 @@ pub fn replan(
     note: Option<&str>,
     now: NaiveDateTime,
 ) -> QueryResult<usize> {
-    diesel::update(outbox::table.find(id).filter(outbox::status.eq_any(["planned", "failed", "cancelled"])))
-        .set((
-            outbox::status.eq(status),
-            outbox::due_at.eq(due_at),
-            outbox::note.eq(note),
-            outbox::lease_until.eq(None::<NaiveDateTime>),
-            outbox::leased_by.eq(None::<String>),
-            outbox::updated_at.eq(now),
-        ))
-        .execute(conn)
+    diesel::update(outbox::table.find(id).filter(outbox::status.eq_any([
+        "planned",
+        "failed",
+        "cancelled",
+    ])))
+    .set((
+        outbox::status.eq(status),
+        outbox::due_at.eq(due_at),
+        outbox::note.eq(note),
+        outbox::lease_until.eq(None::<NaiveDateTime>),
+        outbox::leased_by.eq(None::<String>),
+        outbox::updated_at.eq(now),
+    ))
+    .execute(conn)
 }
 
 /// Cancels an appointment's messages that haven't gone out, of the given kinds.
@@ -74,12 +86,21 @@ pub fn of_appointment(conn: &mut DbConnection, appointment_id: i32) -> QueryResu
 }
 
 /// The message log, newest due first, optionally one status.
-pub fn recent(conn: &mut DbConnection, status: Option<&str>, limit: i64, offset: i64) -> QueryResult<Vec<OutboxRow>> {
+pub fn recent(
+    conn: &mut DbConnection,
+    status: Option<&str>,
+    limit: i64,
+    offset: i64,
+) -> QueryResult<Vec<OutboxRow>> {
     let mut q = outbox::table.into_boxed();
     if let Some(s) = status {
         q = q.filter(outbox::status.eq(s.to_string()));
     }
-    q.order((outbox::due_at.desc(), outbox::id.desc())).limit(limit).offset(offset).select(OutboxRow::as_select()).load(conn)
+    q.order((outbox::due_at.desc(), outbox::id.desc()))
+        .limit(limit)
+        .offset(offset)
+        .select(OutboxRow::as_select())
+        .load(conn)
 }
 
 /// Counts per status, for the log's header.
@@ -92,28 +113,41 @@ pub fn status_counts(conn: &mut DbConnection) -> QueryResult<Vec<(String, i64)>>
 
 /// Staff: a dead (or failed) message is tried again now, with a fresh set of attempts.
 pub fn retry(conn: &mut DbConnection, id: i32, now: NaiveDateTime) -> QueryResult<usize> {
-    diesel::update(outbox::table.find(id).filter(outbox::status.eq_any(["dead", "failed"])))
-        .set((
-            outbox::status.eq("planned"),
-            outbox::due_at.eq(now),
-            outbox::attempts.eq(0),
-            outbox::lease_until.eq(None::<NaiveDateTime>),
-            outbox::leased_by.eq(None::<String>),
-            outbox::note.eq(Some("retried by staff")),
-            outbox::updated_at.eq(now),
-        ))
-        .execute(conn)
+    diesel::update(
+        outbox::table
+            .find(id)
+            .filter(outbox::status.eq_any(["dead", "failed"])),
+    )
+    .set((
+        outbox::status.eq("planned"),
+        outbox::due_at.eq(now),
+        outbox::attempts.eq(0),
+        outbox::lease_until.eq(None::<NaiveDateTime>),
+        outbox::leased_by.eq(None::<String>),
+        outbox::note.eq(Some("retried by staff")),
+        outbox::updated_at.eq(now),
+    ))
+    .execute(conn)
 }
 
 /// Staff: a planned message is not sent after all.
-pub fn cancel(conn: &mut DbConnection, id: i32, note: &str, now: NaiveDateTime) -> QueryResult<usize> {
-    diesel::update(outbox::table.find(id).filter(outbox::status.eq_any(["planned", "failed"])))
-        .set((
-            outbox::status.eq("cancelled"),
-            outbox::note.eq(note),
-            outbox::lease_until.eq(None::<NaiveDateTime>),
-            outbox::leased_by.eq(None::<String>),
-            outbox::updated_at.eq(now),
-        ))
-        .execute(conn)
+pub fn cancel(
+    conn: &mut DbConnection,
+    id: i32,
+    note: &str,
+    now: NaiveDateTime,
+) -> QueryResult<usize> {
+    diesel::update(
+        outbox::table
+            .find(id)
+            .filter(outbox::status.eq_any(["planned", "failed"])),
+    )
+    .set((
+        outbox::status.eq("cancelled"),
+        outbox::note.eq(note),
+        outbox::lease_until.eq(None::<NaiveDateTime>),
+        outbox::leased_by.eq(None::<String>),
+        outbox::updated_at.eq(now),
+    ))
+    .execute(conn)
 }

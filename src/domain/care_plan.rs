@@ -91,7 +91,13 @@ pub enum Anchor {
 }
 
 impl Anchor {
-    pub const ALL: [Anchor; 5] = [Anchor::Booked, Anchor::Start, Anchor::Completed, Anchor::NoShow, Anchor::Cancelled];
+    pub const ALL: [Anchor; 5] = [
+        Anchor::Booked,
+        Anchor::Start,
+        Anchor::Completed,
+        Anchor::NoShow,
+        Anchor::Cancelled,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -130,12 +136,20 @@ pub fn offset_label(offset_minutes: i32, anchor: Anchor) -> String {
     } else {
         plural(m, "minute")
     };
-    let side = if offset_minutes < 0 { "before" } else { "after" };
+    let side = if offset_minutes < 0 {
+        "before"
+    } else {
+        "after"
+    };
     format!("{amount} {side} {}", anchor.label())
 }
 
 fn plural(n: u32, unit: &str) -> String {
-    if n == 1 { format!("1 {unit}") } else { format!("{n} {unit}s") }
+    if n == 1 {
+        format!("1 {unit}")
+    } else {
+        format!("{n} {unit}s")
+    }
 }
 
 /// The daily window (clinic-local minutes, start inclusive, end exclusive) in which non-urgent
@@ -148,7 +162,10 @@ pub struct SendWindow {
 
 impl Default for SendWindow {
     fn default() -> Self {
-        Self { start: 8 * 60, end: 20 * 60 }
+        Self {
+            start: 8 * 60,
+            end: 20 * 60,
+        }
     }
 }
 
@@ -160,7 +177,11 @@ impl SendWindow {
         if minute >= self.start && minute < self.end {
             return t;
         }
-        let day = if minute < self.start { date } else { date.succ_opt().unwrap_or(date) };
+        let day = if minute < self.start {
+            date
+        } else {
+            date.succ_opt().unwrap_or(date)
+        };
         boundary_instant(tz, day, self.start)
     }
 }
@@ -198,7 +219,9 @@ pub fn plan(
 /// Delay before retry `attempt` (1-based) of a failed send: 30 s doubling to at most an hour,
 /// spread by `jitter` in [-1, 1] times 20 % so a recovering server isn't hit all at once.
 pub fn retry_delay(attempt: u32, jitter: f64) -> Duration {
-    let base = 30i64.saturating_mul(1i64 << attempt.saturating_sub(1).min(20)).min(3600);
+    let base = 30i64
+        .saturating_mul(1i64 << attempt.saturating_sub(1).min(20))
+        .min(3600);
     let spread = (base as f64 * 0.2 * jitter.clamp(-1.0, 1.0)) as i64;
     Duration::seconds((base + spread).max(1))
 }
@@ -211,7 +234,11 @@ pub fn fill(template: &str, values: &[(&str, &str)]) -> String {
         out.push_str(&rest[..open]);
         let after = &rest[open + 1..];
         match after.find('}') {
-            Some(close) if after[..close].chars().all(|c| c.is_ascii_lowercase() || c == '_') => {
+            Some(close)
+                if after[..close]
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c == '_') =>
+            {
                 let key = &after[..close];
                 match values.iter().find(|(k, _)| *k == key) {
                     Some((_, v)) => out.push_str(v),
@@ -244,17 +271,38 @@ mod tests {
     fn quiet_hours_wait_for_the_morning_on_the_wall_clock() {
         let w = SendWindow::default();
         // 21:30 BST → 08:00 BST next day.
-        assert_eq!(w.next_open(LONDON, t("2030-06-03T20:30:00Z")), t("2030-06-04T07:00:00Z"));
+        assert_eq!(
+            w.next_open(LONDON, t("2030-06-03T20:30:00Z")),
+            t("2030-06-04T07:00:00Z")
+        );
         // 06:00 BST → 08:00 BST the same day; 12:00 stays.
-        assert_eq!(w.next_open(LONDON, t("2030-06-04T05:00:00Z")), t("2030-06-04T07:00:00Z"));
-        assert_eq!(w.next_open(LONDON, t("2030-06-04T11:00:00Z")), t("2030-06-04T11:00:00Z"));
+        assert_eq!(
+            w.next_open(LONDON, t("2030-06-04T05:00:00Z")),
+            t("2030-06-04T07:00:00Z")
+        );
+        assert_eq!(
+            w.next_open(LONDON, t("2030-06-04T11:00:00Z")),
+            t("2030-06-04T11:00:00Z")
+        );
         // The night the clocks go forward (London, 31 March 2030): 23:00 GMT → 08:00 BST = 07:00Z.
-        assert_eq!(w.next_open(LONDON, t("2030-03-30T23:00:00Z")), t("2030-03-31T07:00:00Z"));
+        assert_eq!(
+            w.next_open(LONDON, t("2030-03-30T23:00:00Z")),
+            t("2030-03-31T07:00:00Z")
+        );
         // The night they go back (27 October 2030): 22:00 BST → 08:00 GMT = 08:00Z.
-        assert_eq!(w.next_open(LONDON, t("2030-10-26T21:00:00Z")), t("2030-10-27T08:00:00Z"));
+        assert_eq!(
+            w.next_open(LONDON, t("2030-10-26T21:00:00Z")),
+            t("2030-10-27T08:00:00Z")
+        );
         // New York, 10 March 2030 (spring forward) and 3 November 2030 (fall back).
-        assert_eq!(w.next_open(NEW_YORK, t("2030-03-10T03:00:00Z")), t("2030-03-10T12:00:00Z"));
-        assert_eq!(w.next_open(NEW_YORK, t("2030-11-03T03:00:00Z")), t("2030-11-03T13:00:00Z"));
+        assert_eq!(
+            w.next_open(NEW_YORK, t("2030-03-10T03:00:00Z")),
+            t("2030-03-10T12:00:00Z")
+        );
+        assert_eq!(
+            w.next_open(NEW_YORK, t("2030-11-03T03:00:00Z")),
+            t("2030-11-03T13:00:00Z")
+        );
     }
 
     #[test]
@@ -263,47 +311,119 @@ mod tests {
         let start = t("2030-06-10T09:00:00Z"); // 10:00 BST
         let booked = t("2030-06-01T09:00:00Z");
         // Preparation 5 days before: 5 June 10:00 BST.
-        let prep = plan(StepKind::Preparation, Anchor::Start, Duration::days(-5), start, start, booked, LONDON, w);
+        let prep = plan(
+            StepKind::Preparation,
+            Anchor::Start,
+            Duration::days(-5),
+            start,
+            start,
+            booked,
+            LONDON,
+            w,
+        );
         assert_eq!(prep, Planned::At(t("2030-06-05T09:00:00Z")));
         // Booked 2 days before: the preparation goes now (still useful), inside the window.
         let late = t("2030-06-08T13:00:00Z");
         assert_eq!(
-            plan(StepKind::Preparation, Anchor::Start, Duration::days(-5), start, start, late, LONDON, w),
+            plan(
+                StepKind::Preparation,
+                Anchor::Start,
+                Duration::days(-5),
+                start,
+                start,
+                late,
+                LONDON,
+                w
+            ),
             Planned::At(late)
         );
         // Booked 6 hours before: preparation skipped; the reminder still goes, promptly.
         let very_late = t("2030-06-10T03:00:00Z"); // 04:00 BST, night: waits for 08:00 BST
         assert!(matches!(
-            plan(StepKind::Preparation, Anchor::Start, Duration::days(-5), start, start, very_late, LONDON, w),
+            plan(
+                StepKind::Preparation,
+                Anchor::Start,
+                Duration::days(-5),
+                start,
+                start,
+                very_late,
+                LONDON,
+                w
+            ),
             Planned::Skip(_)
         ));
         assert_eq!(
-            plan(StepKind::Reminder, Anchor::Start, Duration::hours(-24), start, start, very_late, LONDON, w),
+            plan(
+                StepKind::Reminder,
+                Anchor::Start,
+                Duration::hours(-24),
+                start,
+                start,
+                very_late,
+                LONDON,
+                w
+            ),
             Planned::At(t("2030-06-10T07:00:00Z"))
         );
         // Booked 30 minutes before: no reminder after (or right at) the start.
         let last_minute = t("2030-06-10T08:30:00Z");
         assert!(matches!(
-            plan(StepKind::Reminder, Anchor::Start, Duration::hours(-24), start, start, last_minute, LONDON, w),
+            plan(
+                StepKind::Reminder,
+                Anchor::Start,
+                Duration::hours(-24),
+                start,
+                start,
+                last_minute,
+                LONDON,
+                w
+            ),
             Planned::Skip(_)
         ));
         // A reminder due at night moves to the morning, unless that is too late: an 08:30
         // appointment's reminder 1 h before (07:30) would move to 08:00 — too late — skipped.
         let early = t("2030-06-10T07:30:00Z"); // 08:30 BST
         assert!(matches!(
-            plan(StepKind::Reminder, Anchor::Start, Duration::hours(-1), early, early, booked, LONDON, w),
+            plan(
+                StepKind::Reminder,
+                Anchor::Start,
+                Duration::hours(-1),
+                early,
+                early,
+                booked,
+                LONDON,
+                w
+            ),
             Planned::Skip(_)
         ));
         // Confirmations ignore quiet hours.
         let night = t("2030-06-01T23:30:00Z");
         assert_eq!(
-            plan(StepKind::Confirmation, Anchor::Booked, Duration::zero(), night, start, night, LONDON, w),
+            plan(
+                StepKind::Confirmation,
+                Anchor::Booked,
+                Duration::zero(),
+                night,
+                start,
+                night,
+                LONDON,
+                w
+            ),
             Planned::At(night)
         );
         // Aftercare check-in 3 days after a completion at 17:40 BST: 17:40 BST three days on.
         let done = t("2030-06-10T16:40:00Z");
         assert_eq!(
-            plan(StepKind::CheckIn, Anchor::Completed, Duration::days(3), done, start, done, LONDON, w),
+            plan(
+                StepKind::CheckIn,
+                Anchor::Completed,
+                Duration::days(3),
+                done,
+                start,
+                done,
+                LONDON,
+                w
+            ),
             Planned::At(t("2030-06-13T16:40:00Z"))
         );
     }
@@ -321,17 +441,32 @@ mod tests {
     #[test]
     fn fills_placeholders() {
         let v = [("name", "Ann"), ("when", "Tuesday")];
-        assert_eq!(fill("Hi {name}, see you {when}.", &v), "Hi Ann, see you Tuesday.");
+        assert_eq!(
+            fill("Hi {name}, see you {when}.", &v),
+            "Hi Ann, see you Tuesday."
+        );
         assert_eq!(fill("{unknown} {name} {", &v), "{unknown} Ann {");
         assert_eq!(fill("{Name} {na me}", &v), "{Name} {na me}");
     }
 
     #[test]
     fn labels_offsets() {
-        assert_eq!(offset_label(-5 * 24 * 60, Anchor::Start), "5 days before the appointment's start");
-        assert_eq!(offset_label(0, Anchor::Completed), "at the session's actual end");
-        assert_eq!(offset_label(-60, Anchor::Start), "1 hour before the appointment's start");
-        assert_eq!(offset_label(90, Anchor::NoShow), "90 minutes after a no-show");
+        assert_eq!(
+            offset_label(-5 * 24 * 60, Anchor::Start),
+            "5 days before the appointment's start"
+        );
+        assert_eq!(
+            offset_label(0, Anchor::Completed),
+            "at the session's actual end"
+        );
+        assert_eq!(
+            offset_label(-60, Anchor::Start),
+            "1 hour before the appointment's start"
+        );
+        assert_eq!(
+            offset_label(90, Anchor::NoShow),
+            "90 minutes after a no-show"
+        );
     }
 
     #[test]

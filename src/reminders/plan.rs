@@ -28,14 +28,20 @@ struct Step {
     anchor: Anchor,
 }
 
-fn steps(c: &mut DbConnection, treatment_id: i32, anchors: &[Anchor]) -> Result<Vec<Step>, AppError> {
+fn steps(
+    c: &mut DbConnection,
+    treatment_id: i32,
+    anchors: &[Anchor],
+) -> Result<Vec<Step>, AppError> {
     Ok(care_plans::steps_of(c, treatment_id)?
         .into_iter()
         .filter(|s| s.active)
         .filter_map(|row| {
             let kind = StepKind::parse(&row.kind)?;
             let anchor = Anchor::parse(&row.anchor)?;
-            anchors.contains(&anchor).then_some(Step { row, kind, anchor })
+            anchors
+                .contains(&anchor)
+                .then_some(Step { row, kind, anchor })
         })
         .collect())
 }
@@ -53,7 +59,10 @@ fn plan_steps(
     if steps.is_empty() {
         return Ok(());
     }
-    let patient: PatientRow = patients::table.find(appt.patient_id).select(PatientRow::as_select()).first(c)?;
+    let patient: PatientRow = patients::table
+        .find(appt.patient_id)
+        .select(PatientRow::as_select())
+        .first(c)?;
     if steps.iter().any(|s| s.kind.can_opt_out()) && patient.unsubscribe_token.is_none() {
         // The opt-out link's secret, made when the first email that carries it is planned.
         diesel::update(patients::table.find(patient.id))
@@ -101,7 +110,11 @@ fn plan_steps(
             Some(row)
                 if row.status == "planned"
                     || row.status == "failed"
-                    || (row.status == "cancelled" && row.note.as_deref().is_some_and(|n| n.starts_with("skipped"))) =>
+                    || (row.status == "cancelled"
+                        && row
+                            .note
+                            .as_deref()
+                            .is_some_and(|n| n.starts_with("skipped"))) =>
             {
                 outbox::replan(c, row.id, status, due, note.as_deref(), now_db)?;
             }
@@ -113,35 +126,73 @@ fn plan_steps(
 }
 
 /// A new booking: its confirmation and everything before the session.
-pub fn on_booked(c: &mut DbConnection, clinic: &Clinic, now: DateTime<Utc>, appt: &AppointmentRow) -> Result<(), AppError> {
+pub fn on_booked(
+    c: &mut DbConnection,
+    clinic: &Clinic,
+    now: DateTime<Utc>,
+    appt: &AppointmentRow,
+) -> Result<(), AppError> {
     let booked = from_db(appt.created_at);
     let start = from_db(appt.starts_at);
-    plan_steps(c, clinic, now, appt, &[Anchor::Booked, Anchor::Start], |a| if a == Anchor::Booked { booked } else { start })
+    plan_steps(
+        c,
+        clinic,
+        now,
+        appt,
+        &[Anchor::Booked, Anchor::Start],
+        |a| if a == Anchor::Booked { booked } else { start },
+    )
 }
 
 /// A new time: pending preparation and reminders move with it (and may become useful again).
-pub fn on_rescheduled(c: &mut DbConnection, clinic: &Clinic, now: DateTime<Utc>, appt: &AppointmentRow) -> Result<(), AppError> {
+pub fn on_rescheduled(
+    c: &mut DbConnection,
+    clinic: &Clinic,
+    now: DateTime<Utc>,
+    appt: &AppointmentRow,
+) -> Result<(), AppError> {
     let start = from_db(appt.starts_at);
     plan_steps(c, clinic, now, appt, &[Anchor::Start], |_| start)
 }
 
 /// Cancelled: nothing more goes out but the cancellation confirmation.
-pub fn on_cancelled(c: &mut DbConnection, clinic: &Clinic, now: DateTime<Utc>, appt: &AppointmentRow) -> Result<(), AppError> {
+pub fn on_cancelled(
+    c: &mut DbConnection,
+    clinic: &Clinic,
+    now: DateTime<Utc>,
+    appt: &AppointmentRow,
+) -> Result<(), AppError> {
     let all: Vec<&str> = StepKind::ALL.iter().map(|k| k.as_str()).collect();
     outbox::cancel_pending(c, appt.id, &all, "appointment cancelled", to_db(now))?;
     plan_steps(c, clinic, now, appt, &[Anchor::Cancelled], |_| now)
 }
 
 /// The session happened: aftercare, check-ins and follow-ups, timed from its actual end.
-pub fn on_completed(c: &mut DbConnection, clinic: &Clinic, now: DateTime<Utc>, appt: &AppointmentRow) -> Result<(), AppError> {
+pub fn on_completed(
+    c: &mut DbConnection,
+    clinic: &Clinic,
+    now: DateTime<Utc>,
+    appt: &AppointmentRow,
+) -> Result<(), AppError> {
     outbox::cancel_pending(c, appt.id, &BEFORE_SESSION, "session completed", to_db(now))?;
     let done = appt.completed_at.map(from_db).unwrap_or(now);
     plan_steps(c, clinic, now, appt, &[Anchor::Completed], |_| done)
 }
 
 /// A no-show: "we missed you" instead of aftercare.
-pub fn on_no_show(c: &mut DbConnection, clinic: &Clinic, now: DateTime<Utc>, appt: &AppointmentRow) -> Result<(), AppError> {
-    outbox::cancel_pending(c, appt.id, &BEFORE_SESSION, "patient did not attend", to_db(now))?;
+pub fn on_no_show(
+    c: &mut DbConnection,
+    clinic: &Clinic,
+    now: DateTime<Utc>,
+    appt: &AppointmentRow,
+) -> Result<(), AppError> {
+    outbox::cancel_pending(
+        c,
+        appt.id,
+        &BEFORE_SESSION,
+        "patient did not attend",
+        to_db(now),
+    )?;
     let start = from_db(appt.starts_at);
     plan_steps(c, clinic, now, appt, &[Anchor::NoShow], |_| start.max(now))
 }

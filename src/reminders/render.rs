@@ -76,16 +76,28 @@ fn segments(line: &str) -> Vec<Segment> {
         let sep = if i == 0 { "" } else { " " };
         let trimmed = word.trim_end_matches(['.', ',', ';', ')']);
         if trimmed.starts_with("http://") || trimmed.starts_with("https://") {
-            out.push(Segment { text: sep.to_string(), href: None });
-            out.push(Segment { text: trimmed.to_string(), href: Some(trimmed.to_string()) });
-            out.push(Segment { text: word[trimmed.len()..].to_string(), href: None });
+            out.push(Segment {
+                text: sep.to_string(),
+                href: None,
+            });
+            out.push(Segment {
+                text: trimmed.to_string(),
+                href: Some(trimmed.to_string()),
+            });
+            out.push(Segment {
+                text: word[trimmed.len()..].to_string(),
+                href: None,
+            });
         } else {
             match out.last_mut() {
                 Some(last) if last.href.is_none() => {
                     last.text.push_str(sep);
                     last.text.push_str(word);
                 }
-                _ => out.push(Segment { text: format!("{sep}{word}"), href: None }),
+                _ => out.push(Segment {
+                    text: format!("{sep}{word}"),
+                    href: None,
+                }),
             }
         }
     }
@@ -151,18 +163,31 @@ pub fn compose(
     }
     .render()
     .map_err(|e| e.to_string())?;
-    Ok(Composed { subject, text, html })
+    Ok(Composed {
+        subject,
+        text,
+        html,
+    })
 }
 
 /// The placeholder values for an appointment.
-fn values(tz: Tz, clinic: &Clinic, d: &AppointmentDetails, manage_url: &str, book_url: &str) -> Vec<(&'static str, String)> {
+fn values(
+    tz: Tz,
+    clinic: &Clinic,
+    d: &AppointmentDetails,
+    manage_url: &str,
+    book_url: &str,
+) -> Vec<(&'static str, String)> {
     vec![
         ("patient_name", d.patient.name.clone()),
         ("treatment", d.treatment.name.to_lowercase()),
         ("treatment_name", d.treatment.name.clone()),
         ("when", datetime_label(tz, d.starts_at())),
         ("practitioner", d.practitioner.name.clone()),
-        ("price", price_range_label(d.treatment.price_min_cents, d.treatment.price_max_cents)),
+        (
+            "price",
+            price_range_label(d.treatment.price_min_cents, d.treatment.price_max_cents),
+        ),
         ("clinic_name", clinic.row.name.clone()),
         ("clinic_phone", clinic.row.phone.clone()),
         ("clinic_address", clinic.row.address.clone()),
@@ -184,21 +209,33 @@ fn still_relevant(kind: StepKind, status: Status) -> bool {
 }
 
 /// Renders a claimed outbox row. An `Err` is a failure to retry like a send failure.
-pub fn render(conn: &mut DbConnection, row: &OutboxRow, ctx: &RenderContext) -> Result<Rendered, String> {
-    let kind = StepKind::parse(&row.kind).ok_or_else(|| format!("unknown message kind '{}'", row.kind))?;
+pub fn render(
+    conn: &mut DbConnection,
+    row: &OutboxRow,
+    ctx: &RenderContext,
+) -> Result<Rendered, String> {
+    let kind =
+        StepKind::parse(&row.kind).ok_or_else(|| format!("unknown message kind '{}'", row.kind))?;
     let step: CarePlanStepRow = match row.step_id {
-        Some(id) => care_plans::step(conn, id).map_err(|e| e.to_string())?.ok_or("its care plan step was deleted")?,
+        Some(id) => care_plans::step(conn, id)
+            .map_err(|e| e.to_string())?
+            .ok_or("its care plan step was deleted")?,
         None => return Err("message has no care plan step".into()),
     };
     let clinic = clinic::load(conn).map_err(|e| e.to_string())?;
     let appt = appointments::by_id(conn, row.appointment_id).map_err(|e| e.to_string())?;
     let d = details_of(conn, appt).map_err(|e| e.to_string())?;
     if !still_relevant(kind, d.status) {
-        return Ok(Rendered::Skip(format!("appointment is {}", d.status.label().to_lowercase())));
+        return Ok(Rendered::Skip(format!(
+            "appointment is {}",
+            d.status.label().to_lowercase()
+        )));
     }
     let patient = patients::by_id(conn, d.patient.id).map_err(|e| e.to_string())?;
     if kind.can_opt_out() && patient.followups_opt_out {
-        return Ok(Rendered::Skip("patient opted out of check-ins and follow-ups".into()));
+        return Ok(Rendered::Skip(
+            "patient opted out of check-ins and follow-ups".into(),
+        ));
     }
     let manage_url = format!("{}/appointments/{}", ctx.base_url, d.appointment.token);
     let book_url = format!("{}/book/{}", ctx.base_url, d.treatment.slug);
@@ -208,7 +245,10 @@ pub fn render(conn: &mut DbConnection, row: &OutboxRow, ctx: &RenderContext) -> 
     };
     let owned = values(clinic.tz, &clinic, &d, &manage_url, &book_url);
     let pairs: Vec<(&str, &str)> = owned.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    let show_manage = matches!(kind, StepKind::Confirmation | StepKind::Preparation | StepKind::Reminder);
+    let show_manage = matches!(
+        kind,
+        StepKind::Confirmation | StepKind::Preparation | StepKind::Reminder
+    );
     let composed = compose(
         &clinic,
         &step.subject,
@@ -217,7 +257,8 @@ pub fn render(conn: &mut DbConnection, row: &OutboxRow, ctx: &RenderContext) -> 
         show_manage.then_some(manage_url.as_str()),
         unsubscribe_url.as_deref(),
     )?;
-    let ics = (kind == StepKind::Confirmation).then(|| appointment_ics(&clinic, &d, &manage_url, &ctx.host));
+    let ics = (kind == StepKind::Confirmation)
+        .then(|| appointment_ics(&clinic, &d, &manage_url, &ctx.host));
     Ok(Rendered::Send(Email {
         to: row.recipient.clone(),
         subject: composed.subject,
@@ -230,7 +271,12 @@ pub fn render(conn: &mut DbConnection, row: &OutboxRow, ctx: &RenderContext) -> 
 }
 
 /// A step rendered with sample data, for the care plan editor's preview.
-pub fn preview(clinic: &Clinic, step: &CarePlanStepRow, treatment_name: &str, base_url: &str) -> Result<Composed, String> {
+pub fn preview(
+    clinic: &Clinic,
+    step: &CarePlanStepRow,
+    treatment_name: &str,
+    base_url: &str,
+) -> Result<Composed, String> {
     let kind = StepKind::parse(&step.kind).unwrap_or(StepKind::Reminder);
     let manage_url = format!("{base_url}/appointments/SAMPLE-LINK");
     let book_url = format!("{base_url}/book/sample");
@@ -247,8 +293,17 @@ pub fn preview(clinic: &Clinic, step: &CarePlanStepRow, treatment_name: &str, ba
         ("manage_url", &manage_url[..]),
         ("book_url", &book_url[..]),
     ];
-    let unsubscribe = kind.can_opt_out().then(|| format!("{base_url}/unsubscribe/SAMPLE"));
-    compose(clinic, &step.subject, &step.body, &pairs, Some(&manage_url), unsubscribe.as_deref())
+    let unsubscribe = kind
+        .can_opt_out()
+        .then(|| format!("{base_url}/unsubscribe/SAMPLE"));
+    compose(
+        clinic,
+        &step.subject,
+        &step.body,
+        &pairs,
+        Some(&manage_url),
+        unsubscribe.as_deref(),
+    )
 }
 
 #[cfg(test)]
@@ -257,12 +312,17 @@ mod tests {
 
     #[test]
     fn bodies_become_paragraphs_lists_and_links() {
-        let b = blocks("Hello Ann,\n\n- one\n- two https://x.example/a.\n\nSee https://x.example/b");
+        let b =
+            blocks("Hello Ann,\n\n- one\n- two https://x.example/a.\n\nSee https://x.example/b");
         assert_eq!(b.len(), 3);
         match &b[1] {
             Block::List(items) => {
                 assert_eq!(items.len(), 2);
-                assert!(items[1].iter().any(|s| s.href.as_deref() == Some("https://x.example/a")));
+                assert!(
+                    items[1]
+                        .iter()
+                        .any(|s| s.href.as_deref() == Some("https://x.example/a"))
+                );
                 assert!(items[1].iter().any(|s| s.text == "."));
             }
             Block::Para(_) => panic!("expected a list"),

@@ -9,7 +9,12 @@ use crate::service::clinic::Clinic;
 
 /// `host` makes the UID globally unique; it is stable across reschedules, so calendars update
 /// the event instead of adding a second one.
-pub fn appointment_ics(clinic: &Clinic, d: &AppointmentDetails, manage_url: &str, host: &str) -> String {
+pub fn appointment_ics(
+    clinic: &Clinic,
+    d: &AppointmentDetails,
+    manage_url: &str,
+    host: &str,
+) -> String {
     let mut event = Event::new();
     event
         .uid(&format!("appointment-{}@{}", d.appointment.id, host))
@@ -22,11 +27,25 @@ pub fn appointment_ics(clinic: &Clinic, d: &AppointmentDetails, manage_url: &str
         .starts(d.starts_at())
         .ends(d.ends_at())
         .url(manage_url)
-        .status(if d.status == Status::Cancelled { EventStatus::Cancelled } else { EventStatus::Confirmed });
-    Calendar::new().name(&clinic.row.name).push(event.done()).done().to_string()
+        .status(if d.status == Status::Cancelled {
+            EventStatus::Cancelled
+        } else {
+            EventStatus::Confirmed
+        });
+    Calendar::new()
+        .name(&clinic.row.name)
+        .push(event.done())
+        .done()
+        .to_string()
 }
 
 /// The host part of a base URL ("https://clinic.example:8443/x" → "clinic.example:8443").
 pub fn host_of(base_url: &str) -> &str {
-    base_url.split("://").nth(1).unwrap_or(base_url).split('/').next().unwrap_or("carepath")
+    base_url
+        .split("://")
+        .nth(1)
+        .unwrap_or(base_url)
+        .split('/')
+        .next()
+        .unwrap_or("carepath")
 }

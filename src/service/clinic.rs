@@ -56,11 +56,21 @@ pub fn load(conn: &mut DbConnection) -> Result<Clinic, AppError> {
         horizon_days: u32::try_from(row.horizon_days).unwrap_or(90),
     };
     let cutoff = Duration::hours(i64::from(row.cancel_cutoff_hours.max(0)));
-    let send_window = match (u16::try_from(row.mail_window_start), u16::try_from(row.mail_window_end)) {
+    let send_window = match (
+        u16::try_from(row.mail_window_start),
+        u16::try_from(row.mail_window_end),
+    ) {
         (Ok(start), Ok(end)) if start < end && end <= 24 * 60 => SendWindow { start, end },
         _ => SendWindow::default(),
     };
-    Ok(Clinic { row, tz, hours, rules, cutoff, send_window })
+    Ok(Clinic {
+        row,
+        tz,
+        hours,
+        rules,
+        cutoff,
+        send_window,
+    })
 }
 
 pub fn minute_range(start: i32, end: i32) -> Result<MinuteRange, String> {

@@ -7,6 +7,6 @@ pub mod availability;
 pub mod booking;
 pub mod calendar;
 pub mod clinic;
-pub mod reminders;
 pub mod desk;
+pub mod reminders;
 pub mod staff;

@@ -7,6 +7,7 @@ mod booking_pages;
 mod database;
 mod double_booking;
 mod helpers;
+mod reminders;
 mod staff_admin;
 mod staff_auth;
 mod staff_desk;

@@ -8,13 +8,26 @@ use crate::service::calendar::{appointment_ics, host_of};
 use crate::service::clinic;
 use crate::web::AppState;
 
-pub async fn ics(state: web::Data<AppState>, token: web::Path<String>) -> Result<HttpResponse, AppError> {
+pub async fn ics(
+    state: web::Data<AppState>,
+    token: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
     let token = token.into_inner();
     let t = token.clone();
-    let (clinic, d) = state.db(move |c| Ok((clinic::load(c)?, svc::details(c, &t)?))).await?;
-    let body = appointment_ics(&clinic, &d, &state.manage_url(&token), host_of(&state.base_url));
+    let (clinic, d) = state
+        .db(move |c| Ok((clinic::load(c)?, svc::details(c, &t)?)))
+        .await?;
+    let body = appointment_ics(
+        &clinic,
+        &d,
+        &state.manage_url(&token),
+        host_of(&state.base_url),
+    );
     Ok(HttpResponse::Ok()
         .content_type("text/calendar; charset=utf-8")
-        .insert_header(("Content-Disposition", "attachment; filename=\"appointment.ics\""))
+        .insert_header((
+            "Content-Disposition",
+            "attachment; filename=\"appointment.ics\"",
+        ))
         .body(body))
 }

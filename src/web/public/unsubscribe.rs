@@ -20,14 +20,27 @@ struct UnsubscribePage {
     just_now: bool,
 }
 
-pub async fn show(state: web::Data<AppState>, token: web::Path<String>) -> Result<HttpResponse, AppError> {
+pub async fn show(
+    state: web::Data<AppState>,
+    token: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
     let token = token.into_inner();
     let t = token.clone();
-    let (clinic, opted_out) = state.db(move |c| Ok((clinic::load(c)?, svc::opted_out(c, &t)?))).await?;
-    render(&UnsubscribePage { layout: Layout::new(&clinic, "Email preferences"), token, opted_out, just_now: false })
+    let (clinic, opted_out) = state
+        .db(move |c| Ok((clinic::load(c)?, svc::opted_out(c, &t)?)))
+        .await?;
+    render(&UnsubscribePage {
+        layout: Layout::new(&clinic, "Email preferences"),
+        token,
+        opted_out,
+        just_now: false,
+    })
 }
 
-pub async fn opt_out(state: web::Data<AppState>, token: web::Path<String>) -> Result<HttpResponse, AppError> {
+pub async fn opt_out(
+    state: web::Data<AppState>,
+    token: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
     let token = token.into_inner();
     let t = token.clone();
     let now = state.clock.now();
@@ -37,5 +50,10 @@ pub async fn opt_out(state: web::Data<AppState>, token: web::Path<String>) -> Re
             clinic::load(c)
         })
         .await?;
-    render(&UnsubscribePage { layout: Layout::new(&clinic, "Email preferences"), token, opted_out: true, just_now: true })
+    render(&UnsubscribePage {
+        layout: Layout::new(&clinic, "Email preferences"),
+        token,
+        opted_out: true,
+        just_now: true,
+    })
 }

@@ -26,6 +26,8 @@ const NAV: &[(&str, &str, fn(Role) -> bool)] = &[
     ("/staff/book", "Phone booking", Role::manages_bookings),
     ("/staff/patients", "Patients", |_| true),
     ("/staff/export", "Export", Role::manages_bookings),
+    ("/staff/messages", "Messages", Role::manages_bookings),
+    ("/staff/care-plans", "Care plans", Role::manages_clinic),
     ("/staff/treatments", "Treatments", Role::manages_clinic),
     (
         "/staff/practitioners",

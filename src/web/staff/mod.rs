@@ -6,6 +6,7 @@ pub mod auth;
 pub mod desk;
 pub mod layout;
 mod login;
+pub mod reminders;
 pub mod session_store;
 
 use actix_session::SessionMiddleware;
@@ -45,6 +46,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/", web::get().to(home));
     desk::routes(cfg);
     admin::routes(cfg);
+    reminders::routes(cfg);
 }
 
 /// Placeholder until the dashboard lands: straight to today's schedule.

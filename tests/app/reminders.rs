@@ -1,0 +1,490 @@
+//! Planning emails into the outbox with the events that cause them, rendering them, opting out,
+//! and the console's message log and care plan editor.
+
+use carepath::db::models::{OutboxRow, from_db};
+use carepath::db::schema::outbox;
+use carepath::domain::staff::Role;
+use carepath::reminders::render::{RenderContext, Rendered, render};
+use diesel::prelude::*;
+use serde_json::json;
+
+use crate::helpers::*;
+
+fn messages(app: &TestApp, appointment: i64) -> Vec<OutboxRow> {
+    let mut c = app.state.pool.get().unwrap();
+    outbox::table
+        .filter(outbox::appointment_id.eq(appointment as i32))
+        .order(outbox::id)
+        .select(OutboxRow::as_select())
+        .load(&mut *c)
+        .unwrap()
+}
+
+fn of_kind<'a>(rows: &'a [OutboxRow], kind: &str) -> Vec<&'a OutboxRow> {
+    rows.iter().filter(|r| r.kind == kind).collect()
+}
+
+fn ctx(app: &TestApp) -> RenderContext {
+    RenderContext {
+        base_url: app.address.clone(),
+        host: "clinic.test".into(),
+    }
+}
+
+#[tokio::test]
+async fn a_booking_plans_its_emails_in_the_same_transaction() {
+    let app = TestApp::spawn().await;
+    // Now: Monday 3 June 2030 08:00 BST. A peel on Tuesday 11 June at 10:00 BST.
+    let (s, b) = app
+        .book(
+            "chemical-peel",
+            "2030-06-11T10:00:00+01:00",
+            Some(2),
+            "ann@example.org",
+        )
+        .await;
+    assert_eq!(s, 201, "{b}");
+    let rows = messages(&app, b["id"].as_i64().unwrap());
+    let kinds: Vec<&str> = rows.iter().map(|r| r.kind.as_str()).collect();
+    assert_eq!(
+        kinds,
+        ["confirmation", "preparation", "reminder"],
+        "only what comes before the session"
+    );
+    assert!(
+        rows.iter()
+            .all(|r| r.status == "planned" && r.recipient == "ann@example.org")
+    );
+    assert_eq!(
+        from_db(rows[0].due_at),
+        t(NOW),
+        "the confirmation goes at once"
+    );
+    assert_eq!(
+        from_db(rows[1].due_at),
+        t("2030-06-06T09:00:00Z"),
+        "5 days before, 10:00 BST"
+    );
+    assert_eq!(
+        from_db(rows[2].due_at),
+        t("2030-06-10T09:00:00Z"),
+        "24 hours before"
+    );
+    // Keys are per (appointment, step) and Message-IDs deterministic.
+    assert!(rows.iter().all(|r| r.dedupe_key == r.message_id
+        && r.message_id.starts_with(&format!("appt-{}.step-", b["id"]))));
+
+    // Planning again is a no-op.
+    {
+        let mut c = app.state.pool.get().unwrap();
+        let appt =
+            carepath::db::appointments::by_id(&mut c, b["id"].as_i64().unwrap() as i32).unwrap();
+        let clinic = carepath::service::clinic::load(&mut c).unwrap();
+        carepath::reminders::plan::on_booked(&mut c, &clinic, t(NOW), &appt).unwrap();
+    }
+    assert_eq!(messages(&app, b["id"].as_i64().unwrap()).len(), 3);
+
+    // A refused booking plans nothing.
+    let (s, _) = app
+        .book(
+            "chemical-peel",
+            "2030-06-11T10:00:00+01:00",
+            Some(2),
+            "bob@example.org",
+        )
+        .await;
+    assert_eq!(s, 409);
+    let mut c = app.state.pool.get().unwrap();
+    let total: i64 = outbox::table.count().get_result(&mut *c).unwrap();
+    assert_eq!(total, 3);
+}
+
+#[tokio::test]
+async fn late_bookings_skip_what_comes_too_late_and_send_the_rest_promptly() {
+    let app = TestApp::spawn().await;
+    // Booked Monday 08:00 for Wednesday 14:00: preparation (5 days before) is overdue but still
+    // useful — it goes now; the reminder is on time.
+    let (_, b) = app
+        .book(
+            "chemical-peel",
+            "2030-06-05T14:00:00+01:00",
+            Some(2),
+            "ann@example.org",
+        )
+        .await;
+    let rows = messages(&app, b["id"].as_i64().unwrap());
+    assert_eq!(from_db(of_kind(&rows, "preparation")[0].due_at), t(NOW));
+    assert_eq!(
+        from_db(of_kind(&rows, "reminder")[0].due_at),
+        t("2030-06-04T13:00:00Z")
+    );
+    // Booked at 08:00 for 11:00 the same day: no preparation (too late to act on), and the
+    // 24-hour reminder goes now (still more than an hour ahead).
+    let (_, b) = app
+        .book(
+            "chemical-peel",
+            "2030-06-03T11:00:00+01:00",
+            Some(2),
+            "cat@example.org",
+        )
+        .await;
+    let rows = messages(&app, b["id"].as_i64().unwrap());
+    let prep = of_kind(&rows, "preparation")[0];
+    assert_eq!(prep.status, "cancelled");
+    assert!(prep.note.as_deref().unwrap().starts_with("skipped"));
+    assert_eq!(of_kind(&rows, "reminder")[0].status, "planned");
+    assert_eq!(from_db(of_kind(&rows, "reminder")[0].due_at), t(NOW));
+}
+
+#[tokio::test]
+async fn night_bookings_confirm_at_once_but_other_mail_waits_for_morning() {
+    // 23:30 BST on Sunday 2 June; a microneedling on Tuesday 4 June 10:00 BST.
+    let app = TestApp::spawn_with(Options {
+        now: "2030-06-02T22:30:00Z",
+        ..Options::default()
+    })
+    .await;
+    let (s, b) = app
+        .book(
+            "microneedling",
+            "2030-06-04T10:00:00+01:00",
+            Some(2),
+            "ann@example.org",
+        )
+        .await;
+    assert_eq!(s, 201, "{b}");
+    let rows = messages(&app, b["id"].as_i64().unwrap());
+    assert_eq!(
+        from_db(of_kind(&rows, "confirmation")[0].due_at),
+        t("2030-06-02T22:30:00Z"),
+        "confirmations ignore quiet hours"
+    );
+    // Preparation is 3 days before = Saturday 10:00, already past: it goes at the next 08:00.
+    assert_eq!(
+        from_db(of_kind(&rows, "preparation")[0].due_at),
+        t("2030-06-03T07:00:00Z")
+    );
+}
+
+#[tokio::test]
+async fn reschedule_moves_and_cancel_cancels() {
+    let app = TestApp::spawn().await;
+    let (_, b) = app
+        .book(
+            "chemical-peel",
+            "2030-06-11T10:00:00+01:00",
+            Some(2),
+            "ann@example.org",
+        )
+        .await;
+    let id = b["id"].as_i64().unwrap();
+    let token = token_of(b["manage_url"].as_str().unwrap());
+    let (s, _) = app
+        .post_json(
+            &format!("/api/v1/bookings/{token}/reschedule"),
+            &json!({"start": "2030-06-18T15:00:00+01:00"}),
+        )
+        .await;
+    assert_eq!(s, 200);
+    let rows = messages(&app, id);
+    assert_eq!(rows.len(), 3, "moved, not duplicated");
+    assert_eq!(
+        from_db(of_kind(&rows, "preparation")[0].due_at),
+        t("2030-06-13T14:00:00Z")
+    );
+    assert_eq!(
+        from_db(of_kind(&rows, "reminder")[0].due_at),
+        t("2030-06-17T14:00:00Z")
+    );
+    let (s, _) = app
+        .post_json(&format!("/api/v1/bookings/{token}/cancel"), &json!({}))
+        .await;
+    assert_eq!(s, 200);
+    let rows = messages(&app, id);
+    for kind in ["confirmation", "preparation", "reminder"] {
+        let r = of_kind(&rows, kind)[0];
+        assert_eq!(r.status, "cancelled", "{kind}");
+    }
+    let cancellation = of_kind(&rows, "cancellation");
+    assert_eq!(cancellation.len(), 1);
+    assert_eq!(cancellation[0].status, "planned");
+    assert_eq!(from_db(cancellation[0].due_at), t(NOW));
+}
+
+#[tokio::test]
+async fn emails_render_with_both_parts_the_clinic_and_the_ics() {
+    let app = TestApp::spawn().await;
+    let (_, b) = app
+        .book(
+            "chemical-peel",
+            "2030-06-11T10:00:00+01:00",
+            Some(2),
+            "ann@example.org",
+        )
+        .await;
+    let rows = messages(&app, b["id"].as_i64().unwrap());
+    let mut c = app.state.pool.get().unwrap();
+    let Rendered::Send(email) =
+        render(&mut c, of_kind(&rows, "confirmation")[0], &ctx(&app)).unwrap()
+    else {
+        panic!("the confirmation is sent");
+    };
+    assert_eq!(email.to, "ann@example.org");
+    assert_eq!(
+        email.subject,
+        "Your chemical peel is booked for Tuesday 11 June 2030 at 10:00 (BST)"
+    );
+    assert!(email.text.contains("Hello Ann Lee,"));
+    assert!(email.text.contains("Carepath Skin Clinic") && email.text.contains("+44 20 7946 0000"));
+    assert!(
+        email.html.contains("<a href=\"http"),
+        "links in the HTML part"
+    );
+    assert!(email.html.contains("style=\""), "inline styles");
+    assert!(email.message_id.ends_with("@clinic.test") && email.message_id.starts_with("appt-"));
+    let ics = email.ics.expect("confirmation carries the .ics");
+    assert!(ics.contains("DTSTART:20300611T090000Z"));
+    assert!(
+        email.unsubscribe_url.is_none(),
+        "no opt-out on a confirmation"
+    );
+    let Rendered::Send(prep) =
+        render(&mut c, of_kind(&rows, "preparation")[0], &ctx(&app)).unwrap()
+    else {
+        panic!()
+    };
+    assert!(prep.text.contains("Pause retinoids"));
+    assert!(prep.html.contains("<ul"), "bullets become a list");
+    assert!(prep.ics.is_none());
+}
+
+#[tokio::test]
+async fn patients_opt_out_of_follow_ups_by_post_only() {
+    let app = TestApp::spawn().await;
+    let (_, b) = app
+        .book(
+            "chemical-peel",
+            "2030-06-04T10:00:00+01:00",
+            Some(2),
+            "ann@example.org",
+        )
+        .await;
+    let id = b["id"].as_i64().unwrap() as i32;
+    // Complete the session (as staff will): aftercare, check-in and follow-up get planned.
+    {
+        let mut c = app.state.pool.get().unwrap();
+        use carepath::db::schema::appointments;
+        diesel::update(appointments::table.find(id))
+            .set((
+                appointments::status.eq("completed"),
+                appointments::completed_at
+                    .eq(Some(carepath::db::models::to_db(t("2030-06-04T09:50:00Z")))),
+            ))
+            .execute(&mut *c)
+            .unwrap();
+        let appt = carepath::db::appointments::by_id(&mut c, id).unwrap();
+        let clinic = carepath::service::clinic::load(&mut c).unwrap();
+        carepath::reminders::plan::on_completed(&mut c, &clinic, t("2030-06-04T09:55:00Z"), &appt)
+            .unwrap();
+    }
+    let rows = messages(&app, id as i64);
+    assert_eq!(
+        from_db(of_kind(&rows, "aftercare")[0].due_at),
+        t("2030-06-04T09:55:00Z"),
+        "promptly after completion"
+    );
+    assert_eq!(
+        from_db(of_kind(&rows, "check_in")[0].due_at),
+        t("2030-06-07T09:50:00Z"),
+        "day 3 from the actual end"
+    );
+    assert_eq!(
+        from_db(of_kind(&rows, "follow_up")[0].due_at),
+        t("2030-07-02T09:50:00Z"),
+        "about 4 weeks"
+    );
+    assert_eq!(
+        of_kind(&rows, "reminder")[0].status,
+        "cancelled",
+        "nothing before the session after it"
+    );
+
+    let mut c = app.state.pool.get().unwrap();
+    let Rendered::Send(follow) =
+        render(&mut c, of_kind(&rows, "follow_up")[0], &ctx(&app)).unwrap()
+    else {
+        panic!()
+    };
+    let url = follow
+        .unsubscribe_url
+        .clone()
+        .expect("follow-ups carry an opt-out link");
+    assert!(follow.text.contains(&url));
+    let path = url.trim_start_matches(&app.address).to_string();
+    drop(c);
+    // GET shows a page and changes nothing.
+    let (s, page) = app.get_text(&path).await;
+    assert_eq!(s, 200);
+    assert!(page.contains("Stop check-ins and follow-ups"));
+    let (s, _) = app.get_text(&path).await;
+    assert_eq!(s, 200);
+    assert_eq!(
+        of_kind(&messages(&app, id as i64), "follow_up")[0].status,
+        "planned"
+    );
+    // The one-click POST (RFC 8058) opts out.
+    let r = app
+        .client
+        .post(app.url(&path))
+        .header("Content-Type", "application/x-www-form-urlencoded")
+        .body("List-Unsubscribe=One-Click")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 200);
+    let rows = messages(&app, id as i64);
+    assert_eq!(of_kind(&rows, "follow_up")[0].status, "cancelled");
+    assert_eq!(of_kind(&rows, "check_in")[0].status, "cancelled");
+    assert_eq!(
+        of_kind(&rows, "aftercare")[0].status,
+        "planned",
+        "aftercare for a session still goes"
+    );
+    // Even a follow-up re-planned later is skipped at send time.
+    let mut c = app.state.pool.get().unwrap();
+    let mut row = of_kind(&rows, "follow_up")[0].clone();
+    row.status = "planned".into();
+    assert!(matches!(
+        render(&mut c, &row, &ctx(&app)).unwrap(),
+        Rendered::Skip(_)
+    ));
+    assert_eq!(
+        app.get_text("/unsubscribe/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA")
+            .await
+            .0,
+        404
+    );
+}
+
+#[tokio::test]
+async fn staff_see_the_log_and_admins_retry_and_cancel() {
+    let app = TestApp::spawn().await;
+    let (_, b) = app
+        .book(
+            "chemical-peel",
+            "2030-06-11T10:00:00+01:00",
+            Some(2),
+            "ann@example.org",
+        )
+        .await;
+    let rows = messages(&app, b["id"].as_i64().unwrap());
+    let admin = app.staff(Role::Admin).await;
+    let (s, page) = admin.get_text("/staff/messages").await;
+    assert_eq!(s, 200);
+    assert!(page.contains("ann@example.org") && page.contains("Preparation"));
+    // Cancel a planned one; a second cancel is refused with a message.
+    let prep = of_kind(&rows, "preparation")[0].id;
+    let r = admin
+        .post(&format!("/staff/messages/{prep}/cancel"), &[])
+        .await;
+    assert_eq!(r.status().as_u16(), 303);
+    let r = admin
+        .post(&format!("/staff/messages/{prep}/cancel"), &[])
+        .await;
+    assert_eq!(r.status().as_u16(), 409);
+    assert_eq!(
+        of_kind(&messages(&app, b["id"].as_i64().unwrap()), "preparation")[0].status,
+        "cancelled"
+    );
+    // Retry a dead one.
+    let conf = of_kind(&rows, "confirmation")[0].id;
+    {
+        let mut c = app.state.pool.get().unwrap();
+        diesel::update(outbox::table.find(conf))
+            .set((outbox::status.eq("dead"), outbox::attempts.eq(8)))
+            .execute(&mut *c)
+            .unwrap();
+    }
+    let r = admin
+        .post(&format!("/staff/messages/{conf}/retry"), &[])
+        .await;
+    assert_eq!(r.status().as_u16(), 303);
+    let after = of_kind(&messages(&app, b["id"].as_i64().unwrap()), "confirmation")[0].clone();
+    assert_eq!((after.status.as_str(), after.attempts), ("planned", 0));
+    // Front desk may read the log but not act.
+    let desk = app.staff(Role::FrontDesk).await;
+    assert_eq!(desk.get_text("/staff/messages?status=planned").await.0, 200);
+    assert_eq!(
+        desk.post(&format!("/staff/messages/{conf}/cancel"), &[])
+            .await
+            .status()
+            .as_u16(),
+        403
+    );
+}
+
+#[tokio::test]
+async fn admins_edit_care_plans_with_a_preview() {
+    let app = TestApp::spawn().await;
+    let admin = app.staff(Role::Admin).await;
+    let (s, page) = admin.get_text("/staff/care-plans").await;
+    assert_eq!(s, 200);
+    for t in [
+        "Chemical peel",
+        "Laser resurfacing",
+        "Microdermabrasion",
+        "Microneedling",
+        "5 days before the appointment",
+        "14 days before",
+        "3 days after the session",
+    ] {
+        assert!(page.contains(t), "care plans page lacks {t}");
+    }
+    let (s, step) = admin.get_text("/staff/care-plans/steps/2").await;
+    assert_eq!(s, 200);
+    assert!(
+        step.contains("Ann Example"),
+        "the preview is rendered with sample data"
+    );
+    let r = admin
+        .post(
+            "/staff/care-plans/steps/2",
+            &[
+                ("offset", "abc"),
+                ("offset_unit", "days"),
+                ("subject", ""),
+                ("body", "x"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status().as_u16(), 422);
+    let r = admin
+        .post(
+            "/staff/care-plans/steps/2",
+            &[
+                ("offset", "-4"),
+                ("offset_unit", "days"),
+                ("subject", "Getting ready, {patient_name}"),
+                ("body", "Hello {patient_name}."),
+                ("active", "yes"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status().as_u16(), 303);
+    let (_, step) = admin.get_text("/staff/care-plans/steps/2?saved=1").await;
+    assert!(step.contains("Getting ready, Ann Example"));
+    // New bookings follow the new offset.
+    let (_, b) = app
+        .book(
+            "chemical-peel",
+            "2030-06-11T10:00:00+01:00",
+            Some(2),
+            "ann@example.org",
+        )
+        .await;
+    let rows = messages(&app, b["id"].as_i64().unwrap());
+    assert_eq!(
+        from_db(of_kind(&rows, "preparation")[0].due_at),
+        t("2030-06-07T09:00:00Z")
+    );
+}
