@@ -16,6 +16,7 @@ use crate::domain::booking::{PatientDetails, PractitionerChoice};
 use crate::domain::errors::FieldErrors;
 use crate::domain::time::local_parts;
 use crate::domain::token::ManageToken;
+use crate::domain::treatment::{may_perform, parse_qualifications};
 use crate::error::AppError;
 use crate::service::audit::{self, Actor};
 use diesel::Connection;
@@ -212,7 +213,20 @@ fn candidates(
             }
         }
         PractitionerChoice::Any => {
-            let mut ids: Vec<i32> = eligible.iter().map(|p| p.id).collect();
+            // Whoever can do the fewest treatments goes first, keeping the most versatile
+            // practitioners (the physician, who alone does laser) free for what only they can do.
+            let treatments = catalog::active_treatments(conn)?;
+            let versatility = |p: &PractitionerRow| {
+                let held = parse_qualifications(&p.qualifications);
+                treatments
+                    .iter()
+                    .filter(|t| may_perform(&held, &parse_qualifications(&t.qualifications)))
+                    .count()
+            };
+            let mut ranked: Vec<(usize, i32)> =
+                eligible.iter().map(|p| (versatility(p), p.id)).collect();
+            ranked.sort();
+            let mut ids: Vec<i32> = ranked.into_iter().map(|(_, id)| id).collect();
             if let Some(p) = prefer
                 && let Some(pos) = ids.iter().position(|&i| i == p)
             {

