@@ -235,7 +235,13 @@ async fn any_practitioner_takes_whoever_is_free() {
         assert_eq!(status, 201, "{b}");
         got.push(b["practitioner"]["id"].as_i64().unwrap());
     }
-    got.sort();
+    // The least versatile first: the esthetician, then the nurse, and the physician (who alone
+    // does laser) last.
+    assert_eq!(
+        got,
+        [3, 2, 1],
+        "three qualified practitioners, three bookings at one time"
+    );
     assert_eq!(
         got,
         [1, 2, 3],
