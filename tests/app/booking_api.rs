@@ -242,11 +242,6 @@ async fn any_practitioner_takes_whoever_is_free() {
         [3, 2, 1],
         "three qualified practitioners, three bookings at one time"
     );
-    assert_eq!(
-        got,
-        [1, 2, 3],
-        "three qualified practitioners, three bookings at one time"
-    );
     let (status, b) = app
         .book("microdermabrasion", start, None, "p4@example.org")
         .await;
