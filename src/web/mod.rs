@@ -1,6 +1,7 @@
 //! HTTP: routes, thin handlers, and the page structs templates render.
 
 pub mod api;
+pub mod cache;
 pub mod forms;
 pub mod public;
 pub mod staff;
@@ -22,6 +23,8 @@ pub struct AppState {
     pub clock: Clock,
     /// Where links point, without a trailing slash.
     pub base_url: String,
+    /// The booking page and availability API, between writes.
+    pub page_cache: cache::PageCache,
 }
 
 impl AppState {

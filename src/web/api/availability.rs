@@ -13,6 +13,13 @@ use crate::web::forms::Fields;
 
 /// `GET /api/v1/availability?treatment=SLUG&date=YYYY-MM-DD[&practitioner=ID]`
 pub async fn day(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpResponse, ApiError> {
+    let now = state.clock.now();
+    let key = format!("availability?{}", req.query_string());
+    let minute = now.timestamp().div_euclid(60);
+    if let Some(body) = state.page_cache.get(&key, minute) {
+        return Ok(json_body(body));
+    }
+    let generation = state.page_cache.generation();
     let q = Fields::from_query(req.query_string())?;
     let mut errors = FieldErrors::new();
     let slug = q.get("treatment").trim().to_string();
@@ -32,7 +39,6 @@ pub async fn day(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpRes
     let (Some(date), Some(choice), true) = (date, choice, errors.is_empty()) else {
         return Err(AppError::Invalid(errors).into());
     };
-    let now = state.clock.now();
     let (tz, slots) = state
         .db(move |c| {
             let mut errors = FieldErrors::new();
@@ -75,10 +81,21 @@ pub async fn day(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpRes
             })
         })
         .collect();
-    Ok(HttpResponse::Ok().json(json!({
-        "treatment": q.get("treatment").trim(),
-        "date": date.format("%Y-%m-%d").to_string(),
-        "timezone": tz.name(),
-        "slots": list,
-    })))
+    let body = web::Bytes::from(
+        json!({
+            "treatment": q.get("treatment").trim(),
+            "date": date.format("%Y-%m-%d").to_string(),
+            "timezone": tz.name(),
+            "slots": list,
+        })
+        .to_string(),
+    );
+    state.page_cache.put(key, generation, minute, body.clone());
+    Ok(json_body(body))
+}
+
+fn json_body(body: web::Bytes) -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("application/json")
+        .body(body)
 }

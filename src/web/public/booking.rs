@@ -36,9 +36,16 @@ pub async fn pick_slot(
     slug: web::Path<String>,
     req: HttpRequest,
 ) -> Result<HttpResponse, AppError> {
-    let query = SlotQuery::read(&Fields::from_query(req.query_string()).unwrap_or_default());
     let now = state.clock.now();
     let slug = slug.into_inner();
+    // The hottest page of the site: served from the page cache between writes.
+    let key = format!("book/{slug}?{}", req.query_string());
+    let minute = now.timestamp().div_euclid(60);
+    if let Some(body) = state.page_cache.get(&key, minute) {
+        return Ok(html(body));
+    }
+    let generation = state.page_cache.generation();
+    let query = SlotQuery::read(&Fields::from_query(req.query_string()).unwrap_or_default());
     let (t, data) = state
         .db(move |c| {
             let t = clinic::treatment_by_slug(c, &slug)?;
@@ -46,7 +53,15 @@ pub async fn pick_slot(
             Ok((t, data))
         })
         .await?;
-    slots::page(StatusCode::OK, &data, &t, booking_target(&t), None)
+    let body = web::Bytes::from(slots::page_body(&data, &t, booking_target(&t), None)?);
+    state.page_cache.put(key, generation, minute, body.clone());
+    Ok(html(body))
+}
+
+fn html(body: web::Bytes) -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/html; charset=utf-8")
+        .body(body)
 }
 
 #[derive(Template)]

@@ -14,7 +14,6 @@ use crate::service::availability::{SlotView, day_slots};
 use crate::service::booking::Policy;
 use crate::service::clinic::{self, Clinic};
 use crate::web::forms::Fields;
-use crate::web::render_status;
 use crate::web::views::{
     Layout, PractitionerOption, SlotOption, TreatmentCard, practitioner_options, slot_options,
 };
@@ -175,6 +174,19 @@ pub fn page(
     target: SlotsTarget,
     message: Option<String>,
 ) -> Result<HttpResponse, AppError> {
+    let body = page_body(data, treatment, target, message)?;
+    Ok(HttpResponse::build(status)
+        .content_type("text/html; charset=utf-8")
+        .body(body))
+}
+
+/// The page's HTML (what the booking page caches).
+pub fn page_body(
+    data: &SlotsData,
+    treatment: &TreatmentRow,
+    target: SlotsTarget,
+    message: Option<String>,
+) -> Result<String, AppError> {
     let policy = data.policy;
     let tz = data.clinic.tz;
     let first = today(tz, policy.now);
@@ -206,5 +218,5 @@ pub fn page(
         message: message.or_else(|| data.problem.clone()),
         target,
     };
-    render_status(status, &page)
+    Ok(page.render()?)
 }

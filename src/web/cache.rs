@@ -1,0 +1,91 @@
+//! A small cache for the two hottest public reads — a treatment's booking page with its slots,
+//! and the availability API — so the booking page costs little more than an empty response.
+//!
+//! Correctness never depends on it: booking re-checks the slot inside its transaction and the
+//! database refuses overlaps. Freshness: every state-changing request handled by this instance
+//! bumps a generation (see `startup`), which empties the cache at once; writes made by other
+//! instances sharing the database show within `TTL`; and "now" is part of the key to the minute,
+//! so slots slide out of the lead time on time.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use actix_web::web::Bytes;
+
+/// How stale another instance's write may look here.
+pub const TTL: Duration = Duration::from_secs(2);
+/// Bounded: a crawler walking every date can't grow it without limit.
+const MAX_ENTRIES: usize = 4096;
+
+struct Entry {
+    generation: u64,
+    minute: i64,
+    made: Instant,
+    body: Bytes,
+}
+
+#[derive(Default)]
+pub struct PageCache {
+    generation: AtomicU64,
+    entries: Mutex<HashMap<String, Entry>>,
+}
+
+impl PageCache {
+    /// Something changed: everything cached so far is stale.
+    pub fn invalidate(&self) {
+        self.generation.fetch_add(1, Ordering::SeqCst);
+    }
+
+    /// The generation to store a freshly computed body under: read it *before* computing, so a
+    /// write landing meanwhile makes the stored entry stale rather than wrongly fresh.
+    pub fn generation(&self) -> u64 {
+        self.generation.load(Ordering::SeqCst)
+    }
+
+    pub fn get(&self, key: &str, minute: i64) -> Option<Bytes> {
+        let current = self.generation();
+        let entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
+        let e = entries.get(key)?;
+        (e.generation == current && e.minute == minute && e.made.elapsed() < TTL)
+            .then(|| e.body.clone())
+    }
+
+    pub fn put(&self, key: String, generation: u64, minute: i64, body: Bytes) {
+        let mut entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
+        if entries.len() >= MAX_ENTRIES {
+            entries.clear();
+        }
+        entries.insert(
+            key,
+            Entry {
+                generation,
+                minute,
+                made: Instant::now(),
+                body,
+            },
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn writes_and_minutes_make_entries_stale() {
+        let c = PageCache::default();
+        let g = c.generation();
+        c.put("a".into(), g, 10, Bytes::from_static(b"x"));
+        assert_eq!(c.get("a", 10).as_deref(), Some(&b"x"[..]));
+        assert!(c.get("a", 11).is_none(), "a new minute");
+        c.invalidate();
+        assert!(c.get("a", 10).is_none(), "a write since");
+        // Computed before a write, stored after it: stale at once.
+        let before = c.generation();
+        c.invalidate();
+        c.put("b".into(), before, 10, Bytes::from_static(b"y"));
+        assert!(c.get("b", 10).is_none());
+    }
+}
