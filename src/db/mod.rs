@@ -1,8 +1,8 @@
 //! The database: one connection type over SQLite and PostgreSQL, chosen by the URL scheme.
 
+pub mod admin;
 pub mod appointments;
 pub mod audit;
-pub mod admin;
 pub mod catalog;
 pub mod desk;
 pub mod models;
