@@ -47,6 +47,18 @@ pub fn parse_timezone(s: &str) -> Result<Tz, String> {
     })
 }
 
+/// The slot grid must tile the hour (or whole hours), as CAREPATH_SLOT_MINUTES must: otherwise
+/// slots would start at different minutes past each hour.
+pub fn parse_slot_minutes(s: &str) -> Result<i32, String> {
+    let message = "Use minutes that divide an hour (5, 10, 15, 20, 30 or 60) or 120.";
+    let n = parse_int_in(s, 5..=120, "minutes").map_err(|_| message.to_string())?;
+    if 60 % n == 0 || n % 60 == 0 {
+        Ok(n)
+    } else {
+        Err(message.into())
+    }
+}
+
 impl SettingsInput {
     pub fn parse(&self) -> Result<ClinicSettings, FieldErrors> {
         let mut e = FieldErrors::new();
@@ -67,21 +79,19 @@ impl SettingsInput {
             EmailAddress::parse(&self.email).map(|a| a.as_str().to_string()),
         );
         let tz = e.take("timezone", parse_timezone(&self.timezone));
-        let slot = e.take(
-            "slot_minutes",
-            parse_int_in(&self.slot_minutes, 5..=240, "minutes"),
-        );
+        let slot = e.take("slot_minutes", parse_slot_minutes(&self.slot_minutes));
         let lead = e.take(
             "lead_time_minutes",
-            parse_int_in(&self.lead_time_minutes, 0..=10_080, "minutes"),
+            parse_int_in(&self.lead_time_minutes, 0..=43_200, "minutes"),
         );
+        // The bound CAREPATH_HORIZON_DAYS has, so a seeded value can always be saved again.
         let horizon = e.take(
             "horizon_days",
-            parse_int_in(&self.horizon_days, 1..=730, "days"),
+            parse_int_in(&self.horizon_days, 1..=3650, "days"),
         );
         let cutoff = e.take(
             "cancel_cutoff_hours",
-            parse_int_in(&self.cancel_cutoff_hours, 0..=720, "hours"),
+            parse_int_in(&self.cancel_cutoff_hours, 0..=8760, "hours"),
         );
         let hours = match self.week.parse() {
             Ok(h) => Some(h),
@@ -179,5 +189,15 @@ mod tests {
             assert!(e.get(f).is_some(), "{f} should be refused");
         }
         assert!(e.get("timezone").unwrap().contains("IANA"));
+    }
+
+    #[test]
+    fn slot_grids_tile_the_hour() {
+        for ok in ["5", "10", "15", "20", "30", "60", "120"] {
+            assert!(parse_slot_minutes(ok).is_ok(), "{ok}");
+        }
+        for bad in ["0", "7", "25", "90", "240", "x"] {
+            assert!(parse_slot_minutes(bad).is_err(), "{bad}");
+        }
     }
 }

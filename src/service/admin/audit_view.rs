@@ -1,6 +1,6 @@
 //! Browsing the audit trail: filters as typed, pages of rows, each row's change spelled out.
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::Duration;
 use chrono_tz::Tz;
 use serde_json::Value;
 
@@ -170,9 +170,4 @@ pub fn browse(
             has_next,
         }),
     ))
-}
-
-/// "now" in the clinic, for the page's date inputs.
-pub fn today_label(tz: Tz, now: DateTime<Utc>) -> String {
-    now.with_timezone(&tz).date_naive().to_string()
 }
