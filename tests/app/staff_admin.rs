@@ -298,6 +298,10 @@ async fn new_hours_change_availability_after_confirming_conflicts() {
     let (status, page) = post_text(&admin, "/staff/practitioners/2/hours", &tuesday_mornings).await;
     assert_eq!(status, 409, "{page}");
     assert!(page.contains("Not saved yet: 1 booked appointment would conflict"));
+    assert!(
+        page.contains("Nothing was saved yet"),
+        "said at the top of the page too"
+    );
     assert!(page.contains(&format!("href=\"/staff/appointments/{id}\"")));
     assert!(page.contains("Tuesday 4 June 2030 at 16:00 (BST)"));
     assert!(page.contains("Maria Stranded") && page.contains("Microdermabrasion"));

@@ -149,6 +149,8 @@ pub struct TimeOffLine {
 struct ShowPage {
     layout: StaffLayout,
     notice: Option<&'static str>,
+    /// A change waits for a confirmation (the page answers 409).
+    pending: bool,
     id: i32,
     active: bool,
     timezone: String,
@@ -219,6 +221,7 @@ async fn show_page(
     let page = ShowPage {
         layout: StaffLayout::new(user, &clinic.row.name, p.name.clone(), SECTION),
         notice: shown.notice,
+        pending: status == StatusCode::CONFLICT,
         id,
         active: p.active,
         timezone: clinic.row.timezone.clone(),

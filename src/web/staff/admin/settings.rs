@@ -25,6 +25,8 @@ const SECTION: &str = "/staff/settings";
 struct SettingsPage {
     layout: StaffLayout,
     notice: Option<&'static str>,
+    /// A change waits for a confirmation (the page answers 409).
+    pending: bool,
     input: SettingsInput,
     errors: FieldErrors,
     week_html: String,
@@ -76,6 +78,7 @@ fn page(
         &SettingsPage {
             layout: StaffLayout::new(user, clinic_name, "Clinic settings", SECTION),
             notice,
+            pending: status == StatusCode::CONFLICT,
             input,
             errors,
             week_html,
