@@ -4,6 +4,7 @@
 //! most (availability across DST, what a valid booking is, which status moves are allowed) are
 //! unit-tested without a server.
 
+pub mod admin;
 pub mod appointment;
 pub mod availability;
 pub mod booking;

@@ -1,1 +1,1351 @@
 //! Tests of clinic set-up editors, staff accounts, the audit trail, exports and calendar feeds.
+
+use carepath::domain::staff::Role;
+use serde_json::{Value, json};
+
+use crate::helpers::*;
+
+type Form = Vec<(String, String)>;
+
+fn form(pairs: &[(&str, &str)]) -> Form {
+    pairs
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
+}
+
+fn refs(f: &Form) -> Vec<(&str, &str)> {
+    f.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect()
+}
+
+async fn post_text(c: &StaffClient, path: &str, f: &Form) -> (u16, String) {
+    let r = c.post(path, &refs(f)).await;
+    let status = r.status().as_u16();
+    (status, r.text().await.expect("body"))
+}
+
+async fn post_location(c: &StaffClient, path: &str, f: &Form) -> String {
+    let r = c.post(path, &refs(f)).await;
+    let status = r.status().as_u16();
+    let location = r
+        .headers()
+        .get("location")
+        .map(|l| l.to_str().expect("ascii").to_string());
+    let body = r.text().await.unwrap_or_default();
+    assert_eq!(status, 303, "POST {path}: {body}");
+    location.expect("a redirect")
+}
+
+/// Books through the API with a patient of our choosing; returns the booking.
+async fn book_as(
+    app: &TestApp,
+    treatment: &str,
+    start: &str,
+    practitioner: i32,
+    name: &str,
+    email: &str,
+) -> Value {
+    let (status, body) = app
+        .post_json(
+            "/api/v1/bookings",
+            &json!({
+                "treatment": treatment,
+                "start": start,
+                "practitioner": practitioner,
+                "patient": {"name": name, "email": email, "phone": "+44 20 7946 0001"},
+                "consent": true,
+            }),
+        )
+        .await;
+    assert_eq!(status, 201, "booking {start}: {body}");
+    body
+}
+
+fn starts(slots: &[Value]) -> Vec<String> {
+    slots
+        .iter()
+        .map(|s| s["start"].as_str().expect("start").to_string())
+        .collect()
+}
+
+/// Weekly hours fields: (day 0 = Monday, from, to) as the first interval of each listed day.
+fn week(days: &[(usize, &str, &str)]) -> Form {
+    let mut f = Form::new();
+    for (d, from, to) in days {
+        f.push((format!("d{d}_1_from"), from.to_string()));
+        f.push((format!("d{d}_1_to"), to.to_string()));
+    }
+    f
+}
+
+/// The audit rows about one subject, oldest first: (action, before, after, note).
+fn audit_of(app: &TestApp, kind: &str, id: i32) -> Vec<(String, Value, Value, Option<String>)> {
+    let mut c = app.state.pool.get().expect("conn");
+    carepath::db::audit::for_subject(&mut c, kind, id)
+        .expect("audit rows")
+        .into_iter()
+        .map(|r| {
+            let parse = |s: Option<String>| {
+                s.map(|s| serde_json::from_str(&s).expect("json"))
+                    .unwrap_or(Value::Null)
+            };
+            (r.action, parse(r.before_json), parse(r.after_json), r.note)
+        })
+        .collect()
+}
+
+fn audit_count(app: &TestApp) -> i64 {
+    use carepath::db::schema::audit_log;
+    use diesel::{QueryDsl, RunQueryDsl};
+    let mut c = app.state.pool.get().expect("conn");
+    audit_log::table.count().get_result(&mut *c).expect("count")
+}
+
+fn set_status(app: &TestApp, id: i64, status: &str) {
+    use carepath::db::schema::appointments;
+    use diesel::{ExpressionMethods, QueryDsl, RunQueryDsl};
+    let mut c = app.state.pool.get().expect("conn");
+    diesel::update(appointments::table.find(id as i32))
+        .set(appointments::status.eq(status))
+        .execute(&mut *c)
+        .expect("status");
+}
+
+fn treatment_form(slug: &str, name: &str, duration: &str, active: bool) -> Form {
+    let mut f = form(&[
+        ("slug", slug),
+        ("name", name),
+        ("summary", "Gentle light therapy for calmer, clearer skin."),
+        ("description", "Panels of LED light at chosen wavelengths."),
+        (
+            "during_session",
+            "You relax under the panel with eye protection.",
+        ),
+        (
+            "recovery",
+            "None to speak of; skin may look slightly flushed.",
+        ),
+        ("sessions_note", "A course of six is usual."),
+        ("duration_minutes", duration),
+        ("buffer_minutes", "15"),
+        ("price_min", "80"),
+        ("price_max", "$120.50"),
+        ("q_nurse", "yes"),
+        ("q_esthetician", "yes"),
+    ]);
+    if active {
+        f.push(("active".into(), "yes".into()));
+    }
+    f
+}
+
+#[tokio::test]
+async fn treatment_editor_validates_saves_and_the_public_site_follows() {
+    let app = TestApp::spawn().await;
+    let admin = app.staff(Role::Admin).await;
+    let (status, list) = admin.get_text("/staff/treatments").await;
+    assert_eq!(status, 200);
+    assert!(list.contains("Laser resurfacing") && list.contains("/staff/treatments/new"));
+
+    // Every mistake is named beside its field, and what was typed stays.
+    let mut bad = treatment_form("LED Therapy!", " ", "0", true);
+    bad.retain(|(k, _)| !k.starts_with("q_") && k != "price_min");
+    bad.push(("price_min".into(), "500".into()));
+    let (status, page) = post_text(&admin, "/staff/treatments", &bad).await;
+    assert_eq!(status, 422, "{page}");
+    for message in [
+        "lower-case letters, digits and single hyphens",
+        "Please enter a name.",
+        "Enter a whole number of minutes from 5 to 600.",
+        "The highest price can&#39;t be below the lowest.",
+        "Tick at least one qualification.",
+    ] {
+        assert!(page.contains(message), "missing {message:?}");
+    }
+    assert!(page.contains("Gentle light therapy for calmer, clearer skin."));
+    assert!(page.contains("value=\"LED Therapy!\""));
+    let (status, page) = post_text(
+        &admin,
+        "/staff/treatments",
+        &treatment_form("chemical-peel", "Another peel", "30", true),
+    )
+    .await;
+    assert_eq!(status, 422);
+    assert!(page.contains("Another treatment already uses this address"));
+
+    // A new treatment appears on the site, bookable by the qualified.
+    let to = post_location(
+        &admin,
+        "/staff/treatments",
+        &treatment_form("led-therapy", "LED therapy", "30", true),
+    )
+    .await;
+    assert!(to.starts_with("/staff/treatments/5"), "{to}");
+    let (_, home) = app.get_text("/").await;
+    assert!(home.contains("LED therapy") && home.contains("$80–$120.50"));
+    let (status, page) = app.get_text("/treatments/led-therapy").await;
+    assert_eq!(status, 200);
+    assert!(page.contains("Panels of LED light"));
+    assert!(page.contains("Jonah Reyes") && page.contains("Lena Fischer"));
+    assert!(
+        !page.contains("Dr. Amara Okafor"),
+        "a physician isn't ticked"
+    );
+    let slots = app.slots("led-therapy", "2030-06-04", Some(2)).await;
+    assert_eq!(slots[0]["end"], "2030-06-04T09:30:00+01:00");
+    let (status, edit) = admin.get_text(&to).await;
+    assert_eq!(status, 200);
+    assert!(edit.contains("value=\"120.50\"") && edit.contains("(fixed)"));
+
+    // Editing: a longer session applies to new bookings, booked ones keep their times, the slug
+    // stays whatever is posted.
+    let booked = book_as(
+        &app,
+        "chemical-peel",
+        "2030-06-04T10:00:00+01:00",
+        2,
+        "Ann Lee",
+        "ann@example.org",
+    )
+    .await;
+    let mut peel = treatment_form("renamed-peel", "Chemical peel", "60", true);
+    peel.push(("q_physician".into(), "yes".into()));
+    let to = post_location(&admin, "/staff/treatments/1", &peel).await;
+    assert_eq!(to, "/staff/treatments/1?saved=treatment");
+    let token = token_of(booked["manage_url"].as_str().unwrap());
+    let (_, again) = app.get_json(&format!("/api/v1/bookings/{token}")).await;
+    assert_eq!(again["end"], "2030-06-04T10:45:00+01:00");
+    let slots = app.slots("chemical-peel", "2030-06-05", Some(2)).await;
+    assert_eq!(slots[0]["end"], "2030-06-05T10:00:00+01:00");
+    assert_eq!(app.get_text("/treatments/renamed-peel").await.0, 404);
+    let audit = audit_of(&app, "treatment", 1);
+    let (action, before, after, _) = audit.last().expect("an audit row");
+    assert_eq!(action, "treatment.update");
+    assert_eq!(before["duration_minutes"], 45);
+    assert_eq!(after["duration_minutes"], 60);
+    assert_eq!(after["slug"], "chemical-peel");
+    assert_eq!(after["price_max_cents"], 12_050);
+
+    // Invalid edit: 422 and nothing changes.
+    let before = audit_count(&app);
+    let (status, page) = post_text(
+        &admin,
+        "/staff/treatments/1",
+        &treatment_form("", "Chemical peel", "many", true),
+    )
+    .await;
+    assert_eq!(status, 422);
+    assert!(page.contains("Enter a whole number of minutes"));
+    assert_eq!(audit_count(&app), before);
+
+    // Inactive: gone from the site, its pages 404, the booked appointment stays.
+    post_location(
+        &admin,
+        "/staff/treatments/1",
+        &treatment_form("", "Chemical peel", "60", false),
+    )
+    .await;
+    let (_, home) = app.get_text("/").await;
+    assert!(!home.contains("Chemical peel"));
+    assert_eq!(app.get_text("/treatments/chemical-peel").await.0, 404);
+    assert_eq!(app.get_text("/book/chemical-peel").await.0, 404);
+    let (status, _) = app
+        .get_json("/api/v1/availability?treatment=chemical-peel&date=2030-06-05")
+        .await;
+    assert_eq!(status, 422);
+    let (status, again) = app.get_json(&format!("/api/v1/bookings/{token}")).await;
+    assert_eq!((status, again["status"].as_str()), (200, Some("booked")));
+    assert_eq!(admin.get_text("/staff/treatments/99").await.0, 404);
+    assert_eq!(admin.get_text("/staff/treatments/abc").await.0, 404);
+}
+
+#[tokio::test]
+async fn new_hours_change_availability_after_confirming_conflicts() {
+    let app = TestApp::spawn().await;
+    let admin = app.staff(Role::Admin).await;
+    let booked = book_as(
+        &app,
+        "microdermabrasion",
+        "2030-06-04T16:00:00+01:00",
+        2,
+        "Maria Stranded",
+        "maria@example.org",
+    )
+    .await;
+    let id = booked["id"].as_i64().unwrap();
+    let before = starts(&app.slots("microdermabrasion", "2030-06-04", Some(2)).await);
+    assert!(before.contains(&"2030-06-04T14:00:00+01:00".to_string()));
+
+    // A bad week is refused, day by day, with what was typed kept.
+    let mut bad = week(&[(0, "09:00", "18:00"), (1, "18:00", "09:00"), (2, "9am", "")]);
+    bad.push(("d3_1_from".into(), "09:00".into()));
+    let (status, page) = post_text(&admin, "/staff/practitioners/2/hours", &bad).await;
+    assert_eq!(status, 422, "{page}");
+    assert!(page.contains("Tuesday: 18:00–09:00: the end must be after the start"));
+    assert!(page.contains("Wednesday: Give both a start and an end time"));
+    assert!(page.contains("Thursday: Give both a start and an end time"));
+    assert!(page.contains("value=\"9am\""));
+
+    // Tuesday mornings only: the 16:00 appointment would be stranded, so nothing is saved yet.
+    let tuesday_mornings = week(&[
+        (0, "09:00", "18:00"),
+        (1, "09:00", "12:00"),
+        (2, "09:00", "18:00"),
+        (3, "09:00", "18:00"),
+        (4, "09:00", "18:00"),
+    ]);
+    let audit_before = audit_count(&app);
+    let (status, page) = post_text(&admin, "/staff/practitioners/2/hours", &tuesday_mornings).await;
+    assert_eq!(status, 409, "{page}");
+    assert!(page.contains("Not saved yet: 1 booked appointment would conflict"));
+    assert!(
+        page.contains("Nothing was saved yet"),
+        "said at the top of the page too"
+    );
+    assert!(page.contains(&format!("href=\"/staff/appointments/{id}\"")));
+    assert!(page.contains("Tuesday 4 June 2030 at 16:00 (BST)"));
+    assert!(page.contains("Maria Stranded") && page.contains("Microdermabrasion"));
+    assert!(page.contains("name=\"confirm\""));
+    assert!(page.contains("value=\"12:00\""), "the typed hours stay");
+    assert_eq!(audit_count(&app), audit_before);
+    assert_eq!(
+        starts(&app.slots("microdermabrasion", "2030-06-04", Some(2)).await),
+        before
+    );
+
+    // A confirmation that didn't see this appointment doesn't count.
+    let mut blind = tuesday_mornings.clone();
+    blind.extend(form(&[("confirm", "yes"), ("seen", "")]));
+    let (status, _) = post_text(&admin, "/staff/practitioners/2/hours", &blind).await;
+    assert_eq!(status, 409);
+
+    let mut confirmed = tuesday_mornings.clone();
+    let seen = id.to_string();
+    confirmed.extend(form(&[("confirm", "yes"), ("seen", &seen)]));
+    let (status, page) = post_text(&admin, "/staff/practitioners/2/hours", &confirmed).await;
+    assert_eq!(status, 200, "{page}");
+    assert!(page.contains("Working hours saved."));
+    assert!(page.contains("Saved — 1 booked appointment no longer fits"));
+    assert!(page.contains(&format!("href=\"/staff/appointments/{id}\"")));
+
+    let after = starts(&app.slots("microdermabrasion", "2030-06-04", Some(2)).await);
+    assert_eq!(
+        after.last().map(String::as_str),
+        Some("2030-06-04T11:15:00+01:00")
+    );
+    assert!(!after.contains(&"2030-06-04T14:00:00+01:00".to_string()));
+    let wednesday = starts(&app.slots("microdermabrasion", "2030-06-05", Some(2)).await);
+    assert!(wednesday.contains(&"2030-06-05T14:00:00+01:00".to_string()));
+    let (_, token_page) = app
+        .get_json(&format!(
+            "/api/v1/bookings/{}",
+            token_of(booked["manage_url"].as_str().unwrap())
+        ))
+        .await;
+    assert_eq!(
+        token_page["status"], "booked",
+        "the appointment stays booked"
+    );
+
+    let audit = audit_of(&app, "practitioner", 2);
+    let (action, before, after, note) = audit.last().unwrap();
+    assert_eq!(action, "practitioner.hours");
+    assert_eq!(before["hours"][1], "Tue 09:00–18:00");
+    assert_eq!(after["hours"][1], "Tue 09:00–12:00");
+    assert!(note.as_deref().unwrap_or("").contains(&format!("#{id}")));
+
+    // Hours without conflicts save straight away.
+    let to = post_location(
+        &admin,
+        "/staff/practitioners/2/hours",
+        &week(&[(1, "09:00", "18:00"), (5, "10:00", "14:00")]),
+    )
+    .await;
+    assert_eq!(to, "/staff/practitioners/2?saved=hours");
+    let saturday = starts(&app.slots("microdermabrasion", "2030-06-08", Some(2)).await);
+    assert_eq!(
+        saturday.first().map(String::as_str),
+        Some("2030-06-08T10:00:00+01:00")
+    );
+    assert!(
+        app.slots("microdermabrasion", "2030-06-03", Some(2))
+            .await
+            .is_empty()
+    );
+}
+
+#[tokio::test]
+async fn time_off_and_deactivation_list_conflicts_and_follow_through() {
+    let app = TestApp::spawn().await;
+    let admin = app.staff(Role::Admin).await;
+    let booked = book_as(
+        &app,
+        "chemical-peel",
+        "2030-06-04T11:00:00+01:00",
+        3,
+        "Tom Busy",
+        "tom@example.org",
+    )
+    .await;
+    let id = booked["id"].as_i64().unwrap();
+
+    let (status, page) = post_text(
+        &admin,
+        "/staff/practitioners/3/time-off",
+        &form(&[("starts", "2030-06-04T13:00"), ("ends", "2030-06-04T10:00")]),
+    )
+    .await;
+    assert_eq!(status, 422);
+    assert!(page.contains("The end must be after the start."));
+    let (status, page) = post_text(
+        &admin,
+        "/staff/practitioners/3/time-off",
+        &form(&[("starts", "next week"), ("ends", "")]),
+    )
+    .await;
+    assert_eq!(status, 422);
+    assert!(page.contains("Use a date and time like 2030-06-04 13:00."));
+    assert!(page.contains("Enter a date and time."));
+
+    // Local 10:00–13:00 in London (BST): covers the 11:00 appointment.
+    let off = form(&[
+        ("starts", "2030-06-04T10:00"),
+        ("ends", "2030-06-04T13:00"),
+        ("reason", "Training"),
+    ]);
+    let (status, page) = post_text(&admin, "/staff/practitioners/3/time-off", &off).await;
+    assert_eq!(status, 409);
+    assert!(page.contains("Tom Busy") && page.contains(&format!("/staff/appointments/{id}")));
+    assert!(page.contains("value=\"2030-06-04T10:00\""));
+    let mut confirmed = off.clone();
+    let seen = id.to_string();
+    confirmed.extend(form(&[("confirm", "yes"), ("seen", &seen)]));
+    let (status, page) = post_text(&admin, "/staff/practitioners/3/time-off", &confirmed).await;
+    assert_eq!(status, 200);
+    assert!(page.contains("Time off added.") && page.contains("Tom Busy"));
+    assert!(page.contains("Tuesday 4 June 2030 at 10:00 (BST)"));
+    assert!(page.contains("Tuesday 4 June 2030 at 13:00 (BST)"));
+
+    // Stored in UTC, so the booking rules see 09:00–12:00Z as taken.
+    let slots = starts(&app.slots("microdermabrasion", "2030-06-04", Some(3)).await);
+    assert!(
+        !slots
+            .iter()
+            .any(|s| s.as_str() < "2030-06-04T13:00:00+01:00")
+    );
+    assert!(slots.contains(&"2030-06-04T13:00:00+01:00".to_string()));
+    let audit = audit_of(&app, "practitioner", 3);
+    let (action, before, after, _) = audit.last().unwrap();
+    assert_eq!(action, "practitioner.time_off.add");
+    assert!(before.is_null());
+    assert_eq!(after["starts_at"], "2030-06-04T10:00:00+01:00");
+    assert_eq!(after["reason"], "Training");
+
+    // Time off elsewhere doesn't ask.
+    let to = post_location(
+        &admin,
+        "/staff/practitioners/3/time-off",
+        &form(&[("starts", "2030-06-06 09:00"), ("ends", "2030-06-06 12:00")]),
+    )
+    .await;
+    assert_eq!(to, "/staff/practitioners/3?saved=time_off");
+
+    // Removing the first time off frees the morning again.
+    let off_id = {
+        use carepath::db::schema::time_off;
+        use diesel::{ExpressionMethods, QueryDsl, RunQueryDsl};
+        let mut c = app.state.pool.get().unwrap();
+        time_off::table
+            .filter(time_off::reason.eq("Training"))
+            .select(time_off::id)
+            .first::<i32>(&mut *c)
+            .unwrap()
+    };
+    assert_eq!(
+        admin
+            .post(
+                &format!("/staff/practitioners/2/time-off/{off_id}/delete"),
+                &[]
+            )
+            .await
+            .status()
+            .as_u16(),
+        404,
+        "another practitioner's time off"
+    );
+    post_location(
+        &admin,
+        &format!("/staff/practitioners/3/time-off/{off_id}/delete"),
+        &Form::new(),
+    )
+    .await;
+    let slots = starts(&app.slots("microdermabrasion", "2030-06-04", Some(3)).await);
+    assert!(slots.contains(&"2030-06-04T10:00:00+01:00".to_string()));
+    assert_eq!(
+        audit_of(&app, "practitioner", 3).last().unwrap().0,
+        "practitioner.time_off.remove"
+    );
+
+    // Deactivating lists every booked appointment first.
+    let (status, page) = post_text(
+        &admin,
+        "/staff/practitioners/3/status",
+        &form(&[("active", "0")]),
+    )
+    .await;
+    assert_eq!(status, 409);
+    assert!(page.contains("Tom Busy"));
+    let (_, peel) = app.get_text("/treatments/chemical-peel").await;
+    assert!(peel.contains("Lena Fischer"), "not deactivated yet");
+    let (status, page) = post_text(
+        &admin,
+        "/staff/practitioners/3/status",
+        &form(&[("active", "0"), ("confirm", "yes"), ("seen", &seen)]),
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert!(page.contains("Deactivated") && page.contains("Tom Busy"));
+    let (_, peel) = app.get_text("/treatments/chemical-peel").await;
+    assert!(!peel.contains("Lena Fischer"));
+    assert!(
+        app.slots("microdermabrasion", "2030-06-04", None)
+            .await
+            .iter()
+            .all(|s| s["practitioner"]["id"] != 3)
+    );
+    let (_, list) = admin.get_text("/staff/practitioners").await;
+    assert!(list.contains("Inactive"));
+    let to = post_location(
+        &admin,
+        "/staff/practitioners/3/status",
+        &form(&[("active", "1")]),
+    )
+    .await;
+    assert_eq!(to, "/staff/practitioners/3?saved=reactivated");
+    let (_, peel) = app.get_text("/treatments/chemical-peel").await;
+    assert!(peel.contains("Lena Fischer"));
+    let actions: Vec<String> = audit_of(&app, "practitioner", 3)
+        .into_iter()
+        .map(|a| a.0)
+        .collect();
+    assert!(actions.ends_with(&[
+        "practitioner.deactivate".to_string(),
+        "practitioner.reactivate".to_string()
+    ]));
+    let (status, _) = post_text(
+        &admin,
+        "/staff/practitioners/3/status",
+        &form(&[("active", "maybe")]),
+    )
+    .await;
+    assert_eq!(status, 400);
+}
+
+#[tokio::test]
+async fn practitioners_are_added_and_edited() {
+    let app = TestApp::spawn().await;
+    let admin = app.staff(Role::Admin).await;
+    let (status, page) = post_text(
+        &admin,
+        "/staff/practitioners",
+        &form(&[("name", "Sam Ode"), ("title", "")]),
+    )
+    .await;
+    assert_eq!(status, 422);
+    assert!(
+        page.contains("Please enter a title") && page.contains("Tick at least one qualification.")
+    );
+    assert!(page.contains("value=\"Sam Ode\""));
+    let to = post_location(
+        &admin,
+        "/staff/practitioners",
+        &form(&[
+            ("name", "Sam Ode"),
+            ("title", "Aesthetic nurse"),
+            ("bio", "Loves peels."),
+            ("q_nurse", "yes"),
+        ]),
+    )
+    .await;
+    assert_eq!(to, "/staff/practitioners/4?saved=created");
+    // No hours yet: not offered until some are set.
+    let (_, peel) = app.get_text("/treatments/chemical-peel").await;
+    assert!(peel.contains("Sam Ode"));
+    assert!(
+        app.slots("chemical-peel", "2030-06-04", Some(4))
+            .await
+            .is_empty()
+    );
+    post_location(
+        &admin,
+        "/staff/practitioners/4/hours",
+        &week(&[(1, "13:00", "15:00")]),
+    )
+    .await;
+    let slots = starts(&app.slots("chemical-peel", "2030-06-04", Some(4)).await);
+    assert_eq!(
+        slots.first().map(String::as_str),
+        Some("2030-06-04T13:00:00+01:00")
+    );
+
+    // A new qualification changes what they may perform.
+    post_location(
+        &admin,
+        "/staff/practitioners/4",
+        &form(&[
+            ("name", "Dr. Sam Ode"),
+            ("title", "Physician"),
+            ("bio", ""),
+            ("q_physician", "yes"),
+        ]),
+    )
+    .await;
+    let (_, laser) = app.get_text("/treatments/laser-resurfacing").await;
+    assert!(laser.contains("Dr. Sam Ode, Physician"));
+    let (_, page) = admin.get_text("/staff/practitioners/4").await;
+    assert!(page.contains("value=\"Dr. Sam Ode\"") && page.contains("value=\"13:00\""));
+    let audit = audit_of(&app, "practitioner", 4);
+    assert_eq!(audit[0].0, "practitioner.create");
+    let (action, before, after, _) = audit.last().unwrap();
+    assert_eq!(action, "practitioner.update");
+    assert_eq!(
+        (
+            before["qualifications"].as_str(),
+            after["qualifications"].as_str()
+        ),
+        (Some("nurse"), Some("physician"))
+    );
+    assert_eq!(admin.get_text("/staff/practitioners/77").await.0, 404);
+}
+
+fn settings_form(overrides: &[(&str, &str)], days: &[(usize, &str, &str)]) -> Form {
+    let mut f = form(&[
+        ("name", "Carepath Skin Clinic"),
+        ("address", "12 Harley Lane, London W1G 9QD"),
+        ("phone", "+44 20 7946 0000"),
+        ("email", "hello@carepath.example"),
+        ("timezone", "Europe/London"),
+        ("slot_minutes", "15"),
+        ("lead_time_minutes", "60"),
+        ("horizon_days", "90"),
+        ("cancel_cutoff_hours", "24"),
+    ]);
+    for (k, v) in overrides {
+        f.retain(|(key, _)| key != k);
+        f.push((k.to_string(), v.to_string()));
+    }
+    f.extend(week(days));
+    f
+}
+
+const WEEKDAYS_AND_SATURDAY: &[(usize, &str, &str)] = &[
+    (0, "09:00", "18:00"),
+    (1, "09:00", "18:00"),
+    (2, "09:00", "18:00"),
+    (3, "09:00", "18:00"),
+    (4, "09:00", "18:00"),
+    (5, "10:00", "16:00"),
+];
+
+#[tokio::test]
+async fn clinic_settings_validate_list_conflicts_and_apply() {
+    let app = TestApp::spawn().await;
+    let admin = app.staff(Role::Admin).await;
+    let (status, page) = admin.get_text("/staff/settings").await;
+    assert_eq!(status, 200);
+    assert!(page.contains("value=\"Europe/London\"") && page.contains("value=\"16:00\""));
+
+    let (status, page) = post_text(
+        &admin,
+        "/staff/settings",
+        &settings_form(
+            &[
+                ("timezone", "Mars/Olympus_Mons"),
+                ("slot_minutes", "0"),
+                ("email", "not an email"),
+                ("horizon_days", "-3"),
+            ],
+            &[(0, "09:00", "")],
+        ),
+    )
+    .await;
+    assert_eq!(status, 422);
+    for message in [
+        "is not a known IANA time zone",
+        "Use minutes that divide an hour (5, 10, 15, 20, 30 or 60) or 120.",
+        "look like an email address",
+        "Enter a whole number of days from 1 to 3650.",
+        "Monday: Give both a start and an end time",
+    ] {
+        assert!(page.contains(message), "missing {message:?} in {page}");
+    }
+    assert!(page.contains("value=\"Mars/Olympus_Mons\""));
+
+    // Closing on Saturdays would strand Lena's Saturday appointment.
+    let booked = book_as(
+        &app,
+        "microdermabrasion",
+        "2030-06-08T11:00:00+01:00",
+        3,
+        "Sara Saturday",
+        "sara@example.org",
+    )
+    .await;
+    let id = booked["id"].as_i64().unwrap().to_string();
+    let weekdays = &WEEKDAYS_AND_SATURDAY[..5];
+    let renamed = [("name", "Pore Clinic"), ("horizon_days", "30")];
+    let (status, page) = post_text(
+        &admin,
+        "/staff/settings",
+        &settings_form(&renamed, weekdays),
+    )
+    .await;
+    assert_eq!(status, 409);
+    assert!(page.contains("Sara Saturday") && page.contains("Lena Fischer"));
+    assert!(page.contains("value=\"Pore Clinic\""));
+    let (_, home) = app.get_text("/").await;
+    assert!(home.contains("Carepath Skin Clinic"), "nothing saved yet");
+    let mut confirmed = settings_form(&renamed, weekdays);
+    confirmed.extend(form(&[("confirm", "yes"), ("seen", &id)]));
+    let (status, page) = post_text(&admin, "/staff/settings", &confirmed).await;
+    assert_eq!(status, 200);
+    assert!(page.contains("Saved — 1 booked appointment") && page.contains("Sara Saturday"));
+    let (_, home) = app.get_text("/").await;
+    assert!(home.contains("Pore Clinic"));
+    assert!(
+        app.slots("microdermabrasion", "2030-06-08", None)
+            .await
+            .is_empty()
+    );
+    // The horizon is 30 days now.
+    assert!(
+        app.slots("microdermabrasion", "2030-07-10", None)
+            .await
+            .is_empty()
+    );
+    assert!(
+        !app.slots("microdermabrasion", "2030-07-02", None)
+            .await
+            .is_empty()
+    );
+
+    // A new zone: the API speaks it, and hours are read on its wall clock. (Sara cancels first,
+    // so nothing is stranded and it saves straight away.)
+    let token = token_of(booked["manage_url"].as_str().unwrap());
+    let (s, _) = app
+        .post_json(&format!("/api/v1/bookings/{token}/cancel"), &json!({}))
+        .await;
+    assert_eq!(s, 200);
+    let to = post_location(
+        &admin,
+        "/staff/settings",
+        &settings_form(
+            &[
+                ("timezone", " America/New_York "),
+                ("lead_time_minutes", "0"),
+            ],
+            &[
+                (0, "09:00", "18:00"),
+                (1, "09:00", "18:00"),
+                (2, "09:00", "18:00"),
+            ],
+        ),
+    )
+    .await;
+    assert_eq!(to, "/staff/settings?saved=settings");
+    let (status, body) = app
+        .get_json("/api/v1/availability?treatment=microdermabrasion&date=2030-06-04&practitioner=2")
+        .await;
+    assert_eq!(status, 200);
+    assert_eq!(body["timezone"], "America/New_York");
+    assert_eq!(body["slots"][0]["start"], "2030-06-04T09:00:00-04:00");
+
+    let audit = audit_of(&app, "clinic", 1);
+    let (action, before, after, _) = audit.last().unwrap();
+    assert_eq!(action, "clinic.settings");
+    assert_eq!(before["timezone"], "Europe/London");
+    assert_eq!(after["timezone"], "America/New_York");
+    assert_eq!(after["lead_time_minutes"], 0);
+    assert_eq!(after["hours"][3], "Thu closed");
+    assert!(
+        audit[0]
+            .3
+            .as_deref()
+            .unwrap_or("")
+            .contains(&format!("#{id}"))
+    );
+}
+
+#[tokio::test]
+async fn staff_accounts_are_created_with_a_one_time_password_and_edited() {
+    let app = TestApp::spawn().await;
+    let admin = app.staff(Role::Admin).await;
+    let (status, page) = post_text(
+        &admin,
+        "/staff/accounts",
+        &form(&[
+            ("email", "nurse@"),
+            ("name", "Nia"),
+            ("role", "practitioner"),
+            ("practitioner", ""),
+            ("password", "short"),
+        ]),
+    )
+    .await;
+    assert_eq!(status, 422);
+    for message in [
+        "look like an email address",
+        "must be linked to a practitioner",
+        "Use at least 10 characters.",
+    ] {
+        assert!(page.contains(message), "missing {message:?}");
+    }
+    assert!(page.contains("value=\"Nia\""));
+
+    let to = post_location(
+        &admin,
+        "/staff/accounts",
+        &form(&[
+            ("email", "Nia@Clinic.example"),
+            ("name", "Nia Obi"),
+            ("role", "practitioner"),
+            ("practitioner", "2"),
+            ("password", "first time pass"),
+        ]),
+    )
+    .await;
+    assert!(to.starts_with("/staff/accounts/"), "{to}");
+    let nia_id: i32 = to
+        .trim_start_matches("/staff/accounts/")
+        .split('?')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let (_, list) = admin.get_text("/staff/accounts").await;
+    assert!(list.contains("nia@clinic.example") && list.contains("Jonah Reyes"));
+    assert!(list.contains("must set a password at first login"));
+    let (status, _) = post_text(
+        &admin,
+        "/staff/accounts",
+        &form(&[
+            ("email", "nia@clinic.example"),
+            ("name", "Nia again"),
+            ("role", "front_desk"),
+            ("password", "first time pass"),
+        ]),
+    )
+    .await;
+    assert_eq!(status, 422);
+
+    // The one-time password works once, straight to choosing a new one.
+    let b = app.browser();
+    let (_, login) = b.get_text("/staff/login").await;
+    let r = b
+        .post_raw(
+            "/staff/login",
+            &[
+                ("csrf", &csrf_in(&login)),
+                ("email", "nia@clinic.example"),
+                ("password", "first time pass"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status().as_u16(), 303);
+    assert_eq!(r.headers()["location"], "/staff/password");
+
+    // Role and access: an admin can't lock themselves out.
+    let me = {
+        let mut c = app.state.pool.get().unwrap();
+        carepath::db::staff::by_email(&mut c, "admin@clinic.example")
+            .unwrap()
+            .unwrap()
+            .id
+    };
+    let (status, page) = post_text(
+        &admin,
+        &format!("/staff/accounts/{me}"),
+        &form(&[("name", "Me"), ("role", "front_desk")]),
+    )
+    .await;
+    assert_eq!(status, 422);
+    assert!(page.contains("You can&#39;t remove your own admin role"));
+    assert!(page.contains("You can&#39;t deactivate your own account."));
+
+    post_location(
+        &admin,
+        &format!("/staff/accounts/{nia_id}"),
+        &form(&[
+            ("name", "Nia Obi"),
+            ("role", "front_desk"),
+            ("practitioner", "2"),
+        ]),
+    )
+    .await;
+    let (_, page) = admin.get_text(&format!("/staff/accounts/{nia_id}")).await;
+    assert!(page.contains("<option value=\"front_desk\" selected>"));
+    assert!(
+        !page.contains("id=\"active\" name=\"active\" type=\"checkbox\" value=\"yes\" checked")
+    );
+    let r = b.get("/staff/password").await;
+    assert_eq!(
+        r.status().as_u16(),
+        303,
+        "a deactivated account is logged out"
+    );
+    let audit = audit_of(&app, "staff", nia_id);
+    assert_eq!(audit[0].0, "staff.create");
+    assert_eq!(audit[0].2["email"], "nia@clinic.example");
+    let (action, before, after, _) = audit.last().unwrap();
+    assert_eq!(action, "staff.update");
+    assert_eq!(
+        (before["role"].as_str(), after["role"].as_str()),
+        (Some("practitioner"), Some("front_desk"))
+    );
+    assert_eq!(
+        (before["active"].as_bool(), after["active"].as_bool()),
+        (Some(true), Some(false))
+    );
+    assert!(
+        after["practitioner_id"].is_null(),
+        "only practitioners are linked"
+    );
+}
+
+#[tokio::test]
+async fn the_audit_trail_filters_links_and_pages() {
+    let app = TestApp::spawn().await;
+    let admin = app.staff(Role::Admin).await;
+    let peel = {
+        let mut f = treatment_form("", "Chemical peel", "50", true);
+        f.push(("q_physician".into(), "yes".into()));
+        f
+    };
+    // 51 saves of a treatment: more than a page.
+    for _ in 0..51 {
+        post_location(&admin, "/staff/treatments/1", &peel).await;
+    }
+    post_location(
+        &admin,
+        "/staff/practitioners/2/hours",
+        &week(&[(0, "09:00", "17:00")]),
+    )
+    .await;
+
+    let (status, page) = admin.get_text("/staff/audit").await;
+    assert_eq!(status, 200);
+    // Newest first: the hours change leads.
+    let hours_at = page.find("practitioner.hours").expect("hours row");
+    let treatment_at = page.find("treatment.update").expect("treatment row");
+    assert!(hours_at < treatment_at);
+    assert!(page.contains("href=\"/staff/practitioners/2\""));
+    assert!(page.contains("<del>Mon 09:00–18:00; Tue 09:00–18:00;"));
+    assert!(page.contains("<ins>Mon 09:00–17:00; Tue closed;"));
+    assert!(page.contains("admin@clinic.example"));
+    assert!(page.contains("rel=\"next\""));
+
+    let (_, page) = admin
+        .get_text("/staff/audit?actor=admin%40clinic&subject_kind=treatment&action=treatment.")
+        .await;
+    assert_eq!(page.matches("<code>treatment.update</code>").count(), 50);
+    assert!(!page.contains("practitioner.hours"));
+    assert!(page.contains("href=\"/staff/treatments/1\""));
+    let next = page
+        .split("rel=\"next\"")
+        .next()
+        .and_then(|s| s.rsplit("href=\"").next())
+        .and_then(|s| s.split('"').next())
+        .expect("a next link")
+        // As a browser reads the attribute.
+        .replace("&#38;", "&")
+        .replace("&amp;", "&");
+    let (status, page2) = admin.get_text(&next).await;
+    assert_eq!(status, 200);
+    assert_eq!(page2.matches("<code>treatment.update</code>").count(), 1);
+    assert!(page2.contains("rel=\"prev\"") && !page2.contains("rel=\"next\""));
+    // The oldest save is the one that changed something.
+    assert!(page2.contains("<del>45</del> → <ins>50</ins>"));
+
+    // Dates are the clinic's local dates: everything happened on 3 June.
+    let (_, page) = admin
+        .get_text("/staff/audit?from=2030-06-03&to=2030-06-03&subject_kind=practitioner")
+        .await;
+    assert!(page.contains("practitioner.hours"));
+    let (_, page) = admin.get_text("/staff/audit?from=2030-06-04").await;
+    assert!(page.contains("No entries match."));
+    let (_, page) = admin.get_text("/staff/audit?actor=nobody").await;
+    assert!(page.contains("No entries match."));
+    let (status, page) = admin
+        .get_text("/staff/audit?from=2030-06-05&to=2030-06-04")
+        .await;
+    assert_eq!(status, 422);
+    assert!(page.contains("The last date can&#39;t be before the first."));
+    let (status, page) = admin.get_text("/staff/audit?from=yesterday&page=0").await;
+    assert_eq!(status, 422);
+    assert!(page.contains("not a date in the form YYYY-MM-DD"));
+    assert!(page.contains("Not a page number."));
+}
+
+#[tokio::test]
+async fn export_gives_a_quoted_csv_of_local_dates() {
+    let app = TestApp::spawn().await;
+    let desk = app.staff(Role::FrontDesk).await;
+    let a = book_as(
+        &app,
+        "microdermabrasion",
+        "2030-06-04T09:00:00+01:00",
+        2,
+        "Lee, \"Annie\"",
+        "annie@example.org",
+    )
+    .await;
+    let b = book_as(
+        &app,
+        "chemical-peel",
+        "2030-06-04T17:00:00+01:00",
+        3,
+        "=HYPERLINK(\"http://x\")",
+        "formula@example.org",
+    )
+    .await;
+    book_as(
+        &app,
+        "microdermabrasion",
+        "2030-06-05T09:00:00+01:00",
+        2,
+        "Next Day",
+        "next@example.org",
+    )
+    .await;
+    let (status, page) = desk.get_text("/staff/export").await;
+    assert_eq!(status, 200);
+    assert!(page.contains("value=\"2030-06-01\"") && page.contains("value=\"2030-06-30\""));
+
+    let r = desk
+        .get("/staff/export.csv?from=2030-06-04&to=2030-06-04")
+        .await;
+    assert_eq!(r.status().as_u16(), 200);
+    assert!(
+        r.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/csv")
+    );
+    assert!(
+        r.headers()["content-disposition"]
+            .to_str()
+            .unwrap()
+            .contains("appointments-2030-06-04-to-2030-06-04.csv")
+    );
+    let body = r.text().await.unwrap();
+    let lines: Vec<&str> = body.split("\r\n").filter(|l| !l.is_empty()).collect();
+    assert_eq!(
+        lines[0],
+        "id,local start,local end,timezone,status,treatment,practitioner,patient name,email,phone,booked_by,created"
+    );
+    assert_eq!(lines.len(), 3, "{body}");
+    assert_eq!(
+        lines[1],
+        format!(
+            "{},2030-06-04 09:00,2030-06-04 09:45,Europe/London,booked,Microdermabrasion,Jonah Reyes,\"Lee, \"\"Annie\"\"\",annie@example.org,+44 20 7946 0001,patient,2030-06-03 08:00",
+            a["id"]
+        )
+    );
+    assert!(lines[2].starts_with(&format!("{},2030-06-04 17:00,2030-06-04 17:45,", b["id"])));
+    assert!(
+        lines[2].contains(",\"'=HYPERLINK(\"\"http://x\"\")\","),
+        "a formula is defused: {}",
+        lines[2]
+    );
+
+    // A cancelled appointment is listed with its status.
+    let token = token_of(a["manage_url"].as_str().unwrap());
+    let (s, _) = app
+        .post_json(&format!("/api/v1/bookings/{token}/cancel"), &json!({}))
+        .await;
+    assert_eq!(s, 200);
+    let body = desk
+        .get("/staff/export.csv?from=2030-06-01&to=2030-06-30")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(body.split("\r\n").filter(|l| !l.is_empty()).count(), 4);
+    assert!(body.contains(",booked,Chemical peel,Lena Fischer,"));
+    assert!(body.contains(",cancelled,Microdermabrasion,"));
+
+    for (query, message) in [
+        (
+            "from=2030-06-04&to=June",
+            "The end date is not a date in the form YYYY-MM-DD.",
+        ),
+        (
+            "from=2030-06-05&to=2030-06-04",
+            "The end date can&#39;t be before the start date.",
+        ),
+        ("to=2030-06-04", "The start date is not a date"),
+        (
+            "from=2030-01-01&to=2031-06-01",
+            "Export at most 366 days at a time.",
+        ),
+    ] {
+        let (status, page) = desk.get_text(&format!("/staff/export.csv?{query}")).await;
+        assert_eq!(status, 422, "{query}");
+        assert!(page.contains(message), "{query}: missing {message:?}");
+        assert!(page.contains("Download CSV"), "the form is shown again");
+    }
+    let practitioner = app.staff(Role::Practitioner).await;
+    assert_eq!(
+        practitioner
+            .get("/staff/export.csv?from=2030-06-04&to=2030-06-04")
+            .await
+            .status()
+            .as_u16(),
+        403
+    );
+}
+
+#[tokio::test]
+async fn a_calendar_feed_serves_its_practitioner_until_revoked() {
+    let app = TestApp::spawn().await;
+    let admin = app.staff(Role::Admin).await;
+    let a = book_as(
+        &app,
+        "microdermabrasion",
+        "2030-06-04T10:00:00+01:00",
+        2,
+        "Ivy Feed",
+        "ivy@example.org",
+    )
+    .await;
+    let cancelled = book_as(
+        &app,
+        "microdermabrasion",
+        "2030-06-05T10:00:00+01:00",
+        2,
+        "Carl Cancelled",
+        "carl@example.org",
+    )
+    .await;
+    book_as(
+        &app,
+        "microdermabrasion",
+        "2030-06-04T10:00:00+01:00",
+        3,
+        "Olga Other",
+        "olga@example.org",
+    )
+    .await;
+    let token = token_of(cancelled["manage_url"].as_str().unwrap());
+    app.post_json(&format!("/api/v1/bookings/{token}/cancel"), &json!({}))
+        .await;
+
+    let (_, page) = admin.get_text("/staff/practitioners/2").await;
+    assert!(page.contains("No feed is published."));
+    let to = post_location(&admin, "/staff/practitioners/2/calendar", &Form::new()).await;
+    assert_eq!(to, "/staff/practitioners/2?saved=feed#calendar");
+    let (_, page) = admin.get_text("/staff/practitioners/2").await;
+    let url = page
+        .split("id=\"feed-url\" type=\"text\" readonly value=\"")
+        .nth(1)
+        .and_then(|s| s.split('"').next())
+        .expect("the feed address")
+        .to_string();
+    let path = url.trim_start_matches(&app.address).to_string();
+    assert!(
+        path.starts_with("/calendar/") && path.ends_with(".ics"),
+        "{url}"
+    );
+    let secret = path
+        .trim_start_matches("/calendar/")
+        .trim_end_matches(".ics");
+    assert!(secret.len() >= 22, "at least 128 bits");
+
+    let r = app.get(&path).await;
+    assert_eq!(r.status().as_u16(), 200);
+    assert!(
+        r.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/calendar")
+    );
+    let ics = r.text().await.unwrap();
+    assert!(ics.starts_with("BEGIN:VCALENDAR"));
+    assert!(ics.contains("SUMMARY:Microdermabrasion – Ivy Feed"));
+    assert!(ics.contains("DTSTART:20300604T090000Z"));
+    assert!(ics.contains("DTEND:20300604T094500Z"));
+    assert!(ics.contains(&format!("UID:appointment-{}.practitioner-feed@", a["id"])));
+    assert!(
+        !ics.contains("Carl Cancelled"),
+        "cancelled appointments are left out"
+    );
+    assert!(!ics.contains("Olga Other"), "another practitioner's");
+    // The same UID again next time: calendars update instead of duplicating.
+    let again = app.get_text(&path).await.1;
+    let uid = |s: &str| {
+        s.lines()
+            .find(|l| l.starts_with("UID:"))
+            .map(str::to_string)
+    };
+    assert_eq!(uid(&ics), uid(&again));
+
+    // Regenerating retires the old address; revoking retires the new one.
+    post_location(&admin, "/staff/practitioners/2/calendar", &Form::new()).await;
+    assert_eq!(app.get_text(&path).await.0, 404);
+    let (_, page) = admin.get_text("/staff/practitioners/2").await;
+    let new_url = page
+        .split("id=\"feed-url\" type=\"text\" readonly value=\"")
+        .nth(1)
+        .and_then(|s| s.split('"').next())
+        .unwrap()
+        .to_string();
+    let new_path = new_url.trim_start_matches(&app.address).to_string();
+    assert_ne!(new_path, path);
+    assert_eq!(app.get_text(&new_path).await.0, 200);
+    post_location(
+        &admin,
+        "/staff/practitioners/2/calendar/revoke",
+        &Form::new(),
+    )
+    .await;
+    assert_eq!(app.get_text(&new_path).await.0, 404);
+    assert_eq!(app.get_text("/calendar/not-a-token.ics").await.0, 404);
+    assert_eq!(
+        app.get_text(&format!("/calendar/{}.ics", "A".repeat(43)))
+            .await
+            .0,
+        404
+    );
+
+    let actions: Vec<(String, Value, Value)> = audit_of(&app, "practitioner", 2)
+        .into_iter()
+        .map(|(a, b, c, _)| (a, b, c))
+        .collect();
+    assert_eq!(
+        actions.iter().map(|a| a.0.as_str()).collect::<Vec<_>>(),
+        [
+            "practitioner.calendar_feed.create",
+            "practitioner.calendar_feed.regenerate",
+            "practitioner.calendar_feed.revoke"
+        ]
+    );
+    assert_eq!(actions[2].1["calendar_feed"], "published");
+    assert_eq!(actions[2].2["calendar_feed"], "none");
+    let everything = format!("{actions:?}");
+    assert!(
+        !everything.contains(secret),
+        "the secret stays out of the trail"
+    );
+}
+
+#[tokio::test]
+async fn the_dashboard_counts_today_charts_the_month_and_rates_no_shows() {
+    let app = TestApp::spawn().await;
+    // A week ago: three appointments, later completed, no-show and cancelled.
+    app.clock.set(t("2030-05-27T07:00:00Z"));
+    let mut past = Vec::new();
+    for (start, p) in [
+        ("2030-05-28T10:00:00+01:00", 2),
+        ("2030-05-28T11:00:00+01:00", 2),
+        ("2030-05-28T12:00:00+01:00", 1),
+    ] {
+        past.push(
+            book_as(
+                &app,
+                "microdermabrasion",
+                start,
+                p,
+                "Past Patient",
+                "past@example.org",
+            )
+            .await,
+        );
+    }
+    app.clock.set(t(NOW));
+    set_status(&app, past[0]["id"].as_i64().unwrap(), "completed");
+    set_status(&app, past[1]["id"].as_i64().unwrap(), "no_show");
+    set_status(&app, past[2]["id"].as_i64().unwrap(), "completed");
+
+    // Today (Monday 3 June, 08:00 now): two for Jonah, one for Amara, one cancelled.
+    book_as(
+        &app,
+        "microdermabrasion",
+        "2030-06-03T09:00:00+01:00",
+        2,
+        "Jo Today",
+        "jo@example.org",
+    )
+    .await;
+    book_as(
+        &app,
+        "microdermabrasion",
+        "2030-06-03T11:00:00+01:00",
+        2,
+        "Kim Today",
+        "kim@example.org",
+    )
+    .await;
+    book_as(
+        &app,
+        "laser-resurfacing",
+        "2030-06-03T10:00:00+01:00",
+        1,
+        "Amy Laser",
+        "amy@example.org",
+    )
+    .await;
+    let gone = book_as(
+        &app,
+        "microdermabrasion",
+        "2030-06-03T14:00:00+01:00",
+        2,
+        "Gus Gone",
+        "gus@example.org",
+    )
+    .await;
+    // Within the cut-off patients can't cancel online (staff would); set it directly.
+    set_status(&app, gone["id"].as_i64().unwrap(), "cancelled");
+    book_as(
+        &app,
+        "microdermabrasion",
+        "2030-06-10T09:00:00+01:00",
+        2,
+        "Ned Next",
+        "ned@example.org",
+    )
+    .await;
+
+    let admin = app.staff(Role::Admin).await;
+    let (status, page) = admin.get_text("/staff").await;
+    assert_eq!(status, 200);
+    assert!(page.contains("Today, Monday 3 June 2030"));
+    assert!(page.contains("Booked: <strong>3</strong>"));
+    assert!(page.contains("Cancelled: <strong>1</strong>"));
+    assert!(page.contains("No-show: <strong>0</strong>"));
+    for name in ["Jo Today", "Kim Today", "Amy Laser", "Gus Gone"] {
+        assert!(page.contains(name), "today's list lacks {name}");
+    }
+    assert!(!page.contains("Ned Next"), "not today");
+    assert!(page.contains("09:00–09:45"));
+    assert!(page.contains("<svg") && page.contains("<title id=\"chart-title\">Bookings per day"));
+    assert_eq!(page.matches("<rect class=\"bar").count(), 61);
+    assert!(page.contains("Mon 3 Jun: 3 bookings"));
+    assert!(page.contains("Tue 28 May: 3 bookings"));
+    assert!(page.contains("Mon 10 Jun: 1 booking<"));
+    assert!(page.contains("3 in the last 30 days · 1 booked for the next 30 days"));
+    // 1 no-show ÷ (2 completed + 1 no-show).
+    assert!(page.contains("<strong class=\"no-show-rate\">33%</strong>"));
+    assert!(!page.contains("<script"));
+
+    // A practitioner sees their own numbers: Jonah's.
+    let jonah = app.staff(Role::Practitioner).await;
+    let (status, page) = jonah.get_text("/staff").await;
+    assert_eq!(status, 200);
+    assert!(page.contains("Your appointments only."));
+    assert!(page.contains("Jo Today") && page.contains("Kim Today"));
+    assert!(!page.contains("Amy Laser"));
+    assert!(page.contains("Booked: <strong>2</strong>"));
+    assert!(page.contains("<strong class=\"no-show-rate\">50%</strong>"));
+    // And no admin navigation.
+    assert!(!page.contains("href=\"/staff/treatments\""));
+}

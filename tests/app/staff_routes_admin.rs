@@ -1,10 +1,47 @@
 //! Staff routes of clinic set-up, staff accounts, the audit trail and exports.
-use crate::staff_routes::{Access, Route};
+use crate::staff_routes::{Access, Route, get, post};
 
-#[allow(unused_imports)]
-use crate::staff_routes::{get, post};
-
-pub const ROUTES: &[Route] = &[];
-
-#[allow(dead_code)]
-const _ACCESS: Access = Access::Admin;
+pub const ROUTES: &[Route] = &[
+    // The dashboard (GET /staff) is listed with the account routes.
+    get("/staff/treatments", Access::Admin),
+    get("/staff/treatments/new", Access::Admin),
+    post("/staff/treatments", Access::Admin),
+    get("/staff/treatments/{treatment}", Access::Admin),
+    post("/staff/treatments/{treatment}", Access::Admin),
+    get("/staff/practitioners", Access::Admin),
+    get("/staff/practitioners/new", Access::Admin),
+    post("/staff/practitioners", Access::Admin),
+    get("/staff/practitioners/{practitioner}", Access::Admin),
+    post("/staff/practitioners/{practitioner}", Access::Admin),
+    post("/staff/practitioners/{practitioner}/status", Access::Admin),
+    post("/staff/practitioners/{practitioner}/hours", Access::Admin),
+    post(
+        "/staff/practitioners/{practitioner}/time-off",
+        Access::Admin,
+    ),
+    post(
+        "/staff/practitioners/{practitioner}/time-off/1/delete",
+        Access::Admin,
+    ),
+    post(
+        "/staff/practitioners/{practitioner}/calendar",
+        Access::Admin,
+    ),
+    post(
+        "/staff/practitioners/{practitioner}/calendar/revoke",
+        Access::Admin,
+    ),
+    get("/staff/settings", Access::Admin),
+    post("/staff/settings", Access::Admin),
+    get("/staff/accounts", Access::Admin),
+    get("/staff/accounts/new", Access::Admin),
+    post("/staff/accounts", Access::Admin),
+    get("/staff/accounts/{staff}", Access::Admin),
+    post("/staff/accounts/{staff}", Access::Admin),
+    get("/staff/audit", Access::Admin),
+    get("/staff/export", Access::Bookings),
+    get(
+        "/staff/export.csv?from=2030-06-01&to=2030-06-30",
+        Access::Bookings,
+    ),
+];

@@ -15,6 +15,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/healthz", web::get().to(healthz))
         .route("/static/app.css", web::get().to(assets::stylesheet))
         .route("/static/staff.css", web::get().to(assets::staff_stylesheet))
+        .route(
+            "/calendar/{token}.ics",
+            web::get().to(crate::web::staff::admin::feed::ics),
+        )
         .route("/treatments/{slug}", web::get().to(home::treatment))
         .route("/book/{slug}", web::get().to(booking::pick_slot))
         .route("/book/{slug}", web::post().to(booking::submit))

@@ -12,9 +12,8 @@ pub mod session_store;
 use actix_session::SessionMiddleware;
 use actix_session::config::BrowserSession;
 use actix_web::cookie::{Key, SameSite};
-use actix_web::{HttpResponse, web};
+use actix_web::web;
 
-use crate::error::AppError;
 use session_store::DbSessionStore;
 
 /// The staff session cookie: encrypted (actix-session's private content security), HttpOnly,
@@ -42,14 +41,9 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/logout", web::post().to(login::logout))
         .route("/password", web::get().to(login::password_form))
         .route("/password", web::post().to(login::password_submit))
-        .route("", web::get().to(home))
-        .route("/", web::get().to(home));
+        .route("", web::get().to(admin::dashboard))
+        .route("/", web::get().to(admin::dashboard));
     desk::routes(cfg);
     admin::routes(cfg);
     reminders::routes(cfg);
-}
-
-/// Placeholder until the dashboard lands: straight to today's schedule.
-async fn home(_user: auth::StaffUser) -> Result<HttpResponse, AppError> {
-    Ok(crate::web::see_other("/staff/day"))
 }

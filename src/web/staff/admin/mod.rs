@@ -1,6 +1,105 @@
 //! Clinic set-up (treatments, practitioners, hours, settings), staff accounts, the audit trail,
-//! exports and practitioners' calendar feeds.
+//! exports, the dashboard and practitioners' calendar feeds. Handlers parse the request, call
+//! `service::admin`, and render; every one checks the role first.
+
+mod accounts;
+mod audit;
+mod dashboard;
+mod export;
+pub mod feed;
+mod parts;
+mod practitioners;
+mod settings;
+mod treatments;
 
 use actix_web::web;
 
-pub fn routes(_cfg: &mut web::ServiceConfig) {}
+use super::auth::StaffUser;
+use crate::domain::staff::Role;
+use crate::error::AppError;
+use crate::web::AppState;
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/treatments", web::get().to(treatments::list))
+        .route("/treatments", web::post().to(treatments::create))
+        .route("/treatments/new", web::get().to(treatments::new_form))
+        .route(
+            "/treatments/{treatment}",
+            web::get().to(treatments::edit_form),
+        )
+        .route(
+            "/treatments/{treatment}",
+            web::post().to(treatments::update),
+        )
+        .route("/practitioners", web::get().to(practitioners::list))
+        .route("/practitioners", web::post().to(practitioners::create))
+        .route("/practitioners/new", web::get().to(practitioners::new_form))
+        .route(
+            "/practitioners/{practitioner}",
+            web::get().to(practitioners::show),
+        )
+        .route(
+            "/practitioners/{practitioner}",
+            web::post().to(practitioners::update),
+        )
+        .route(
+            "/practitioners/{practitioner}/status",
+            web::post().to(practitioners::set_status),
+        )
+        .route(
+            "/practitioners/{practitioner}/hours",
+            web::post().to(practitioners::set_hours),
+        )
+        .route(
+            "/practitioners/{practitioner}/time-off",
+            web::post().to(practitioners::add_time_off),
+        )
+        .route(
+            "/practitioners/{practitioner}/time-off/{time_off}/delete",
+            web::post().to(practitioners::remove_time_off),
+        )
+        .route(
+            "/practitioners/{practitioner}/calendar",
+            web::post().to(practitioners::publish_feed),
+        )
+        .route(
+            "/practitioners/{practitioner}/calendar/revoke",
+            web::post().to(practitioners::revoke_feed),
+        )
+        .route("/settings", web::get().to(settings::show))
+        .route("/settings", web::post().to(settings::save))
+        .route("/accounts", web::get().to(accounts::list))
+        .route("/accounts", web::post().to(accounts::create))
+        .route("/accounts/new", web::get().to(accounts::new_form))
+        .route("/accounts/{staff}", web::get().to(accounts::edit_form))
+        .route("/accounts/{staff}", web::post().to(accounts::update))
+        .route("/audit", web::get().to(audit::browse))
+        .route("/export", web::get().to(export::form))
+        .route("/export.csv", web::get().to(export::csv));
+}
+
+/// The dashboard, for /staff itself (registered by the staff module).
+pub use dashboard::show as dashboard;
+
+/// Clinic set-up is for admins only.
+fn require_admin(user: &StaffUser) -> Result<(), AppError> {
+    user.require(Role::manages_clinic)
+}
+
+/// A numeric id from the path; anything else is simply not found.
+fn parse_id(raw: &str, what: &'static str) -> Result<i32, AppError> {
+    raw.parse::<i32>()
+        .ok()
+        .filter(|id| *id > 0)
+        .ok_or(AppError::NotFound(what))
+}
+
+async fn clinic_name(state: &AppState) -> Result<String, AppError> {
+    state
+        .db(|c| {
+            Ok(crate::db::catalog::clinic(c)?
+                .map(|c| c.name)
+                .unwrap_or_else(|| "Carepath".into()))
+        })
+        .await
+}

@@ -1,0 +1,64 @@
+//! The clinic's row (contact details, zone, booking rules), its opening hours and staff rows.
+
+use diesel::prelude::*;
+
+use crate::db::DbConnection;
+use crate::db::models::*;
+use crate::db::schema::*;
+
+/// A write that locks the clinic row for the transaction (see `catalog::lock_treatment`).
+pub fn lock_clinic(conn: &mut DbConnection, id: i32) -> QueryResult<usize> {
+    diesel::update(clinics::table.find(id))
+        .set(clinics::name.eq(clinics::name))
+        .execute(conn)
+}
+
+pub struct ClinicUpdate<'a> {
+    pub name: &'a str,
+    pub address: &'a str,
+    pub phone: &'a str,
+    pub email: &'a str,
+    pub timezone: &'a str,
+    pub slot_minutes: i32,
+    pub lead_time_minutes: i32,
+    pub horizon_days: i32,
+    pub cancel_cutoff_hours: i32,
+}
+
+pub fn update_clinic(conn: &mut DbConnection, id: i32, u: &ClinicUpdate<'_>) -> QueryResult<usize> {
+    diesel::update(clinics::table.find(id))
+        .set((
+            clinics::name.eq(u.name),
+            clinics::address.eq(u.address),
+            clinics::phone.eq(u.phone),
+            clinics::email.eq(u.email),
+            clinics::timezone.eq(u.timezone),
+            clinics::slot_minutes.eq(u.slot_minutes),
+            clinics::lead_time_minutes.eq(u.lead_time_minutes),
+            clinics::horizon_days.eq(u.horizon_days),
+            clinics::cancel_cutoff_hours.eq(u.cancel_cutoff_hours),
+        ))
+        .execute(conn)
+}
+
+/// Replaces the opening hours with these (weekday, open, close) rows.
+pub fn replace_clinic_hours(conn: &mut DbConnection, rows: &[(i32, i32, i32)]) -> QueryResult<()> {
+    diesel::delete(clinic_hours::table).execute(conn)?;
+    for &(weekday, open_minute, close_minute) in rows {
+        diesel::insert_into(clinic_hours::table)
+            .values(NewClinicHours {
+                weekday,
+                open_minute,
+                close_minute,
+            })
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+/// Locks a staff account's row for the transaction (see `catalog::lock_treatment`).
+pub fn lock_staff(conn: &mut DbConnection, id: i32) -> QueryResult<usize> {
+    diesel::update(staff_users::table.find(id))
+        .set(staff_users::updated_at.eq(staff_users::updated_at))
+        .execute(conn)
+}

@@ -1,0 +1,118 @@
+//! Adding and editing treatments. Existing appointments keep their times: a new duration or
+//! buffer applies to bookings made from now on.
+
+use chrono::{DateTime, Utc};
+use diesel::Connection;
+use serde_json::{Value, json};
+
+use crate::db::DbConnection;
+use crate::db::admin::catalog;
+use crate::db::models::TreatmentRow;
+use crate::domain::admin::catalog::{TreatmentInput, parse_slug};
+use crate::domain::errors::FieldErrors;
+use crate::error::AppError;
+use crate::service::audit::{self, Actor, Entry};
+
+pub fn snapshot(t: &TreatmentRow) -> Value {
+    json!({
+        "slug": t.slug,
+        "name": t.name,
+        "summary": t.summary,
+        "description": t.description,
+        "during_session": t.during_session,
+        "recovery": t.recovery,
+        "sessions_note": t.sessions_note,
+        "duration_minutes": t.duration_minutes,
+        "buffer_minutes": t.buffer_minutes,
+        "price_min_cents": t.price_min_cents,
+        "price_max_cents": t.price_max_cents,
+        "qualifications": t.qualifications,
+        "active": t.active,
+    })
+}
+
+fn slug_taken() -> AppError {
+    let mut e = FieldErrors::new();
+    e.add(
+        "slug",
+        "Another treatment already uses this address; choose another.",
+    );
+    AppError::Invalid(e)
+}
+
+pub fn create(
+    conn: &mut DbConnection,
+    now: DateTime<Utc>,
+    actor: &Actor,
+    input: &TreatmentInput,
+) -> Result<TreatmentRow, AppError> {
+    let slug = parse_slug(&input.slug);
+    let values = input.parse();
+    let (slug, values) = match (slug, values) {
+        (Ok(s), Ok(v)) => (s, v),
+        (s, v) => {
+            let mut e = v.err().unwrap_or_default();
+            if let Err(m) = s {
+                e.add("slug", m);
+            }
+            return Err(AppError::Invalid(e));
+        }
+    };
+    let result = conn.transaction(|c| {
+        if catalog::treatment_by_slug(c, &slug)?.is_some() {
+            return Err(slug_taken());
+        }
+        let row = catalog::insert_treatment(c, &slug, &values)?;
+        audit::record(
+            c,
+            now,
+            actor,
+            Entry {
+                action: "treatment.create",
+                subject_kind: "treatment",
+                subject_id: Some(row.id),
+                before: None,
+                after: Some(snapshot(&row)),
+                note: None,
+            },
+        )?;
+        Ok(row)
+    });
+    match result {
+        // Two admins creating the same slug at once: the unique index decides.
+        Err(AppError::Db(e)) if crate::db::is_unique_violation(&e) => Err(slug_taken()),
+        other => other,
+    }
+}
+
+pub fn update(
+    conn: &mut DbConnection,
+    now: DateTime<Utc>,
+    actor: &Actor,
+    id: i32,
+    input: &TreatmentInput,
+) -> Result<TreatmentRow, AppError> {
+    let values = input.parse().map_err(AppError::Invalid)?;
+    conn.transaction(|c| {
+        if catalog::lock_treatment(c, id)? == 0 {
+            return Err(AppError::NotFound("treatment"));
+        }
+        let before = catalog::treatment(c, id)?.ok_or(AppError::NotFound("treatment"))?;
+        catalog::update_treatment(c, id, &values)?;
+        let after = catalog::treatment(c, id)?.ok_or(AppError::NotFound("treatment"))?;
+        audit::record(
+            c,
+            now,
+            actor,
+            Entry {
+                action: "treatment.update",
+                subject_kind: "treatment",
+                subject_id: Some(id),
+                before: Some(snapshot(&before)),
+                after: Some(snapshot(&after)),
+                note: None,
+            },
+        )?;
+        Ok(after)
+    })
+}

@@ -1,0 +1,109 @@
+//! GET /staff: the dashboard. Everyone sees it; a practitioner sees their own numbers only.
+
+use actix_web::{HttpResponse, web};
+use askama::Template;
+
+use crate::db::models::from_db;
+use chrono::Duration;
+
+use crate::domain::admin::chart::{BarChart, DAYS_EACH_SIDE, rate_label};
+use crate::domain::appointment::Status;
+use crate::domain::staff::Role;
+use crate::domain::time::{date_label, time_label};
+use crate::error::AppError;
+use crate::service::admin::dashboard;
+use crate::web::staff::auth::StaffUser;
+use crate::web::staff::layout::StaffLayout;
+use crate::web::{AppState, render};
+
+pub struct TodayLine {
+    pub id: i32,
+    pub time: String,
+    pub patient: String,
+    pub treatment: String,
+    pub practitioner: String,
+    pub status: &'static str,
+    pub status_label: &'static str,
+}
+
+pub struct StatusCount {
+    pub status: &'static str,
+    pub label: &'static str,
+    pub count: usize,
+}
+
+#[derive(Template)]
+#[template(path = "staff/admin/dashboard.html")]
+struct DashboardPage {
+    layout: StaffLayout,
+    own_only: bool,
+    today: String,
+    appointments: Vec<TodayLine>,
+    counts: Vec<StatusCount>,
+    chart: BarChart,
+    chart_title: String,
+    past_total: u32,
+    next_total: u32,
+    completed_30: u32,
+    no_shows_30: u32,
+    no_show_rate: String,
+}
+
+pub async fn show(user: StaffUser, state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
+    // A practitioner account's numbers are their own; one with no practitioner linked has none.
+    let own = match user.role {
+        Role::Practitioner => Some(user.practitioner_id.unwrap_or(0)),
+        _ => None,
+    };
+    let now = state.clock.now();
+    let d = state.db(move |c| dashboard::load(c, now, own)).await?;
+    let tz = d.tz;
+    render(&DashboardPage {
+        layout: StaffLayout::new(&user, &d.clinic_name, "Dashboard", "/staff"),
+        own_only: own.is_some(),
+        today: date_label(d.today),
+        appointments: d
+            .appointments
+            .iter()
+            .map(|l| {
+                let status = Status::parse(&l.appointment.status);
+                TodayLine {
+                    id: l.appointment.id,
+                    time: format!(
+                        "{}–{}",
+                        time_label(tz, from_db(l.appointment.starts_at)),
+                        time_label(tz, from_db(l.appointment.ends_at))
+                    ),
+                    patient: l.patient.name.clone(),
+                    treatment: l.treatment.name.clone(),
+                    practitioner: l.practitioner.name.clone(),
+                    status: status.map_or("", Status::as_str),
+                    status_label: status.map_or("", Status::label),
+                }
+            })
+            .collect(),
+        counts: d
+            .counts
+            .iter()
+            .map(|(s, n)| StatusCount {
+                status: s.as_str(),
+                label: s.label(),
+                count: *n,
+            })
+            .collect(),
+        chart_title: format!(
+            "Bookings per day from {} to {} ({}): {} in the last 30 days, {} in the next 30",
+            (d.today - Duration::days(DAYS_EACH_SIDE)).format("%-d %b %Y"),
+            (d.today + Duration::days(DAYS_EACH_SIDE)).format("%-d %b %Y"),
+            tz.name(),
+            d.past_total,
+            d.next_total
+        ),
+        chart: d.chart,
+        past_total: d.past_total,
+        next_total: d.next_total,
+        completed_30: d.completed_30,
+        no_shows_30: d.no_shows_30,
+        no_show_rate: rate_label(d.no_show_rate),
+    })
+}

@@ -1,0 +1,153 @@
+//! /staff/settings: the clinic's details, time zone, opening hours and booking rules.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, web};
+use askama::Template;
+
+use super::parts::{conflicts_block, read_week, saved_notice, week_editor};
+use super::require_admin;
+use crate::domain::admin::settings::SettingsInput;
+use crate::domain::admin::week::WeekInput;
+use crate::domain::errors::FieldErrors;
+use crate::error::AppError;
+use crate::service::admin::conflicts::Confirmation;
+use crate::service::admin::settings as svc;
+use crate::service::clinic::{self, Clinic};
+use crate::web::forms::Fields;
+use crate::web::staff::auth::{StaffForm, StaffUser};
+use crate::web::staff::layout::StaffLayout;
+use crate::web::{AppState, render_status, see_other};
+
+const SECTION: &str = "/staff/settings";
+
+#[derive(Template)]
+#[template(path = "staff/admin/settings.html")]
+struct SettingsPage {
+    layout: StaffLayout,
+    notice: Option<&'static str>,
+    /// A change waits for a confirmation (the page answers 409).
+    pending: bool,
+    input: SettingsInput,
+    errors: FieldErrors,
+    week_html: String,
+    conflicts: String,
+}
+
+fn input_of(c: &Clinic) -> SettingsInput {
+    SettingsInput {
+        name: c.row.name.clone(),
+        address: c.row.address.clone(),
+        phone: c.row.phone.clone(),
+        email: c.row.email.clone(),
+        timezone: c.row.timezone.clone(),
+        slot_minutes: c.row.slot_minutes.to_string(),
+        lead_time_minutes: c.row.lead_time_minutes.to_string(),
+        horizon_days: c.row.horizon_days.to_string(),
+        cancel_cutoff_hours: c.row.cancel_cutoff_hours.to_string(),
+        week: WeekInput::from_hours(&c.hours),
+    }
+}
+
+fn input_from(f: &Fields) -> SettingsInput {
+    SettingsInput {
+        name: f.get("name").to_string(),
+        address: f.get("address").to_string(),
+        phone: f.get("phone").to_string(),
+        email: f.get("email").to_string(),
+        timezone: f.get("timezone").to_string(),
+        slot_minutes: f.get("slot_minutes").to_string(),
+        lead_time_minutes: f.get("lead_time_minutes").to_string(),
+        horizon_days: f.get("horizon_days").to_string(),
+        cancel_cutoff_hours: f.get("cancel_cutoff_hours").to_string(),
+        week: read_week(f),
+    }
+}
+
+fn page(
+    user: &StaffUser,
+    clinic_name: &str,
+    notice: Option<&'static str>,
+    input: SettingsInput,
+    errors: FieldErrors,
+    conflicts: String,
+    status: StatusCode,
+) -> Result<HttpResponse, AppError> {
+    let week_html = week_editor("Opening hours", &input.week, &errors)?;
+    render_status(
+        status,
+        &SettingsPage {
+            layout: StaffLayout::new(user, clinic_name, "Clinic settings", SECTION),
+            notice,
+            pending: status == StatusCode::CONFLICT,
+            input,
+            errors,
+            week_html,
+            conflicts,
+        },
+    )
+}
+
+pub async fn show(
+    user: StaffUser,
+    state: web::Data<AppState>,
+    req: HttpRequest,
+) -> Result<HttpResponse, AppError> {
+    require_admin(&user)?;
+    let c = state.db(clinic::load).await?;
+    page(
+        &user,
+        &c.row.name,
+        saved_notice(req.query_string()),
+        input_of(&c),
+        FieldErrors::new(),
+        String::new(),
+        StatusCode::OK,
+    )
+}
+
+pub async fn save(form: StaffForm, state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
+    require_admin(&form.user)?;
+    let input = input_from(&form.fields);
+    let confirm = Confirmation::from_form(form.fields.checked("confirm"), form.fields.get("seen"));
+    let (now, actor, i) = (state.clock.now(), form.user.actor(), input.clone());
+    let result = state
+        .db(move |c| svc::save(c, now, &actor, &i, &confirm))
+        .await;
+    let name = state.db(clinic::load).await?.row.name;
+    match result {
+        Ok(g) => {
+            let block = conflicts_block(&g)?;
+            match (g.saved.is_some(), g.conflicts.is_empty()) {
+                (true, true) => Ok(see_other("/staff/settings?saved=settings")),
+                (true, false) => page(
+                    &form.user,
+                    &name,
+                    Some("Saved."),
+                    input,
+                    FieldErrors::new(),
+                    block,
+                    StatusCode::OK,
+                ),
+                (false, _) => page(
+                    &form.user,
+                    &name,
+                    None,
+                    input,
+                    FieldErrors::new(),
+                    block,
+                    StatusCode::CONFLICT,
+                ),
+            }
+        }
+        Err(AppError::Invalid(errors)) => page(
+            &form.user,
+            &name,
+            None,
+            input,
+            errors,
+            String::new(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+        Err(e) => Err(e),
+    }
+}
