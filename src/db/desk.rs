@@ -6,7 +6,9 @@ use diesel::sql_types::{Nullable, Text};
 
 use super::DbConnection;
 use super::models::*;
-use super::schema::{appointment_notes, appointments, patients, practitioners, staff_users, treatments};
+use super::schema::{
+    appointment_notes, appointments, patients, practitioners, staff_users, treatments,
+};
 
 // SQLite's LIKE ignores ASCII case and PostgreSQL's doesn't: lowering both sides makes the
 // search behave the same on both.
@@ -116,7 +118,10 @@ pub fn set_status(
     let target = appointments::table
         .find(id)
         .filter(appointments::status.eq(expected));
-    let common = (appointments::status.eq(to), appointments::updated_at.eq(now));
+    let common = (
+        appointments::status.eq(to),
+        appointments::updated_at.eq(now),
+    );
     match mv {
         StatusMove::CheckIn { at } => diesel::update(target)
             .set((common, appointments::checked_in_at.eq(Some(at))))
@@ -219,11 +224,7 @@ pub fn search_patients(
         .unwrap_or_else(|| text.clone());
     let bare_phone = replace(
         replace(
-            replace(
-                replace(replace(patients::phone, " ", ""), "-", ""),
-                "(",
-                "",
-            ),
+            replace(replace(replace(patients::phone, " ", ""), "-", ""), "(", ""),
             ")",
             "",
         ),

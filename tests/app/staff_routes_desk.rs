@@ -10,8 +10,14 @@ pub const ROUTES: &[Route] = &[
     post("/staff/appointments/{appointment}/complete", Access::Anyone),
     post("/staff/appointments/{appointment}/no-show", Access::Anyone),
     post("/staff/appointments/{appointment}/cancel", Access::Bookings),
-    get("/staff/appointments/{appointment}/reschedule", Access::Bookings),
-    post("/staff/appointments/{appointment}/reschedule", Access::Bookings),
+    get(
+        "/staff/appointments/{appointment}/reschedule",
+        Access::Bookings,
+    ),
+    post(
+        "/staff/appointments/{appointment}/reschedule",
+        Access::Bookings,
+    ),
     get("/staff/book", Access::Bookings),
     post("/staff/book", Access::Bookings),
     get("/staff/patients", Access::Anyone),

@@ -24,11 +24,7 @@ pub struct AppointmentPage {
 }
 
 /// The appointment, if it exists and the viewer may see it (404, 403 otherwise).
-pub fn visible(
-    conn: &mut DbConnection,
-    id: i32,
-    reach: Reach,
-) -> Result<AppointmentRow, AppError> {
+pub fn visible(conn: &mut DbConnection, id: i32, reach: Reach) -> Result<AppointmentRow, AppError> {
     let row = match appointments::by_id(conn, id) {
         Ok(row) => row,
         Err(diesel::result::Error::NotFound) => return Err(AppError::NotFound("appointment")),

@@ -62,9 +62,10 @@ fn show(tz: Tz, field: &str, v: &Value, practitioner: &dyn Fn(i64) -> String) ->
         ("status", Value::String(s)) => Status::parse(s)
             .map(|s| s.label().to_string())
             .unwrap_or_else(|| s.clone()),
-        ("practitioner_id", Value::Number(n)) => {
-            n.as_i64().map(practitioner).unwrap_or_else(|| n.to_string())
-        }
+        ("practitioner_id", Value::Number(n)) => n
+            .as_i64()
+            .map(practitioner)
+            .unwrap_or_else(|| n.to_string()),
         (_, Value::String(s)) => match DateTime::parse_from_rfc3339(s) {
             Ok(t) => datetime_label(tz, t.with_timezone(&Utc)),
             Err(_) => s.clone(),

@@ -58,8 +58,7 @@ impl Reach {
             Ok(())
         } else {
             Err(AppError::Forbidden(
-                "This appointment is with another practitioner; you can only open your own."
-                    .into(),
+                "This appointment is with another practitioner; you can only open your own.".into(),
             ))
         }
     }
@@ -311,6 +310,5 @@ pub fn reschedule(
     choice: PractitionerChoice,
 ) -> Result<AppointmentRow, AppError> {
     appointment::visible(conn, appointment_id, reach)?;
-    booking::reschedule_appointment(conn, now, appointment_id, start, choice, actor)
-        .map_err(raced)
+    booking::reschedule_appointment(conn, now, appointment_id, start, choice, actor).map_err(raced)
 }

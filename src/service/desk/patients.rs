@@ -31,11 +31,7 @@ pub fn parse_search(q: &str) -> Result<PatientSearch, String> {
     })
 }
 
-pub fn search(
-    conn: &mut DbConnection,
-    q: &str,
-    reach: Reach,
-) -> Result<Vec<PatientRow>, AppError> {
+pub fn search(conn: &mut DbConnection, q: &str, reach: Reach) -> Result<Vec<PatientRow>, AppError> {
     let search = parse_search(q).map_err(|e| super::field_error("q", e))?;
     Ok(queries::search_patients(
         conn,

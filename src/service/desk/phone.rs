@@ -40,7 +40,10 @@ pub fn parse(input: &PhoneBookingInput<'_>, actor: Actor) -> Result<BookCommand,
     if input.treatment.trim().is_empty() {
         errors.add("treatment", "Please choose a treatment.");
     }
-    let choice = errors.take("practitioner", PractitionerChoice::parse(input.practitioner));
+    let choice = errors.take(
+        "practitioner",
+        PractitionerChoice::parse(input.practitioner),
+    );
     let start = errors.take(
         "start",
         parse_instant(input.start).map_err(|_| "Please choose one of the free times.".to_string()),
@@ -49,7 +52,9 @@ pub fn parse(input: &PhoneBookingInput<'_>, actor: Actor) -> Result<BookCommand,
         let staff_wording = match field.as_str() {
             "name" if input.name.trim().is_empty() => "Please enter the patient's name.",
             "email" if input.email.trim().is_empty() => "Please enter the patient's email address.",
-            "consent" => "Please confirm the patient agreed to the clinic's treatment and privacy terms.",
+            "consent" => {
+                "Please confirm the patient agreed to the clinic's treatment and privacy terms."
+            }
             _ => message,
         };
         errors.add(field, staff_wording);

@@ -185,13 +185,20 @@ mod tests {
     #[test]
     fn no_show_only_after_the_start() {
         let start = t("2030-06-03T08:00:00Z");
-        assert!(no_show_allowed(london(), Status::Booked, start, t("2030-06-03T07:59:00Z")).is_err());
+        assert!(
+            no_show_allowed(london(), Status::Booked, start, t("2030-06-03T07:59:00Z")).is_err()
+        );
         assert_eq!(
             no_show_allowed(london(), Status::Booked, start, start),
             Ok(Status::NoShow)
         );
         assert_eq!(
-            no_show_allowed(london(), Status::CheckedIn, start, t("2030-06-03T09:00:00Z")),
+            no_show_allowed(
+                london(),
+                Status::CheckedIn,
+                start,
+                t("2030-06-03T09:00:00Z")
+            ),
             Err("A checked-in appointment cannot be marked as a no-show.".into())
         );
         let e = no_show_allowed(london(), Status::Booked, start, t("2030-06-03T07:00:00Z"))
@@ -298,7 +305,10 @@ mod tests {
     #[test]
     fn notes_and_reasons() {
         assert!(parse_note("  ").is_err());
-        assert_eq!(parse_note(" Allergic to latex ").unwrap(), "Allergic to latex");
+        assert_eq!(
+            parse_note(" Allergic to latex ").unwrap(),
+            "Allergic to latex"
+        );
         assert!(parse_note(&"x".repeat(NOTE_MAX_CHARS + 1)).is_err());
         assert!(parse_cancel_reason("").is_err());
         assert!(parse_cancel_reason(&"x".repeat(501)).is_err());

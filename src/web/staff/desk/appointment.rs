@@ -6,7 +6,9 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 
-use super::views::{OptionView, TimeOption, day_param, practitioner_choices, slot_message, time_options, time_range};
+use super::views::{
+    OptionView, TimeOption, day_param, practitioner_choices, slot_message, time_options, time_range,
+};
 use super::{path_id, query_date, reach};
 use crate::db::models::from_db;
 use crate::domain::appointment::{Action, transition};
@@ -196,9 +198,7 @@ async fn page(
     redo: Redo,
 ) -> Result<HttpResponse, AppError> {
     let reach = reach(user);
-    let data = state
-        .db(move |c| page_data::load(c, id, reach))
-        .await?;
+    let data = state.db(move |c| page_data::load(c, id, reach)).await?;
     let t = template(user, data, state.clock.now(), flash, redo);
     render_status(status, &t)
 }
@@ -244,14 +244,29 @@ async fn answer(
         Err(AppError::Invalid(errors)) => {
             redo.message = Some("Please check the highlighted field; nothing was changed.".into());
             redo.errors = errors;
-            page(state, user, id, StatusCode::UNPROCESSABLE_ENTITY, None, redo).await
+            page(
+                state,
+                user,
+                id,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                None,
+                redo,
+            )
+            .await
         }
         Err(e) => Err(e),
     }
 }
 
 /// Who acts, within what reach, at what moment.
-fn acting(form: &StaffForm, state: &AppState) -> (crate::service::audit::Actor, Reach, chrono::DateTime<chrono::Utc>) {
+fn acting(
+    form: &StaffForm,
+    state: &AppState,
+) -> (
+    crate::service::audit::Actor,
+    Reach,
+    chrono::DateTime<chrono::Utc>,
+) {
     (form.user.actor(), reach(&form.user), state.clock.now())
 }
 
@@ -265,7 +280,15 @@ pub async fn check_in(
     let result = state
         .db(move |c| desk::check_in(c, now, id, &actor, reach).map(drop))
         .await;
-    answer(&state, &form.user, id, result, "checked-in", Redo::default()).await
+    answer(
+        &state,
+        &form.user,
+        id,
+        result,
+        "checked-in",
+        Redo::default(),
+    )
+    .await
 }
 
 pub async fn complete(

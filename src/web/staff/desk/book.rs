@@ -6,8 +6,10 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use chrono::NaiveDate;
 
-use super::views::{OptionView, TimeOption, day_param, practitioner_choices, slot_message, time_options};
 use super::query_date;
+use super::views::{
+    OptionView, TimeOption, day_param, practitioner_choices, slot_message, time_options,
+};
 use crate::db::catalog;
 use crate::domain::booking::PractitionerChoice;
 use crate::domain::errors::FieldErrors;
@@ -221,7 +223,15 @@ pub async fn submit(form: StaffForm, state: web::Data<AppState>) -> Result<HttpR
         Ok(cmd) => cmd,
         Err(errors) => {
             let message = Some("Please check the highlighted fields; nothing was booked.".into());
-            return page(&state, user, t, errors, message, StatusCode::UNPROCESSABLE_ENTITY).await;
+            return page(
+                &state,
+                user,
+                t,
+                errors,
+                message,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await;
         }
     };
     let now = state.clock.now();
@@ -243,7 +253,15 @@ pub async fn submit(form: StaffForm, state: web::Data<AppState>) -> Result<HttpR
         }
         Err(AppError::Invalid(errors)) => {
             let message = Some("Please check the highlighted fields; nothing was booked.".into());
-            page(&state, user, t, errors, message, StatusCode::UNPROCESSABLE_ENTITY).await
+            page(
+                &state,
+                user,
+                t,
+                errors,
+                message,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
         }
         Err(e) => Err(e),
     }

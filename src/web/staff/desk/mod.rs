@@ -19,7 +19,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/day", web::get().to(schedule::day))
         .route("/week", web::get().to(schedule::week))
         .route("/appointments/{id}", web::get().to(appointment::show))
-        .route("/appointments/{id}/notes", web::post().to(appointment::add_note))
+        .route(
+            "/appointments/{id}/notes",
+            web::post().to(appointment::add_note),
+        )
         .route(
             "/appointments/{id}/check-in",
             web::post().to(appointment::check_in),
@@ -32,7 +35,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             "/appointments/{id}/no-show",
             web::post().to(appointment::no_show),
         )
-        .route("/appointments/{id}/cancel", web::post().to(appointment::cancel))
+        .route(
+            "/appointments/{id}/cancel",
+            web::post().to(appointment::cancel),
+        )
         .route(
             "/appointments/{id}/reschedule",
             web::get().to(appointment::reschedule_form),

@@ -111,7 +111,12 @@ pub async fn show(
         format!("/staff/book?{q}")
     });
     let page = PatientPage {
-        layout: StaffLayout::new(&user, &clinic.row.name, patient.name.clone(), "/staff/patients"),
+        layout: StaffLayout::new(
+            &user,
+            &clinic.row.name,
+            patient.name.clone(),
+            "/staff/patients",
+        ),
         p: PatientLine::from(&patient),
         since: date_label(
             crate::db::models::from_db(patient.created_at)

@@ -84,10 +84,12 @@ pub async fn day(
                 },
             ),
             cancelled_views(s),
-            s.days
-                .first()
-                .filter(|d| d.open.is_empty())
-                .map(|d| format!("The clinic is closed on {}s.", weekday_name(d.date.weekday()))),
+            s.days.first().filter(|d| d.open.is_empty()).map(|d| {
+                format!(
+                    "The clinic is closed on {}s.",
+                    weekday_name(d.date.weekday())
+                )
+            }),
         ),
         None => (empty_grid(), Vec::new(), None),
     };

@@ -231,7 +231,8 @@ pub fn grid_view(s: &Schedule, style: &GridStyle) -> GridView {
             let p = placement(s, header_rows, b.span)?;
             let a = &b.item.appointment;
             let time = time_range(s.tz, from_db(a.starts_at), from_db(a.ends_at));
-            let practitioner = (style.week && style.lane_heads).then(|| b.item.practitioner.clone());
+            let practitioner =
+                (style.week && style.lane_heads).then(|| b.item.practitioner.clone());
             Some(BlockView {
                 id: a.id,
                 column: column(b.lane),
