@@ -274,8 +274,12 @@ async fn the_week_view_shows_seven_days_for_one_practitioner_or_everyone() {
     );
     let tag_at = html.find(&format!("data-appointment=\"{lena}\"")).unwrap();
     assert!(
-        html[tag_at..tag_at + 600].contains("<span class=\"with\">Lena Fischer</span>"),
-        "blocks name their practitioner"
+        html[tag_at..tag_at + 300].contains("Lena Fischer"),
+        "a block's title names its practitioner"
+    );
+    assert!(
+        html.contains("<abbr title=\"Lena Fischer\">LF</abbr>"),
+        "lanes are headed by initials, explained below"
     );
     assert!(
         html.contains("class=\"lane day-start closed\" style=\"grid-column: 16;"),

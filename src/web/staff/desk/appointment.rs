@@ -14,7 +14,9 @@ use crate::db::models::from_db;
 use crate::domain::appointment::{Action, transition};
 use crate::domain::booking::PractitionerChoice;
 use crate::domain::errors::FieldErrors;
-use crate::domain::time::{date_label, datetime_label, local_parts, parse_instant, today};
+use crate::domain::time::{
+    date_label, datetime_label, local_parts, parse_instant, time_label, today,
+};
 use crate::domain::treatment::duration_label;
 use crate::error::AppError;
 use crate::service::desk::appointment::{self as page_data, AppointmentPage};
@@ -121,9 +123,14 @@ fn template(
     let offer = offered(d.status, start, now, user.role.manages_bookings());
     let waiting = transition(d.status, Action::Complete).is_ok() && !offer.complete;
     let hint = waiting.then(|| {
+        let what = if transition(d.status, Action::NoShow).is_ok() {
+            "Completing it or marking a no-show becomes"
+        } else {
+            "Completing it becomes"
+        };
         format!(
-            "Completing it and marking a no-show become possible once it has started ({}).",
-            crate::domain::time::time_label(tz, start)
+            "{what} possible once it has started ({}).",
+            time_label(tz, start)
         )
     });
     let local = |t| datetime_label(tz, from_db(t));
@@ -242,7 +249,13 @@ async fn answer(
             page(state, user, id, StatusCode::CONFLICT, None, redo).await
         }
         Err(AppError::Invalid(errors)) => {
-            redo.message = Some("Please check the highlighted field; nothing was changed.".into());
+            // Said at the top too: the form holding the field may not be on the page any more.
+            let said = errors
+                .iter()
+                .next()
+                .map(|(_, m)| m.clone())
+                .unwrap_or_default();
+            redo.message = Some(format!("{said} Nothing was changed."));
             redo.errors = errors;
             page(
                 state,

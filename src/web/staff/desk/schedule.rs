@@ -131,6 +131,7 @@ fn empty_grid() -> GridView {
         marks: Vec::new(),
         shades: Vec::new(),
         blocks: Vec::new(),
+        initials: Vec::new(),
     }
 }
 

@@ -59,8 +59,6 @@ pub struct BlockView {
     pub time: String,
     pub patient: String,
     pub treatment: String,
-    /// Named on the block when lanes alone don't say whose it is (the week of everyone).
-    pub practitioner: Option<String>,
     pub title: String,
 }
 
@@ -77,6 +75,8 @@ pub struct GridView {
     pub marks: Vec<Mark>,
     pub shades: Vec<Shade>,
     pub blocks: Vec<BlockView>,
+    /// Who the initials heading the lanes of a week stand for.
+    pub initials: Vec<(String, String)>,
 }
 
 pub struct CancelledView {
@@ -231,8 +231,6 @@ pub fn grid_view(s: &Schedule, style: &GridStyle) -> GridView {
             let p = placement(s, header_rows, b.span)?;
             let a = &b.item.appointment;
             let time = time_range(s.tz, from_db(a.starts_at), from_db(a.ends_at));
-            let practitioner =
-                (style.week && style.lane_heads).then(|| b.item.practitioner.clone());
             Some(BlockView {
                 id: a.id,
                 column: column(b.lane),
@@ -251,7 +249,6 @@ pub fn grid_view(s: &Schedule, style: &GridStyle) -> GridView {
                 time,
                 patient: b.item.patient.clone(),
                 treatment: b.item.treatment.clone(),
-                practitioner,
             })
         })
         .collect();
@@ -272,6 +269,17 @@ pub fn grid_view(s: &Schedule, style: &GridStyle) -> GridView {
         marks,
         shades,
         blocks,
+        initials: if style.week && style.lane_heads {
+            let mut seen: Vec<(String, String)> = Vec::new();
+            for p in s.lanes.iter().filter_map(|l| l.practitioner.as_ref()) {
+                if !seen.iter().any(|(_, name)| *name == p.name) {
+                    seen.push((initials(&p.name), p.name.clone()));
+                }
+            }
+            seen
+        } else {
+            Vec::new()
+        },
     }
 }
 
