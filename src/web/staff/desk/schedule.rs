@@ -42,9 +42,13 @@ fn query(req: &HttpRequest) -> Result<Fields, AppError> {
     Fields::from_query(req.query_string())
 }
 
-/// What an account linked to no practitioner is told instead of a schedule.
-fn unlinked(reach: Reach) -> bool {
-    reach == Reach::Own(None)
+/// Whose schedule a viewer sees unless they ask: everyone's, or a practitioner's own. `None`
+/// for an account linked to no practitioner, which is told so instead of shown a schedule.
+fn default_who(reach: Reach) -> Option<Who> {
+    match reach {
+        Reach::Everyone => Some(Who::Everyone),
+        Reach::Own(own) => own.map(Who::One),
+    }
 }
 
 pub async fn day(
@@ -60,14 +64,9 @@ pub async fn day(
         .db(move |c| {
             let clinic = clinic::load(c)?;
             let (date, message) = date_or_today(&raw, today(clinic.tz, now));
-            let who = match reach {
-                Reach::Everyone => Who::Everyone,
-                Reach::Own(own) => Who::One(own.unwrap_or(-1)),
-            };
-            let data = if unlinked(reach) {
-                None
-            } else {
-                Some(schedule::load(c, &clinic, &[date], who, Lanes::Everyone)?)
+            let data = match default_who(reach) {
+                Some(who) => Some(schedule::load(c, &clinic, &[date], who, Lanes::Everyone)?),
+                None => None,
             };
             Ok((clinic, date, message, data))
         })
@@ -152,17 +151,14 @@ struct WeekPage {
     cancelled: Vec<CancelledView>,
 }
 
-/// The `practitioner` query value: empty (the viewer's default), "all" or an id.
-fn asked_for(raw: &str, reach: Reach) -> Result<Who, String> {
+/// The `practitioner` query value: "all" or an id (`None`: not given).
+fn asked_for(raw: &str) -> Result<Option<Who>, String> {
     match raw.trim() {
-        "" => Ok(match reach {
-            Reach::Everyone => Who::Everyone,
-            Reach::Own(own) => Who::One(own.unwrap_or(-1)),
-        }),
-        s if s.eq_ignore_ascii_case("all") => Ok(Who::Everyone),
+        "" => Ok(None),
+        s if s.eq_ignore_ascii_case("all") => Ok(Some(Who::Everyone)),
         s => match s.parse::<i32>() {
-            Ok(id) if id > 0 => Ok(Who::One(id)),
-            _ => Err(format!("\"{s}\" is not a practitioner; showing everyone.")),
+            Ok(id) if id > 0 => Ok(Some(Who::One(id))),
+            _ => Err(format!("\"{s}\" is not a practitioner.")),
         },
     }
 }
@@ -175,14 +171,14 @@ pub async fn week(
     let q = query(&req)?;
     let now = state.clock.now();
     let reach = reach(&user);
-    let (asked, mut message) = match asked_for(q.get("practitioner"), reach) {
+    let (asked, mut message) = match asked_for(q.get("practitioner")) {
         Ok(w) => (w, None),
-        Err(m) => (Who::Everyone, Some(m)),
+        Err(m) => (None, Some(m)),
     };
-    let who = if unlinked(reach) {
-        None
-    } else {
-        Some(Who::limited(asked, reach)?)
+    // A practitioner asking for someone else is refused; asking for everyone shows their own.
+    let who = match (default_who(reach), asked) {
+        (None, _) => None,
+        (Some(default), asked) => Some(Who::limited(asked.unwrap_or(default), reach)?),
     };
     let raw = q.get("date").to_string();
     let (clinic, monday, date_problem, data, practitioners) = state
