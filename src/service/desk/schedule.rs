@@ -98,6 +98,46 @@ fn working_hours(rows: &[PractitionerHoursRow], id: i32) -> WeeklyHours {
     own
 }
 
+/// Who gets a lane on a day.
+struct LaneChoice<'a> {
+    who: Who,
+    lanes: Lanes,
+    /// Practitioners holding an appointment that day: they always get a lane, so nothing
+    /// booked is ever hidden (say, with someone who no longer works that day).
+    booked: &'a BTreeSet<i32>,
+}
+
+/// A day's lanes, each with the hours its practitioner works (cut to the clinic's hours); one
+/// lane of nobody when no one is shown.
+fn day_lanes<'p>(
+    clinic: &Clinic,
+    practitioners: &'p [PractitionerRow],
+    hours: &[PractitionerHoursRow],
+    date: NaiveDate,
+    choice: &LaneChoice<'_>,
+) -> Vec<(Option<&'p PractitionerRow>, Vec<MinuteRange>)> {
+    let weekday = date.weekday();
+    let lanes: Vec<_> = practitioners
+        .iter()
+        .filter_map(|p| {
+            let working = clinic
+                .hours
+                .intersect_day(&working_hours(hours, p.id), weekday);
+            let shown = match (choice.who, choice.lanes) {
+                (Who::One(_), _) => true,
+                (Who::Everyone, Lanes::Everyone) => p.active,
+                (Who::Everyone, Lanes::Working) => p.active && !working.is_empty(),
+            };
+            (shown || choice.booked.contains(&p.id)).then_some((Some(p), working))
+        })
+        .collect();
+    if lanes.is_empty() {
+        vec![(None, Vec::new())]
+    } else {
+        lanes
+    }
+}
+
 /// The schedule of consecutive local `days` (one for the day view, seven for the week).
 pub fn load(
     conn: &mut DbConnection,
@@ -139,8 +179,7 @@ pub fn load(
     let mut out_lanes: Vec<(Lane, Vec<MinuteRange>)> = Vec::new();
     let mut blocks = Vec::new();
     for &date in days {
-        let weekday = date.weekday();
-        let open = clinic.hours.on(weekday).to_vec();
+        let open = clinic.hours.on(date.weekday()).to_vec();
         // Each appointment of the day, with where it falls on the day's wall clock.
         let todays: Vec<(WallSpan, &Listed)> = active
             .iter()
@@ -158,28 +197,12 @@ pub fn load(
             .iter()
             .map(|(_, l)| l.appointment.practitioner_id)
             .collect();
-        let day_lanes: Vec<(Option<&PractitionerRow>, Vec<MinuteRange>)> = practitioners
-            .iter()
-            .map(|p| {
-                let own = working_hours(&hours, p.id);
-                (p, clinic.hours.intersect_day(&own, weekday))
-            })
-            .filter(|(p, working)| {
-                let shown = match (who, lanes) {
-                    (Who::One(_), _) => true,
-                    (Who::Everyone, Lanes::Everyone) => p.active,
-                    (Who::Everyone, Lanes::Working) => p.active && !working.is_empty(),
-                };
-                shown || booked.contains(&p.id)
-            })
-            .map(|(p, working)| (Some(p), working))
-            .collect();
-        let day_lanes = if day_lanes.is_empty() {
-            vec![(None, Vec::new())]
-        } else {
-            day_lanes
+        let shown = LaneChoice {
+            who,
+            lanes,
+            booked: &booked,
         };
-        for (p, working) in day_lanes {
+        for (p, working) in day_lanes(clinic, &practitioners, &hours, date, &shown) {
             let lane = out_lanes.len();
             for (span, l) in &todays {
                 if p.is_some_and(|p| p.id == l.appointment.practitioner_id) {
