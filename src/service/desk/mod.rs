@@ -4,6 +4,10 @@
 //!
 //! `complete` and `no_show` are the one place each of those moves happens: whatever must follow
 //! them (aftercare reminders) belongs inside their transactions.
+//!
+//! Cancelling and rescheduling stay with `service::booking`, which patients' own changes use too
+//! (same rules, same no-double-booking guarantee); `cancel` and `reschedule` here only add the
+//! desk's checks in front of it.
 
 pub mod appointment;
 pub mod grid;
