@@ -5,6 +5,7 @@
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
+use chrono::{DateTime, NaiveDate, Utc};
 
 use super::views::{
     OptionView, TimeOption, day_param, practitioner_choices, slot_message, time_options, time_range,
@@ -19,6 +20,7 @@ use crate::domain::time::{
 };
 use crate::domain::treatment::duration_label;
 use crate::error::AppError;
+use crate::service::audit::Actor;
 use crate::service::desk::appointment::{self as page_data, AppointmentPage};
 use crate::service::desk::history::Change;
 use crate::service::desk::rules::{Offer, default_completion_minute, offered};
@@ -112,7 +114,7 @@ fn flash(done: &str) -> Option<String> {
 fn template(
     user: &StaffUser,
     data: AppointmentPage,
-    now: chrono::DateTime<chrono::Utc>,
+    now: DateTime<Utc>,
     flash: Option<String>,
     redo: Redo,
 ) -> AppointmentTemplate {
@@ -272,14 +274,7 @@ async fn answer(
 }
 
 /// Who acts, within what reach, at what moment.
-fn acting(
-    form: &StaffForm,
-    state: &AppState,
-) -> (
-    crate::service::audit::Actor,
-    Reach,
-    chrono::DateTime<chrono::Utc>,
-) {
+fn acting(form: &StaffForm, state: &AppState) -> (Actor, Reach, DateTime<Utc>) {
     (form.user.actor(), reach(&form.user), state.clock.now())
 }
 
@@ -399,7 +394,7 @@ async fn reschedule_page(
     state: &AppState,
     user: &StaffUser,
     id: i32,
-    date: Option<chrono::NaiveDate>,
+    date: Option<NaiveDate>,
     choice: Option<PractitionerChoice>,
     status: StatusCode,
     message: Option<String>,
@@ -435,7 +430,7 @@ async fn reschedule_page(
     let tz = free.clinic.tz;
     let d = &page.details;
     let pv = free.choice.as_param();
-    let link = |day: Option<chrono::NaiveDate>| {
+    let link = |day: Option<NaiveDate>| {
         format!(
             "/staff/appointments/{id}/reschedule?date={}&practitioner={pv}",
             day_param(day.unwrap_or(free.date))
