@@ -1,10 +1,25 @@
 //! Staff routes of the schedule, appointments, patients and phone bookings.
-use crate::staff_routes::{Access, Route};
+use crate::staff_routes::{Access, Route, get, post};
 
-#[allow(unused_imports)]
-use crate::staff_routes::{get, post};
-
-pub const ROUTES: &[Route] = &[];
-
-#[allow(dead_code)]
-const _ACCESS: Access = Access::Anyone;
+pub const ROUTES: &[Route] = &[
+    get("/staff/day", Access::Anyone),
+    get("/staff/week", Access::Anyone),
+    get("/staff/appointments/{appointment}", Access::Anyone),
+    post("/staff/appointments/{appointment}/notes", Access::Anyone),
+    post("/staff/appointments/{appointment}/check-in", Access::Anyone),
+    post("/staff/appointments/{appointment}/complete", Access::Anyone),
+    post("/staff/appointments/{appointment}/no-show", Access::Anyone),
+    post("/staff/appointments/{appointment}/cancel", Access::Bookings),
+    get(
+        "/staff/appointments/{appointment}/reschedule",
+        Access::Bookings,
+    ),
+    post(
+        "/staff/appointments/{appointment}/reschedule",
+        Access::Bookings,
+    ),
+    get("/staff/book", Access::Bookings),
+    post("/staff/book", Access::Bookings),
+    get("/staff/patients", Access::Anyone),
+    get("/staff/patients/{patient}", Access::Anyone),
+];

@@ -1,6 +1,98 @@
 //! The front desk's console: the day and week schedule, appointments and their actions, patients,
-//! phone bookings.
+//! phone bookings. Handlers parse, call `service::desk` (or the booking service) and render.
+
+mod appointment;
+mod book;
+mod patients;
+mod schedule;
+mod views;
 
 use actix_web::web;
+use chrono::{Datelike, NaiveDate};
 
-pub fn routes(_cfg: &mut web::ServiceConfig) {}
+use super::auth::StaffUser;
+use crate::domain::time::parse_date;
+use crate::error::AppError;
+use crate::service::desk::Reach;
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/day", web::get().to(schedule::day))
+        .route("/week", web::get().to(schedule::week))
+        .route("/appointments/{id}", web::get().to(appointment::show))
+        .route(
+            "/appointments/{id}/notes",
+            web::post().to(appointment::add_note),
+        )
+        .route(
+            "/appointments/{id}/check-in",
+            web::post().to(appointment::check_in),
+        )
+        .route(
+            "/appointments/{id}/complete",
+            web::post().to(appointment::complete),
+        )
+        .route(
+            "/appointments/{id}/no-show",
+            web::post().to(appointment::no_show),
+        )
+        .route(
+            "/appointments/{id}/cancel",
+            web::post().to(appointment::cancel),
+        )
+        .route(
+            "/appointments/{id}/reschedule",
+            web::get().to(appointment::reschedule_form),
+        )
+        .route(
+            "/appointments/{id}/reschedule",
+            web::post().to(appointment::reschedule),
+        )
+        .route("/book", web::get().to(book::form))
+        .route("/book", web::post().to(book::submit))
+        .route("/patients", web::get().to(patients::search))
+        .route("/patients/{id}", web::get().to(patients::show));
+}
+
+/// Whose appointments and patients this staff member may see.
+fn reach(user: &StaffUser) -> Reach {
+    if user.role.manages_bookings() {
+        Reach::Everyone
+    } else {
+        Reach::Own(user.practitioner_id)
+    }
+}
+
+/// An id from the path; anything but a positive number finds nothing.
+fn path_id(raw: &str, what: &'static str) -> Result<i32, AppError> {
+    raw.parse::<i32>()
+        .ok()
+        .filter(|id| *id > 0)
+        .ok_or(AppError::NotFound(what))
+}
+
+/// The schedule reaches this far: further out, dates stop meaning much and the stored text
+/// form of instants stops sorting.
+const FIRST_YEAR: i32 = 1970;
+const LAST_YEAR: i32 = 9999;
+
+/// A `date` query value (`None` when empty).
+fn query_date(raw: &str) -> Result<Option<NaiveDate>, String> {
+    if raw.trim().is_empty() {
+        return Ok(None);
+    }
+    match parse_date(raw) {
+        Ok(d) if (FIRST_YEAR..=LAST_YEAR).contains(&d.year()) => Ok(Some(d)),
+        Ok(_) => Err(format!(
+            "Please choose a date between {FIRST_YEAR} and {LAST_YEAR}."
+        )),
+        Err(e) => Err(format!("The date given is {e}.")),
+    }
+}
+
+/// A `date` query value, or `today` with the reason when it is unusable.
+fn date_or_today(raw: &str, today: NaiveDate) -> (NaiveDate, Option<String>) {
+    match query_date(raw) {
+        Ok(d) => (d.unwrap_or(today), None),
+        Err(e) => (today, Some(format!("{e} Showing today."))),
+    }
+}

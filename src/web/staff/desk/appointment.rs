@@ -1,0 +1,566 @@
+//! The staff appointment page and its actions. Each action answers 303 back to the page when it
+//! worked; a move that isn't allowed re-shows the page with the reason (409), a mistake in what
+//! was typed with the message by its field (422). Either way nothing changed.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, web};
+use askama::Template;
+use chrono::{DateTime, NaiveDate, Utc};
+
+use super::views::{
+    OptionView, TimeOption, day_param, practitioner_choices, slot_message, time_options, time_range,
+};
+use super::{path_id, query_date, reach};
+use crate::db::models::from_db;
+use crate::domain::appointment::{Action, transition};
+use crate::domain::booking::PractitionerChoice;
+use crate::domain::errors::FieldErrors;
+use crate::domain::time::{
+    date_label, datetime_label, local_parts, parse_instant, time_label, today,
+};
+use crate::domain::treatment::duration_label;
+use crate::error::AppError;
+use crate::service::audit::Actor;
+use crate::service::desk::appointment::{self as page_data, AppointmentPage};
+use crate::service::desk::history::Change;
+use crate::service::desk::rules::{Offer, default_completion_minute, offered};
+use crate::service::desk::{self, Reach};
+use crate::web::forms::Fields;
+use crate::web::staff::auth::{StaffForm, StaffUser};
+use crate::web::staff::layout::StaffLayout;
+use crate::web::{AppState, render_status, see_other};
+
+pub struct Facts {
+    pub patient_href: String,
+    pub patient_name: String,
+    pub patient_email: String,
+    pub patient_phone: Option<String>,
+    pub treatment: String,
+    pub duration: String,
+    pub practitioner: String,
+    pub when: String,
+    pub until: String,
+    pub status: &'static str,
+    pub status_label: &'static str,
+    pub booked_by: String,
+    pub booked_at: String,
+    pub checked_in: Option<String>,
+    pub completed: Option<String>,
+    pub patient_note: Option<String>,
+    pub cancel_reason: Option<String>,
+}
+
+pub struct HistoryView {
+    pub when: String,
+    pub who: String,
+    pub what: String,
+    pub changes: Vec<Change>,
+    pub note: Option<String>,
+}
+
+pub struct NoteView {
+    pub when: String,
+    pub who: String,
+    pub body: String,
+}
+
+#[derive(Template)]
+#[template(path = "staff/desk/appointment.html")]
+struct AppointmentTemplate {
+    layout: StaffLayout,
+    id: i32,
+    flash: Option<String>,
+    message: Option<String>,
+    errors: FieldErrors,
+    a: Facts,
+    offer: Offer,
+    /// Why completing or marking a no-show isn't offered yet.
+    hint: Option<String>,
+    ended_at: String,
+    ended_on: String,
+    reason: String,
+    note_body: String,
+    history: Vec<HistoryView>,
+    notes: Vec<NoteView>,
+    day_link: String,
+}
+
+/// What a re-shown page keeps of the refused request.
+#[derive(Default)]
+struct Redo {
+    message: Option<String>,
+    errors: FieldErrors,
+    reason: String,
+    note_body: String,
+    ended_at: Option<String>,
+}
+
+fn flash(done: &str) -> Option<String> {
+    Some(
+        match done {
+            "booked" => "Booked. The patient gets the same confirmation as an online booking.",
+            "checked-in" => "Checked in.",
+            "completed" => "Completed: the end time is recorded.",
+            "no-show" => "Marked as a no-show.",
+            "cancelled" => "Cancelled; the time is free again.",
+            "rescheduled" => "Moved to the new time.",
+            "note" => "Note added.",
+            _ => return None,
+        }
+        .to_string(),
+    )
+}
+
+fn template(
+    user: &StaffUser,
+    data: AppointmentPage,
+    now: DateTime<Utc>,
+    flash: Option<String>,
+    redo: Redo,
+) -> AppointmentTemplate {
+    let tz = data.clinic.tz;
+    let d = &data.details;
+    let a = &d.appointment;
+    let (start, end) = (d.starts_at(), d.ends_at());
+    let offer = offered(d.status, start, now, user.role.manages_bookings());
+    let waiting = transition(d.status, Action::Complete).is_ok() && !offer.complete;
+    let hint = waiting.then(|| {
+        let what = if transition(d.status, Action::NoShow).is_ok() {
+            "Completing it or marking a no-show becomes"
+        } else {
+            "Completing it becomes"
+        };
+        format!(
+            "{what} possible once it has started ({}).",
+            time_label(tz, start)
+        )
+    });
+    let local = |t| datetime_label(tz, from_db(t));
+    AppointmentTemplate {
+        layout: StaffLayout::new(
+            user,
+            &data.clinic.row.name,
+            format!("{} · {}", d.patient.name, d.treatment.name),
+            "/staff/day",
+        ),
+        id: a.id,
+        flash,
+        message: redo.message,
+        errors: redo.errors,
+        a: Facts {
+            patient_href: format!("/staff/patients/{}", d.patient.id),
+            patient_name: d.patient.name.clone(),
+            patient_email: d.patient.email.clone(),
+            patient_phone: d.patient.phone.clone(),
+            treatment: d.treatment.name.clone(),
+            duration: duration_label(d.treatment.duration_minutes),
+            practitioner: format!("{}, {}", d.practitioner.name, d.practitioner.title),
+            when: datetime_label(tz, start),
+            until: time_range(tz, start, end),
+            status: d.status.as_str(),
+            status_label: d.status.label(),
+            booked_by: data.booked_by.clone(),
+            booked_at: local(a.created_at),
+            checked_in: a.checked_in_at.map(local),
+            completed: a.completed_at.map(local),
+            patient_note: a.patient_note.clone(),
+            cancel_reason: a.cancel_reason.clone(),
+        },
+        offer,
+        hint,
+        ended_at: redo
+            .ended_at
+            .unwrap_or_else(|| default_completion_minute(tz, start, end, now)),
+        ended_on: date_label(local_parts(tz, start).0),
+        reason: redo.reason,
+        note_body: redo.note_body,
+        history: data
+            .history
+            .into_iter()
+            .map(|h| HistoryView {
+                when: datetime_label(tz, h.at),
+                who: h.who,
+                what: h.what,
+                changes: h.changes,
+                note: h.note,
+            })
+            .collect(),
+        notes: data
+            .notes
+            .into_iter()
+            .map(|(n, who)| NoteView {
+                when: datetime_label(tz, from_db(n.created_at)),
+                who,
+                body: n.body,
+            })
+            .collect(),
+        day_link: format!("/staff/day?date={}", day_param(local_parts(tz, start).0)),
+    }
+}
+
+async fn page(
+    state: &AppState,
+    user: &StaffUser,
+    id: i32,
+    status: StatusCode,
+    flash: Option<String>,
+    redo: Redo,
+) -> Result<HttpResponse, AppError> {
+    let reach = reach(user);
+    let data = state.db(move |c| page_data::load(c, id, reach)).await?;
+    let t = template(user, data, state.clock.now(), flash, redo);
+    render_status(status, &t)
+}
+
+pub async fn show(
+    user: StaffUser,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    req: HttpRequest,
+) -> Result<HttpResponse, AppError> {
+    let id = path_id(&path, "appointment")?;
+    let q = Fields::from_query(req.query_string())?;
+    page(
+        &state,
+        &user,
+        id,
+        StatusCode::OK,
+        flash(q.get("done")),
+        Redo::default(),
+    )
+    .await
+}
+
+/// The answer to an action: back to the page, or the page again saying why nothing changed.
+async fn answer(
+    state: &AppState,
+    user: &StaffUser,
+    id: i32,
+    result: Result<(), AppError>,
+    done: &str,
+    mut redo: Redo,
+) -> Result<HttpResponse, AppError> {
+    match result {
+        Ok(()) => Ok(see_other(&format!("/staff/appointments/{id}?done={done}"))),
+        Err(e @ (AppError::NotAllowed(_) | AppError::Refused(_))) => {
+            redo.message = Some(format!("{} Nothing was changed.", e.public_message()));
+            page(state, user, id, StatusCode::CONFLICT, None, redo).await
+        }
+        Err(AppError::SlotUnavailable(p)) => {
+            redo.message = Some(format!("{} Nothing was changed.", slot_message(p)));
+            page(state, user, id, StatusCode::CONFLICT, None, redo).await
+        }
+        Err(AppError::Invalid(errors)) => {
+            // Said at the top too: the form holding the field may not be on the page any more.
+            let said = errors
+                .iter()
+                .next()
+                .map(|(_, m)| m.clone())
+                .unwrap_or_default();
+            redo.message = Some(format!("{said} Nothing was changed."));
+            redo.errors = errors;
+            page(
+                state,
+                user,
+                id,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                None,
+                redo,
+            )
+            .await
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// Who acts, within what reach, at what moment.
+fn acting(form: &StaffForm, state: &AppState) -> (Actor, Reach, DateTime<Utc>) {
+    (form.user.actor(), reach(&form.user), state.clock.now())
+}
+
+pub async fn check_in(
+    form: StaffForm,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let id = path_id(&path, "appointment")?;
+    let (actor, reach, now) = acting(&form, &state);
+    let result = state
+        .db(move |c| desk::check_in(c, now, id, &actor, reach).map(drop))
+        .await;
+    answer(
+        &state,
+        &form.user,
+        id,
+        result,
+        "checked-in",
+        Redo::default(),
+    )
+    .await
+}
+
+pub async fn complete(
+    form: StaffForm,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let id = path_id(&path, "appointment")?;
+    let (actor, reach, now) = acting(&form, &state);
+    let typed = form.fields.get("ended_at").to_string();
+    let t = typed.clone();
+    let result = state
+        .db(move |c| desk::complete_at(c, now, id, &actor, reach, &t).map(drop))
+        .await;
+    let redo = Redo {
+        ended_at: Some(typed),
+        ..Redo::default()
+    };
+    answer(&state, &form.user, id, result, "completed", redo).await
+}
+
+pub async fn no_show(
+    form: StaffForm,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let id = path_id(&path, "appointment")?;
+    let (actor, reach, now) = acting(&form, &state);
+    let result = state
+        .db(move |c| desk::no_show(c, now, id, &actor, reach).map(drop))
+        .await;
+    answer(&state, &form.user, id, result, "no-show", Redo::default()).await
+}
+
+pub async fn add_note(
+    form: StaffForm,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let id = path_id(&path, "appointment")?;
+    let (actor, reach, now) = acting(&form, &state);
+    let body = form.fields.get("body").to_string();
+    let b = body.clone();
+    let result = state
+        .db(move |c| desk::add_note(c, now, id, &actor, reach, &b).map(drop))
+        .await;
+    let redo = Redo {
+        note_body: body,
+        ..Redo::default()
+    };
+    answer(&state, &form.user, id, result, "note", redo).await
+}
+
+pub async fn cancel(
+    form: StaffForm,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    form.user.require(|r| r.manages_bookings())?;
+    let id = path_id(&path, "appointment")?;
+    let (actor, reach, now) = acting(&form, &state);
+    let reason = form.fields.get("reason").to_string();
+    let r = reason.clone();
+    let result = state
+        .db(move |c| desk::cancel(c, now, id, &actor, reach, &r).map(drop))
+        .await;
+    let redo = Redo {
+        reason,
+        ..Redo::default()
+    };
+    answer(&state, &form.user, id, result, "cancelled", redo).await
+}
+
+#[derive(Template)]
+#[template(path = "staff/desk/reschedule.html")]
+struct ReschedulePage {
+    layout: StaffLayout,
+    id: i32,
+    patient: String,
+    treatment: String,
+    current: String,
+    date_value: String,
+    date_label: String,
+    prev_link: String,
+    next_link: String,
+    practitioners: Vec<OptionView>,
+    practitioner_value: String,
+    times: Vec<TimeOption>,
+    message: Option<String>,
+}
+
+/// The free times to move to on a date (default: the appointment's own day, or today when that
+/// has passed), for a practitioner (default: the current one) or anyone qualified.
+async fn reschedule_page(
+    state: &AppState,
+    user: &StaffUser,
+    id: i32,
+    date: Option<NaiveDate>,
+    choice: Option<PractitionerChoice>,
+    status: StatusCode,
+    message: Option<String>,
+) -> Result<HttpResponse, AppError> {
+    let reach = reach(user);
+    let now = state.clock.now();
+    let data = state
+        .db(move |c| {
+            let page = page_data::load(c, id, reach)?;
+            let d = &page.details;
+            if let Err(refusal) = transition(d.status, Action::Reschedule) {
+                return Ok(Err((page, refusal)));
+            }
+            let tz = page.clinic.tz;
+            let date = date.unwrap_or_else(|| local_parts(tz, d.starts_at()).0.max(today(tz, now)));
+            let choice =
+                choice.unwrap_or(PractitionerChoice::Specific(d.appointment.practitioner_id));
+            let free = page_data::free_times(c, now, &d.treatment, date, choice, Some(id))?;
+            Ok(Ok((page, free)))
+        })
+        .await?;
+    let (page, free) = match data {
+        Ok(v) => v,
+        Err((page, refusal)) => {
+            let redo = Redo {
+                message: Some(format!("{refusal} Nothing was changed.")),
+                ..Redo::default()
+            };
+            let t = template(user, page, now, None, redo);
+            return render_status(StatusCode::CONFLICT, &t);
+        }
+    };
+    let tz = free.clinic.tz;
+    let d = &page.details;
+    let pv = free.choice.as_param();
+    let link = |day: Option<NaiveDate>| {
+        format!(
+            "/staff/appointments/{id}/reschedule?date={}&practitioner={pv}",
+            day_param(day.unwrap_or(free.date))
+        )
+    };
+    let t = ReschedulePage {
+        layout: StaffLayout::new(
+            user,
+            &free.clinic.row.name,
+            format!("Reschedule: {}", d.patient.name),
+            "/staff/day",
+        ),
+        id,
+        patient: d.patient.name.clone(),
+        treatment: d.treatment.name.clone(),
+        current: format!(
+            "{} with {}",
+            datetime_label(tz, d.starts_at()),
+            d.practitioner.name
+        ),
+        date_value: day_param(free.date),
+        date_label: date_label(free.date),
+        prev_link: link(free.date.pred_opt()),
+        next_link: link(free.date.succ_opt()),
+        practitioners: practitioner_choices(&free.eligible, free.choice),
+        practitioner_value: pv.clone(),
+        times: time_options(tz, &free.slots, ""),
+        message: message.or(free.problem),
+    };
+    render_status(status, &t)
+}
+
+pub async fn reschedule_form(
+    user: StaffUser,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    req: HttpRequest,
+) -> Result<HttpResponse, AppError> {
+    user.require(|r| r.manages_bookings())?;
+    let id = path_id(&path, "appointment")?;
+    let q = Fields::from_query(req.query_string())?;
+    let mut problems = Vec::new();
+    // Without a usable date the page opens on the appointment's own day.
+    let date = query_date(q.get("date")).unwrap_or_else(|e| {
+        problems.push(e);
+        None
+    });
+    let choice = match PractitionerChoice::parse(q.get("practitioner")) {
+        Ok(c) if !q.get("practitioner").trim().is_empty() => Some(c),
+        Ok(_) => None,
+        Err(e) => {
+            problems.push(e);
+            None
+        }
+    };
+    let (status, message) = if problems.is_empty() {
+        (StatusCode::OK, None)
+    } else {
+        (StatusCode::BAD_REQUEST, Some(problems.join(" ")))
+    };
+    reschedule_page(&state, &user, id, date, choice, status, message).await
+}
+
+pub async fn reschedule(
+    form: StaffForm,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    form.user.require(|r| r.manages_bookings())?;
+    let id = path_id(&path, "appointment")?;
+    let user = &form.user;
+    let choice = PractitionerChoice::parse(form.fields.get("practitioner"));
+    let start = parse_instant(form.fields.get("start"));
+    let (start, choice) = match (start, choice) {
+        (Ok(s), Ok(c)) => (s, c),
+        (start, choice) => {
+            let message = if start.is_err() {
+                "Please choose one of the free times."
+            } else {
+                "Please choose a practitioner from the list."
+            };
+            return reschedule_page(
+                &state,
+                user,
+                id,
+                None,
+                choice.ok(),
+                StatusCode::UNPROCESSABLE_ENTITY,
+                Some(message.into()),
+            )
+            .await;
+        }
+    };
+    let (actor, reach, now) = acting(&form, &state);
+    let result = state
+        .db(move |c| desk::reschedule(c, now, id, &actor, reach, start, choice))
+        .await;
+    match result {
+        Ok(_) => Ok(see_other(&format!(
+            "/staff/appointments/{id}?done=rescheduled"
+        ))),
+        // The chosen time can't be had: pick another on the same day.
+        Err(AppError::SlotUnavailable(p)) => {
+            let tz = state
+                .db(|c| Ok(crate::service::clinic::load(c)?.tz))
+                .await?;
+            reschedule_page(
+                &state,
+                user,
+                id,
+                Some(local_parts(tz, start).0),
+                Some(choice),
+                StatusCode::CONFLICT,
+                Some(format!("{} Nothing was changed.", slot_message(p))),
+            )
+            .await
+        }
+        Err(AppError::Invalid(f)) => {
+            let message = f.iter().next().map(|(_, m)| m.clone());
+            reschedule_page(
+                &state,
+                user,
+                id,
+                None,
+                None,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                message,
+            )
+            .await
+        }
+        Err(e) => answer(&state, user, id, Err(e), "rescheduled", Redo::default()).await,
+    }
+}

@@ -1,0 +1,272 @@
+//! The day and week views.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, web};
+use askama::Template;
+use chrono::{Datelike, Days, NaiveDate};
+
+use super::views::{
+    CancelledView, GridStyle, GridView, OptionView, cancelled_views, day_param, grid_view,
+};
+use super::{date_or_today, reach};
+use crate::db::catalog;
+use crate::domain::hours::weekday_name;
+use crate::domain::time::{date_label, today};
+use crate::error::AppError;
+use crate::service::clinic;
+use crate::service::desk::Reach;
+use crate::service::desk::schedule::{self, Lanes, Who};
+use crate::web::forms::Fields;
+use crate::web::staff::auth::StaffUser;
+use crate::web::staff::layout::StaffLayout;
+use crate::web::{AppState, render_status};
+
+#[derive(Template)]
+#[template(path = "staff/desk/day.html")]
+struct DayPage {
+    layout: StaffLayout,
+    heading: String,
+    date_value: String,
+    prev_link: String,
+    next_link: String,
+    today_link: String,
+    week_link: String,
+    message: Option<String>,
+    closed: Option<String>,
+    nobody: bool,
+    grid: GridView,
+    cancelled: Vec<CancelledView>,
+}
+
+fn query(req: &HttpRequest) -> Result<Fields, AppError> {
+    Fields::from_query(req.query_string())
+}
+
+/// Whose schedule a viewer sees unless they ask: everyone's, or a practitioner's own. `None`
+/// for an account linked to no practitioner, which is told so instead of shown a schedule.
+fn default_who(reach: Reach) -> Option<Who> {
+    match reach {
+        Reach::Everyone => Some(Who::Everyone),
+        Reach::Own(own) => own.map(Who::One),
+    }
+}
+
+pub async fn day(
+    user: StaffUser,
+    state: web::Data<AppState>,
+    req: HttpRequest,
+) -> Result<HttpResponse, AppError> {
+    let q = query(&req)?;
+    let now = state.clock.now();
+    let reach = reach(&user);
+    let raw = q.get("date").to_string();
+    let (clinic, date, message, data) = state
+        .db(move |c| {
+            let clinic = clinic::load(c)?;
+            let (date, message) = date_or_today(&raw, today(clinic.tz, now));
+            let data = match default_who(reach) {
+                Some(who) => Some(schedule::load(c, &clinic, &[date], who, Lanes::Everyone)?),
+                None => None,
+            };
+            Ok((clinic, date, message, data))
+        })
+        .await?;
+    let today = today(clinic.tz, now);
+    let (grid, cancelled, closed) = match &data {
+        Some(s) => (
+            grid_view(
+                s,
+                &GridStyle {
+                    week: false,
+                    lane_heads: true,
+                    today,
+                },
+            ),
+            cancelled_views(s),
+            s.days.first().filter(|d| d.open.is_empty()).map(|d| {
+                format!(
+                    "The clinic is closed on {}s.",
+                    weekday_name(d.date.weekday())
+                )
+            }),
+        ),
+        None => (empty_grid(), Vec::new(), None),
+    };
+    let link = |d: Option<NaiveDate>| format!("/staff/day?date={}", day_param(d.unwrap_or(date)));
+    let page = DayPage {
+        layout: StaffLayout::new(&user, &clinic.row.name, date_label(date), "/staff/day"),
+        heading: date_label(date),
+        date_value: day_param(date),
+        prev_link: link(date.pred_opt()),
+        next_link: link(date.succ_opt()),
+        today_link: link(Some(today)),
+        week_link: format!("/staff/week?date={}", day_param(date)),
+        message: message.clone(),
+        closed,
+        nobody: data.is_none(),
+        grid,
+        cancelled,
+    };
+    render_status(status_for(&message), &page)
+}
+
+fn status_for(message: &Option<String>) -> StatusCode {
+    if message.is_some() {
+        StatusCode::BAD_REQUEST
+    } else {
+        StatusCode::OK
+    }
+}
+
+fn empty_grid() -> GridView {
+    GridView {
+        header_rows: 1,
+        top: 2,
+        minutes: 0,
+        lanes: 0,
+        lane_min: "10rem",
+        heads: Vec::new(),
+        lane_cells: Vec::new(),
+        marks: Vec::new(),
+        shades: Vec::new(),
+        blocks: Vec::new(),
+        initials: Vec::new(),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "staff/desk/week.html")]
+struct WeekPage {
+    layout: StaffLayout,
+    heading: String,
+    date_value: String,
+    practitioner_value: String,
+    practitioners: Vec<OptionView>,
+    prev_link: String,
+    next_link: String,
+    this_week_link: String,
+    message: Option<String>,
+    nobody: bool,
+    grid: GridView,
+    cancelled: Vec<CancelledView>,
+}
+
+/// The `practitioner` query value: "all" or an id (`None`: not given).
+fn asked_for(raw: &str) -> Result<Option<Who>, String> {
+    match raw.trim() {
+        "" => Ok(None),
+        s if s.eq_ignore_ascii_case("all") => Ok(Some(Who::Everyone)),
+        s => match s.parse::<i32>() {
+            Ok(id) if id > 0 => Ok(Some(Who::One(id))),
+            _ => Err(format!("\"{s}\" is not a practitioner.")),
+        },
+    }
+}
+
+pub async fn week(
+    user: StaffUser,
+    state: web::Data<AppState>,
+    req: HttpRequest,
+) -> Result<HttpResponse, AppError> {
+    let q = query(&req)?;
+    let now = state.clock.now();
+    let reach = reach(&user);
+    let (asked, mut message) = match asked_for(q.get("practitioner")) {
+        Ok(w) => (w, None),
+        Err(m) => (None, Some(m)),
+    };
+    // A practitioner asking for someone else is refused; asking for everyone shows their own.
+    let who = match (default_who(reach), asked) {
+        (None, _) => None,
+        (Some(default), asked) => Some(Who::limited(asked.unwrap_or(default), reach)?),
+    };
+    let raw = q.get("date").to_string();
+    let (clinic, monday, date_problem, data, practitioners) = state
+        .db(move |c| {
+            let clinic = clinic::load(c)?;
+            let (date, problem) = date_or_today(&raw, today(clinic.tz, now));
+            let monday = date - Days::new(u64::from(date.weekday().num_days_from_monday()));
+            let days: Vec<NaiveDate> = (0..7).map(|i| monday + Days::new(i)).collect();
+            let data = match who {
+                Some(w) => Some(schedule::load(c, &clinic, &days, w, Lanes::Working)?),
+                None => None,
+            };
+            let practitioners = catalog::active_practitioners(c)?;
+            Ok((clinic, monday, problem, data, practitioners))
+        })
+        .await?;
+    message = message.or(date_problem);
+    let today = today(clinic.tz, now);
+    let sunday = monday + Days::new(6);
+    let everyone = who == Some(Who::Everyone);
+    let (grid, cancelled) = match &data {
+        Some(s) => (
+            grid_view(
+                s,
+                &GridStyle {
+                    week: true,
+                    lane_heads: everyone,
+                    today,
+                },
+            ),
+            cancelled_views(s),
+        ),
+        None => (empty_grid(), Vec::new()),
+    };
+    let pv = match who {
+        Some(Who::One(id)) => id.to_string(),
+        _ => "all".to_string(),
+    };
+    let mut options = Vec::new();
+    if reach == Reach::Everyone {
+        options.push(OptionView {
+            value: "all".into(),
+            label: "All practitioners".into(),
+            selected: everyone,
+        });
+    }
+    options.extend(
+        practitioners
+            .iter()
+            .filter(|p| reach.covers(p.id))
+            .map(|p| OptionView {
+                value: p.id.to_string(),
+                label: p.name.clone(),
+                selected: who == Some(Who::One(p.id)),
+            }),
+    );
+    let whose = match who {
+        Some(Who::One(id)) => practitioners
+            .iter()
+            .find(|p| p.id == id)
+            .map(|p| format!("{}: ", p.name))
+            .unwrap_or_default(),
+        _ => String::new(),
+    };
+    let link = |d: NaiveDate| format!("/staff/week?date={}&practitioner={pv}", day_param(d));
+    let range = format!(
+        "{} to {}",
+        monday.format("%-d %B"),
+        sunday.format("%-d %B %Y")
+    );
+    let heading = if whose.is_empty() {
+        format!("Week of {range}")
+    } else {
+        format!("{whose}week of {range}")
+    };
+    let page = WeekPage {
+        layout: StaffLayout::new(&user, &clinic.row.name, heading.clone(), "/staff/week"),
+        heading,
+        date_value: day_param(monday),
+        practitioner_value: pv.clone(),
+        practitioners: options,
+        prev_link: link(monday - Days::new(7)),
+        next_link: link(monday + Days::new(7)),
+        this_week_link: link(today),
+        message: message.clone(),
+        nobody: data.is_none(),
+        grid,
+        cancelled,
+    };
+    render_status(status_for(&message), &page)
+}
