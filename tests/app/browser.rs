@@ -197,6 +197,8 @@ async fn a_patient_books_and_staff_complete_the_session_in_a_real_browser() {
 }
 
 async fn staff_part(app: &TestApp, b: &Client) {
+    // Noon: the 11:00 session has started, so it can be completed.
+    app.clock.set(t("2030-06-03T11:00:00Z"));
     app.create_staff(
         "desk@clinic.example",
         Role::FrontDesk,
@@ -225,5 +227,55 @@ async fn staff_part(app: &TestApp, b: &Client) {
         .for_element(Locator::Css("nav.staff-nav"))
         .await
         .unwrap();
-    let _ = (app, b);
+
+    b.goto(&app.url("/staff/day?date=2030-06-03"))
+        .await
+        .unwrap();
+    let block = b
+        .wait()
+        .for_element(Locator::Css("a.appt[data-appointment='1']"))
+        .await
+        .unwrap();
+    assert!(block.text().await.unwrap().contains("Ann Lee"));
+    save(b, "day-view.png").await;
+    block.click().await.unwrap();
+    b.wait()
+        .for_element(Locator::XPath("//button[normalize-space()='Complete']"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    b.wait()
+        .for_element(Locator::XPath(
+            "//*[contains(., 'Completed: the end time is recorded.')]",
+        ))
+        .await
+        .unwrap();
+    let (_, shown) = app.get_json("/api/v1/treatments").await;
+    assert!(shown["treatments"].is_array());
+    {
+        use carepath::db::schema::{appointments, outbox};
+        use diesel::prelude::*;
+        let mut c = app.state.pool.get().unwrap();
+        let status: String = appointments::table
+            .find(1)
+            .select(appointments::status)
+            .first(&mut *c)
+            .unwrap();
+        assert_eq!(status, "completed");
+        let aftercare: i64 = outbox::table
+            .filter(outbox::appointment_id.eq(1))
+            .filter(outbox::kind.eq("aftercare"))
+            .filter(outbox::status.eq("planned"))
+            .count()
+            .get_result(&mut *c)
+            .unwrap();
+        assert_eq!(aftercare, 1, "completing the session plans its aftercare");
+    }
+    b.goto(&app.url("/staff/week?date=2030-06-03&practitioner=all"))
+        .await
+        .unwrap();
+    b.wait().for_element(Locator::Css("a.appt")).await.unwrap();
+    save(b, "week-view.png").await;
 }

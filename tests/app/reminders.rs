@@ -488,3 +488,71 @@ async fn admins_edit_care_plans_with_a_preview() {
         t("2030-06-07T09:00:00Z")
     );
 }
+
+#[tokio::test]
+async fn completion_and_no_show_through_the_console_plan_the_right_emails() {
+    let app = TestApp::spawn().await;
+    let (_, done) = app
+        .book(
+            "microneedling",
+            "2030-06-03T10:00:00+01:00",
+            Some(2),
+            "ann@example.org",
+        )
+        .await;
+    let (_, missed) = app
+        .book(
+            "microdermabrasion",
+            "2030-06-03T14:00:00+01:00",
+            Some(2),
+            "bob@example.org",
+        )
+        .await;
+    let desk = app.staff(Role::FrontDesk).await;
+    // 15:30 BST: both have started.
+    app.clock.set(t("2030-06-03T14:30:00Z"));
+    let desk = app.login_as(&desk.email, "correct horse battery").await;
+    let id = done["id"].as_i64().unwrap();
+    let r = desk
+        .post(
+            &format!("/staff/appointments/{id}/complete"),
+            &[("ended_at", "11:20")],
+        )
+        .await;
+    assert_eq!(r.status().as_u16(), 303, "{}", r.text().await.unwrap());
+    let rows = messages(&app, id);
+    assert_eq!(
+        from_db(of_kind(&rows, "aftercare")[0].due_at),
+        t("2030-06-03T14:30:00Z"),
+        "aftercare goes now"
+    );
+    assert_eq!(
+        from_db(of_kind(&rows, "check_in")[0].due_at),
+        t("2030-06-06T10:20:00Z"),
+        "day 3 from 11:20 BST"
+    );
+    assert!(of_kind(&rows, "missed").is_empty());
+    let (_, page) = desk.get_text(&format!("/staff/appointments/{id}")).await;
+    assert!(
+        page.contains("Aftercare") && page.contains("Check-in"),
+        "the appointment page lists its emails"
+    );
+
+    let id = missed["id"].as_i64().unwrap();
+    let r = desk
+        .post(&format!("/staff/appointments/{id}/no-show"), &[])
+        .await;
+    assert_eq!(r.status().as_u16(), 303);
+    let rows = messages(&app, id);
+    assert_eq!(of_kind(&rows, "missed").len(), 1, "we missed you");
+    assert_eq!(
+        from_db(of_kind(&rows, "missed")[0].due_at),
+        t("2030-06-03T16:30:00Z"),
+        "two hours after it was marked"
+    );
+    assert!(
+        of_kind(&rows, "aftercare").is_empty(),
+        "no aftercare for a session that did not happen"
+    );
+    assert_eq!(of_kind(&rows, "reminder")[0].status, "cancelled");
+}

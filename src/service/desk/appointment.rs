@@ -21,6 +21,8 @@ pub struct AppointmentPage {
     pub notes: Vec<(AppointmentNoteRow, String)>,
     /// "The patient, online" or "Staff: who".
     pub booked_by: String,
+    /// Its emails, planned and sent.
+    pub messages: Vec<crate::db::models::OutboxRow>,
 }
 
 /// The appointment, if it exists and the viewer may see it (404, 403 otherwise).
@@ -56,6 +58,7 @@ pub fn load(conn: &mut DbConnection, id: i32, reach: Reach) -> Result<Appointmen
     Ok(AppointmentPage {
         history: history(&trail, clinic.tz, &name),
         notes: queries::notes_of(conn, id)?,
+        messages: crate::db::outbox::of_appointment(conn, id)?,
         details: details_of(conn, row)?,
         booked_by,
         clinic,

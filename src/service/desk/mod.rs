@@ -122,6 +122,19 @@ where
             &after,
             None,
         )?;
+        // The recovery timeline starts here, in the same transaction: aftercare only for a
+        // session that happened, "we missed you" for one that didn't.
+        match to {
+            Status::Completed => {
+                let clinic = clinic::load(c)?;
+                crate::reminders::plan::on_completed(c, &clinic, now, &after)?;
+            }
+            Status::NoShow => {
+                let clinic = clinic::load(c)?;
+                crate::reminders::plan::on_no_show(c, &clinic, now, &after)?;
+            }
+            _ => {}
+        }
         Ok(after)
     })
 }

@@ -83,6 +83,10 @@ struct AppointmentTemplate {
     history: Vec<HistoryView>,
     notes: Vec<NoteView>,
     day_link: String,
+    /// The appointment's emails (the shared message table).
+    lines: Vec<crate::web::staff::reminders::MessageLine>,
+    is_admin: bool,
+    back: String,
 }
 
 /// What a re-shown page keeps of the refused request.
@@ -195,6 +199,9 @@ fn template(
             })
             .collect(),
         day_link: format!("/staff/day?date={}", day_param(local_parts(tz, start).0)),
+        lines: crate::web::staff::reminders::message_lines(tz, &data.messages),
+        is_admin: user.role.manages_clinic(),
+        back: format!("/staff/appointments/{}", a.id),
     }
 }
 

@@ -64,6 +64,7 @@ struct MessagesPage {
     page: i64,
     more: bool,
     flash: Option<String>,
+    back: String,
 }
 
 const PAGE: i64 = 100;
@@ -107,6 +108,7 @@ pub async fn list(
         page,
         more,
         flash,
+        back: "/staff/messages".into(),
     })
 }
 
