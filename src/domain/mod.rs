@@ -7,6 +7,7 @@
 pub mod appointment;
 pub mod availability;
 pub mod booking;
+pub mod delivery;
 pub mod errors;
 pub mod hours;
 pub mod patient;
