@@ -24,6 +24,8 @@ pub struct SmtpTarget {
     pub credentials: Option<(String, String)>,
     /// The name we give in EHLO, when the URL says (`?helo=mail.example.org`).
     pub helo: Option<String>,
+    /// A PEM file of extra trusted certificates (`?ca=/path`), for a relay with a private CA.
+    pub ca_file: Option<String>,
 }
 
 /// Never print the password (the URL shows up in logs and start-up errors).
@@ -35,13 +37,14 @@ impl std::fmt::Debug for SmtpTarget {
             .field("port", &self.port)
             .field("user", &self.credentials.as_ref().map(|c| &c.0))
             .field("helo", &self.helo)
+            .field("ca_file", &self.ca_file)
             .finish()
     }
 }
 
 impl SmtpTarget {
-    /// `smtp://[user:pass@]host[:port][?tls=starttls|none][&helo=NAME]` or
-    /// `smtps://[user:pass@]host[:port]`. Plain SMTP defaults to port 25, and port 587 means
+    /// `smtp://[user:pass@]host[:port][?tls=starttls|none][&helo=NAME][&ca=PEM-FILE]` or
+    /// `smtps://[user:pass@]host[:port][?helo=NAME][&ca=PEM-FILE]`. Plain SMTP defaults to port 25, and port 587 means
     /// STARTTLS unless `tls=none` says otherwise; smtps defaults to 465.
     pub fn parse(raw: &str) -> Result<Self, String> {
         let bad = |why: &str| {
@@ -66,12 +69,13 @@ impl SmtpTarget {
         }
         let port = url.port().unwrap_or(if implicit { 465 } else { 25 });
         let mut tls: Option<&str> = None;
-        let mut helo = None;
+        let (mut helo, mut ca_file) = (None, None);
         let pairs: Vec<(String, String)> = url.query_pairs().into_owned().collect();
         for (k, v) in &pairs {
             match k.as_str() {
                 "tls" => tls = Some(v.as_str()),
                 "helo" if !v.is_empty() => helo = Some(v.clone()),
+                "ca" if !v.is_empty() => ca_file = Some(v.clone()),
                 _ => return Err(bad(&format!("unknown option '{k}'"))),
             }
         }
@@ -92,6 +96,9 @@ impl SmtpTarget {
                 )));
             }
         };
+        if ca_file.is_some() && security == Security::Plain {
+            return Err(bad("ca= only applies to TLS (smtps:// or tls=starttls)"));
+        }
         let credentials = if url.username().is_empty() {
             None
         } else {
@@ -105,6 +112,7 @@ impl SmtpTarget {
             port,
             credentials,
             helo,
+            ca_file,
         })
     }
 }
@@ -197,10 +205,12 @@ mod tests {
     }
 
     #[test]
-    fn ipv6_and_helo() {
+    fn ipv6_helo_and_ca() {
         let t = target("smtp://[::1]:25?helo=clinic.example.org");
         assert_eq!(t.host, "::1");
         assert_eq!(t.helo.as_deref(), Some("clinic.example.org"));
+        let t = target("smtps://relay.internal?ca=/etc/ssl/relay-ca.pem");
+        assert_eq!(t.ca_file.as_deref(), Some("/etc/ssl/relay-ca.pem"));
     }
 
     #[test]
@@ -213,6 +223,7 @@ mod tests {
             "smtps://host?tls=starttls",
             "smtp://host?verify=no",
             "smtp://host:99999",
+            "smtp://host?ca=/x.pem",
         ] {
             let e = SmtpTarget::parse(bad).expect_err(bad);
             assert!(e.starts_with("SMTP_URL:"), "{bad}: {e}");

@@ -14,7 +14,9 @@ use std::time::{Duration, Instant};
 
 use lettre::address::Envelope;
 use lettre::transport::smtp::authentication::{Credentials, Mechanism};
-use lettre::transport::smtp::client::{AsyncSmtpConnection, AsyncTokioStream, TlsParameters};
+use lettre::transport::smtp::client::{
+    AsyncSmtpConnection, AsyncTokioStream, Certificate, TlsParameters,
+};
 use lettre::transport::smtp::extension::ClientId;
 use lettre::transport::smtp::response::Response;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
@@ -51,11 +53,7 @@ impl SmtpPool {
     pub fn new(target: SmtpTarget, hello: String, size: usize) -> Result<Self, String> {
         let tls = match target.security {
             Security::Plain => None,
-            Security::StartTls | Security::Implicit => Some(
-                TlsParameters::builder(target.host.clone())
-                    .build_rustls()
-                    .map_err(|e| format!("SMTP_URL: TLS set-up failed: {e}"))?,
-            ),
+            Security::StartTls | Security::Implicit => Some(tls_parameters(&target)?),
         };
         let hello = match hello.parse() {
             Ok(std::net::IpAddr::V4(a)) => ClientId::Ipv4(a),
@@ -185,6 +183,21 @@ impl SmtpPool {
         }
         Ok(conn)
     }
+}
+
+/// Mozilla's roots (webpki-roots), plus the certificates of `?ca=` when given.
+fn tls_parameters(target: &SmtpTarget) -> Result<TlsParameters, String> {
+    let mut builder = TlsParameters::builder(target.host.clone());
+    if let Some(path) = &target.ca_file {
+        let pem =
+            std::fs::read(path).map_err(|e| format!("SMTP_URL: cannot read ca={path}: {e}"))?;
+        let cert = Certificate::from_pem(&pem)
+            .map_err(|e| format!("SMTP_URL: ca={path} is not a PEM certificate: {e}"))?;
+        builder = builder.add_root_certificate(cert);
+    }
+    builder
+        .build_rustls()
+        .map_err(|e| format!("SMTP_URL: TLS set-up failed: {e}"))
 }
 
 /// TLS from the first byte over our own TCP stream. lettre's public client only takes a tokio

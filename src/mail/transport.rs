@@ -47,7 +47,7 @@ impl From<BuildError> for SendError {
 }
 
 enum Kind {
-    Smtp(SmtpPool),
+    Smtp(Box<SmtpPool>),
     Files(FileDir),
 }
 
@@ -88,7 +88,11 @@ impl Mailer {
                     .helo
                     .clone()
                     .unwrap_or_else(|| from.email.domain().to_string());
-                Kind::Smtp(SmtpPool::new(target, hello, s.connections as usize)?)
+                Kind::Smtp(Box::new(SmtpPool::new(
+                    target,
+                    hello,
+                    s.connections as usize,
+                )?))
             }
         };
         Ok(Self {

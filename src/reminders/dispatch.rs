@@ -148,7 +148,10 @@ pub async fn dispatch_due(d: &Dispatcher, now: DateTime<Utc>) -> Result<Dispatch
     for _ in 0..d.max_batches {
         let r = run_batch(d, now, started).await?;
         report += r;
-        if r.claimed < u64::from(d.batch) || r.released > 0 {
+        // Stop when nothing more is due, when the lease ran short, or when a whole batch failed
+        // (the server is most likely down: the next tick tries again, without hammering it).
+        let all_failed = r.sent == 0 && r.failed > 0;
+        if r.claimed < u64::from(d.batch) || r.released > 0 || all_failed {
             break;
         }
     }

@@ -15,6 +15,7 @@ mod mail_outage;
 mod mail_retry;
 mod mail_server;
 mod mail_smtp;
+mod mail_tls;
 mod staff_admin;
 mod staff_auth;
 mod staff_desk;
