@@ -6,13 +6,13 @@
 //! the rows are taken over: only the messages that were on the wire when it died (accepted by
 //! the server but not yet recorded) can go out twice.
 
+mod record;
 mod store;
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, NaiveDateTime, Utc};
-use diesel::Connection;
 use rand::Rng;
 use tokio::sync::{Semaphore, mpsc};
 
@@ -20,7 +20,6 @@ use super::render::{self, RenderContext, Rendered};
 use crate::config::MailSettings;
 use crate::db::models::{OutboxRow, to_db};
 use crate::db::{DbConnection, Pool};
-use crate::domain::delivery::{AfterFailure, after_failure};
 use crate::error::AppError;
 use crate::mail::{Email, Mailer, SendError};
 
@@ -31,8 +30,6 @@ pub const LEASE: Duration = Duration::from_secs(180);
 const START_SENDS_WITHIN: Duration = Duration::from_secs(90);
 /// Rows rendered per database round.
 const RENDER_CHUNK: usize = 25;
-/// Outcomes recorded per transaction at most (they are grouped only when they queue up).
-const MARK_GROUP: usize = 200;
 
 /// Turns a claimed row into an email: `render::render`, except in tests that need a particular
 /// message (a skip, an attachment).
@@ -159,14 +156,14 @@ pub async fn dispatch_due(d: &Dispatcher, now: DateTime<Utc>) -> Result<Dispatch
 }
 
 /// What became of one claimed message.
-enum Outcome {
+pub(super) enum Outcome {
     Sent(OutboxRow, String),
     Failed(OutboxRow, SendError),
     Skipped(OutboxRow, String),
     Released(OutboxRow),
 }
 
-fn at(now: DateTime<Utc>, started: Instant) -> NaiveDateTime {
+pub(super) fn at(now: DateTime<Utc>, started: Instant) -> NaiveDateTime {
     to_db(now + started.elapsed())
 }
 
@@ -193,7 +190,7 @@ async fn run_batch(
     let (work_tx, mut work_rx) = mpsc::channel::<(OutboxRow, Email)>(parallel * 4);
     let (out_tx, out_rx) = mpsc::unbounded_channel::<Outcome>();
     let renderer = tokio::spawn(render_all(d.clone(), rows, work_tx, out_tx.clone()));
-    let recorder = tokio::spawn(record_all(d.clone(), token, out_rx, now, started));
+    let recorder = tokio::spawn(record::record_all(d.clone(), token, out_rx, now, started));
 
     // Each send is its own task, so sends progress while outcomes are being written.
     let permits = Arc::new(Semaphore::new(parallel));
@@ -279,107 +276,8 @@ async fn render_all(
     }
 }
 
-/// Writes outcomes as they arrive: one at a time when they trickle in, grouped into one
-/// transaction when they queue up (so a fast server is not held back by commits).
-async fn record_all(
-    d: Dispatcher,
-    token: String,
-    mut out: mpsc::UnboundedReceiver<Outcome>,
-    now: DateTime<Utc>,
-    started: Instant,
-) -> Result<DispatchReport, AppError> {
-    let mut report = DispatchReport::default();
-    let mut first_error = None;
-    while let Some(first) = out.recv().await {
-        let mut group = vec![first];
-        while group.len() < MARK_GROUP {
-            match out.try_recv() {
-                Ok(o) => group.push(o),
-                Err(_) => break,
-            }
-        }
-        let (token, max_attempts, t) = (token.clone(), d.max_attempts, at(now, started));
-        let result = blocking(&d.pool, move |c| {
-            c.transaction::<_, AppError, _>(|c| {
-                let mut r = DispatchReport::default();
-                for o in &group {
-                    record(c, o, &token, t, max_attempts, &mut r)?;
-                }
-                Ok(r)
-            })
-        })
-        .await;
-        match result {
-            Ok(r) => report += r,
-            // The rows keep their lease and are retried once it expires.
-            Err(e) => {
-                log::error!("could not record dispatch outcomes: {e}");
-                first_error.get_or_insert(e);
-            }
-        }
-    }
-    match first_error {
-        Some(e) => Err(e),
-        None => Ok(report),
-    }
-}
-
-fn record(
-    c: &mut DbConnection,
-    o: &Outcome,
-    token: &str,
-    t: NaiveDateTime,
-    max_attempts: u32,
-    r: &mut DispatchReport,
-) -> Result<(), AppError> {
-    let ours = match o {
-        Outcome::Sent(row, reply) => {
-            r.sent += 1;
-            store::mark_sent(c, row.id, token, t, reply)?
-        }
-        Outcome::Failed(row, e) => {
-            let attempts = u32::try_from(row.attempts).unwrap_or(0) + 1;
-            let jitter = rand::rng().random_range(-1.0..=1.0);
-            let retry_at = match after_failure(attempts, max_attempts, e.permanent, jitter) {
-                AfterFailure::Retry(delay) => {
-                    r.failed += 1;
-                    Some(to_db((t + delay).and_utc()))
-                }
-                AfterFailure::Dead => {
-                    r.dead += 1;
-                    log::warn!(
-                        "email {} to {} is dead after {attempts} attempt(s): {e}",
-                        row.id,
-                        row.recipient
-                    );
-                    None
-                }
-            };
-            store::mark_failed(c, row, token, t, &e.message, retry_at)?
-        }
-        Outcome::Skipped(row, reason) => {
-            r.skipped += 1;
-            store::mark_skipped(c, row.id, token, t, reason)?
-        }
-        Outcome::Released(row) => {
-            r.released += 1;
-            store::release(c, row.id, token)?
-        }
-    };
-    if !ours {
-        r.lease_lost += 1;
-        if let Outcome::Sent(row, _) = o {
-            log::warn!(
-                "email {} was sent, but its lease had been taken over: it may go out twice",
-                row.id
-            );
-        }
-    }
-    Ok(())
-}
-
 /// Blocking database work on tokio's blocking threads.
-async fn blocking<T, F>(pool: &Pool, f: F) -> Result<T, AppError>
+pub(super) async fn blocking<T, F>(pool: &Pool, f: F) -> Result<T, AppError>
 where
     T: Send + 'static,
     F: FnOnce(&mut DbConnection) -> Result<T, AppError> + Send + 'static,
