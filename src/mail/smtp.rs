@@ -26,10 +26,11 @@ use tokio::sync::Semaphore;
 use super::transport::SendError;
 use crate::domain::delivery::{Security, SmtpTarget};
 
-/// Connecting includes the greeting, EHLO, TLS and AUTH.
-const CONNECT_TIMEOUT: Duration = Duration::from_secs(30);
+/// Getting a ready connection: a NOOP on an idle one, or connecting (greeting, EHLO, TLS, AUTH).
+/// The dispatcher's lease (src/reminders/dispatch.rs) counts on these two bounds.
+pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(30);
 /// One message: MAIL, RCPT, DATA and the server's final answer (it may scan the message).
-const SEND_TIMEOUT: Duration = Duration::from_secs(120);
+pub const SEND_TIMEOUT: Duration = Duration::from_secs(120);
 /// A connection idle longer than this may have been closed by the server: NOOP it first.
 const CHECK_IDLE_AFTER: Duration = Duration::from_secs(10);
 
@@ -90,7 +91,17 @@ impl SmtpPool {
             .acquire()
             .await
             .map_err(|_| SendError::temporary("the SMTP pool is closed"))?;
-        let mut conn = self.checkout().await?;
+        let mut conn = match tokio::time::timeout(CONNECT_TIMEOUT, self.checkout()).await {
+            Ok(conn) => conn?,
+            Err(_) => {
+                return Err(SendError::temporary(format!(
+                    "no SMTP connection to {}:{} within {}s",
+                    self.target.host,
+                    self.target.port,
+                    CONNECT_TIMEOUT.as_secs()
+                )));
+            }
+        };
         match tokio::time::timeout(SEND_TIMEOUT, conn.send(envelope, message)).await {
             Ok(Ok(response)) => {
                 self.checkin(conn);
@@ -133,7 +144,7 @@ impl SmtpPool {
         loop {
             let next = self.idle.lock().ok().and_then(|mut v| v.pop());
             let Some(mut idle) = next else {
-                return self.connect().await;
+                return self.open().await;
             };
             if idle.conn.has_broken() {
                 continue;
@@ -141,16 +152,6 @@ impl SmtpPool {
             if idle.since.elapsed() < CHECK_IDLE_AFTER || idle.conn.test_connected().await {
                 return Ok(idle.conn);
             }
-        }
-    }
-
-    async fn connect(&self) -> Result<AsyncSmtpConnection, SendError> {
-        match tokio::time::timeout(CONNECT_TIMEOUT, self.open()).await {
-            Ok(r) => r,
-            Err(_) => Err(SendError::temporary(format!(
-                "connecting to {}:{} timed out",
-                self.target.host, self.target.port
-            ))),
         }
     }
 

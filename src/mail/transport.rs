@@ -11,6 +11,11 @@ use super::smtp::SmtpPool;
 use crate::config::MailSettings;
 use crate::domain::delivery::{Security, SmtpTarget};
 
+/// The longest one `Mailer::send` takes before it gives up (getting a connection, then the
+/// message).
+pub const SEND_BOUND: std::time::Duration =
+    super::smtp::CONNECT_TIMEOUT.saturating_add(super::smtp::SEND_TIMEOUT);
+
 /// A failed send, and whether trying again later can help.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{message}")]

@@ -24,10 +24,16 @@ use crate::error::AppError;
 use crate::mail::{Email, Mailer, SendError};
 
 /// How long a claim holds its rows. A crashed dispatcher's rows wait this long to be taken over.
-pub const LEASE: Duration = Duration::from_secs(180);
-/// No send starts later than this after the claim, so every send (bounded by the SMTP
-/// timeouts) ends while the lease still holds and no other dispatcher can have taken the row.
-const START_SENDS_WITHIN: Duration = Duration::from_secs(90);
+pub const LEASE: Duration = Duration::from_secs(300);
+/// No send starts later than this after the claim. With the mailer's bounds (a connection within
+/// 30 s, a message within 120 s) every send then ends while the lease still holds, so no other
+/// dispatcher can have taken the row over in the meantime.
+const START_SENDS_WITHIN: Duration = Duration::from_secs(120);
+const _: () = assert!(
+    START_SENDS_WITHIN.as_secs() + crate::mail::transport::SEND_BOUND.as_secs() + 20
+        < LEASE.as_secs(),
+    "a send started in time must end (and be recorded) within the lease"
+);
 /// Rows rendered per database round.
 const RENDER_CHUNK: usize = 25;
 
