@@ -42,7 +42,8 @@ enum Command {
 
 fn main() -> std::process::ExitCode {
     env_logger::Builder::from_env(
-        env_logger::Env::default().default_filter_or("info,actix_web=warn,actix_server=warn"),
+        env_logger::Env::default()
+            .default_filter_or("info,actix_web=warn,actix_server=warn,tokio_cron_scheduler=warn"),
     )
     .init();
     let cli = Cli::parse();

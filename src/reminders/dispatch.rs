@@ -71,7 +71,9 @@ pub struct DispatchReport {
     pub skipped: u64,
     /// Claimed but not attempted because the lease was running out; due again at once.
     pub released: u64,
-    /// Outcomes not recorded because another dispatcher had taken the row over.
+    /// Outcomes not recorded because the row was no longer ours: another dispatcher took it
+    /// over after the lease expired, or it was cancelled meanwhile (a send may still have
+    /// happened; it is counted above as usual).
     pub lease_lost: u64,
 }
 

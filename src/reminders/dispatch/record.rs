@@ -107,7 +107,7 @@ fn record(
         r.lease_lost += 1;
         if let Outcome::Sent(row, _) = o {
             log::warn!(
-                "email {} was sent, but its lease had been taken over: it may go out twice",
+                "email {} was sent, but the row was no longer ours (lease taken over, or cancelled)",
                 row.id
             );
         }
