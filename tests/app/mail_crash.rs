@@ -13,6 +13,16 @@ use crate::mail_server::SmtpServer;
 
 const TOTAL: usize = 240;
 
+/// The server must not outlive a failed assertion.
+struct KillOnDrop(std::process::Child);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
 fn carepath(db: &str, smtp: &str, command: &str) -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_carepath"));
     c.arg(command)
@@ -42,11 +52,13 @@ async fn kill_9_mid_batch_loses_nothing() {
         Utc::now() - Span::minutes(1),
     );
 
-    let mut child = carepath(&app.database_url, &server.url(), "serve")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start carepath serve");
+    let mut child = KillOnDrop(
+        carepath(&app.database_url, &server.url(), "serve")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start carepath serve"),
+    );
     let started = Instant::now();
     while server.count() < 60 {
         assert!(
@@ -55,8 +67,8 @@ async fn kill_9_mid_batch_loses_nothing() {
         );
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
-    child.kill().expect("kill -9");
-    let _ = child.wait();
+    child.0.kill().expect("kill -9");
+    let _ = child.0.wait();
     let at_kill = server.count();
     assert!(at_kill < TOTAL, "killed mid-way ({at_kill} delivered)");
     let held_rows: Vec<_> = rows(&app)
