@@ -36,11 +36,14 @@ enum Command {
         #[arg(long)]
         practitioner: Option<i32>,
     },
+    /// Send the email that is due now (one dispatch pass), print what happened, and exit.
+    SendDue,
 }
 
 fn main() -> std::process::ExitCode {
     env_logger::Builder::from_env(
-        env_logger::Env::default().default_filter_or("info,actix_web=warn,actix_server=warn"),
+        env_logger::Env::default()
+            .default_filter_or("info,actix_web=warn,actix_server=warn,tokio_cron_scheduler=warn"),
     )
     .init();
     let cli = Cli::parse();
@@ -86,13 +89,53 @@ fn main() -> std::process::ExitCode {
                     Err(e) => return fail(&e),
                 };
                 log::info!("Carepath is serving at {}", app.state.base_url);
-                match app.run_until_stopped().await {
+                let scheduler = match app.start_dispatcher().await {
+                    Ok(s) => s,
+                    Err(e) => return fail(&e),
+                };
+                let result = app.run_until_stopped().await;
+                if let Some(mut s) = scheduler {
+                    let _ = s.shutdown().await;
+                }
+                match result {
                     Ok(()) => std::process::ExitCode::SUCCESS,
                     Err(e) => fail(&e.to_string()),
                 }
             })
         }
+        Command::SendDue => match send_due(settings) {
+            Ok(report) => {
+                println!("{report}");
+                std::process::ExitCode::SUCCESS
+            }
+            Err(e) => fail(&e),
+        },
     }
+}
+
+/// One dispatch pass at the system clock's now.
+fn send_due(settings: Settings) -> Result<String, String> {
+    use carepath::mail::Mailer;
+    use carepath::reminders::dispatch::{Dispatcher, dispatch_due};
+    let mailer = Mailer::from_settings(&settings.mail)?;
+    let clock = Clock::system();
+    let pool = carepath::startup::prepare_database(&settings, &clock)?;
+    let base_url = settings
+        .base_url
+        .clone()
+        .unwrap_or_else(|| format!("http://{}", settings.bind));
+    let runtime = tokio::runtime::Runtime::new().map_err(|e| e.to_string())?;
+    runtime.block_on(async move {
+        log::info!("email goes to {}", mailer.describe());
+        let dispatcher = Dispatcher::new(pool, mailer.clone(), &settings.mail, &base_url);
+        let started = std::time::Instant::now();
+        let report = dispatch_due(&dispatcher, clock.now())
+            .await
+            .map_err(|e| e.to_string())?;
+        mailer.close().await;
+        let secs = started.elapsed().as_secs_f64();
+        Ok(format!("{report} in {secs:.2}s"))
+    })
 }
 
 fn create_staff(

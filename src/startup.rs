@@ -12,6 +12,8 @@ use crate::db::models::to_db;
 use crate::db::seed::{SeedOptions, seed_if_empty};
 use crate::db::{self, Pool};
 use crate::error::AppError;
+use crate::mail::Mailer;
+use crate::reminders::dispatch::Dispatcher;
 use crate::web::staff::{self, session_store::DbSessionStore};
 use crate::web::{AppState, routes};
 use actix_web::cookie::Key;
@@ -116,10 +118,13 @@ pub struct Application {
     server: Server,
     port: u16,
     pub state: web::Data<AppState>,
+    pub mailer: Mailer,
 }
 
 impl Application {
     pub fn build(settings: Settings, clock: Clock) -> Result<Self, String> {
+        // A bad SMTP_URL or From address stops the start, before anything is served.
+        let mailer = Mailer::from_settings(&settings.mail)?;
         let pool = prepare_database(&settings, &clock)?;
         let key = session_key(&pool, &settings)?;
         let store = DbSessionStore {
@@ -201,7 +206,62 @@ impl Application {
             server: server.run(),
             port: addr.port(),
             state,
+            mailer,
         })
+    }
+
+    /// A dispatcher over this app's pool and mailer.
+    pub fn dispatcher(&self) -> Dispatcher {
+        Dispatcher::new(
+            self.state.pool.clone(),
+            self.mailer.clone(),
+            &self.state.settings.mail,
+            &self.state.base_url,
+        )
+    }
+
+    /// `serve` only (tests call `dispatch_due` themselves): every CAREPATH_DISPATCH_SECONDS a
+    /// dispatch pass at the clock's now. tokio-cron-scheduler is only the clock; the outbox is
+    /// the queue, so every instance may tick and the claim sends each message once.
+    pub async fn start_dispatcher(
+        &self,
+    ) -> Result<Option<tokio_cron_scheduler::JobScheduler>, String> {
+        use tokio_cron_scheduler::{Job, JobScheduler};
+        let every = self.state.settings.mail.dispatch_seconds;
+        log::info!("email goes to {}", self.mailer.describe());
+        if every == 0 {
+            log::info!("in-process email dispatch is off (CAREPATH_DISPATCH_SECONDS=0)");
+            return Ok(None);
+        }
+        let dispatcher = self.dispatcher();
+        let instance = dispatcher.instance.clone();
+        let clock = self.state.clock.clone();
+        let job = Job::new_repeated_async(std::time::Duration::from_secs(every), move |_, _| {
+            let (d, now) = (dispatcher.clone(), clock.now());
+            Box::pin(async move {
+                match d.tick(now).await {
+                    // The previous pass is still going, and it loops until nothing is due.
+                    None => log::debug!("email dispatch still running; tick skipped"),
+                    Some(Ok(r)) if r.claimed > 0 => log::info!("email dispatch: {r}"),
+                    Some(Ok(_)) => {}
+                    Some(Err(e)) => log::error!("email dispatch failed: {e}"),
+                }
+            })
+        })
+        .map_err(|e| format!("cannot schedule email dispatch: {e}"))?;
+        let scheduler = JobScheduler::new()
+            .await
+            .map_err(|e| format!("cannot start the scheduler: {e}"))?;
+        scheduler
+            .add(job)
+            .await
+            .map_err(|e| format!("cannot schedule email dispatch: {e}"))?;
+        scheduler
+            .start()
+            .await
+            .map_err(|e| format!("cannot start the scheduler: {e}"))?;
+        log::info!("dispatching due email every {every}s as {instance}");
+        Ok(Some(scheduler))
     }
 
     pub fn port(&self) -> u16 {

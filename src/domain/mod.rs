@@ -9,6 +9,7 @@ pub mod appointment;
 pub mod availability;
 pub mod booking;
 pub mod care_plan;
+pub mod delivery;
 pub mod errors;
 pub mod hours;
 pub mod patient;

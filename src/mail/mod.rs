@@ -1,6 +1,11 @@
 //! Email: the message as the app composes it, and the transports that deliver it.
 
+mod file;
+pub mod message;
+mod smtp;
 pub mod transport;
+
+pub use transport::{Mailer, SendError};
 /// One email, fully rendered and ready to build into MIME.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Email {

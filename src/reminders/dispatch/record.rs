@@ -1,0 +1,116 @@
+//! Recording what became of each claimed message, as soon as it is known.
+
+use std::time::Instant;
+
+use chrono::{DateTime, NaiveDateTime, Utc};
+use diesel::Connection;
+use rand::Rng;
+use tokio::sync::mpsc;
+
+use super::{DispatchReport, Dispatcher, Outcome, at, blocking, store};
+use crate::db::DbConnection;
+use crate::db::models::to_db;
+use crate::domain::delivery::{AfterFailure, after_failure};
+use crate::error::AppError;
+
+/// Outcomes recorded per transaction at most (they are grouped only when they queue up).
+const MARK_GROUP: usize = 200;
+
+/// Writes outcomes as they arrive: one at a time when they trickle in, grouped into one
+/// transaction when they queue up (so a fast server is not held back by commits).
+pub(super) async fn record_all(
+    d: Dispatcher,
+    token: String,
+    mut out: mpsc::UnboundedReceiver<Outcome>,
+    now: DateTime<Utc>,
+    started: Instant,
+) -> Result<DispatchReport, AppError> {
+    let mut report = DispatchReport::default();
+    let mut first_error = None;
+    while let Some(first) = out.recv().await {
+        let mut group = vec![first];
+        while group.len() < MARK_GROUP {
+            match out.try_recv() {
+                Ok(o) => group.push(o),
+                Err(_) => break,
+            }
+        }
+        let (token, max_attempts, t) = (token.clone(), d.max_attempts, at(now, started));
+        let result = blocking(&d.pool, move |c| {
+            c.transaction::<_, AppError, _>(|c| {
+                let mut r = DispatchReport::default();
+                for o in &group {
+                    record(c, o, &token, t, max_attempts, &mut r)?;
+                }
+                Ok(r)
+            })
+        })
+        .await;
+        match result {
+            Ok(r) => report += r,
+            // The rows keep their lease and are retried once it expires.
+            Err(e) => {
+                log::error!("could not record dispatch outcomes: {e}");
+                first_error.get_or_insert(e);
+            }
+        }
+    }
+    match first_error {
+        Some(e) => Err(e),
+        None => Ok(report),
+    }
+}
+
+fn record(
+    c: &mut DbConnection,
+    o: &Outcome,
+    token: &str,
+    t: NaiveDateTime,
+    max_attempts: u32,
+    r: &mut DispatchReport,
+) -> Result<(), AppError> {
+    let ours = match o {
+        Outcome::Sent(row, reply) => {
+            r.sent += 1;
+            store::mark_sent(c, row.id, token, t, reply)?
+        }
+        Outcome::Failed(row, e) => {
+            let attempts = u32::try_from(row.attempts).unwrap_or(0) + 1;
+            let jitter = rand::rng().random_range(-1.0..=1.0);
+            let retry_at = match after_failure(attempts, max_attempts, e.permanent, jitter) {
+                AfterFailure::Retry(delay) => {
+                    r.failed += 1;
+                    Some(to_db((t + delay).and_utc()))
+                }
+                AfterFailure::Dead => {
+                    r.dead += 1;
+                    log::warn!(
+                        "email {} to {} is dead after {attempts} attempt(s): {e}",
+                        row.id,
+                        row.recipient
+                    );
+                    None
+                }
+            };
+            store::mark_failed(c, row, token, t, &e.message, retry_at)?
+        }
+        Outcome::Skipped(row, reason) => {
+            r.skipped += 1;
+            store::mark_skipped(c, row.id, token, t, reason)?
+        }
+        Outcome::Released(row) => {
+            r.released += 1;
+            store::release(c, row.id, token)?
+        }
+    };
+    if !ours {
+        r.lease_lost += 1;
+        if let Outcome::Sent(row, _) = o {
+            log::warn!(
+                "email {} was sent, but the row was no longer ours (lease taken over, or cancelled)",
+                row.id
+            );
+        }
+    }
+    Ok(())
+}
