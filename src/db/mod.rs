@@ -95,10 +95,9 @@ impl ManageConnection for Manager {
                     .map_err(r2d2::Error::ConnectionError)?;
                 // WAL lets readers run beside the writer; busy_timeout makes writers queue
                 // rather than fail; foreign keys are off by default in SQLite.
-                c.batch_execute(
-                    "PRAGMA busy_timeout = 15000; PRAGMA journal_mode = WAL; \
-                     PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;",
-                )
+                // journal_mode (WAL) persists in the file and is set once in `build_pool`: switching
+                // it needs an exclusive lock that connections opening together would fight over.
+                c.batch_execute("PRAGMA busy_timeout = 15000; PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;")
                 .map_err(r2d2::Error::QueryError)?;
                 Ok(DbConnection::Sqlite(c))
             }
@@ -124,6 +123,13 @@ pub type Pool = r2d2::Pool<Manager>;
 pub type PooledConn = r2d2::PooledConnection<Manager>;
 
 pub fn build_pool(url: &DatabaseUrl, max_size: u32) -> Result<Pool, String> {
+    if url.backend == Backend::Sqlite {
+        // WAL lets readers run beside the writer; set it once, before the pool opens connections.
+        let mut c = SqliteConnection::establish(&url.target)
+            .map_err(|e| format!("cannot open the database: {e}"))?;
+        c.batch_execute("PRAGMA busy_timeout = 15000; PRAGMA journal_mode = WAL;")
+            .map_err(|e| format!("cannot switch the database to WAL: {e}"))?;
+    }
     r2d2::Pool::builder()
         .max_size(max_size)
         // Open connections as they are needed, not all at start.
