@@ -41,6 +41,10 @@ pub struct SettingsArgs {
     /// HTTP worker threads (default: one per CPU core).
     #[arg(long, env = "CAREPATH_WORKERS")]
     pub workers: Option<usize>,
+    /// Seconds the booking page and availability API may be served from memory when another
+    /// instance wrote since (this instance's own writes clear it at once); 0 turns it off.
+    #[arg(long, env = "CAREPATH_PAGE_CACHE_SECONDS", default_value_t = 2)]
+    pub page_cache_seconds: u64,
     /// Email of the admin account created on a database with no staff.
     #[arg(
         long,
@@ -96,6 +100,7 @@ pub struct Settings {
     pub cancel_cutoff: Duration,
     pub pool_size: u32,
     pub workers: Option<usize>,
+    pub page_cache: std::time::Duration,
     pub admin_email: String,
     pub admin_password: Option<String>,
     pub secret_key: Option<Vec<u8>>,
@@ -181,6 +186,7 @@ impl Settings {
             cancel_cutoff: Duration::hours(i64::from(a.cancel_cutoff_hours)),
             pool_size: a.db_pool_size,
             workers: a.workers,
+            page_cache: std::time::Duration::from_secs(a.page_cache_seconds.min(3600)),
             admin_email: a.admin_email.trim().to_string(),
             admin_password: a.admin_password.clone().filter(|p| !p.is_empty()),
             secret_key,

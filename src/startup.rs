@@ -141,7 +141,7 @@ impl Application {
         let secure_cookies = base_url.starts_with("https://");
         let workers = settings.workers;
         let state = web::Data::new(AppState {
-            page_cache: Default::default(),
+            page_cache: crate::web::cache::PageCache::new(settings.page_cache),
             pool,
             settings: Arc::new(settings),
             clock,

@@ -216,16 +216,6 @@ pub fn plan(
     Planned::At(due)
 }
 
-/// Delay before retry `attempt` (1-based) of a failed send: 30 s doubling to at most an hour,
-/// spread by `jitter` in [-1, 1] times 20 % so a recovering server isn't hit all at once.
-pub fn retry_delay(attempt: u32, jitter: f64) -> Duration {
-    let base = 30i64
-        .saturating_mul(1i64 << attempt.saturating_sub(1).min(20))
-        .min(3600);
-    let spread = (base as f64 * 0.2 * jitter.clamp(-1.0, 1.0)) as i64;
-    Duration::seconds((base + spread).max(1))
-}
-
 /// Fills `{placeholders}` in a template; unknown ones stay as typed so a typo is visible.
 pub fn fill(template: &str, values: &[(&str, &str)]) -> String {
     let mut out = String::with_capacity(template.len() + 64);
@@ -426,16 +416,6 @@ mod tests {
             ),
             Planned::At(t("2030-06-13T16:40:00Z"))
         );
-    }
-
-    #[test]
-    fn retries_back_off() {
-        assert_eq!(retry_delay(1, 0.0), Duration::seconds(30));
-        assert_eq!(retry_delay(2, 0.0), Duration::seconds(60));
-        assert_eq!(retry_delay(5, 0.0), Duration::seconds(480));
-        assert_eq!(retry_delay(30, 0.0), Duration::seconds(3600));
-        assert_eq!(retry_delay(1, 1.0), Duration::seconds(36));
-        assert_eq!(retry_delay(1, -1.0), Duration::seconds(24));
     }
 
     #[test]

@@ -8,22 +8,33 @@ use rand::RngCore;
 const TOKEN_BYTES: usize = 24;
 const TOKEN_CHARS: usize = 32;
 
+/// `bytes` random bytes as URL-safe base64 (no padding): the form of every secret in a link or
+/// a session.
+pub fn random_url_safe(bytes: usize) -> String {
+    let mut b = vec![0u8; bytes];
+    rand::rng().fill_bytes(&mut b);
+    URL_SAFE_NO_PAD.encode(b)
+}
+
+/// Whether `s` can be a `random_url_safe` token of `chars` characters (checked before any
+/// lookup, so junk never reaches the database).
+pub fn looks_like_token(s: &str, chars: usize) -> bool {
+    s.len() == chars
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ManageToken(String);
 
 impl ManageToken {
     pub fn generate() -> Self {
-        let mut bytes = [0u8; TOKEN_BYTES];
-        rand::rng().fill_bytes(&mut bytes);
-        Self(URL_SAFE_NO_PAD.encode(bytes))
+        Self(random_url_safe(TOKEN_BYTES))
     }
 
     /// Refuses anything that cannot be a token before it reaches the database.
     pub fn parse(s: &str) -> Option<Self> {
-        let ok = s.len() == TOKEN_CHARS
-            && s.bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
-        ok.then(|| Self(s.to_string()))
+        looks_like_token(s, TOKEN_CHARS).then(|| Self(s.to_string()))
     }
 
     pub fn as_str(&self) -> &str {

@@ -141,11 +141,7 @@ pub fn ensure_initial_admin(
 }
 
 pub fn generate_password() -> String {
-    use base64::Engine;
-    use rand::RngCore;
-    let mut b = [0u8; 15];
-    rand::rng().fill_bytes(&mut b);
-    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(b)
+    crate::domain::token::random_url_safe(15)
 }
 
 #[derive(Debug)]

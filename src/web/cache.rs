@@ -4,7 +4,7 @@
 //! Correctness never depends on it: booking re-checks the slot inside its transaction and the
 //! database refuses overlaps. Freshness: every state-changing request handled by this instance
 //! bumps a generation (see `startup`), which empties the cache at once; writes made by other
-//! instances sharing the database show within `TTL`; and "now" is part of the key to the minute,
+//! instances sharing the database show within the TTL; and "now" is part of the key to the minute,
 //! so slots slide out of the lead time on time.
 
 use std::collections::HashMap;
@@ -14,8 +14,8 @@ use std::time::{Duration, Instant};
 
 use actix_web::web::Bytes;
 
-/// How stale another instance's write may look here.
-pub const TTL: Duration = Duration::from_secs(2);
+/// How stale another instance's write may look here, by default (CAREPATH_PAGE_CACHE_SECONDS).
+pub const DEFAULT_TTL: Duration = Duration::from_secs(2);
 /// Bounded: a crawler walking every date can't grow it without limit.
 const MAX_ENTRIES: usize = 4096;
 
@@ -26,13 +26,28 @@ struct Entry {
     body: Bytes,
 }
 
-#[derive(Default)]
 pub struct PageCache {
     generation: AtomicU64,
     entries: Mutex<HashMap<String, Entry>>,
+    /// Zero turns the cache off.
+    ttl: Duration,
+}
+
+impl Default for PageCache {
+    fn default() -> Self {
+        Self::new(DEFAULT_TTL)
+    }
 }
 
 impl PageCache {
+    pub fn new(ttl: Duration) -> Self {
+        Self {
+            generation: AtomicU64::new(0),
+            entries: Mutex::new(HashMap::new()),
+            ttl,
+        }
+    }
+
     /// Something changed: everything cached so far is stale.
     pub fn invalidate(&self) {
         self.generation.fetch_add(1, Ordering::SeqCst);
@@ -48,11 +63,14 @@ impl PageCache {
         let current = self.generation();
         let entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
         let e = entries.get(key)?;
-        (e.generation == current && e.minute == minute && e.made.elapsed() < TTL)
+        (e.generation == current && e.minute == minute && e.made.elapsed() < self.ttl)
             .then(|| e.body.clone())
     }
 
     pub fn put(&self, key: String, generation: u64, minute: i64, body: Bytes) {
+        if self.ttl.is_zero() {
+            return;
+        }
         let mut entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
         if entries.len() >= MAX_ENTRIES {
             entries.clear();
@@ -87,5 +105,9 @@ mod tests {
         c.invalidate();
         c.put("b".into(), before, 10, Bytes::from_static(b"y"));
         assert!(c.get("b", 10).is_none());
+        // Turned off.
+        let off = PageCache::new(Duration::ZERO);
+        off.put("a".into(), off.generation(), 10, Bytes::from_static(b"x"));
+        assert!(off.get("a", 10).is_none());
     }
 }

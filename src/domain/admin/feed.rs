@@ -1,9 +1,7 @@
 //! The secret in a practitioner's calendar feed URL (/calendar/TOKEN.ics). Calendar apps
 //! can't log in, so the URL is the credential: 256 random bits, revocable by replacing it.
 
-use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use rand::RngCore;
+use crate::domain::token::{looks_like_token, random_url_safe};
 
 const TOKEN_BYTES: usize = 32;
 const TOKEN_CHARS: usize = 43;
@@ -13,17 +11,12 @@ pub struct FeedToken(String);
 
 impl FeedToken {
     pub fn generate() -> Self {
-        let mut bytes = [0u8; TOKEN_BYTES];
-        rand::rng().fill_bytes(&mut bytes);
-        Self(URL_SAFE_NO_PAD.encode(bytes))
+        Self(random_url_safe(TOKEN_BYTES))
     }
 
     /// Anything that can't be a token is turned away before it reaches the database.
     pub fn parse(s: &str) -> Option<Self> {
-        let ok = s.len() == TOKEN_CHARS
-            && s.bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
-        ok.then(|| Self(s.to_string()))
+        looks_like_token(s, TOKEN_CHARS).then(|| Self(s.to_string()))
     }
 
     pub fn as_str(&self) -> &str {

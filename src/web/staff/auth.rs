@@ -9,8 +9,6 @@ use actix_session::{Session, SessionExt};
 use actix_web::dev::Payload;
 use actix_web::http::StatusCode;
 use actix_web::{FromRequest, HttpRequest, HttpResponse, ResponseError, web};
-use base64::Engine;
-use rand::RngCore;
 
 use crate::db::staff;
 use crate::domain::staff::Role;
@@ -62,9 +60,7 @@ impl StaffUser {
 }
 
 pub fn new_csrf() -> String {
-    let mut b = [0u8; 24];
-    rand::rng().fill_bytes(&mut b);
-    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(b)
+    crate::domain::token::random_url_safe(24)
 }
 
 /// The session's CSRF token, created on first use (the login form needs one before anyone logs in).

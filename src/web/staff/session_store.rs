@@ -6,8 +6,6 @@ use std::collections::HashMap;
 
 use actix_session::storage::{LoadError, SaveError, SessionKey, SessionStore, UpdateError};
 use actix_web::cookie::time::Duration as CookieDuration;
-use base64::Engine;
-use rand::RngCore;
 
 use crate::config::Clock;
 use crate::db::models::to_db;
@@ -22,9 +20,7 @@ pub struct DbSessionStore {
 type State = HashMap<String, String>;
 
 fn new_key() -> String {
-    let mut b = [0u8; 32];
-    rand::rng().fill_bytes(&mut b);
-    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(b)
+    crate::domain::token::random_url_safe(32)
 }
 
 /// The staff id kept in the state (as actix-session stores it: JSON text), for revoking sessions.
