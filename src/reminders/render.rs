@@ -6,7 +6,7 @@ use askama::Template;
 use chrono_tz::Tz;
 
 use crate::db::models::{CarePlanStepRow, OutboxRow};
-use crate::db::{DbConnection, appointments, care_plans, patients};
+use crate::db::{DbConnection, appointments, care_plans};
 use crate::domain::appointment::Status;
 use crate::domain::care_plan::{StepKind, fill};
 use crate::domain::time::datetime_label;
@@ -231,7 +231,8 @@ pub fn render(
             d.status.label().to_lowercase()
         )));
     }
-    let patient = patients::by_id(conn, d.patient.id).map_err(|e| e.to_string())?;
+    // The details already carry the patient row, opt-out and unsubscribe token included.
+    let patient = &d.patient;
     if kind.can_opt_out() && patient.followups_opt_out {
         return Ok(Rendered::Skip(
             "patient opted out of check-ins and follow-ups".into(),

@@ -34,15 +34,25 @@ enum TestDb {
 impl TestDb {
     fn create() -> (Self, String) {
         match std::env::var(PG_ENV) {
-            Ok(admin_url) if !admin_url.is_empty() => {
+            Ok(given) if !given.is_empty() => {
+                // Loopback test connections go without TLS: with TLS, libpq's OpenSSL tears itself
+                // down at process exit while test servers' pool threads may still close
+                // connections, which intermittently crashed the test binary after all tests passed.
+                let (base, query) = given.split_once('?').unwrap_or((&given, ""));
+                let params = if query.is_empty() {
+                    "sslmode=disable".to_string()
+                } else {
+                    format!("{query}&sslmode=disable")
+                };
+                let admin_url = format!("{base}?{params}");
                 let name = format!("carepath_test_{}", unique_name());
                 let mut c =
                     PgConnection::establish(&admin_url).expect("connect to CAREPATH_TEST_POSTGRES");
                 diesel::sql_query(format!("CREATE DATABASE {name}"))
                     .execute(&mut c)
                     .expect("create test database");
-                let url = match admin_url.rsplit_once('/') {
-                    Some((server, _)) => format!("{server}/{name}"),
+                let url = match base.rsplit_once('/') {
+                    Some((server, _)) => format!("{server}/{name}?{params}"),
                     None => panic!("{PG_ENV} must end in /DATABASE"),
                 };
                 (TestDb::Postgres { admin_url, name }, url)
