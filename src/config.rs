@@ -132,7 +132,7 @@ impl Settings {
             )
         })?;
         if !(1..=120).contains(&a.slot_minutes)
-            || 60 % a.slot_minutes != 0 && a.slot_minutes % 60 != 0
+            || !60u16.is_multiple_of(a.slot_minutes) && !a.slot_minutes.is_multiple_of(60)
         {
             return Err(
                 "CAREPATH_SLOT_MINUTES must divide an hour (5, 10, 15, 20, 30, 60 …)".into(),

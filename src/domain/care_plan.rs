@@ -129,9 +129,9 @@ pub fn offset_label(offset_minutes: i32, anchor: Anchor) -> String {
     let m = offset_minutes.unsigned_abs();
     let amount = if m == 0 {
         return format!("at {}", anchor.label());
-    } else if m % (24 * 60) == 0 {
+    } else if m.is_multiple_of(24 * 60) {
         plural(m / (24 * 60), "day")
-    } else if m % 60 == 0 {
+    } else if m.is_multiple_of(60) {
         plural(m / 60, "hour")
     } else {
         plural(m, "minute")
@@ -196,6 +196,8 @@ pub enum Planned {
 /// Plans one step. `anchor_at` is the instant the step counts from; `start` the appointment's
 /// start. A time already past (a booking made inside the step's window) goes promptly if still
 /// useful; a start-anchored step that can no longer arrive in time is skipped.
+// Eight independent inputs of a pure function; bundling them would only rename them.
+#[allow(clippy::too_many_arguments)]
 pub fn plan(
     kind: StepKind,
     anchor: Anchor,

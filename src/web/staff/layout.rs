@@ -19,7 +19,10 @@ pub struct StaffLayout {
     pub nav: Vec<NavItem>,
 }
 
-const NAV: &[(&str, &str, fn(Role) -> bool)] = &[
+/// (link, label, which roles see it)
+type NavEntry = (&'static str, &'static str, fn(Role) -> bool);
+
+const NAV: &[NavEntry] = &[
     ("/staff", "Dashboard", |_| true),
     ("/staff/day", "Day", |_| true),
     ("/staff/week", "Week", |_| true),
