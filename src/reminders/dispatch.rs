@@ -9,6 +9,7 @@
 mod record;
 mod store;
 
+use diesel::Connection;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -245,13 +246,17 @@ async fn render_all(
         let (ctx, render) = (d.render.clone(), d.render_fn);
         let copy = chunk.clone();
         let rendered = blocking(&d.pool, move |c| {
-            Ok(copy
-                .into_iter()
-                .map(|row| {
-                    let r = render(c, &row, &ctx);
-                    (row, r)
-                })
-                .collect::<Vec<_>>())
+            // One read transaction for the chunk: a consistent view, and on SQLite one read
+            // lock instead of one per query (rendering reads several rows per message).
+            c.transaction::<_, AppError, _>(|c| {
+                Ok(copy
+                    .into_iter()
+                    .map(|row| {
+                        let r = render(c, &row, &ctx);
+                        (row, r)
+                    })
+                    .collect::<Vec<_>>())
+            })
         })
         .await;
         let rendered = match rendered {
