@@ -85,9 +85,10 @@ pub struct SettingsArgs {
     /// Attempts before a message is marked dead.
     #[arg(long, env = "CAREPATH_MAX_ATTEMPTS", default_value_t = 8)]
     pub max_attempts: u32,
-    /// Hours when non-urgent email may go out, clinic time (HH:MM-HH:MM).
-    #[arg(long, env = "CAREPATH_QUIET_HOURS", default_value = "08:00-20:00")]
-    pub send_window: String,
+    /// Hours when non-urgent email may go out, clinic time (HH:MM-HH:MM; default 08:00-20:00).
+    /// When set, it is written to the clinic's settings at start.
+    #[arg(long, env = "CAREPATH_QUIET_HOURS")]
+    pub send_window: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -117,8 +118,9 @@ pub struct MailSettings {
     pub batch: u32,
     pub connections: u32,
     pub max_attempts: u32,
-    /// The daily window (local minutes, start inclusive, end exclusive) non-urgent mail may go.
-    pub send_window: (u16, u16),
+    /// The daily window (local minutes, start inclusive, end exclusive) non-urgent mail may go,
+    /// when set explicitly (otherwise the clinic keeps what it has; 08:00–20:00 when new).
+    pub send_window: Option<(u16, u16)>,
 }
 
 impl Settings {
@@ -198,7 +200,7 @@ impl Settings {
                 batch: a.dispatch_batch.max(1),
                 connections: a.smtp_connections.clamp(1, 64),
                 max_attempts: a.max_attempts.max(1),
-                send_window: parse_window(&a.send_window)?,
+                send_window: a.send_window.as_deref().map(parse_window).transpose()?,
             },
         })
     }

@@ -42,11 +42,23 @@ pub fn prepare_database(settings: &Settings, clock: &Clock) -> Result<Pool, Stri
         timezone: settings.timezone.name(),
         rules: settings.rules,
         cancel_cutoff_hours: settings.cancel_cutoff.num_hours() as i32,
-        mail_window: settings.mail.send_window,
+        mail_window: settings.mail.send_window.unwrap_or((8 * 60, 20 * 60)),
         now: to_db(clock.now()),
     };
     if seed_if_empty(&mut conn, &opts).map_err(|e| format!("seeding failed: {e}"))? {
         log::info!("seeded the demo clinic ({})", settings.timezone.name());
+    }
+    if let Some((start, end)) = settings.mail.send_window {
+        // CAREPATH_QUIET_HOURS, when given, is the clinic's sending window from now on.
+        use crate::db::schema::clinics;
+        use diesel::{ExpressionMethods, RunQueryDsl};
+        diesel::update(clinics::table)
+            .set((
+                clinics::mail_window_start.eq(i32::from(start)),
+                clinics::mail_window_end.eq(i32::from(end)),
+            ))
+            .execute(&mut *conn)
+            .map_err(|e| format!("saving CAREPATH_QUIET_HOURS failed: {e}"))?;
     }
     db::with_startup_lock(&mut conn, |c| {
         db::care_plans::seed_if_empty(c, to_db(clock.now()))

@@ -89,6 +89,7 @@ async fn winter_times_carry_the_winter_offset() {
     let app = TestApp::spawn_with(Options {
         timezone: "America/New_York",
         now: "2030-03-01T12:00:00Z",
+        ..Options::default()
     })
     .await;
     let before = app.slots("microdermabrasion", "2030-03-08", Some(2)).await;

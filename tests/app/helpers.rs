@@ -101,6 +101,8 @@ pub struct TestApp {
 pub struct Options {
     pub timezone: &'static str,
     pub now: &'static str,
+    /// CAREPATH_QUIET_HOURS, as local minutes.
+    pub send_window: Option<(u16, u16)>,
 }
 
 impl Default for Options {
@@ -108,6 +110,7 @@ impl Default for Options {
         Self {
             timezone: "Europe/London",
             now: NOW,
+            send_window: None,
         }
     }
 }
@@ -142,6 +145,7 @@ impl TestApp {
         settings.workers = Some(2);
         settings.pool_size = 8;
         settings.timezone = opts.timezone.parse().expect("zone");
+        settings.mail.send_window = opts.send_window;
         let clock = Clock::fixed(t(opts.now));
         let app = Application::build(settings, clock.clone()).expect("app starts");
         let address = format!("http://127.0.0.1:{}", app.port());

@@ -556,3 +556,33 @@ async fn completion_and_no_show_through_the_console_plan_the_right_emails() {
     );
     assert_eq!(of_kind(&rows, "reminder")[0].status, "cancelled");
 }
+
+#[tokio::test]
+async fn the_sending_window_is_configurable() {
+    // CAREPATH_QUIET_HOURS=09:30-17:00. Booked at 08:00 BST for Thursday: the overdue-but-useful
+    // preparation waits for 09:30, the confirmation doesn't.
+    let app = TestApp::spawn_with(Options {
+        send_window: Some((9 * 60 + 30, 17 * 60)),
+        ..Options::default()
+    })
+    .await;
+    let (_, b) = app
+        .book(
+            "chemical-peel",
+            "2030-06-06T14:00:00+01:00",
+            Some(2),
+            "ann@example.org",
+        )
+        .await;
+    let rows = messages(&app, b["id"].as_i64().unwrap());
+    assert_eq!(from_db(of_kind(&rows, "confirmation")[0].due_at), t(NOW));
+    assert_eq!(
+        from_db(of_kind(&rows, "preparation")[0].due_at),
+        t("2030-06-03T08:30:00Z")
+    );
+    // The reminder (24 h before, 14:00 BST) is inside the window and stays.
+    assert_eq!(
+        from_db(of_kind(&rows, "reminder")[0].due_at),
+        t("2030-06-05T13:00:00Z")
+    );
+}
