@@ -3,10 +3,10 @@
 
 pub mod config;
 pub mod db;
+pub mod dispatch;
 pub mod domain;
 pub mod error;
 pub mod mail;
-pub mod reminders;
 pub mod service;
 pub mod startup;
 pub mod web;

@@ -13,7 +13,7 @@ use crate::db::seed::{SeedOptions, seed_if_empty};
 use crate::db::{self, Pool};
 use crate::error::AppError;
 use crate::mail::Mailer;
-use crate::reminders::dispatch::Dispatcher;
+use crate::dispatch::Dispatcher;
 use crate::web::staff::{self, session_store::DbSessionStore};
 use crate::web::{AppState, routes};
 use actix_web::cookie::Key;
@@ -61,7 +61,7 @@ pub fn prepare_database(settings: &Settings, clock: &Clock) -> Result<Pool, Stri
             .map_err(|e| format!("saving CAREPATH_QUIET_HOURS failed: {e}"))?;
     }
     db::with_startup_lock(&mut conn, |c| {
-        db::care_plans::seed_if_empty(c, to_db(clock.now()))
+        db::seed::care_plans::seed_if_empty(c, to_db(clock.now()))
     })
     .map_err(|e| format!("seeding care plans failed: {e}"))?;
     let created = db::with_startup_lock(&mut conn, |c| {

@@ -1,22 +1,25 @@
 //! The database: one connection type over SQLite and PostgreSQL, chosen by the URL scheme.
 
-pub mod admin;
 pub mod appointments;
 pub mod audit;
 pub mod care_plans;
-pub mod catalog;
-pub mod desk;
+pub mod clinic;
 pub mod models;
 pub mod outbox;
 pub mod patients;
+pub mod practitioners;
 pub mod schema;
 pub mod seed;
 pub mod staff;
+pub mod treatments;
 
 use diesel::connection::SimpleConnection;
+use diesel::dsl::sql;
+use diesel::prelude::*;
+use diesel::sql_types::BigInt;
 use diesel::r2d2::{self, ManageConnection};
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
-use diesel::{Connection, PgConnection, SqliteConnection};
+use diesel::{PgConnection, SqliteConnection};
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 
 const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
@@ -201,4 +204,17 @@ pub fn is_unique_violation(e: &DieselError) -> bool {
         e,
         DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _)
     )
+}
+
+/// The id the last insert on this connection got. MultiConnection has no `RETURNING`, so each
+/// backend is asked in its own words; both answers are per-connection, so concurrent inserts by
+/// other connections can't be mistaken for ours.
+pub fn last_insert_id(conn: &mut DbConnection) -> QueryResult<i32> {
+    let id: i64 = match conn {
+        DbConnection::Sqlite(c) => {
+            diesel::select(sql::<BigInt>("last_insert_rowid()")).get_result(c)?
+        }
+        DbConnection::Pg(c) => diesel::select(sql::<BigInt>("lastval()")).get_result(c)?,
+    };
+    i32::try_from(id).map_err(|_| diesel::result::Error::NotFound)
 }

@@ -5,7 +5,9 @@ use diesel::prelude::*;
 
 use super::DbConnection;
 use super::models::*;
-use super::schema::patients;
+use diesel::sql_types::{Nullable, Text};
+
+use super::schema::{appointments, patients};
 use crate::domain::booking::PatientDetails;
 
 /// The patient with this email, created or brought up to date with what they just typed.
@@ -61,4 +63,101 @@ pub fn by_id(conn: &mut DbConnection, id: i32) -> QueryResult<PatientRow> {
         .find(id)
         .select(PatientRow::as_select())
         .first(conn)
+}
+
+// SQLite's LIKE ignores ASCII case and PostgreSQL's doesn't: lowering both sides makes the
+// search behave the same on both.
+diesel::define_sql_function!(fn lower(x: Text) -> Text);
+
+diesel::define_sql_function!(fn replace(x: Nullable<Text>, from: Text, to: Text) -> Nullable<Text>);
+
+/// What to look for in patients: `text` (lower case) in a name, email or phone; `digits` in a
+/// phone number once its spaces, dashes, dots and brackets are taken out.
+#[derive(Debug, Clone, Default)]
+pub struct PatientSearch {
+    pub text: String,
+    pub digits: Option<String>,
+}
+
+/// `%…%` with LIKE's own wildcards in `s` matched literally (escaped with `\`).
+fn contains_pattern(s: &str) -> String {
+    let mut p = String::with_capacity(s.len() + 2);
+    p.push('%');
+    for c in s.chars() {
+        if matches!(c, '\\' | '%' | '_') {
+            p.push('\\');
+        }
+        p.push(c);
+    }
+    p.push('%');
+    p
+}
+
+/// Patients matching the search (all when it is empty: the most recently seen first); only
+/// patients with an appointment with `practitioner_id` when given.
+pub fn search_patients(
+    conn: &mut DbConnection,
+    search: &PatientSearch,
+    practitioner_id: Option<i32>,
+    limit: i64,
+) -> QueryResult<Vec<PatientRow>> {
+    let mut q = patients::table.into_boxed();
+    if let Some(p) = practitioner_id {
+        q = q.filter(
+            patients::id.eq_any(
+                appointments::table
+                    .filter(appointments::practitioner_id.eq(p))
+                    .select(appointments::patient_id),
+            ),
+        );
+    }
+    if search.text.is_empty() {
+        return q
+            .order((patients::updated_at.desc(), patients::id.desc()))
+            .limit(limit)
+            .select(PatientRow::as_select())
+            .load(conn);
+    }
+    let text = contains_pattern(&search.text);
+    // Without digits to look for, the phone is matched on the text pattern as well.
+    let digits = search
+        .digits
+        .as_deref()
+        .map(contains_pattern)
+        .unwrap_or_else(|| text.clone());
+    let bare_phone = replace(
+        replace(
+            replace(replace(replace(patients::phone, " ", ""), "-", ""), "(", ""),
+            ")",
+            "",
+        ),
+        ".",
+        "",
+    );
+    q.filter(
+        lower(patients::name)
+            .like(text.clone())
+            .escape('\\')
+            .or(lower(patients::email).like(text.clone()).escape('\\'))
+            .or(patients::phone.like(text).escape('\\'))
+            .or(bare_phone.like(digits).escape('\\')),
+    )
+    .order((patients::name, patients::id))
+    .limit(limit)
+    .select(PatientRow::as_select())
+    .load(conn)
+}
+
+/// Whether the patient has (or had) any appointment with the practitioner.
+pub fn is_patient_of(
+    conn: &mut DbConnection,
+    patient_id: i32,
+    practitioner_id: i32,
+) -> QueryResult<bool> {
+    let n: i64 = appointments::table
+        .filter(appointments::patient_id.eq(patient_id))
+        .filter(appointments::practitioner_id.eq(practitioner_id))
+        .count()
+        .get_result(conn)?;
+    Ok(n > 0)
 }

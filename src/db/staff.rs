@@ -210,3 +210,10 @@ pub fn secret(
         .select(app_secrets::value)
         .first(conn)
 }
+
+/// Locks a staff account's row for the transaction (see `catalog::lock_treatment`).
+pub fn lock_staff(conn: &mut DbConnection, id: i32) -> QueryResult<usize> {
+    diesel::update(staff_users::table.find(id))
+        .set(staff_users::updated_at.eq(staff_users::updated_at))
+        .execute(conn)
+}

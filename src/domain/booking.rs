@@ -1,7 +1,18 @@
 //! What a patient submits to book, parsed into values the rest of the system can trust.
 
+use chrono::{DateTime, Duration, Utc};
+
+use super::availability::BookingRules;
 use super::errors::FieldErrors;
 use super::patient::{EmailAddress, PatientName, Phone, parse_note};
+
+/// The moment and rules a request is judged by.
+#[derive(Debug, Clone, Copy)]
+pub struct Policy {
+    pub now: DateTime<Utc>,
+    pub rules: BookingRules,
+    pub cutoff: Duration,
+}
 
 /// "Any practitioner" or one chosen by id.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -4,16 +4,28 @@
 //! most (availability across DST, what a valid booking is, which status moves are allowed) are
 //! unit-tested without a server.
 
-pub mod admin;
 pub mod appointment;
+pub mod attendance;
+pub mod audit_diff;
 pub mod availability;
 pub mod booking;
+pub mod calendar_feed;
 pub mod care_plan;
+pub mod catalog;
+pub mod clinic_settings;
+pub mod dashboard;
 pub mod delivery;
 pub mod errors;
+pub mod export;
 pub mod hours;
+pub mod input;
+pub mod money;
 pub mod patient;
+pub mod schedule_conflicts;
 pub mod staff;
 pub mod time;
+pub mod time_off;
 pub mod token;
 pub mod treatment;
+pub mod wall_clock;
+pub mod working_week;

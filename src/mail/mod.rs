@@ -1,5 +1,6 @@
 //! Email: the message as the app composes it, and the transports that deliver it.
 
+pub mod compose;
 mod file;
 pub mod message;
 mod smtp;

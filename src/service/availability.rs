@@ -4,7 +4,7 @@ use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
 
 use super::clinic::{Clinic, minute_range};
 use crate::db::models::{PractitionerRow, TreatmentRow, from_db, to_db};
-use crate::db::{DbConnection, appointments, catalog};
+use crate::db::{DbConnection, appointments};
 use crate::domain::availability::{
     BookingRules, Busy, DayContext, PractitionerDay, Timing, free_slots,
 };
@@ -38,13 +38,13 @@ pub fn practitioner_days(
     exclude: Option<i32>,
 ) -> Result<Vec<PractitionerDay>, AppError> {
     let weekday = date.weekday();
-    let hours = catalog::hours_of(conn, ids, weekday.num_days_from_monday() as i32)?;
+    let hours = crate::db::practitioners::hours_of(conn, ids, weekday.num_days_from_monday() as i32)?;
     let (day_start, day_end) = local_day_bounds(clinic.tz, date);
     // A day's bookings, plus a margin for anything held across local midnight.
     let from = to_db(day_start - Duration::hours(12));
     let to = to_db(day_end + Duration::hours(12));
     let booked = appointments::busy_between(conn, ids, from, to, exclude)?;
-    let off = catalog::time_off_between(conn, ids, from, to)?;
+    let off = crate::db::practitioners::time_off_between(conn, ids, from, to)?;
     Ok(ids
         .iter()
         .map(|&id| {

@@ -2,17 +2,17 @@
 //! lock, re-checks the slot against what is committed, then writes. The database's overlap guard
 //! (trigger / exclusion constraint) backs this up, so a race can only ever end in a clean 409.
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Utc};
 
 use super::availability::{practitioner_days, timing};
 use super::clinic::{self, Clinic};
 use crate::db::models::*;
-use crate::db::{DbConnection, appointments, catalog, is_overlap, is_unique_violation, patients};
+use crate::db::{DbConnection, appointments, is_overlap, is_unique_violation, patients};
 use crate::domain::appointment::{
     Action, SelfServiceRefusal, Status, self_service_allowed, transition,
 };
-use crate::domain::availability::{BookingRules, SlotProblem, check_slot};
-use crate::domain::booking::{PatientDetails, PractitionerChoice};
+use crate::domain::availability::{SlotProblem, check_slot};
+use crate::domain::booking::{PatientDetails, Policy, PractitionerChoice};
 use crate::domain::errors::FieldErrors;
 use crate::domain::time::local_parts;
 use crate::domain::token::ManageToken;
@@ -20,14 +20,6 @@ use crate::domain::treatment::{may_perform, parse_qualifications};
 use crate::error::AppError;
 use crate::service::audit::{self, Actor};
 use diesel::Connection;
-
-/// The moment and rules a request is judged by.
-#[derive(Debug, Clone, Copy)]
-pub struct Policy {
-    pub now: DateTime<Utc>,
-    pub rules: BookingRules,
-    pub cutoff: Duration,
-}
 
 #[derive(Debug, Clone)]
 pub struct BookCommand {
@@ -77,7 +69,7 @@ pub fn book(
     let clinic = clinic::load(conn)?;
     let policy = clinic.policy(now);
     let treatment =
-        catalog::active_treatment_by_slug(conn, &cmd.treatment_slug)?.ok_or_else(|| {
+        crate::db::treatments::active_treatment_by_slug(conn, &cmd.treatment_slug)?.ok_or_else(|| {
             let mut f = FieldErrors::new();
             f.add("treatment", "Unknown treatment.");
             AppError::Invalid(f)
@@ -109,7 +101,7 @@ fn try_book(
     cmd: &BookCommand,
 ) -> Result<AppointmentRow, AppError> {
     conn.transaction(|c| {
-        catalog::lock_practitioner(c, pid)?;
+        crate::db::practitioners::lock_practitioner(c, pid)?;
         let slot = check_one(c, clinic, treatment, pid, policy, cmd.start, None)?;
         let now = to_db(policy.now);
         let patient = patients::upsert(c, &cmd.patient, now)?;
@@ -144,7 +136,7 @@ fn try_book(
             &row,
             None,
         )?;
-        crate::reminders::plan::on_booked(c, clinic, policy.now, &row)?;
+        crate::service::planning::on_booked(c, clinic, policy.now, &row)?;
         Ok(row)
     })
 }
@@ -215,7 +207,7 @@ fn candidates(
         PractitionerChoice::Any => {
             // Whoever can do the fewest treatments goes first, keeping the most versatile
             // practitioners (the physician, who alone does laser) free for what only they can do.
-            let treatments = catalog::active_treatments(conn)?;
+            let treatments = crate::db::treatments::active_treatments(conn)?;
             let versatility = |p: &PractitionerRow| {
                 let held = parse_qualifications(&p.qualifications);
                 treatments
@@ -277,8 +269,8 @@ pub fn details_of(
 ) -> Result<AppointmentDetails, AppError> {
     Ok(AppointmentDetails {
         status: status_of(&appointment)?,
-        treatment: catalog::treatment(conn, appointment.treatment_id)?,
-        practitioner: catalog::practitioner(conn, appointment.practitioner_id)?,
+        treatment: crate::db::treatments::treatment(conn, appointment.treatment_id)?,
+        practitioner: crate::db::practitioners::practitioner(conn, appointment.practitioner_id)?,
         patient: patients::by_id(conn, appointment.patient_id)?,
         appointment,
     })
@@ -344,7 +336,7 @@ pub fn cancel_appointment(
             &after,
             reason,
         )?;
-        crate::reminders::plan::on_cancelled(c, &clinic, now, &after)?;
+        crate::service::planning::on_cancelled(c, &clinic, now, &after)?;
         Ok(after)
     })
 }
@@ -375,12 +367,12 @@ pub fn reschedule_appointment(
     let policy = clinic.policy(now);
     let row = appointments::by_id(conn, id)?;
     permitted(&row, policy, actor, Action::Reschedule)?;
-    let treatment = catalog::treatment(conn, row.treatment_id)?;
+    let treatment = crate::db::treatments::treatment(conn, row.treatment_id)?;
     let mut last = AppError::SlotUnavailable(SlotProblem::OutsideHours);
     for pid in candidates(conn, &treatment, choice, Some(row.practitioner_id))? {
         let attempt = with_retries(|| {
             conn.transaction(|c| {
-                catalog::lock_practitioner(c, pid)?;
+                crate::db::practitioners::lock_practitioner(c, pid)?;
                 let before = appointments::by_id(c, row.id)?;
                 permitted(&before, policy, actor, Action::Reschedule)?;
                 let slot = check_one(c, &clinic, &treatment, pid, policy, start, Some(row.id))?;
@@ -403,7 +395,7 @@ pub fn reschedule_appointment(
                     &after,
                     None,
                 )?;
-                crate::reminders::plan::on_rescheduled(c, &clinic, now, &after)?;
+                crate::service::planning::on_rescheduled(c, &clinic, now, &after)?;
                 Ok(after)
             })
         });

@@ -5,13 +5,14 @@ use chrono_tz::Tz;
 
 use crate::domain::availability::BookingRules;
 use crate::domain::care_plan::SendWindow;
-use crate::service::booking::Policy;
+use crate::domain::booking::Policy;
 
 use crate::db::models::{ClinicRow, PractitionerRow, TreatmentRow};
-use crate::db::{DbConnection, catalog};
+use crate::db::{DbConnection};
 use crate::domain::hours::{MinuteRange, WeeklyHours, weekday_from_index};
 use crate::domain::treatment::{may_perform, parse_qualifications};
 use crate::error::AppError;
+use crate::mail::compose::Letterhead;
 
 #[derive(Debug, Clone)]
 pub struct Clinic {
@@ -25,6 +26,16 @@ pub struct Clinic {
 }
 
 impl Clinic {
+    /// Its name and contact, as every email shows them.
+    pub fn letterhead(&self) -> Letterhead<'_> {
+        Letterhead {
+            name: &self.row.name,
+            address: &self.row.address,
+            phone: &self.row.phone,
+            email: &self.row.email,
+        }
+    }
+
     /// The rules a request made at `now` is judged by.
     pub fn policy(&self, now: DateTime<Utc>) -> Policy {
         Policy {
@@ -36,13 +47,13 @@ impl Clinic {
 }
 
 pub fn load(conn: &mut DbConnection) -> Result<Clinic, AppError> {
-    let row = catalog::clinic(conn)?
+    let row = crate::db::clinic::clinic(conn)?
         .ok_or_else(|| AppError::Internal("the database has no clinic".into()))?;
     let tz: Tz = row.timezone.parse().map_err(|_| {
         AppError::Internal(format!("clinic time zone '{}' is unknown", row.timezone))
     })?;
     let mut hours = WeeklyHours::default();
-    for h in catalog::clinic_hours(conn)? {
+    for h in crate::db::clinic::clinic_hours(conn)? {
         if let (Some(day), Ok(range)) = (
             weekday_from_index(h.weekday),
             minute_range(h.open_minute, h.close_minute),
@@ -85,12 +96,12 @@ pub fn eligible_practitioners(
     treatment: &TreatmentRow,
 ) -> Result<Vec<PractitionerRow>, AppError> {
     let accepted = parse_qualifications(&treatment.qualifications);
-    Ok(catalog::active_practitioners(conn)?
+    Ok(crate::db::practitioners::active_practitioners(conn)?
         .into_iter()
         .filter(|p| may_perform(&parse_qualifications(&p.qualifications), &accepted))
         .collect())
 }
 
 pub fn treatment_by_slug(conn: &mut DbConnection, slug: &str) -> Result<TreatmentRow, AppError> {
-    catalog::active_treatment_by_slug(conn, slug)?.ok_or(AppError::NotFound("treatment"))
+    crate::db::treatments::active_treatment_by_slug(conn, slug)?.ok_or(AppError::NotFound("treatment"))
 }

@@ -5,7 +5,7 @@ use std::time::Instant;
 
 use carepath::db::{DatabaseUrl, build_pool};
 use carepath::mail::Mailer;
-use carepath::reminders::dispatch::{Dispatcher, dispatch_due};
+use carepath::dispatch::{Dispatcher, dispatch_due};
 use chrono::Duration as Span;
 
 use crate::helpers::on_postgres;

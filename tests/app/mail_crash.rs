@@ -4,8 +4,8 @@
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use carepath::reminders::dispatch::{LEASE, dispatch_due};
-use carepath::reminders::render;
+use carepath::dispatch::{LEASE, dispatch_due};
+use carepath::dispatch::render;
 use chrono::{Duration as Span, Utc};
 
 use crate::mail_fixtures::*;

@@ -1,7 +1,7 @@
 //! Without SMTP_URL every message is written as an .eml file, so mail is visible without a
 //! server.
 
-use carepath::reminders::dispatch::dispatch_due;
+use carepath::dispatch::dispatch_due;
 use chrono::Duration as Span;
 
 use crate::mail_fixtures::*;

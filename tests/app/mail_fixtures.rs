@@ -5,8 +5,8 @@ use carepath::db::DbConnection;
 use carepath::db::models::{NewOutbox, OutboxRow, to_db};
 use carepath::db::schema::outbox;
 use carepath::mail::{Email, Mailer};
-use carepath::reminders::dispatch::Dispatcher;
-use carepath::reminders::render::{RenderContext, Rendered};
+use carepath::dispatch::Dispatcher;
+use carepath::dispatch::render::{RenderContext, Rendered};
 use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::prelude::*;
 

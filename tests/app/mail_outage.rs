@@ -2,7 +2,7 @@
 //! delivered once it is back.
 
 use carepath::db::models::to_db;
-use carepath::reminders::dispatch::dispatch_due;
+use carepath::dispatch::dispatch_due;
 use chrono::Duration as Span;
 
 use crate::mail_fixtures::*;

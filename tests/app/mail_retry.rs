@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use carepath::db::models::to_db;
 use carepath::db::schema::outbox;
-use carepath::reminders::dispatch::dispatch_due;
+use carepath::dispatch::dispatch_due;
 use chrono::Duration as Span;
 use diesel::prelude::*;
 

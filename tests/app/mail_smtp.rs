@@ -4,7 +4,7 @@ use std::time::{Duration, Instant};
 
 use carepath::config::Settings;
 use carepath::mail::Mailer;
-use carepath::reminders::dispatch::dispatch_due;
+use carepath::dispatch::dispatch_due;
 use carepath::startup::Application;
 use chrono::Duration as Span;
 use mail_parser::MimeHeaders;

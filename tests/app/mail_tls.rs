@@ -1,6 +1,6 @@
 //! STARTTLS and implicit TLS (smtps://) with AUTH, against the test server's certificate.
 
-use carepath::reminders::dispatch::dispatch_due;
+use carepath::dispatch::dispatch_due;
 
 use crate::mail_fixtures::*;
 use crate::mail_server::{SmtpServer, Tls, test_acceptor, test_cert_path};

@@ -4,7 +4,7 @@
 use carepath::db::models::{OutboxRow, from_db};
 use carepath::db::schema::outbox;
 use carepath::domain::staff::Role;
-use carepath::reminders::render::{RenderContext, Rendered, render};
+use carepath::dispatch::render::{RenderContext, Rendered, render};
 use diesel::prelude::*;
 use serde_json::json;
 
@@ -80,7 +80,7 @@ async fn a_booking_plans_its_emails_in_the_same_transaction() {
         let appt =
             carepath::db::appointments::by_id(&mut c, b["id"].as_i64().unwrap() as i32).unwrap();
         let clinic = carepath::service::clinic::load(&mut c).unwrap();
-        carepath::reminders::plan::on_booked(&mut c, &clinic, t(NOW), &appt).unwrap();
+        carepath::service::planning::on_booked(&mut c, &clinic, t(NOW), &appt).unwrap();
     }
     assert_eq!(messages(&app, b["id"].as_i64().unwrap()).len(), 3);
 
@@ -284,7 +284,7 @@ async fn patients_opt_out_of_follow_ups_by_post_only() {
             .unwrap();
         let appt = carepath::db::appointments::by_id(&mut c, id).unwrap();
         let clinic = carepath::service::clinic::load(&mut c).unwrap();
-        carepath::reminders::plan::on_completed(&mut c, &clinic, t("2030-06-04T09:55:00Z"), &appt)
+        carepath::service::planning::on_completed(&mut c, &clinic, t("2030-06-04T09:55:00Z"), &appt)
             .unwrap();
     }
     let rows = messages(&app, id as i64);

@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 use diesel::Connection;
 use serde_json::{Value, json};
 
-use crate::db::admin::{catalog, clinic::lock_staff};
+use crate::db::staff::lock_staff;
 use crate::db::models::{StaffRow, to_db};
 use crate::db::{DbConnection, staff};
 use crate::domain::errors::FieldErrors;
@@ -39,7 +39,7 @@ fn role_and_link(
     let mut link = None;
     if role == Some(Role::Practitioner) {
         match practitioner.trim().parse::<i32>() {
-            Ok(id) if catalog::practitioner(conn, id)?.is_some() => link = Some(id),
+            Ok(id) if crate::db::practitioners::find_practitioner(conn, id)?.is_some() => link = Some(id),
             _ => errors.add(
                 "practitioner",
                 "A practitioner account must be linked to a practitioner.",

@@ -7,7 +7,7 @@ use serde_json::Value;
 use crate::db::DbConnection;
 use crate::db::audit::{self, AuditFilter};
 use crate::db::models::{AuditRow, from_db, to_db};
-use crate::domain::admin::audit_diff::{Change, diff};
+use crate::domain::audit_diff::{Change, diff};
 use crate::domain::errors::FieldErrors;
 use crate::domain::time::{local_day_bounds, parse_date};
 use crate::error::AppError;

@@ -7,9 +7,9 @@ use chrono::{DateTime, Duration, NaiveDate, Utc};
 use chrono_tz::Tz;
 
 use crate::db::DbConnection;
-use crate::db::admin::listing::{self, ListFilter, Listed};
+use crate::db::appointments::listing::{self, ListFilter, Listed};
 use crate::db::models::{from_db, to_db};
-use crate::domain::admin::chart::{BarChart, DAYS_EACH_SIDE, bar_chart, chart_days, no_show_rate};
+use crate::domain::dashboard::{BarChart, DAYS_EACH_SIDE, bar_chart, chart_days, no_show_rate};
 use crate::domain::appointment::Status;
 use crate::domain::time::{local_day_bounds, today};
 use crate::error::AppError;

@@ -4,9 +4,9 @@ use chrono::Duration;
 use chrono_tz::Tz;
 
 use crate::db::DbConnection;
-use crate::db::admin::listing::{self, ListFilter, Listed};
+use crate::db::appointments::listing::{self, ListFilter, Listed};
 use crate::db::models::{from_db, to_db};
-use crate::domain::admin::export::{DateRange, spreadsheet_safe};
+use crate::domain::export::{DateRange, spreadsheet_safe};
 use crate::domain::time::local_day_bounds;
 use crate::error::AppError;
 use crate::service::clinic;

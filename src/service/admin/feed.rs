@@ -6,10 +6,9 @@ use chrono::{DateTime, Duration, Utc};
 use icalendar::{Calendar, Component, Event, EventLike, EventStatus};
 
 use crate::db::DbConnection;
-use crate::db::admin::catalog;
-use crate::db::admin::listing::{self, ListFilter};
+use crate::db::appointments::listing::{self, ListFilter};
 use crate::db::models::{from_db, to_db};
-use crate::domain::admin::feed::{DAYS_BACK, FeedToken};
+use crate::domain::calendar_feed::{DAYS_BACK, FeedToken};
 use crate::domain::appointment::Status;
 use crate::domain::time::{local_day_bounds, today};
 use crate::error::AppError;
@@ -23,7 +22,7 @@ pub fn calendar(
     base_url: &str,
 ) -> Result<String, AppError> {
     let token = FeedToken::parse(token).ok_or(AppError::NotFound("calendar"))?;
-    let practitioner = catalog::practitioner_by_calendar_token(conn, token.as_str())?
+    let practitioner = crate::db::practitioners::practitioner_by_calendar_token(conn, token.as_str())?
         .ok_or(AppError::NotFound("calendar"))?;
     let clinic = clinic::load(conn)?;
     let last_day = today(clinic.tz, now) + Duration::days(i64::from(clinic.row.horizon_days));

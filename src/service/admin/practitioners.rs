@@ -6,14 +6,13 @@ use diesel::Connection;
 use serde_json::{Value, json};
 
 use super::conflicts::{self, Confirmation, Guarded};
-use crate::db::admin::catalog;
 use crate::db::models::{NewTimeOff, PractitionerRow, TimeOffRow, from_db, to_db};
-use crate::db::{DbConnection, catalog as shared_catalog};
-use crate::domain::admin::catalog::PractitionerInput;
-use crate::domain::admin::conflicts::{during, outside_hours};
-use crate::domain::admin::feed::FeedToken;
-use crate::domain::admin::time_off;
-use crate::domain::admin::week::{WeekInput, rows, summary};
+use crate::db::{DbConnection};
+use crate::domain::catalog::PractitionerInput;
+use crate::domain::schedule_conflicts::{during, outside_hours};
+use crate::domain::calendar_feed::FeedToken;
+use crate::domain::time_off;
+use crate::domain::working_week::{WeekInput, rows, summary};
 use crate::domain::hours::{WeeklyHours, weekday_from_index};
 use crate::domain::time::rfc3339_local;
 use crate::error::AppError;
@@ -31,13 +30,13 @@ pub fn snapshot(p: &PractitionerRow) -> Value {
 }
 
 fn find(conn: &mut DbConnection, id: i32) -> Result<PractitionerRow, AppError> {
-    catalog::practitioner(conn, id)?.ok_or(AppError::NotFound("practitioner"))
+    crate::db::practitioners::find_practitioner(conn, id)?.ok_or(AppError::NotFound("practitioner"))
 }
 
 /// Locks the practitioner's booking row for the transaction (the lock bookings take), so no
 /// booking can slip in between the conflict check and the save. 404 when there is none.
 fn lock(conn: &mut DbConnection, id: i32) -> Result<PractitionerRow, AppError> {
-    if shared_catalog::lock_practitioner(conn, id)? == 0 {
+    if crate::db::practitioners::lock_practitioner(conn, id)? == 0 {
         return Err(AppError::NotFound("practitioner"));
     }
     find(conn, id)
@@ -45,7 +44,7 @@ fn lock(conn: &mut DbConnection, id: i32) -> Result<PractitionerRow, AppError> {
 
 pub fn weekly_hours(conn: &mut DbConnection, id: i32) -> Result<WeeklyHours, AppError> {
     let mut hours = WeeklyHours::default();
-    for h in catalog::hours_of(conn, id)? {
+    for h in crate::db::practitioners::weekly_hours_of(conn, id)? {
         if let (Some(day), Ok(r)) = (
             weekday_from_index(h.weekday),
             minute_range(h.start_minute, h.end_minute),
@@ -96,7 +95,7 @@ pub fn create(
 ) -> Result<PractitionerRow, AppError> {
     let values = input.parse().map_err(AppError::Invalid)?;
     conn.transaction(|c| {
-        let id = catalog::insert_practitioner(c, &values)?;
+        let id = crate::db::practitioners::insert_practitioner(c, &values)?;
         let row = find(c, id)?;
         record(
             c,
@@ -124,7 +123,7 @@ pub fn update(
     let values = input.parse().map_err(AppError::Invalid)?;
     conn.transaction(|c| {
         let before = lock(c, id)?;
-        catalog::update_practitioner(c, id, &values)?;
+        crate::db::practitioners::update_practitioner(c, id, &values)?;
         let after = find(c, id)?;
         record(
             c,
@@ -169,7 +168,7 @@ pub fn set_active(
             });
         }
         if before.active != active {
-            catalog::set_practitioner_active(c, id, active)?;
+            crate::db::practitioners::set_practitioner_active(c, id, active)?;
             let after = find(c, id)?;
             record(
                 c,
@@ -217,7 +216,7 @@ pub fn set_hours(
                 conflicts: views,
             });
         }
-        catalog::replace_hours(c, id, &rows(&hours))?;
+        crate::db::practitioners::replace_hours(c, id, &rows(&hours))?;
         record(
             c,
             now,
@@ -274,7 +273,7 @@ pub fn add_time_off(
                 conflicts: views,
             });
         }
-        let off_id = catalog::insert_time_off(
+        let off_id = crate::db::practitioners::insert_time_off(
             c,
             &NewTimeOff {
                 practitioner_id: id,
@@ -283,7 +282,7 @@ pub fn add_time_off(
                 reason: &span.reason,
             },
         )?;
-        let row = catalog::time_off(c, off_id)?.ok_or(AppError::NotFound("time off"))?;
+        let row = crate::db::practitioners::time_off(c, off_id)?.ok_or(AppError::NotFound("time off"))?;
         record(
             c,
             now,
@@ -313,10 +312,10 @@ pub fn remove_time_off(
     let tz = clinic::load(conn)?.tz;
     conn.transaction(|c| {
         lock(c, id)?;
-        let row = catalog::time_off(c, time_off_id)?
+        let row = crate::db::practitioners::time_off(c, time_off_id)?
             .filter(|t| t.practitioner_id == id)
             .ok_or(AppError::NotFound("time off"))?;
-        catalog::delete_time_off(c, time_off_id, id)?;
+        crate::db::practitioners::delete_time_off(c, time_off_id, id)?;
         record(
             c,
             now,
@@ -343,7 +342,7 @@ pub fn publish_feed(
     let token = FeedToken::generate();
     conn.transaction(|c| {
         let before = lock(c, id)?;
-        catalog::set_calendar_token(c, id, Some(token.as_str()))?;
+        crate::db::practitioners::set_calendar_token(c, id, Some(token.as_str()))?;
         // The token itself never goes into the trail: whoever reads the trail could subscribe.
         let (action, was) = if before.calendar_token.is_some() {
             ("practitioner.calendar_feed.regenerate", "published")
@@ -377,7 +376,7 @@ pub fn revoke_feed(
         if before.calendar_token.is_none() {
             return Ok(());
         }
-        catalog::set_calendar_token(c, id, None)?;
+        crate::db::practitioners::set_calendar_token(c, id, None)?;
         record(
             c,
             now,
@@ -399,5 +398,5 @@ pub fn upcoming_time_off(
     now: DateTime<Utc>,
     id: i32,
 ) -> Result<Vec<TimeOffRow>, AppError> {
-    Ok(catalog::time_off_of(conn, id, to_db(now))?)
+    Ok(crate::db::practitioners::time_off_of(conn, id, to_db(now))?)
 }

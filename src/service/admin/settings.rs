@@ -7,10 +7,10 @@ use serde_json::{Value, json};
 
 use super::conflicts::{self, Confirmation, Guarded};
 use crate::db::DbConnection;
-use crate::db::admin::clinic::{ClinicUpdate, lock_clinic, replace_clinic_hours, update_clinic};
-use crate::domain::admin::conflicts::outside_hours;
-use crate::domain::admin::settings::SettingsInput;
-use crate::domain::admin::week::{rows, summary};
+use crate::db::clinic::{ClinicUpdate, lock_clinic, replace_clinic_hours, update_clinic};
+use crate::domain::schedule_conflicts::outside_hours;
+use crate::domain::clinic_settings::SettingsInput;
+use crate::domain::working_week::{rows, summary};
 use crate::error::AppError;
 use crate::service::audit::{self, Actor, Entry};
 use crate::service::clinic::{self, Clinic};

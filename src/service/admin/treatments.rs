@@ -6,9 +6,8 @@ use diesel::Connection;
 use serde_json::{Value, json};
 
 use crate::db::DbConnection;
-use crate::db::admin::catalog;
 use crate::db::models::TreatmentRow;
-use crate::domain::admin::catalog::{TreatmentInput, parse_slug};
+use crate::domain::catalog::{TreatmentInput, parse_slug};
 use crate::domain::errors::FieldErrors;
 use crate::error::AppError;
 use crate::service::audit::{self, Actor, Entry};
@@ -59,10 +58,10 @@ pub fn create(
         }
     };
     let result = conn.transaction(|c| {
-        if catalog::treatment_by_slug(c, &slug)?.is_some() {
+        if crate::db::treatments::treatment_by_slug(c, &slug)?.is_some() {
             return Err(slug_taken());
         }
-        let row = catalog::insert_treatment(c, &slug, &values)?;
+        let row = crate::db::treatments::insert_treatment(c, &slug, &values)?;
         audit::record(
             c,
             now,
@@ -94,12 +93,12 @@ pub fn update(
 ) -> Result<TreatmentRow, AppError> {
     let values = input.parse().map_err(AppError::Invalid)?;
     conn.transaction(|c| {
-        if catalog::lock_treatment(c, id)? == 0 {
+        if crate::db::treatments::lock_treatment(c, id)? == 0 {
             return Err(AppError::NotFound("treatment"));
         }
-        let before = catalog::treatment(c, id)?.ok_or(AppError::NotFound("treatment"))?;
-        catalog::update_treatment(c, id, &values)?;
-        let after = catalog::treatment(c, id)?.ok_or(AppError::NotFound("treatment"))?;
+        let before = crate::db::treatments::find_treatment(c, id)?.ok_or(AppError::NotFound("treatment"))?;
+        crate::db::treatments::update_treatment(c, id, &values)?;
+        let after = crate::db::treatments::find_treatment(c, id)?.ok_or(AppError::NotFound("treatment"))?;
         audit::record(
             c,
             now,

@@ -4,7 +4,6 @@ use chrono::{DateTime, Duration, NaiveDate, Utc};
 
 use super::Reach;
 use super::history::{HistoryEntry, history};
-use crate::db::desk as queries;
 use crate::db::models::{AppointmentNoteRow, AppointmentRow, PractitionerRow, TreatmentRow};
 use crate::db::{DbConnection, appointments, audit};
 use crate::domain::booking::PractitionerChoice;
@@ -40,7 +39,7 @@ pub fn load(conn: &mut DbConnection, id: i32, reach: Reach) -> Result<Appointmen
     let row = visible(conn, id, reach)?;
     let clinic = clinic::load(conn)?;
     let trail = audit::for_subject(conn, "appointment", id)?;
-    let practitioners = queries::all_practitioners(conn)?;
+    let practitioners = crate::db::practitioners::all_practitioners_by_id(conn)?;
     let name = |pid: i64| {
         practitioners
             .iter()
@@ -57,7 +56,7 @@ pub fn load(conn: &mut DbConnection, id: i32, reach: Reach) -> Result<Appointmen
     };
     Ok(AppointmentPage {
         history: history(&trail, clinic.tz, &name),
-        notes: queries::notes_of(conn, id)?,
+        notes: crate::db::appointments::notes::notes_of(conn, id)?,
         messages: crate::db::outbox::of_appointment(conn, id)?,
         details: details_of(conn, row)?,
         booked_by,

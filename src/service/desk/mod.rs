@@ -10,11 +10,9 @@
 //! desk's checks in front of it.
 
 pub mod appointment;
-pub mod grid;
 pub mod history;
 pub mod patients;
 pub mod phone;
-pub mod rules;
 pub mod schedule;
 
 use chrono::{DateTime, Utc};
@@ -22,10 +20,11 @@ use diesel::Connection;
 use serde_json::json;
 
 use crate::db::models::{AppointmentNoteRow, AppointmentRow, from_db, to_db};
-use crate::db::{DbConnection, appointments, desk};
+use crate::db::{DbConnection, appointments};
 use crate::domain::appointment::{Action, Status, transition};
 use crate::domain::booking::PractitionerChoice;
 use crate::domain::errors::FieldErrors;
+use crate::domain::attendance;
 use crate::domain::time::local_parts;
 use crate::error::AppError;
 use crate::service::audit::{self, Actor, Entry};
@@ -75,7 +74,7 @@ pub(crate) fn status_of(row: &AppointmentRow) -> Result<Status, AppError> {
 
 /// Locks the appointment and reads it, refusing one outside the actor's reach.
 fn locked(c: &mut DbConnection, id: i32, reach: Reach) -> Result<AppointmentRow, AppError> {
-    if desk::lock(c, id)? == 0 {
+    if crate::db::appointments::lock(c, id)? == 0 {
         return Err(AppError::NotFound("appointment"));
     }
     let row = appointments::by_id(c, id)?;
@@ -88,7 +87,7 @@ fn locked(c: &mut DbConnection, id: i32, reach: Reach) -> Result<AppointmentRow,
 struct Step<R> {
     audit_action: &'static str,
     rule: R,
-    mv: desk::StatusMove,
+    mv: crate::db::appointments::StatusMove,
 }
 
 /// The shared shape of a status move: lock, check, compare-and-set, audit, in one transaction.
@@ -106,7 +105,7 @@ where
     conn.transaction(|c| {
         let before = locked(c, id, reach)?;
         let to = (step.rule)(&before, status_of(&before)?)?;
-        if desk::set_status(c, id, &before.status, to.as_str(), step.mv, to_db(now))? == 0 {
+        if crate::db::appointments::set_status(c, id, &before.status, to.as_str(), step.mv, to_db(now))? == 0 {
             // Unreachable while the row is locked; kept so a lost race can never double-move.
             return Err(AppError::NotAllowed(
                 "Someone else changed this appointment just now; nothing was done.".into(),
@@ -127,11 +126,11 @@ where
         match to {
             Status::Completed => {
                 let clinic = clinic::load(c)?;
-                crate::reminders::plan::on_completed(c, &clinic, now, &after)?;
+                crate::service::planning::on_completed(c, &clinic, now, &after)?;
             }
             Status::NoShow => {
                 let clinic = clinic::load(c)?;
-                crate::reminders::plan::on_no_show(c, &clinic, now, &after)?;
+                crate::service::planning::on_no_show(c, &clinic, now, &after)?;
             }
             _ => {}
         }
@@ -166,7 +165,7 @@ pub fn check_in(
         Step {
             audit_action: "appointment.check_in",
             rule: state_machine(Action::CheckIn),
-            mv: desk::StatusMove::CheckIn { at: to_db(now) },
+            mv: crate::db::appointments::StatusMove::CheckIn { at: to_db(now) },
         },
     )
 }
@@ -192,11 +191,11 @@ pub fn complete(
             audit_action: "appointment.complete",
             rule: |row: &AppointmentRow, status| {
                 let to = transition(status, Action::Complete).map_err(AppError::NotAllowed)?;
-                rules::check_completion(tz, from_db(row.starts_at), ended_at, now)
+                attendance::check_completion(tz, from_db(row.starts_at), ended_at, now)
                     .map_err(|e| field_error("ended_at", e))?;
                 Ok(to)
             },
-            mv: desk::StatusMove::Complete {
+            mv: crate::db::appointments::StatusMove::Complete {
                 ended_at: to_db(ended_at),
             },
         },
@@ -221,10 +220,10 @@ pub fn no_show(
         Step {
             audit_action: "appointment.no_show",
             rule: |row: &AppointmentRow, status| {
-                rules::no_show_allowed(tz, status, from_db(row.starts_at), now)
+                attendance::no_show_allowed(tz, status, from_db(row.starts_at), now)
                     .map_err(AppError::NotAllowed)
             },
-            mv: desk::StatusMove::NoShow,
+            mv: crate::db::appointments::StatusMove::NoShow,
         },
     )
 }
@@ -241,12 +240,12 @@ pub fn add_note(
     let Actor::Staff { id: staff_id, .. } = actor else {
         return Err(AppError::Forbidden("Only staff can add notes.".into()));
     };
-    let body = rules::parse_note(body).map_err(|e| field_error("body", e))?;
+    let body = attendance::parse_note(body).map_err(|e| field_error("body", e))?;
     conn.transaction(|c| {
         let appointment = locked(c, appointment_id, reach)?;
-        let note = desk::insert_note(
+        let note = crate::db::appointments::notes::insert_note(
             c,
-            &desk::NewNote {
+            &crate::db::appointments::notes::NewNote {
                 appointment_id: appointment.id,
                 staff_id: *staff_id,
                 body: &body,
@@ -284,7 +283,7 @@ pub fn complete_at(
     transition(status_of(&row)?, Action::Complete).map_err(AppError::NotAllowed)?;
     let tz = clinic::load(conn)?.tz;
     let start = from_db(row.starts_at);
-    let ended_at = rules::completion_time(tz, local_parts(tz, start).0, typed, start, now)
+    let ended_at = attendance::completion_time(tz, local_parts(tz, start).0, typed, start, now)
         .map_err(|e| field_error("ended_at", e))?;
     complete(conn, now, appointment_id, actor, reach, ended_at)
 }
@@ -312,7 +311,7 @@ pub fn cancel(
 ) -> Result<AppointmentRow, AppError> {
     let row = appointment::visible(conn, appointment_id, reach)?;
     transition(status_of(&row)?, Action::Cancel).map_err(AppError::NotAllowed)?;
-    let reason = rules::parse_cancel_reason(reason).map_err(|e| field_error("reason", e))?;
+    let reason = attendance::parse_cancel_reason(reason).map_err(|e| field_error("reason", e))?;
     booking::cancel_appointment(conn, now, appointment_id, Some(&reason), actor).map_err(raced)
 }
 

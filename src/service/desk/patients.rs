@@ -2,7 +2,8 @@
 
 use super::Reach;
 use crate::db::DbConnection;
-use crate::db::desk::{self as queries, Listed, PatientSearch};
+use crate::db::appointments::schedule::Listed;
+use crate::db::patients::PatientSearch;
 use crate::db::models::PatientRow;
 use crate::db::patients;
 use crate::error::AppError;
@@ -33,7 +34,7 @@ pub fn parse_search(q: &str) -> Result<PatientSearch, String> {
 
 pub fn search(conn: &mut DbConnection, q: &str, reach: Reach) -> Result<Vec<PatientRow>, AppError> {
     let search = parse_search(q).map_err(|e| super::field_error("q", e))?;
-    Ok(queries::search_patients(
+    Ok(crate::db::patients::search_patients(
         conn,
         &search,
         reach.only(),
@@ -54,13 +55,13 @@ pub fn patient(
         Err(e) => return Err(e.into()),
     };
     if let Some(own) = reach.only()
-        && !queries::is_patient_of(conn, id, own)?
+        && !crate::db::patients::is_patient_of(conn, id, own)?
     {
         return Err(AppError::Forbidden(
             "This patient has no appointments with you.".into(),
         ));
     }
-    let appointments = queries::of_patient(conn, id, reach.only())?;
+    let appointments = crate::db::appointments::schedule::of_patient(conn, id, reach.only())?;
     Ok((row, appointments))
 }
 

@@ -6,11 +6,11 @@ use std::collections::BTreeSet;
 use chrono::{Datelike, NaiveDate};
 use chrono_tz::Tz;
 
-use super::grid::{WallSpan, Window, gaps, wall_span};
+use crate::domain::wall_clock::{WallSpan, Window, gaps, wall_span};
 use super::{Reach, status_of};
-use crate::db::desk::{self as queries, Listed};
+use crate::db::appointments::schedule::Listed;
 use crate::db::models::{PractitionerHoursRow, PractitionerRow, from_db, to_db};
-use crate::db::{DbConnection, catalog};
+use crate::db::{DbConnection};
 use crate::domain::appointment::Status;
 use crate::domain::hours::{MinuteRange, WeeklyHours, weekday_from_index};
 use crate::domain::time::local_day_bounds;
@@ -153,8 +153,8 @@ pub fn load(
     let from = local_day_bounds(tz, first).0;
     let to = local_day_bounds(tz, last).1;
     let practitioners: Vec<PractitionerRow> = match who {
-        Who::Everyone => queries::all_practitioners(conn)?,
-        Who::One(id) => match catalog::practitioner(conn, id) {
+        Who::Everyone => crate::db::practitioners::all_practitioners_by_id(conn)?,
+        Who::One(id) => match crate::db::practitioners::practitioner(conn, id) {
             Ok(p) => vec![p],
             Err(diesel::result::Error::NotFound) => {
                 return Err(AppError::NotFound("practitioner"));
@@ -167,9 +167,9 @@ pub fn load(
         Who::Everyone => None,
         Who::One(_) => Some(ids.as_slice()),
     };
-    let listed = queries::overlapping(conn, to_db(from), to_db(to), only)?;
-    let off_rows = catalog::time_off_between(conn, &ids, to_db(from), to_db(to))?;
-    let hours = catalog::all_practitioner_hours(conn)?;
+    let listed = crate::db::appointments::schedule::overlapping(conn, to_db(from), to_db(to), only)?;
+    let off_rows = crate::db::practitioners::time_off_between(conn, &ids, to_db(from), to_db(to))?;
+    let hours = crate::db::practitioners::all_practitioner_hours(conn)?;
 
     let (cancelled, active): (Vec<Listed>, Vec<Listed>) = listed
         .into_iter()

@@ -1,7 +1,6 @@
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde_json::json;
 
-use crate::db::catalog;
 use crate::domain::booking::PractitionerChoice;
 use crate::domain::errors::FieldErrors;
 use crate::domain::time::{parse_date, rfc3339_local};
@@ -42,7 +41,7 @@ pub async fn day(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpRes
     let (tz, slots) = state
         .db(move |c| {
             let mut errors = FieldErrors::new();
-            let Some(t) = catalog::active_treatment_by_slug(c, &slug)? else {
+            let Some(t) = crate::db::treatments::active_treatment_by_slug(c, &slug)? else {
                 errors.add("treatment", "Unknown treatment.");
                 return Err(AppError::Invalid(errors));
             };

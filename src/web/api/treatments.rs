@@ -1,7 +1,6 @@
 use actix_web::{HttpResponse, web};
 use serde_json::json;
 
-use crate::db::catalog;
 use crate::domain::treatment::price_range_label;
 use crate::error::ApiError;
 use crate::service::clinic;
@@ -10,7 +9,7 @@ use crate::web::AppState;
 pub async fn list(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     let rows = state
         .db(|c| {
-            let treatments = catalog::active_treatments(c)?;
+            let treatments = crate::db::treatments::active_treatments(c)?;
             let mut out = Vec::with_capacity(treatments.len());
             for t in treatments {
                 let eligible = clinic::eligible_practitioners(c, &t)?;

@@ -1,7 +1,6 @@
 use actix_web::{HttpResponse, web};
 use askama::Template;
 
-use crate::db::catalog;
 use crate::domain::treatment::{duration_label, price_range_label};
 use crate::error::AppError;
 use crate::service::clinic;
@@ -20,7 +19,7 @@ struct HomePage {
 
 pub async fn home(state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
     let (clinic, treatments) = state
-        .db(|c| Ok((clinic::load(c)?, catalog::active_treatments(c)?)))
+        .db(|c| Ok((clinic::load(c)?, crate::db::treatments::active_treatments(c)?)))
         .await?;
     render(&HomePage {
         layout: Layout::new(&clinic, "In-office treatments for large pores"),

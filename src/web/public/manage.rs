@@ -5,7 +5,6 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 
 use super::slots::{self, SlotQuery, SlotsTarget};
-use crate::db::catalog;
 use crate::domain::booking::PractitionerChoice;
 use crate::domain::errors::FieldErrors;
 use crate::domain::time::{local_parts, parse_instant};
@@ -168,7 +167,7 @@ async fn reschedule_page(
     let (d, treatment, data) = state
         .db(move |c| {
             let d = svc::details(c, &t)?;
-            let treatment = catalog::treatment(c, d.appointment.treatment_id)?;
+            let treatment = crate::db::treatments::treatment(c, d.appointment.treatment_id)?;
             let data = slots::load(c, now, &treatment, query, Some(d.appointment.id))?;
             Ok((d, treatment, data))
         })

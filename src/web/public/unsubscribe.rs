@@ -7,7 +7,7 @@ use askama::Template;
 
 use crate::error::AppError;
 use crate::service::clinic;
-use crate::service::reminders as svc;
+use crate::service::messages as svc;
 use crate::web::views::Layout;
 use crate::web::{AppState, render};
 

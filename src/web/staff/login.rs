@@ -7,7 +7,6 @@ use askama::Template;
 
 use super::auth::{CSRF, STAFF_ID, StaffForm, StaffUser, csrf_matches, new_csrf, session_csrf};
 use super::layout::StaffLayout;
-use crate::db::catalog;
 use crate::domain::errors::FieldErrors;
 use crate::error::AppError;
 use crate::service::staff::{self as accounts, LoginError};
@@ -26,7 +25,7 @@ struct LoginPage {
 async fn clinic_name(state: &AppState) -> Result<String, AppError> {
     state
         .db(|c| {
-            Ok(catalog::clinic(c)?
+            Ok(crate::db::clinic::clinic(c)?
                 .map(|c| c.name)
                 .unwrap_or_else(|| "Carepath".into()))
         })

@@ -6,7 +6,6 @@ use askama::Template;
 
 use super::parts::saved_notice;
 use super::{clinic_name, parse_id, require_admin};
-use crate::db::admin::catalog;
 use crate::db::models::PractitionerRow;
 use crate::db::staff;
 use crate::domain::errors::FieldErrors;
@@ -44,7 +43,7 @@ pub async fn list(
 ) -> Result<HttpResponse, AppError> {
     require_admin(&user)?;
     let (rows, practitioners) = state
-        .db(|c| Ok((staff::all(c)?, catalog::all_practitioners(c)?)))
+        .db(|c| Ok((staff::all(c)?, crate::db::practitioners::all_practitioners(c)?)))
         .await?;
     let name_of = |id: Option<i32>| {
         id.and_then(|id| practitioners.iter().find(|p| p.id == id))
@@ -140,7 +139,7 @@ async fn form_page(
     errors: FieldErrors,
     notice: Option<&'static str>,
 ) -> Result<FormPage, AppError> {
-    let all = state.db(|c| Ok(catalog::all_practitioners(c)?)).await?;
+    let all = state.db(|c| Ok(crate::db::practitioners::all_practitioners(c)?)).await?;
     let title = match id {
         Some(_) => format!("Account: {}", input.email),
         None => "Add a staff account".to_string(),

@@ -6,7 +6,7 @@ use askama::Template;
 use chrono::{Datelike, Duration};
 
 use super::clinic_name;
-use crate::domain::admin::export::parse_range;
+use crate::domain::export::parse_range;
 use crate::domain::errors::FieldErrors;
 use crate::domain::staff::Role;
 use crate::domain::time::today;

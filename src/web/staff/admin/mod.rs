@@ -97,7 +97,7 @@ fn parse_id(raw: &str, what: &'static str) -> Result<i32, AppError> {
 async fn clinic_name(state: &AppState) -> Result<String, AppError> {
     state
         .db(|c| {
-            Ok(crate::db::catalog::clinic(c)?
+            Ok(crate::db::clinic::clinic(c)?
                 .map(|c| c.name)
                 .unwrap_or_else(|| "Carepath".into()))
         })

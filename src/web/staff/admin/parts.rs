@@ -3,8 +3,8 @@
 
 use askama::Template;
 
-use crate::domain::admin::catalog::{QUALIFICATIONS, qualification_field};
-use crate::domain::admin::week::{INTERVALS_PER_DAY, WEEK, WeekInput, day_key, field_name};
+use crate::domain::catalog::{QUALIFICATIONS, qualification_field};
+use crate::domain::working_week::{INTERVALS_PER_DAY, WEEK, WeekInput, day_key, field_name};
 use crate::domain::errors::FieldErrors;
 use crate::domain::hours::weekday_name;
 use crate::error::AppError;

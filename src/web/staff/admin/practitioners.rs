@@ -9,10 +9,9 @@ use super::parts::{
     ticked_qualifications, week_editor,
 };
 use super::{clinic_name, parse_id, require_admin};
-use crate::db::admin::catalog;
 use crate::db::models::from_db;
-use crate::domain::admin::catalog::PractitionerInput;
-use crate::domain::admin::week::WeekInput;
+use crate::domain::catalog::PractitionerInput;
+use crate::domain::working_week::WeekInput;
 use crate::domain::errors::FieldErrors;
 use crate::domain::time::datetime_label;
 use crate::error::AppError;
@@ -49,7 +48,7 @@ pub async fn list(
     req: HttpRequest,
 ) -> Result<HttpResponse, AppError> {
     require_admin(&user)?;
-    let rows = state.db(|c| Ok(catalog::all_practitioners(c)?)).await?;
+    let rows = state.db(|c| Ok(crate::db::practitioners::all_practitioners(c)?)).await?;
     render(&ListPage {
         layout: StaffLayout::new(&user, &clinic_name(&state).await?, "Practitioners", SECTION),
         notice: saved_notice(req.query_string()),
@@ -192,7 +191,7 @@ async fn show_page(
     let now = state.clock.now();
     let (clinic, p, hours, off) = state
         .db(move |c| {
-            let p = catalog::practitioner(c, id)?.ok_or(AppError::NotFound("practitioner"))?;
+            let p = crate::db::practitioners::find_practitioner(c, id)?.ok_or(AppError::NotFound("practitioner"))?;
             Ok((
                 clinic::load(c)?,
                 p,

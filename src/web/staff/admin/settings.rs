@@ -6,8 +6,8 @@ use askama::Template;
 
 use super::parts::{conflicts_block, read_week, saved_notice, week_editor};
 use super::require_admin;
-use crate::domain::admin::settings::SettingsInput;
-use crate::domain::admin::week::WeekInput;
+use crate::domain::clinic_settings::SettingsInput;
+use crate::domain::working_week::WeekInput;
 use crate::domain::errors::FieldErrors;
 use crate::error::AppError;
 use crate::service::admin::conflicts::Confirmation;

@@ -23,7 +23,7 @@ use crate::error::AppError;
 use crate::service::audit::Actor;
 use crate::service::desk::appointment::{self as page_data, AppointmentPage};
 use crate::service::desk::history::Change;
-use crate::service::desk::rules::{Offer, default_completion_minute, offered};
+use crate::domain::attendance::{Offer, default_completion_minute, offered};
 use crate::service::desk::{self, Reach};
 use crate::web::forms::Fields;
 use crate::web::staff::auth::{StaffForm, StaffUser};

@@ -10,7 +10,6 @@ use super::query_date;
 use super::views::{
     OptionView, TimeOption, day_param, practitioner_choices, slot_message, time_options,
 };
-use crate::db::catalog;
 use crate::domain::booking::PractitionerChoice;
 use crate::domain::errors::FieldErrors;
 use crate::domain::time::{date_label, local_parts, parse_instant, today};
@@ -109,7 +108,7 @@ async fn page(
     let (clinic, treatments, chosen) = state
         .db(move |c| {
             let clinic = clinic::load(c)?;
-            let treatments = catalog::active_treatments(c)?;
+            let treatments = crate::db::treatments::active_treatments(c)?;
             let treatment = treatments.iter().find(|x| x.slug == slug).cloned();
             // The day shown: as asked, else that of the time picked, else today.
             let date = date

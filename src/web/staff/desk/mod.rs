@@ -5,6 +5,7 @@ mod appointment;
 mod book;
 mod patients;
 mod schedule;
+mod grid;
 mod views;
 
 use actix_web::web;

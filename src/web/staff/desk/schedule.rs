@@ -9,7 +9,6 @@ use super::views::{
     CancelledView, GridStyle, GridView, OptionView, cancelled_views, day_param, grid_view,
 };
 use super::{date_or_today, reach};
-use crate::db::catalog;
 use crate::domain::hours::weekday_name;
 use crate::domain::time::{date_label, today};
 use crate::error::AppError;
@@ -191,7 +190,7 @@ pub async fn week(
                 Some(w) => Some(schedule::load(c, &clinic, &days, w, Lanes::Working)?),
                 None => None,
             };
-            let practitioners = catalog::active_practitioners(c)?;
+            let practitioners = crate::db::practitioners::active_practitioners(c)?;
             Ok((clinic, monday, problem, data, practitioners))
         })
         .await?;

@@ -4,12 +4,11 @@ use askama::Template;
 use serde_json::json;
 
 use crate::db::care_plans;
-use crate::db::catalog;
 use crate::db::models::{CarePlanStepRow, to_db};
 use crate::domain::care_plan::{Anchor, StepKind, offset_label};
 use crate::domain::errors::FieldErrors;
 use crate::error::AppError;
-use crate::reminders::render::preview;
+use crate::service::care_plans::preview;
 use crate::service::audit::{self, Entry};
 use crate::service::clinic;
 use crate::web::staff::auth::{StaffForm, StaffUser};
@@ -55,7 +54,7 @@ pub async fn list(user: StaffUser, state: web::Data<AppState>) -> Result<HttpRes
     let (clinic, plans) = state
         .db(|c| {
             let mut plans = Vec::new();
-            for t in catalog::active_treatments(c)? {
+            for t in crate::db::treatments::active_treatments(c)? {
                 let steps = care_plans::steps_of(c, t.id)?;
                 plans.push(PlanView {
                     treatment: t.name,
@@ -117,7 +116,7 @@ async fn page(
     let (clinic, step, treatment) = state
         .db(move |c| {
             let step = care_plans::step(c, id)?.ok_or(AppError::NotFound("care plan step"))?;
-            let treatment = catalog::treatment(c, step.treatment_id)?.name;
+            let treatment = crate::db::treatments::treatment(c, step.treatment_id)?.name;
             Ok((clinic::load(c)?, step, treatment))
         })
         .await?;

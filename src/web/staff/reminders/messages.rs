@@ -7,7 +7,7 @@ use crate::db::outbox;
 use crate::domain::time::datetime_label;
 use crate::error::AppError;
 use crate::service::clinic;
-use crate::service::reminders as svc;
+use crate::service::messages as svc;
 use crate::web::forms::Fields;
 use crate::web::staff::auth::{StaffForm, StaffUser};
 use crate::web::staff::layout::StaffLayout;

@@ -4,9 +4,11 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use super::models::*;
-use super::schema::*;
-use super::{DbConnection, with_startup_lock};
+pub mod care_plans;
+
+use crate::db::models::*;
+use crate::db::schema::*;
+use crate::db::{DbConnection, with_startup_lock};
 
 pub struct SeedOptions<'a> {
     pub timezone: &'a str,

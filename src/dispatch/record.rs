@@ -7,8 +7,8 @@ use diesel::Connection;
 use rand::Rng;
 use tokio::sync::mpsc;
 
-use super::{DispatchReport, Dispatcher, Outcome, at, blocking, store};
-use crate::db::DbConnection;
+use super::{DispatchReport, Dispatcher, Outcome, at, blocking};
+use crate::db::{DbConnection, outbox};
 use crate::db::models::to_db;
 use crate::domain::delivery::{AfterFailure, after_failure};
 use crate::error::AppError;
@@ -72,7 +72,7 @@ fn record(
     let ours = match o {
         Outcome::Sent(row, reply) => {
             r.sent += 1;
-            store::mark_sent(c, row.id, token, t, reply)?
+            outbox::mark_sent(c, row.id, token, t, reply)?
         }
         Outcome::Failed(row, e) => {
             let attempts = u32::try_from(row.attempts).unwrap_or(0) + 1;
@@ -92,15 +92,15 @@ fn record(
                     None
                 }
             };
-            store::mark_failed(c, row, token, t, &e.message, retry_at)?
+            outbox::mark_failed(c, row, token, t, &e.message, retry_at)?
         }
         Outcome::Skipped(row, reason) => {
             r.skipped += 1;
-            store::mark_skipped(c, row.id, token, t, reason)?
+            outbox::mark_skipped(c, row.id, token, t, reason)?
         }
         Outcome::Released(row) => {
             r.released += 1;
-            store::release(c, row.id, token)?
+            outbox::release(c, row.id, token)?
         }
     };
     if !ours {

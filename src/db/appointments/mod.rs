@@ -1,4 +1,10 @@
 //! Appointment queries. The overlap guard lives in the schema; these only read and write rows.
+//! `listing` and `schedule` read them with their patient, treatment and practitioner; `notes`
+//! holds staff notes.
+
+pub mod listing;
+pub mod notes;
+pub mod schedule;
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
@@ -107,4 +113,48 @@ pub fn move_to(
 
 pub fn count(conn: &mut DbConnection) -> QueryResult<i64> {
     appointments::table.count().get_result(conn)
+}
+
+/// Takes the appointment's row for the rest of the transaction: a row lock on PostgreSQL, so
+/// two desks acting on one appointment queue and the second sees the first's result; on SQLite
+/// the write that makes the transaction a writer from its first statement. 0: no such row.
+pub fn lock(conn: &mut DbConnection, id: i32) -> QueryResult<usize> {
+    diesel::update(appointments::table.find(id))
+        .set(appointments::updated_at.eq(appointments::updated_at))
+        .execute(conn)
+}
+
+/// A status move the desk makes, with the instant it records.
+#[derive(Debug, Clone, Copy)]
+pub enum StatusMove {
+    CheckIn { at: NaiveDateTime },
+    Complete { ended_at: NaiveDateTime },
+    NoShow,
+}
+
+/// Compare-and-set: moves the status only if it is still `expected`; returns the rows changed.
+pub fn set_status(
+    conn: &mut DbConnection,
+    id: i32,
+    expected: &str,
+    to: &str,
+    mv: StatusMove,
+    now: NaiveDateTime,
+) -> QueryResult<usize> {
+    let target = appointments::table
+        .find(id)
+        .filter(appointments::status.eq(expected));
+    let common = (
+        appointments::status.eq(to),
+        appointments::updated_at.eq(now),
+    );
+    match mv {
+        StatusMove::CheckIn { at } => diesel::update(target)
+            .set((common, appointments::checked_in_at.eq(Some(at))))
+            .execute(conn),
+        StatusMove::Complete { ended_at } => diesel::update(target)
+            .set((common, appointments::completed_at.eq(Some(ended_at))))
+            .execute(conn),
+        StatusMove::NoShow => diesel::update(target).set(common).execute(conn),
+    }
 }

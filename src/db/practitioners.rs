@@ -1,99 +1,36 @@
-//! Treatments, practitioners, their working hours, time off and calendar feed tokens.
+//! Practitioners with their weekly working hours, time off and calendar feed tokens, and the row
+//! lock that queues bookings for one practitioner.
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use super::last_insert_id;
-use crate::db::DbConnection;
-use crate::db::models::*;
-use crate::db::schema::*;
-use crate::domain::admin::catalog::{PractitionerValues, TreatmentValues};
+use super::models::*;
+use super::schema::*;
+use super::{DbConnection, last_insert_id};
+use crate::domain::catalog::PractitionerValues;
 
-// --- treatments ---
-
-pub fn all_treatments(conn: &mut DbConnection) -> QueryResult<Vec<TreatmentRow>> {
-    treatments::table
-        .order((treatments::position, treatments::id))
-        .select(TreatmentRow::as_select())
+pub fn active_practitioners(conn: &mut DbConnection) -> QueryResult<Vec<PractitionerRow>> {
+    practitioners::table
+        .filter(practitioners::active.eq(true))
+        .order(practitioners::id)
+        .select(PractitionerRow::as_select())
         .load(conn)
 }
 
-pub fn treatment(conn: &mut DbConnection, id: i32) -> QueryResult<Option<TreatmentRow>> {
-    treatments::table
+pub fn practitioner(conn: &mut DbConnection, id: i32) -> QueryResult<PractitionerRow> {
+    practitioners::table
         .find(id)
-        .select(TreatmentRow::as_select())
+        .select(PractitionerRow::as_select())
         .first(conn)
-        .optional()
 }
 
-/// Active or not: a slug stays taken by an inactive treatment.
-pub fn treatment_by_slug(conn: &mut DbConnection, slug: &str) -> QueryResult<Option<TreatmentRow>> {
-    treatments::table
-        .filter(treatments::slug.eq(slug))
-        .select(TreatmentRow::as_select())
-        .first(conn)
-        .optional()
-}
-
-/// Takes the row's write lock for the rest of the transaction (a no-op update): on PostgreSQL a
-/// row lock, so the "before" read next is not overtaken by another admin's save; on SQLite it
-/// makes the transaction a writer from its first statement. Returns 0 when there is no such row.
-pub fn lock_treatment(conn: &mut DbConnection, id: i32) -> QueryResult<usize> {
-    diesel::update(treatments::table.find(id))
-        .set(treatments::position.eq(treatments::position))
-        .execute(conn)
-}
-
-pub fn insert_treatment(
-    conn: &mut DbConnection,
-    slug: &str,
-    v: &TreatmentValues,
-) -> QueryResult<TreatmentRow> {
-    let position: Option<i32> = treatments::table
-        .select(diesel::dsl::max(treatments::position))
-        .first(conn)?;
-    diesel::insert_into(treatments::table)
-        .values(NewTreatment {
-            slug,
-            name: &v.name,
-            summary: &v.summary,
-            description: &v.description,
-            during_session: &v.during_session,
-            recovery: &v.recovery,
-            sessions_note: &v.sessions_note,
-            duration_minutes: v.duration_minutes,
-            buffer_minutes: v.buffer_minutes,
-            price_min_cents: v.price_min_cents,
-            price_max_cents: v.price_max_cents,
-            qualifications: &v.qualifications,
-            active: v.active,
-            position: position.map_or(0, |p| p + 1),
-        })
-        .execute(conn)?;
-    treatment_by_slug(conn, slug)?.ok_or(diesel::result::Error::NotFound)
-}
-
-pub fn update_treatment(
-    conn: &mut DbConnection,
-    id: i32,
-    v: &TreatmentValues,
-) -> QueryResult<usize> {
-    diesel::update(treatments::table.find(id))
-        .set((
-            treatments::name.eq(&v.name),
-            treatments::summary.eq(&v.summary),
-            treatments::description.eq(&v.description),
-            treatments::during_session.eq(&v.during_session),
-            treatments::recovery.eq(&v.recovery),
-            treatments::sessions_note.eq(&v.sessions_note),
-            treatments::duration_minutes.eq(v.duration_minutes),
-            treatments::buffer_minutes.eq(v.buffer_minutes),
-            treatments::price_min_cents.eq(v.price_min_cents),
-            treatments::price_max_cents.eq(v.price_max_cents),
-            treatments::qualifications.eq(&v.qualifications),
-            treatments::active.eq(v.active),
-        ))
-        .execute(conn)
+/// Every practitioner, active or not (a schedule still shows a former practitioner's
+/// appointments), in id order.
+pub fn all_practitioners_by_id(conn: &mut DbConnection) -> QueryResult<Vec<PractitionerRow>> {
+    practitioners::table
+        .order(practitioners::id)
+        .select(PractitionerRow::as_select())
+        .load(conn)
 }
 
 // --- practitioners ---
@@ -109,7 +46,7 @@ pub fn all_practitioners(conn: &mut DbConnection) -> QueryResult<Vec<Practitione
         .load(conn)
 }
 
-pub fn practitioner(conn: &mut DbConnection, id: i32) -> QueryResult<Option<PractitionerRow>> {
+pub fn find_practitioner(conn: &mut DbConnection, id: i32) -> QueryResult<Option<PractitionerRow>> {
     practitioners::table
         .find(id)
         .select(PractitionerRow::as_select())
@@ -176,7 +113,30 @@ pub fn practitioner_by_calendar_token(
         .optional()
 }
 
-pub fn hours_of(conn: &mut DbConnection, id: i32) -> QueryResult<Vec<PractitionerHoursRow>> {
+pub fn hours_of(
+    conn: &mut DbConnection,
+    ids: &[i32],
+    weekday: i32,
+) -> QueryResult<Vec<PractitionerHoursRow>> {
+    practitioner_hours::table
+        .filter(practitioner_hours::practitioner_id.eq_any(ids))
+        .filter(practitioner_hours::weekday.eq(weekday))
+        .select(PractitionerHoursRow::as_select())
+        .load(conn)
+}
+
+pub fn all_practitioner_hours(conn: &mut DbConnection) -> QueryResult<Vec<PractitionerHoursRow>> {
+    practitioner_hours::table
+        .order((
+            practitioner_hours::practitioner_id,
+            practitioner_hours::weekday,
+            practitioner_hours::start_minute,
+        ))
+        .select(PractitionerHoursRow::as_select())
+        .load(conn)
+}
+
+pub fn weekly_hours_of(conn: &mut DbConnection, id: i32) -> QueryResult<Vec<PractitionerHoursRow>> {
     practitioner_hours::table
         .filter(practitioner_hours::practitioner_id.eq(id))
         .order((
@@ -207,6 +167,21 @@ pub fn replace_hours(
             .execute(conn)?;
     }
     Ok(())
+}
+
+/// Time off of these practitioners that touches [from, to).
+pub fn time_off_between(
+    conn: &mut DbConnection,
+    ids: &[i32],
+    from: NaiveDateTime,
+    to: NaiveDateTime,
+) -> QueryResult<Vec<TimeOffRow>> {
+    time_off::table
+        .filter(time_off::practitioner_id.eq_any(ids))
+        .filter(time_off::starts_at.lt(to))
+        .filter(time_off::ends_at.gt(from))
+        .select(TimeOffRow::as_select())
+        .load(conn)
 }
 
 /// The practitioner's time off that has not ended by `after`, earliest first.
@@ -249,4 +224,13 @@ pub fn delete_time_off(
             .filter(time_off::practitioner_id.eq(practitioner_id)),
     )
     .execute(conn)
+}
+
+/// Takes the practitioner's booking lock for the rest of the transaction: on PostgreSQL a row
+/// lock that queues concurrent bookings for them; on SQLite the write that makes the transaction
+/// a writer from its first statement (so it waits for the lock instead of failing later).
+pub fn lock_practitioner(conn: &mut DbConnection, id: i32) -> QueryResult<usize> {
+    diesel::update(practitioners::table.find(id))
+        .set(practitioners::booking_seq.eq(practitioners::booking_seq + 1))
+        .execute(conn)
 }

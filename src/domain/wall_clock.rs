@@ -1,6 +1,6 @@
-//! The schedule grid, pure: where a block sits on a day's wall clock.
+//! Where an appointment sits on a day's wall clock, pure: the schedule views' time axis.
 //!
-//! A grid row is one minute of the clinic's local day, so a block's first row and its span come
+//! A span is counted in minutes of the clinic's local day, so a block's position and length come
 //! straight from its local start and end. Laying out by wall-clock minutes (not by time elapsed
 //! since the top of the grid) keeps a 10:00 appointment on the 10:00 line on the 23- and 25-hour
 //! days of a DST change, and lets the days of a week share one time axis.
@@ -144,21 +144,6 @@ pub fn gaps(window: Window, working: &[MinuteRange]) -> Vec<WallSpan> {
     out
 }
 
-/// A CSS grid placement: the first grid line and how many one-minute rows it spans.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Placement {
-    pub row: u32,
-    pub span: u32,
-}
-
-/// Places a span below `header_rows` header rows (grid lines count from 1).
-pub fn place(window: Window, header_rows: u32, s: WallSpan) -> Option<Placement> {
-    window.clip(s).map(|(offset, len)| Placement {
-        row: header_rows + 1 + u32::from(offset),
-        span: u32::from(len),
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -253,31 +238,6 @@ mod tests {
         );
         assert_eq!(Window::covering([]), Window::DEFAULT);
         assert_eq!(Window::covering([span(1400, 1440)]).last, 1440);
-    }
-
-    #[test]
-    fn placements_count_rows_in_minutes_below_the_headers() {
-        let w = Window {
-            first: 540,
-            last: 1080,
-        };
-        // 10:00–10:45 under one header row: line 62, 45 rows.
-        assert_eq!(
-            place(w, 1, span(600, 645)),
-            Some(Placement { row: 62, span: 45 })
-        );
-        assert_eq!(
-            place(w, 2, span(540, 555)),
-            Some(Placement { row: 3, span: 15 })
-        );
-        // Cut to the window, or nothing when wholly outside.
-        assert_eq!(
-            place(w, 1, span(1050, 1200)),
-            Some(Placement { row: 512, span: 30 })
-        );
-        assert_eq!(place(w, 1, span(0, 60)), None);
-        assert_eq!(w.quarters().count(), 36);
-        assert_eq!(w.quarters().nth(1), Some(555));
     }
 
     #[test]

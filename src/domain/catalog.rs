@@ -1,7 +1,7 @@
 //! What a valid treatment and practitioner are, as the admin forms submit them.
 
-use super::money::parse_dollars;
-use super::{parse_int_in, parse_line, parse_text};
+use crate::domain::money::parse_dollars;
+use crate::domain::input::{parse_int_in, parse_line, parse_text};
 use crate::domain::errors::FieldErrors;
 
 /// The qualifications the clinic knows, with the checkbox label for each.

@@ -2,8 +2,8 @@
 
 use chrono_tz::Tz;
 
-use super::week::WeekInput;
-use super::{parse_int_in, parse_line};
+use crate::domain::working_week::WeekInput;
+use crate::domain::input::{parse_int_in, parse_line};
 use crate::domain::errors::FieldErrors;
 use crate::domain::hours::WeeklyHours;
 use crate::domain::patient::{EmailAddress, Phone};
@@ -136,7 +136,7 @@ impl SettingsInput {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::admin::week::IntervalInput;
+    use crate::domain::working_week::IntervalInput;
 
     fn valid() -> SettingsInput {
         let mut week = WeekInput::default();

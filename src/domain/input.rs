@@ -1,17 +1,5 @@
-//! The rules of the admin console, pure: what a valid treatment, practitioner, weekly schedule,
-//! time off or clinic setting is; which booked appointments a schedule change would strand; how the
-//! audit trail shows a change; the dashboard's chart; safe export cells; calendar feed tokens.
-
-pub mod audit_diff;
-pub mod catalog;
-pub mod chart;
-pub mod conflicts;
-pub mod export;
-pub mod feed;
-pub mod money;
-pub mod settings;
-pub mod time_off;
-pub mod week;
+//! What staff type into the console's forms, read one way everywhere: whole numbers in a range,
+//! single lines and free text, each with the same kind of message when it is wrong.
 
 /// Reads a whole number in `range`, with one message for anything else, so every numeric field
 /// of the console says the same kind of thing.

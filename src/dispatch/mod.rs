@@ -7,7 +7,7 @@
 //! the server but not yet recorded) can go out twice.
 
 mod record;
-mod store;
+pub mod render;
 
 use diesel::Connection;
 use std::sync::Arc;
@@ -17,10 +17,10 @@ use chrono::{DateTime, NaiveDateTime, Utc};
 use rand::Rng;
 use tokio::sync::{Semaphore, mpsc};
 
-use super::render::{self, RenderContext, Rendered};
+use render::{RenderContext, Rendered};
 use crate::config::MailSettings;
 use crate::db::models::{OutboxRow, to_db};
-use crate::db::{DbConnection, Pool};
+use crate::db::{DbConnection, Pool, outbox};
 use crate::error::AppError;
 use crate::mail::{Email, Mailer, SendError};
 
@@ -186,7 +186,7 @@ async fn run_batch(
     let token = format!("{}/{:08x}", d.instance, rand::rng().random::<u32>());
     let (batch, t) = (d.batch, token.clone());
     let rows = blocking(&d.pool, move |c| {
-        Ok(store::claim(c, claimed_at, lease_until, &t, batch)?)
+        Ok(outbox::claim(c, claimed_at, lease_until, &t, batch)?)
     })
     .await?;
     if rows.is_empty() {

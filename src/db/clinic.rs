@@ -1,10 +1,25 @@
-//! The clinic's row (contact details, zone, booking rules), its opening hours and staff rows.
+//! The clinic's row (contact details, zone, booking rules, sending window) and its opening hours.
 
 use diesel::prelude::*;
 
-use crate::db::DbConnection;
-use crate::db::models::*;
-use crate::db::schema::*;
+use super::DbConnection;
+use super::models::*;
+use super::schema::*;
+
+pub fn clinic(conn: &mut DbConnection) -> QueryResult<Option<ClinicRow>> {
+    clinics::table
+        .order(clinics::id)
+        .select(ClinicRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+pub fn clinic_hours(conn: &mut DbConnection) -> QueryResult<Vec<ClinicHoursRow>> {
+    clinic_hours::table
+        .order((clinic_hours::weekday, clinic_hours::open_minute))
+        .select(ClinicHoursRow::as_select())
+        .load(conn)
+}
 
 /// A write that locks the clinic row for the transaction (see `catalog::lock_treatment`).
 pub fn lock_clinic(conn: &mut DbConnection, id: i32) -> QueryResult<usize> {
@@ -54,11 +69,4 @@ pub fn replace_clinic_hours(conn: &mut DbConnection, rows: &[(i32, i32, i32)]) -
             .execute(conn)?;
     }
     Ok(())
-}
-
-/// Locks a staff account's row for the transaction (see `catalog::lock_treatment`).
-pub fn lock_staff(conn: &mut DbConnection, id: i32) -> QueryResult<usize> {
-    diesel::update(staff_users::table.find(id))
-        .set(staff_users::updated_at.eq(staff_users::updated_at))
-        .execute(conn)
 }

@@ -1,0 +1,334 @@
+//! The default care plans, seeded from the article in shared/seed and standard aftercare
+//! practice. The wording is the clinic's to change in the console; this is only its start.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use crate::db::DbConnection;
+use crate::db::models::*;
+use crate::db::schema::{care_plan_steps, treatments};
+
+const DAY: i32 = 24 * 60;
+
+/// (kind, anchor, offset minutes, subject, body)
+type StepSeed = (&'static str, &'static str, i32, &'static str, &'static str);
+
+const CONFIRMATION: StepSeed = (
+    "confirmation",
+    "booked",
+    0,
+    "Your {treatment} is booked for {when}",
+    "Hello {patient_name},
+
+Your {treatment} with {practitioner} is booked for {when}.
+
+The price is {price} per session; it is confirmed with you at your visit. The attached calendar file adds the appointment to your calendar.
+
+You can see, move or cancel your appointment here: {manage_url}",
+);
+
+const REMINDER: StepSeed = (
+    "reminder",
+    "start",
+    -DAY,
+    "Reminder: your {treatment} tomorrow, {when}",
+    "Hello {patient_name},
+
+This is a reminder of your {treatment} with {practitioner} on {when}.
+
+Please arrive a few minutes early, with clean skin and no make-up on the treatment area.
+
+If you can no longer come, please let us know: {manage_url} or call {clinic_phone}.",
+);
+
+const MISSED: StepSeed = (
+    "missed",
+    "no_show",
+    2 * 60,
+    "We missed you today",
+    "Hello {patient_name},
+
+We are sorry we didn't see you for your {treatment} on {when}.
+
+If you'd like to book another time, you can do so here: {book_url}
+Or call us on {clinic_phone}; we are happy to help.",
+);
+
+const CANCELLATION: StepSeed = (
+    "cancellation",
+    "cancelled",
+    0,
+    "Your {treatment} on {when} is cancelled",
+    "Hello {patient_name},
+
+Your {treatment} on {when} has been cancelled.
+
+If you'd like to book another time: {book_url}",
+);
+
+const PEEL: &[StepSeed] = &[
+    CONFIRMATION,
+    (
+        "preparation",
+        "start",
+        -5 * DAY,
+        "Preparing for your chemical peel on {when}",
+        "Hello {patient_name},
+
+Your chemical peel is in five days. To prepare your skin:
+
+- Pause retinoids (retinol, tretinoin) and exfoliating products such as AHA/BHA acids and scrubs from today.
+- Avoid sun exposure and tanning; use a broad-spectrum SPF 30 or higher every day.
+- Don't wax or use hair-removal creams on the treatment area this week.
+- Tell us before your visit if you have a cold sore, sunburn or broken skin, or have started a new medication.
+
+On the day, come with clean skin and no make-up. Your appointment: {manage_url}",
+    ),
+    REMINDER,
+    (
+        "aftercare",
+        "completed",
+        0,
+        "Caring for your skin after your chemical peel",
+        "Hello {patient_name},
+
+Thank you for coming in today. A tingling or stinging feeling during the peel is normal.
+
+Over the next days you will likely notice some redness and peeling. That is the old, pore-clogged skin being shed, making way for fresh, smoother skin.
+
+- Don't pick at or pull off peeling skin; let it come away on its own.
+- Wash with a gentle cleanser and use a plain moisturiser.
+- Apply SPF 30 or higher every morning and stay out of direct sun.
+- Hold off retinoids and exfoliants until the peeling has finished, usually about a week.
+
+Call us on {clinic_phone} if you notice blistering, severe swelling or signs of infection.",
+    ),
+    (
+        "check_in",
+        "completed",
+        3 * DAY,
+        "How is your skin, three days after your peel?",
+        "Hello {patient_name},
+
+Peeling is often at its most visible around now. Keep moisturising and using sunscreen, and let flaking skin come off on its own.
+
+If anything worries you, call us on {clinic_phone}.",
+    ),
+    (
+        "follow_up",
+        "completed",
+        28 * DAY,
+        "Time for your next chemical peel?",
+        "Hello {patient_name},
+
+It has been about four weeks since your chemical peel. Peels are often repeated as a course to keep pores clear and skin smooth.
+
+If you'd like to continue, you can book your next session here: {book_url}",
+    ),
+    MISSED,
+    CANCELLATION,
+];
+
+const LASER: &[StepSeed] = &[
+    CONFIRMATION,
+    (
+        "preparation",
+        "start",
+        -14 * DAY,
+        "Preparing for your laser resurfacing on {when}",
+        "Hello {patient_name},
+
+Your laser resurfacing is in two weeks. To prepare:
+
+- No sun exposure or tanning from today, including sunbeds and self-tan; use SPF 30 or higher every day.
+- Pause retinoids and exfoliating acids for the last week before your treatment.
+- Tell your doctor if you get cold sores (you may be given an antiviral), about any medication, and if you have taken isotretinoin in the past year.
+
+Your appointment: {manage_url}",
+    ),
+    REMINDER,
+    (
+        "aftercare",
+        "completed",
+        0,
+        "Caring for your skin after laser resurfacing",
+        "Hello {patient_name},
+
+Thank you for coming in today. The treated area now heals over the coming days as new skin forms, with smaller, less noticeable pores.
+
+At first expect redness, swelling and a warm, sunburn-like feeling.
+
+- Keep the area clean and moisturised exactly as your doctor showed you.
+- Don't pick at crusting or peeling skin.
+- Avoid the sun completely; use SPF 30 or higher once the skin has closed.
+- No make-up until your doctor says so.
+
+Call us on {clinic_phone} straight away if pain or swelling increases, the skin oozes, or you have a fever.",
+    ),
+    (
+        "check_in",
+        "completed",
+        2 * DAY,
+        "How are you healing, two days after your laser treatment?",
+        "Hello {patient_name},
+
+Redness and swelling are normal now and should be easing. Keep following your aftercare and stay out of the sun.
+
+If anything worries you, call us on {clinic_phone}.",
+    ),
+    (
+        "check_in",
+        "completed",
+        7 * DAY,
+        "One week after your laser resurfacing",
+        "Hello {patient_name},
+
+By now new skin is forming. Keep it moisturised and protected with SPF 30 or higher every day.
+
+If you have any questions about your healing, call us on {clinic_phone}.",
+    ),
+    (
+        "follow_up",
+        "completed",
+        35 * DAY,
+        "Planning the next session of your laser course",
+        "Hello {patient_name},
+
+Some people see a significant improvement after one laser treatment; others need several sessions, four to six weeks apart.
+
+If your treatment plan includes another session, now is a good time to book it: {book_url}",
+    ),
+    MISSED,
+    CANCELLATION,
+];
+
+const MICRODERMABRASION: &[StepSeed] = &[
+    CONFIRMATION,
+    REMINDER,
+    (
+        "aftercare",
+        "completed",
+        0,
+        "After your microdermabrasion",
+        "Hello {patient_name},
+
+Thank you for coming in today. Your skin may feel slightly sensitive and look slightly pink; this usually settles within a day or two.
+
+- Use a gentle cleanser and moisturiser.
+- Apply SPF 30 or higher and avoid strong sun for a few days.
+- Skip scrubs, exfoliating acids and retinoids for two days.",
+    ),
+    (
+        "follow_up",
+        "completed",
+        21 * DAY,
+        "Keep your skin smooth: book your next microdermabrasion",
+        "Hello {patient_name},
+
+Microdermabrasion works best as a regular routine every few weeks, improving texture and tone as well as pores.
+
+Book your next session here: {book_url}",
+    ),
+    MISSED,
+    CANCELLATION,
+];
+
+const MICRONEEDLING: &[StepSeed] = &[
+    CONFIRMATION,
+    (
+        "preparation",
+        "start",
+        -3 * DAY,
+        "Preparing for your microneedling on {when}",
+        "Hello {patient_name},
+
+A numbing cream is applied when you arrive, so please allow a little extra time.
+
+- For the days before, avoid sunburn and pause retinoids and exfoliating acids.
+- Come with clean skin and no make-up.
+- Tell us if you have a cold sore, active acne breakout or broken skin on the area.
+
+Your appointment: {manage_url}",
+    ),
+    REMINDER,
+    (
+        "aftercare",
+        "completed",
+        0,
+        "Caring for your skin after microneedling",
+        "Hello {patient_name},
+
+Thank you for coming in today. Your skin may look red and feel sensitive, like a mild sunburn, for a few days.
+
+- Keep it clean and use a gentle, fragrance-free moisturiser.
+- No make-up for 24 hours.
+- Avoid the sun, heavy sweating (gym, sauna) and retinoids or acids for a few days; use SPF 30 or higher.
+
+Results build over the coming weeks as new collagen forms: texture and pore size improve gradually.",
+    ),
+    (
+        "check_in",
+        "completed",
+        3 * DAY,
+        "How is your skin, three days after microneedling?",
+        "Hello {patient_name},
+
+The redness should be fading now. Keep moisturising and protecting your skin from the sun.
+
+If anything worries you, call us on {clinic_phone}.",
+    ),
+    (
+        "follow_up",
+        "completed",
+        35 * DAY,
+        "Your next microneedling session",
+        "Hello {patient_name},
+
+Results from microneedling show over weeks, and it usually works best as a course of several sessions four to six weeks apart.
+
+Book your next session here: {book_url}",
+    ),
+    MISSED,
+    CANCELLATION,
+];
+
+/// Seeds the default plans for the four seeded treatments when no plan exists yet (a fresh
+/// database, or one from before care plans existed). Never over a clinic's own plans.
+pub fn seed_if_empty(conn: &mut DbConnection, now: NaiveDateTime) -> QueryResult<bool> {
+    conn.transaction(|conn| {
+        let existing: i64 = care_plan_steps::table.count().get_result(conn)?;
+        if existing > 0 {
+            return Ok(false);
+        }
+        let plans: [(&str, &[StepSeed]); 4] = [
+            ("chemical-peel", PEEL),
+            ("laser-resurfacing", LASER),
+            ("microdermabrasion", MICRODERMABRASION),
+            ("microneedling", MICRONEEDLING),
+        ];
+        for (slug, steps) in plans {
+            let id: Option<i32> = treatments::table
+                .filter(treatments::slug.eq(slug))
+                .select(treatments::id)
+                .first(conn)
+                .optional()?;
+            let Some(treatment_id) = id else { continue };
+            for (position, (kind, anchor, offset, subject, body)) in steps.iter().enumerate() {
+                diesel::insert_into(care_plan_steps::table)
+                    .values(NewCarePlanStep {
+                        treatment_id,
+                        position: position as i32,
+                        kind,
+                        anchor,
+                        offset_minutes: *offset,
+                        subject,
+                        body,
+                        active: true,
+                        updated_at: now,
+                    })
+                    .execute(conn)?;
+            }
+        }
+        Ok(true)
+    })
+}

@@ -1,0 +1,135 @@
+//! Turns a claimed outbox row into an email: loads the appointment and its care plan step, checks
+//! the message still applies, and composes it (`mail::compose`) with the appointment's details.
+
+use chrono_tz::Tz;
+
+use crate::db::models::{CarePlanStepRow, OutboxRow};
+use crate::db::{DbConnection, appointments, care_plans};
+use crate::domain::appointment::Status;
+use crate::domain::care_plan::StepKind;
+use crate::domain::time::datetime_label;
+use crate::domain::treatment::price_range_label;
+use crate::mail::Email;
+use crate::mail::compose::compose;
+use crate::service::booking::{AppointmentDetails, details_of};
+use crate::service::calendar::appointment_ics;
+use crate::service::clinic::{self, Clinic};
+
+/// What rendering needs from outside the database.
+#[derive(Debug, Clone)]
+pub struct RenderContext {
+    pub base_url: String,
+    /// Host part of Message-IDs.
+    pub host: String,
+}
+
+/// What to do with a claimed message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Rendered {
+    Send(Email),
+    /// Not to be sent after all (e.g. the patient opted out of follow-ups since it was planned):
+    /// the dispatcher marks it cancelled with this reason.
+    Skip(String),
+}
+
+/// The placeholder values for an appointment.
+fn values(
+    tz: Tz,
+    clinic: &Clinic,
+    d: &AppointmentDetails,
+    manage_url: &str,
+    book_url: &str,
+) -> Vec<(&'static str, String)> {
+    vec![
+        ("patient_name", d.patient.name.clone()),
+        ("treatment", d.treatment.name.to_lowercase()),
+        ("treatment_name", d.treatment.name.clone()),
+        ("when", datetime_label(tz, d.starts_at())),
+        ("practitioner", d.practitioner.name.clone()),
+        (
+            "price",
+            price_range_label(d.treatment.price_min_cents, d.treatment.price_max_cents),
+        ),
+        ("clinic_name", clinic.row.name.clone()),
+        ("clinic_phone", clinic.row.phone.clone()),
+        ("clinic_address", clinic.row.address.clone()),
+        ("manage_url", manage_url.to_string()),
+        ("book_url", book_url.to_string()),
+    ]
+}
+
+/// Whether the appointment is still in the state this kind of message is about. Planning
+/// already cancels what no longer applies; this is the last check before anything is sent.
+fn still_relevant(kind: StepKind, status: Status) -> bool {
+    match kind {
+        StepKind::Confirmation => status != Status::Cancelled,
+        StepKind::Preparation | StepKind::Reminder => status == Status::Booked,
+        StepKind::Aftercare | StepKind::CheckIn | StepKind::FollowUp => status == Status::Completed,
+        StepKind::Missed => status == Status::NoShow,
+        StepKind::Cancellation => status == Status::Cancelled,
+    }
+}
+
+/// Renders a claimed outbox row. An `Err` is a failure to retry like a send failure.
+pub fn render(
+    conn: &mut DbConnection,
+    row: &OutboxRow,
+    ctx: &RenderContext,
+) -> Result<Rendered, String> {
+    let kind =
+        StepKind::parse(&row.kind).ok_or_else(|| format!("unknown message kind '{}'", row.kind))?;
+    let step: CarePlanStepRow = match row.step_id {
+        Some(id) => care_plans::step(conn, id)
+            .map_err(|e| e.to_string())?
+            .ok_or("its care plan step was deleted")?,
+        None => return Err("message has no care plan step".into()),
+    };
+    let clinic = clinic::load(conn).map_err(|e| e.to_string())?;
+    let appt = appointments::by_id(conn, row.appointment_id).map_err(|e| e.to_string())?;
+    let d = details_of(conn, appt).map_err(|e| e.to_string())?;
+    if !still_relevant(kind, d.status) {
+        return Ok(Rendered::Skip(format!(
+            "appointment is {}",
+            d.status.label().to_lowercase()
+        )));
+    }
+    // The details already carry the patient row, opt-out and unsubscribe token included.
+    let patient = &d.patient;
+    if kind.can_opt_out() && patient.followups_opt_out {
+        return Ok(Rendered::Skip(
+            "patient opted out of check-ins and follow-ups".into(),
+        ));
+    }
+    let manage_url = format!("{}/appointments/{}", ctx.base_url, d.appointment.token);
+    let book_url = format!("{}/book/{}", ctx.base_url, d.treatment.slug);
+    let unsubscribe_url = match (kind.can_opt_out(), &patient.unsubscribe_token) {
+        (true, Some(t)) => Some(format!("{}/unsubscribe/{t}", ctx.base_url)),
+        _ => None,
+    };
+    let owned = values(clinic.tz, &clinic, &d, &manage_url, &book_url);
+    let pairs: Vec<(&str, &str)> = owned.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let show_manage = matches!(
+        kind,
+        StepKind::Confirmation | StepKind::Preparation | StepKind::Reminder
+    );
+    let composed = compose(
+        &clinic.letterhead(),
+        &step.subject,
+        &step.body,
+        &pairs,
+        show_manage.then_some(manage_url.as_str()),
+        unsubscribe_url.as_deref(),
+    )?;
+    let ics = (kind == StepKind::Confirmation)
+        .then(|| appointment_ics(&clinic, &d, &manage_url, &ctx.host));
+    Ok(Rendered::Send(Email {
+        to: row.recipient.clone(),
+        subject: composed.subject,
+        text: composed.text,
+        html: composed.html,
+        message_id: format!("{}@{}", row.message_id, ctx.host),
+        unsubscribe_url,
+        ics,
+    }))
+}
+
