@@ -1,14 +1,22 @@
 //! What the pages and the API both do, each as one function over a database connection: the
 //! handlers stay thin and the two front doors follow exactly the same rules.
 
-pub mod admin;
 pub mod audit;
+pub mod audit_trail;
 pub mod availability;
 pub mod booking;
 pub mod calendar;
+pub mod calendar_feed;
 pub mod care_plans;
 pub mod clinic;
+pub mod clinic_settings;
+pub mod dashboard;
 pub mod desk;
+pub mod export;
 pub mod messages;
 pub mod planning;
+pub mod practitioners;
+pub mod schedule_conflicts;
 pub mod staff;
+pub mod staff_accounts;
+pub mod treatments;

@@ -11,7 +11,7 @@ use crate::db::staff;
 use crate::domain::errors::FieldErrors;
 use crate::domain::staff::Role;
 use crate::error::AppError;
-use crate::service::admin::accounts::{self as svc, AccountEdit, AccountInput};
+use crate::service::staff_accounts::{self as svc, AccountEdit, AccountInput};
 use crate::web::staff::auth::{StaffForm, StaffUser};
 use crate::web::staff::layout::StaffLayout;
 use crate::web::{AppState, render, render_status, see_other};

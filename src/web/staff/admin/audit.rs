@@ -7,7 +7,7 @@ use askama::Template;
 use super::require_admin;
 use crate::domain::errors::FieldErrors;
 use crate::error::AppError;
-use crate::service::admin::audit_view::{self as svc, AuditLine, AuditQuery, SUBJECT_KINDS};
+use crate::service::audit_trail::{self as svc, AuditLine, AuditQuery, SUBJECT_KINDS};
 use crate::web::forms::Fields;
 use crate::web::staff::auth::StaffUser;
 use crate::web::staff::layout::StaffLayout;

@@ -11,7 +11,7 @@ use crate::domain::appointment::Status;
 use crate::domain::staff::Role;
 use crate::domain::time::{date_label, time_label};
 use crate::error::AppError;
-use crate::service::admin::dashboard;
+use crate::service::dashboard;
 use crate::web::staff::auth::StaffUser;
 use crate::web::staff::layout::StaffLayout;
 use crate::web::{AppState, render};

@@ -11,7 +11,7 @@ use crate::domain::errors::FieldErrors;
 use crate::domain::staff::Role;
 use crate::domain::time::today;
 use crate::error::AppError;
-use crate::service::admin::export as svc;
+use crate::service::export as svc;
 use crate::service::clinic;
 use crate::web::forms::Fields;
 use crate::web::staff::auth::StaffUser;

@@ -4,7 +4,7 @@
 use actix_web::{HttpResponse, web};
 
 use crate::error::AppError;
-use crate::service::admin::feed;
+use crate::service::calendar_feed;
 use crate::web::AppState;
 
 pub async fn ics(
@@ -14,7 +14,7 @@ pub async fn ics(
     let token = token.into_inner();
     let (now, base) = (state.clock.now(), state.base_url.clone());
     let body = state
-        .db(move |c| feed::calendar(c, now, &token, &base))
+        .db(move |c| calendar_feed::calendar(c, now, &token, &base))
         .await?;
     Ok(HttpResponse::Ok()
         .content_type("text/calendar; charset=utf-8")

@@ -1,6 +1,6 @@
 //! Clinic set-up (treatments, practitioners, hours, settings), staff accounts, the audit trail,
 //! exports, the dashboard and practitioners' calendar feeds. Handlers parse the request, call
-//! `service::admin`, and render; every one checks the role first.
+//! the matching `service` module, and render; every one checks the role first.
 
 mod accounts;
 mod audit;

@@ -8,7 +8,7 @@ use crate::domain::working_week::{INTERVALS_PER_DAY, WEEK, WeekInput, day_key, f
 use crate::domain::errors::FieldErrors;
 use crate::domain::hours::weekday_name;
 use crate::error::AppError;
-use crate::service::admin::conflicts::{ConflictView, Guarded};
+use crate::service::schedule_conflicts::{ConflictView, Guarded};
 use crate::web::forms::Fields;
 
 pub struct IntervalCell {

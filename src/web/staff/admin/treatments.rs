@@ -14,7 +14,7 @@ use crate::domain::money::dollars_input;
 use crate::domain::errors::FieldErrors;
 use crate::domain::treatment::{duration_label, price_range_label};
 use crate::error::AppError;
-use crate::service::admin::treatments as svc;
+use crate::service::treatments as svc;
 use crate::web::forms::Fields;
 use crate::web::staff::auth::{StaffForm, StaffUser};
 use crate::web::staff::layout::StaffLayout;

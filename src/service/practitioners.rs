@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use diesel::Connection;
 use serde_json::{Value, json};
 
-use super::conflicts::{self, Confirmation, Guarded};
+use super::schedule_conflicts::{self as conflicts, Confirmation, Guarded};
 use crate::db::models::{NewTimeOff, PractitionerRow, TimeOffRow, from_db, to_db};
 use crate::db::{DbConnection};
 use crate::domain::catalog::PractitionerInput;

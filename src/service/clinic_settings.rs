@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use diesel::Connection;
 use serde_json::{Value, json};
 
-use super::conflicts::{self, Confirmation, Guarded};
+use super::schedule_conflicts::{self as conflicts, Confirmation, Guarded};
 use crate::db::DbConnection;
 use crate::db::clinic::{ClinicUpdate, lock_clinic, replace_clinic_hours, update_clinic};
 use crate::domain::schedule_conflicts::outside_hours;
