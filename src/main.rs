@@ -115,8 +115,8 @@ fn main() -> std::process::ExitCode {
 
 /// One dispatch pass at the system clock's now.
 fn send_due(settings: Settings) -> Result<String, String> {
-    use carepath::mail::Mailer;
     use carepath::dispatch::{Dispatcher, dispatch_due};
+    use carepath::mail::Mailer;
     let mailer = Mailer::from_settings(&settings.mail)?;
     let clock = Clock::system();
     let pool = carepath::startup::prepare_database(&settings, &clock)?;

@@ -2,9 +2,9 @@
 
 use diesel::prelude::*;
 
+use super::DbConnection;
 use super::models::*;
 use super::schema::*;
-use super::DbConnection;
 use crate::domain::catalog::TreatmentValues;
 
 pub fn active_treatments(conn: &mut DbConnection) -> QueryResult<Vec<TreatmentRow>> {

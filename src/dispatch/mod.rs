@@ -17,12 +17,12 @@ use chrono::{DateTime, NaiveDateTime, Utc};
 use rand::Rng;
 use tokio::sync::{Semaphore, mpsc};
 
-use render::{RenderContext, Rendered};
 use crate::config::MailSettings;
 use crate::db::models::{OutboxRow, to_db};
 use crate::db::{DbConnection, Pool, outbox};
 use crate::error::AppError;
 use crate::mail::{Email, Mailer, SendError};
+use render::{RenderContext, Rendered};
 
 /// How long a claim holds its rows. A crashed dispatcher's rows wait this long to be taken over.
 pub const LEASE: Duration = Duration::from_secs(300);

@@ -8,8 +8,8 @@ use rand::Rng;
 use tokio::sync::mpsc;
 
 use super::{DispatchReport, Dispatcher, Outcome, at, blocking};
-use crate::db::{DbConnection, outbox};
 use crate::db::models::to_db;
+use crate::db::{DbConnection, outbox};
 use crate::domain::delivery::{AfterFailure, after_failure};
 use crate::error::AppError;
 

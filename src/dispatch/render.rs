@@ -132,4 +132,3 @@ pub fn render(
         ics,
     }))
 }
-

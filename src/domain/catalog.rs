@@ -1,8 +1,8 @@
 //! What a valid treatment and practitioner are, as the admin forms submit them.
 
-use crate::domain::money::parse_dollars;
-use crate::domain::input::{parse_int_in, parse_line, parse_text};
 use crate::domain::errors::FieldErrors;
+use crate::domain::input::{parse_int_in, parse_line, parse_text};
+use crate::domain::money::parse_dollars;
 
 /// The qualifications the clinic knows, with the checkbox label for each.
 pub const QUALIFICATIONS: [(&str, &str); 3] = [

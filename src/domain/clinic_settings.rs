@@ -2,11 +2,11 @@
 
 use chrono_tz::Tz;
 
-use crate::domain::working_week::WeekInput;
-use crate::domain::input::{parse_int_in, parse_line};
 use crate::domain::errors::FieldErrors;
 use crate::domain::hours::WeeklyHours;
+use crate::domain::input::{parse_int_in, parse_line};
 use crate::domain::patient::{EmailAddress, Phone};
+use crate::domain::working_week::WeekInput;
 
 #[derive(Debug, Clone, Default)]
 pub struct SettingsInput {

@@ -38,7 +38,8 @@ pub fn practitioner_days(
     exclude: Option<i32>,
 ) -> Result<Vec<PractitionerDay>, AppError> {
     let weekday = date.weekday();
-    let hours = crate::db::practitioners::hours_of(conn, ids, weekday.num_days_from_monday() as i32)?;
+    let hours =
+        crate::db::practitioners::hours_of(conn, ids, weekday.num_days_from_monday() as i32)?;
     let (day_start, day_end) = local_day_bounds(clinic.tz, date);
     // A day's bookings, plus a margin for anything held across local midnight.
     let from = to_db(day_start - Duration::hours(12));

@@ -68,8 +68,8 @@ pub fn book(
 ) -> Result<AppointmentRow, AppError> {
     let clinic = clinic::load(conn)?;
     let policy = clinic.policy(now);
-    let treatment =
-        crate::db::treatments::active_treatment_by_slug(conn, &cmd.treatment_slug)?.ok_or_else(|| {
+    let treatment = crate::db::treatments::active_treatment_by_slug(conn, &cmd.treatment_slug)?
+        .ok_or_else(|| {
             let mut f = FieldErrors::new();
             f.add("treatment", "Unknown treatment.");
             AppError::Invalid(f)

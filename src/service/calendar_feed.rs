@@ -8,8 +8,8 @@ use icalendar::{Calendar, Component, Event, EventLike, EventStatus};
 use crate::db::DbConnection;
 use crate::db::appointments::listing::{self, ListFilter};
 use crate::db::models::{from_db, to_db};
-use crate::domain::calendar_feed::{DAYS_BACK, FeedToken};
 use crate::domain::appointment::Status;
+use crate::domain::calendar_feed::{DAYS_BACK, FeedToken};
 use crate::domain::time::{local_day_bounds, today};
 use crate::error::AppError;
 use crate::service::clinic;
@@ -22,8 +22,9 @@ pub fn calendar(
     base_url: &str,
 ) -> Result<String, AppError> {
     let token = FeedToken::parse(token).ok_or(AppError::NotFound("calendar"))?;
-    let practitioner = crate::db::practitioners::practitioner_by_calendar_token(conn, token.as_str())?
-        .ok_or(AppError::NotFound("calendar"))?;
+    let practitioner =
+        crate::db::practitioners::practitioner_by_calendar_token(conn, token.as_str())?
+            .ok_or(AppError::NotFound("calendar"))?;
     let clinic = clinic::load(conn)?;
     let last_day = today(clinic.tz, now) + Duration::days(i64::from(clinic.row.horizon_days));
     let rows = listing::list(

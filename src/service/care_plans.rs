@@ -41,4 +41,3 @@ pub fn preview(
         unsubscribe.as_deref(),
     )
 }
-

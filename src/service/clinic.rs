@@ -4,11 +4,11 @@ use chrono::{DateTime, Duration, Utc};
 use chrono_tz::Tz;
 
 use crate::domain::availability::BookingRules;
-use crate::domain::care_plan::SendWindow;
 use crate::domain::booking::Policy;
+use crate::domain::care_plan::SendWindow;
 
+use crate::db::DbConnection;
 use crate::db::models::{ClinicRow, PractitionerRow, TreatmentRow};
-use crate::db::{DbConnection};
 use crate::domain::hours::{MinuteRange, WeeklyHours, weekday_from_index};
 use crate::domain::treatment::{may_perform, parse_qualifications};
 use crate::error::AppError;
@@ -103,5 +103,6 @@ pub fn eligible_practitioners(
 }
 
 pub fn treatment_by_slug(conn: &mut DbConnection, slug: &str) -> Result<TreatmentRow, AppError> {
-    crate::db::treatments::active_treatment_by_slug(conn, slug)?.ok_or(AppError::NotFound("treatment"))
+    crate::db::treatments::active_treatment_by_slug(conn, slug)?
+        .ok_or(AppError::NotFound("treatment"))
 }

@@ -6,15 +6,15 @@ use diesel::Connection;
 use serde_json::{Value, json};
 
 use super::schedule_conflicts::{self as conflicts, Confirmation, Guarded};
+use crate::db::DbConnection;
 use crate::db::models::{NewTimeOff, PractitionerRow, TimeOffRow, from_db, to_db};
-use crate::db::{DbConnection};
-use crate::domain::catalog::PractitionerInput;
-use crate::domain::schedule_conflicts::{during, outside_hours};
 use crate::domain::calendar_feed::FeedToken;
+use crate::domain::catalog::PractitionerInput;
+use crate::domain::hours::{WeeklyHours, weekday_from_index};
+use crate::domain::schedule_conflicts::{during, outside_hours};
+use crate::domain::time::rfc3339_local;
 use crate::domain::time_off;
 use crate::domain::working_week::{WeekInput, rows, summary};
-use crate::domain::hours::{WeeklyHours, weekday_from_index};
-use crate::domain::time::rfc3339_local;
 use crate::error::AppError;
 use crate::service::audit::{self, Actor, Entry};
 use crate::service::clinic::{self, minute_range};
@@ -282,7 +282,8 @@ pub fn add_time_off(
                 reason: &span.reason,
             },
         )?;
-        let row = crate::db::practitioners::time_off(c, off_id)?.ok_or(AppError::NotFound("time off"))?;
+        let row =
+            crate::db::practitioners::time_off(c, off_id)?.ok_or(AppError::NotFound("time off"))?;
         record(
             c,
             now,

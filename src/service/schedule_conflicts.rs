@@ -9,8 +9,8 @@ use chrono_tz::Tz;
 use crate::db::DbConnection;
 use crate::db::appointments::listing::{self, ListFilter, Listed};
 use crate::db::models::{from_db, to_db};
-use crate::domain::schedule_conflicts::{Booked, confirmed, parse_seen, seen_value};
 use crate::domain::appointment::Status;
+use crate::domain::schedule_conflicts::{Booked, confirmed, parse_seen, seen_value};
 use crate::domain::time::datetime_label;
 use crate::error::AppError;
 

@@ -4,8 +4,8 @@ use chrono::{DateTime, Utc};
 use diesel::Connection;
 use serde_json::{Value, json};
 
-use crate::db::staff::lock_staff;
 use crate::db::models::{StaffRow, to_db};
+use crate::db::staff::lock_staff;
 use crate::db::{DbConnection, staff};
 use crate::domain::errors::FieldErrors;
 use crate::domain::patient::EmailAddress;
@@ -39,7 +39,9 @@ fn role_and_link(
     let mut link = None;
     if role == Some(Role::Practitioner) {
         match practitioner.trim().parse::<i32>() {
-            Ok(id) if crate::db::practitioners::find_practitioner(conn, id)?.is_some() => link = Some(id),
+            Ok(id) if crate::db::practitioners::find_practitioner(conn, id)?.is_some() => {
+                link = Some(id)
+            }
             _ => errors.add(
                 "practitioner",
                 "A practitioner account must be linked to a practitioner.",

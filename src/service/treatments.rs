@@ -96,9 +96,11 @@ pub fn update(
         if crate::db::treatments::lock_treatment(c, id)? == 0 {
             return Err(AppError::NotFound("treatment"));
         }
-        let before = crate::db::treatments::find_treatment(c, id)?.ok_or(AppError::NotFound("treatment"))?;
+        let before =
+            crate::db::treatments::find_treatment(c, id)?.ok_or(AppError::NotFound("treatment"))?;
         crate::db::treatments::update_treatment(c, id, &values)?;
-        let after = crate::db::treatments::find_treatment(c, id)?.ok_or(AppError::NotFound("treatment"))?;
+        let after =
+            crate::db::treatments::find_treatment(c, id)?.ok_or(AppError::NotFound("treatment"))?;
         audit::record(
             c,
             now,

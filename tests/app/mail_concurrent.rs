@@ -4,8 +4,8 @@
 use std::time::Instant;
 
 use carepath::db::{DatabaseUrl, build_pool};
-use carepath::mail::Mailer;
 use carepath::dispatch::{Dispatcher, dispatch_due};
+use carepath::mail::Mailer;
 use chrono::Duration as Span;
 
 use crate::helpers::on_postgres;

@@ -4,8 +4,8 @@
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use carepath::dispatch::{LEASE, dispatch_due};
 use carepath::dispatch::render;
+use carepath::dispatch::{LEASE, dispatch_due};
 use chrono::{Duration as Span, Utc};
 
 use crate::mail_fixtures::*;

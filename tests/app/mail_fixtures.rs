@@ -4,9 +4,9 @@ use carepath::config::MailSettings;
 use carepath::db::DbConnection;
 use carepath::db::models::{NewOutbox, OutboxRow, to_db};
 use carepath::db::schema::outbox;
-use carepath::mail::{Email, Mailer};
 use carepath::dispatch::Dispatcher;
 use carepath::dispatch::render::{RenderContext, Rendered};
+use carepath::mail::{Email, Mailer};
 use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::prelude::*;
 

@@ -3,8 +3,8 @@
 use std::time::{Duration, Instant};
 
 use carepath::config::Settings;
-use carepath::mail::Mailer;
 use carepath::dispatch::dispatch_due;
+use carepath::mail::Mailer;
 use carepath::startup::Application;
 use chrono::Duration as Span;
 use mail_parser::MimeHeaders;

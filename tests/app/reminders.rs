@@ -3,8 +3,8 @@
 
 use carepath::db::models::{OutboxRow, from_db};
 use carepath::db::schema::outbox;
-use carepath::domain::staff::Role;
 use carepath::dispatch::render::{RenderContext, Rendered, render};
+use carepath::domain::staff::Role;
 use diesel::prelude::*;
 use serde_json::json;
 
@@ -284,8 +284,13 @@ async fn patients_opt_out_of_follow_ups_by_post_only() {
             .unwrap();
         let appt = carepath::db::appointments::by_id(&mut c, id).unwrap();
         let clinic = carepath::service::clinic::load(&mut c).unwrap();
-        carepath::service::planning::on_completed(&mut c, &clinic, t("2030-06-04T09:55:00Z"), &appt)
-            .unwrap();
+        carepath::service::planning::on_completed(
+            &mut c,
+            &clinic,
+            t("2030-06-04T09:55:00Z"),
+            &appt,
+        )
+        .unwrap();
     }
     let rows = messages(&app, id as i64);
     assert_eq!(

@@ -22,9 +22,9 @@ use serde_json::json;
 use crate::db::models::{AppointmentNoteRow, AppointmentRow, from_db, to_db};
 use crate::db::{DbConnection, appointments};
 use crate::domain::appointment::{Action, Status, transition};
+use crate::domain::attendance;
 use crate::domain::booking::PractitionerChoice;
 use crate::domain::errors::FieldErrors;
-use crate::domain::attendance;
 use crate::domain::time::local_parts;
 use crate::error::AppError;
 use crate::service::audit::{self, Actor, Entry};
@@ -105,7 +105,15 @@ where
     conn.transaction(|c| {
         let before = locked(c, id, reach)?;
         let to = (step.rule)(&before, status_of(&before)?)?;
-        if crate::db::appointments::set_status(c, id, &before.status, to.as_str(), step.mv, to_db(now))? == 0 {
+        if crate::db::appointments::set_status(
+            c,
+            id,
+            &before.status,
+            to.as_str(),
+            step.mv,
+            to_db(now),
+        )? == 0
+        {
             // Unreachable while the row is locked; kept so a lost race can never double-move.
             return Err(AppError::NotAllowed(
                 "Someone else changed this appointment just now; nothing was done.".into(),

@@ -3,9 +3,9 @@
 use super::Reach;
 use crate::db::DbConnection;
 use crate::db::appointments::schedule::Listed;
-use crate::db::patients::PatientSearch;
 use crate::db::models::PatientRow;
 use crate::db::patients;
+use crate::db::patients::PatientSearch;
 use crate::error::AppError;
 
 pub const MAX_QUERY_CHARS: usize = 100;

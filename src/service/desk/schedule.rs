@@ -6,14 +6,14 @@ use std::collections::BTreeSet;
 use chrono::{Datelike, NaiveDate};
 use chrono_tz::Tz;
 
-use crate::domain::wall_clock::{WallSpan, Window, gaps, wall_span};
 use super::{Reach, status_of};
+use crate::db::DbConnection;
 use crate::db::appointments::schedule::Listed;
 use crate::db::models::{PractitionerHoursRow, PractitionerRow, from_db, to_db};
-use crate::db::{DbConnection};
 use crate::domain::appointment::Status;
 use crate::domain::hours::{MinuteRange, WeeklyHours, weekday_from_index};
 use crate::domain::time::local_day_bounds;
+use crate::domain::wall_clock::{WallSpan, Window, gaps, wall_span};
 use crate::error::AppError;
 use crate::service::clinic::{Clinic, minute_range};
 
@@ -167,7 +167,8 @@ pub fn load(
         Who::Everyone => None,
         Who::One(_) => Some(ids.as_slice()),
     };
-    let listed = crate::db::appointments::schedule::overlapping(conn, to_db(from), to_db(to), only)?;
+    let listed =
+        crate::db::appointments::schedule::overlapping(conn, to_db(from), to_db(to), only)?;
     let off_rows = crate::db::practitioners::time_off_between(conn, &ids, to_db(from), to_db(to))?;
     let hours = crate::db::practitioners::all_practitioner_hours(conn)?;
 

@@ -19,7 +19,12 @@ struct HomePage {
 
 pub async fn home(state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
     let (clinic, treatments) = state
-        .db(|c| Ok((clinic::load(c)?, crate::db::treatments::active_treatments(c)?)))
+        .db(|c| {
+            Ok((
+                clinic::load(c)?,
+                crate::db::treatments::active_treatments(c)?,
+            ))
+        })
         .await?;
     render(&HomePage {
         layout: Layout::new(&clinic, "In-office treatments for large pores"),

@@ -7,11 +7,11 @@ use chrono::{DateTime, Duration, NaiveDate, Utc};
 
 use crate::db::DbConnection;
 use crate::db::models::{PractitionerRow, TreatmentRow};
+use crate::domain::booking::Policy;
 use crate::domain::booking::PractitionerChoice;
 use crate::domain::time::{date_label, parse_date, today};
 use crate::error::AppError;
 use crate::service::availability::{SlotView, day_slots};
-use crate::domain::booking::Policy;
 use crate::service::clinic::{self, Clinic};
 use crate::web::forms::Fields;
 use crate::web::views::{

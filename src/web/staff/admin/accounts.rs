@@ -43,7 +43,12 @@ pub async fn list(
 ) -> Result<HttpResponse, AppError> {
     require_admin(&user)?;
     let (rows, practitioners) = state
-        .db(|c| Ok((staff::all(c)?, crate::db::practitioners::all_practitioners(c)?)))
+        .db(|c| {
+            Ok((
+                staff::all(c)?,
+                crate::db::practitioners::all_practitioners(c)?,
+            ))
+        })
         .await?;
     let name_of = |id: Option<i32>| {
         id.and_then(|id| practitioners.iter().find(|p| p.id == id))
@@ -139,7 +144,9 @@ async fn form_page(
     errors: FieldErrors,
     notice: Option<&'static str>,
 ) -> Result<FormPage, AppError> {
-    let all = state.db(|c| Ok(crate::db::practitioners::all_practitioners(c)?)).await?;
+    let all = state
+        .db(|c| Ok(crate::db::practitioners::all_practitioners(c)?))
+        .await?;
     let title = match id {
         Some(_) => format!("Account: {}", input.email),
         None => "Add a staff account".to_string(),

@@ -6,8 +6,8 @@ use askama::Template;
 use crate::db::models::from_db;
 use chrono::Duration;
 
-use crate::domain::dashboard::{BarChart, DAYS_EACH_SIDE, rate_label};
 use crate::domain::appointment::Status;
+use crate::domain::dashboard::{BarChart, DAYS_EACH_SIDE, rate_label};
 use crate::domain::staff::Role;
 use crate::domain::time::{date_label, time_label};
 use crate::error::AppError;

@@ -6,13 +6,13 @@ use askama::Template;
 use chrono::{Datelike, Duration};
 
 use super::clinic_name;
-use crate::domain::export::parse_range;
 use crate::domain::errors::FieldErrors;
+use crate::domain::export::parse_range;
 use crate::domain::staff::Role;
 use crate::domain::time::today;
 use crate::error::AppError;
-use crate::service::export as svc;
 use crate::service::clinic;
+use crate::service::export as svc;
 use crate::web::forms::Fields;
 use crate::web::staff::auth::StaffUser;
 use crate::web::staff::layout::StaffLayout;

@@ -4,9 +4,9 @@
 use askama::Template;
 
 use crate::domain::catalog::{QUALIFICATIONS, qualification_field};
-use crate::domain::working_week::{INTERVALS_PER_DAY, WEEK, WeekInput, day_key, field_name};
 use crate::domain::errors::FieldErrors;
 use crate::domain::hours::weekday_name;
+use crate::domain::working_week::{INTERVALS_PER_DAY, WEEK, WeekInput, day_key, field_name};
 use crate::error::AppError;
 use crate::service::schedule_conflicts::{ConflictView, Guarded};
 use crate::web::forms::Fields;

@@ -11,13 +11,13 @@ use super::parts::{
 use super::{clinic_name, parse_id, require_admin};
 use crate::db::models::from_db;
 use crate::domain::catalog::PractitionerInput;
-use crate::domain::working_week::WeekInput;
 use crate::domain::errors::FieldErrors;
 use crate::domain::time::datetime_label;
+use crate::domain::working_week::WeekInput;
 use crate::error::AppError;
-use crate::service::schedule_conflicts::{Confirmation, Guarded};
-use crate::service::practitioners::{self as svc, TimeOffForm};
 use crate::service::clinic;
+use crate::service::practitioners::{self as svc, TimeOffForm};
+use crate::service::schedule_conflicts::{Confirmation, Guarded};
 use crate::web::forms::Fields;
 use crate::web::staff::auth::{StaffForm, StaffUser};
 use crate::web::staff::layout::StaffLayout;
@@ -48,7 +48,9 @@ pub async fn list(
     req: HttpRequest,
 ) -> Result<HttpResponse, AppError> {
     require_admin(&user)?;
-    let rows = state.db(|c| Ok(crate::db::practitioners::all_practitioners(c)?)).await?;
+    let rows = state
+        .db(|c| Ok(crate::db::practitioners::all_practitioners(c)?))
+        .await?;
     render(&ListPage {
         layout: StaffLayout::new(&user, &clinic_name(&state).await?, "Practitioners", SECTION),
         notice: saved_notice(req.query_string()),
@@ -191,7 +193,8 @@ async fn show_page(
     let now = state.clock.now();
     let (clinic, p, hours, off) = state
         .db(move |c| {
-            let p = crate::db::practitioners::find_practitioner(c, id)?.ok_or(AppError::NotFound("practitioner"))?;
+            let p = crate::db::practitioners::find_practitioner(c, id)?
+                .ok_or(AppError::NotFound("practitioner"))?;
             Ok((
                 clinic::load(c)?,
                 p,

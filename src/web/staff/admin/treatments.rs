@@ -10,8 +10,8 @@ use super::parts::{
 use super::{clinic_name, parse_id, require_admin};
 use crate::db::models::TreatmentRow;
 use crate::domain::catalog::TreatmentInput;
-use crate::domain::money::dollars_input;
 use crate::domain::errors::FieldErrors;
+use crate::domain::money::dollars_input;
 use crate::domain::treatment::{duration_label, price_range_label};
 use crate::error::AppError;
 use crate::service::treatments as svc;
@@ -46,7 +46,9 @@ pub async fn list(
     req: HttpRequest,
 ) -> Result<HttpResponse, AppError> {
     require_admin(&user)?;
-    let rows = state.db(|c| Ok(crate::db::treatments::all_treatments(c)?)).await?;
+    let rows = state
+        .db(|c| Ok(crate::db::treatments::all_treatments(c)?))
+        .await?;
     render(&ListPage {
         layout: StaffLayout::new(&user, &clinic_name(&state).await?, "Treatments", SECTION),
         notice: saved_notice(req.query_string()),
@@ -166,7 +168,9 @@ pub async fn edit_form(
     require_admin(&user)?;
     let id = parse_id(&path, "treatment")?;
     let t = state
-        .db(move |c| crate::db::treatments::find_treatment(c, id)?.ok_or(AppError::NotFound("treatment")))
+        .db(move |c| {
+            crate::db::treatments::find_treatment(c, id)?.ok_or(AppError::NotFound("treatment"))
+        })
         .await?;
     let notice = saved_notice(req.query_string());
     render(
@@ -215,7 +219,10 @@ pub async fn update(
         Err(AppError::Invalid(errors)) => {
             // The slug is fixed: show the stored one, whatever the form sent.
             let t = state
-                .db(move |c| crate::db::treatments::find_treatment(c, id)?.ok_or(AppError::NotFound("treatment")))
+                .db(move |c| {
+                    crate::db::treatments::find_treatment(c, id)?
+                        .ok_or(AppError::NotFound("treatment"))
+                })
                 .await?;
             input.slug = t.slug;
             render_status(

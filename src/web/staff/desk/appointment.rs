@@ -13,6 +13,7 @@ use super::views::{
 use super::{path_id, query_date, reach};
 use crate::db::models::from_db;
 use crate::domain::appointment::{Action, transition};
+use crate::domain::attendance::{Offer, default_completion_minute, offered};
 use crate::domain::booking::PractitionerChoice;
 use crate::domain::errors::FieldErrors;
 use crate::domain::time::{
@@ -23,7 +24,6 @@ use crate::error::AppError;
 use crate::service::audit::Actor;
 use crate::service::desk::appointment::{self as page_data, AppointmentPage};
 use crate::service::desk::history::Change;
-use crate::domain::attendance::{Offer, default_completion_minute, offered};
 use crate::service::desk::{self, Reach};
 use crate::web::forms::Fields;
 use crate::web::staff::auth::{StaffForm, StaffUser};

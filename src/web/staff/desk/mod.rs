@@ -3,9 +3,9 @@
 
 mod appointment;
 mod book;
+mod grid;
 mod patients;
 mod schedule;
-mod grid;
 mod views;
 
 use actix_web::web;
