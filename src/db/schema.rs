@@ -1,5 +1,5 @@
-// The same schema on both backends (migrations/sqlite and migrations/postgres); written by hand
-// because `diesel print-schema` would give each backend its own types.
+//! The same schema on both backends (migrations/sqlite and migrations/postgres); written by hand
+//! because `diesel print-schema` would give each backend its own types.
 
 diesel::table! {
     clinics (id) {

@@ -1,3 +1,6 @@
+//! Field errors: what was wrong with a form or JSON body, named by field, shared by the pages
+//! (messages beside inputs) and the API (422 bodies).
+
 use std::collections::BTreeMap;
 
 /// Problems with a submitted form or JSON body, keyed by the field they belong to, so a page can

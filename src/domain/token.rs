@@ -1,12 +1,9 @@
-//! The secret in a patient's manage link.
+//! Secrets that travel in links (manage links, unsubscribe links, calendar feeds): random,
+//! URL-safe, and checked for shape before they reach the database.
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use rand::RngCore;
-
-/// 192 random bits, URL-safe: unguessable, and fits a link.
-const TOKEN_BYTES: usize = 24;
-const TOKEN_CHARS: usize = 32;
 
 /// `bytes` random bytes as URL-safe base64 (no padding): the form of every secret in a link or
 /// a session.
@@ -24,23 +21,32 @@ pub fn looks_like_token(s: &str, chars: usize) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
 }
 
+/// A secret of `BYTES` random bytes that travels in a link: made here, checked for shape before
+/// any lookup, and otherwise opaque.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ManageToken(String);
+pub struct SecretToken<const BYTES: usize>(String);
 
-impl ManageToken {
+impl<const BYTES: usize> SecretToken<BYTES> {
+    /// Its length in URL-safe base64 without padding.
+    pub const CHARS: usize = (BYTES * 8).div_ceil(6);
+
     pub fn generate() -> Self {
-        Self(random_url_safe(TOKEN_BYTES))
+        Self(random_url_safe(BYTES))
     }
 
     /// Refuses anything that cannot be a token before it reaches the database.
     pub fn parse(s: &str) -> Option<Self> {
-        looks_like_token(s, TOKEN_CHARS).then(|| Self(s.to_string()))
+        looks_like_token(s, Self::CHARS).then(|| Self(s.to_string()))
     }
 
     pub fn as_str(&self) -> &str {
         &self.0
     }
 }
+
+/// The secret in a patient's manage link (and unsubscribe link): 192 random bits, unguessable
+/// and short enough for a link.
+pub type ManageToken = SecretToken<24>;
 
 #[cfg(test)]
 mod tests {
