@@ -1,12 +1,12 @@
-//! What patients and staff do to the emails: opting out, and the staff log with its retry and
-//! cancel.
+//! What patients and staff do to the emails: opting out, the staff log with its retry and
+//! cancel, and the sending window the configuration sets at start.
 
 use chrono::{DateTime, Utc};
 use diesel::Connection;
 use serde_json::json;
 
 use crate::db::models::{OutboxRow, PatientRow, to_db};
-use crate::db::{DbConnection, outbox as outbox_db, patients};
+use crate::db::{DbConnection, clinic as clinic_db, outbox as outbox_db, patients};
 use crate::domain::care_plan::StepKind;
 use crate::domain::outbox::OutboxStatus;
 use crate::domain::token::ManageToken;
@@ -142,5 +142,42 @@ pub fn cancel(
     c.transaction(|c| {
         let n = outbox_db::cancel(c, id, "cancelled by staff", to_db(now))?;
         staff_change(c, now, actor, id, "message.cancel", n)
+    })
+}
+
+/// CAREPATH_QUIET_HOURS, when given, is the clinic's sending window from now on. It is written,
+/// with its audit entry in the same transaction, only when it differs from the stored window, so
+/// restarting with the same configuration leaves no trace. True when it changed.
+pub fn apply_configured_window(
+    c: &mut DbConnection,
+    now: DateTime<Utc>,
+    (start, end): (u16, u16),
+) -> Result<bool, AppError> {
+    let (start, end) = (i32::from(start), i32::from(end));
+    c.transaction(|c| {
+        let Some(row) = clinic_db::clinic(c)? else {
+            return Ok(false);
+        };
+        if (row.mail_window_start, row.mail_window_end) == (start, end) {
+            return Ok(false);
+        }
+        clinic_db::set_mail_window(c, row.id, start, end)?;
+        audit::record(
+            c,
+            now,
+            &Actor::System,
+            Entry {
+                action: "clinic.mail_window",
+                subject_kind: "clinic",
+                subject_id: Some(row.id),
+                before: Some(json!({
+                    "mail_window_start": row.mail_window_start,
+                    "mail_window_end": row.mail_window_end,
+                })),
+                after: Some(json!({"mail_window_start": start, "mail_window_end": end})),
+                note: Some("configuration at start (CAREPATH_QUIET_HOURS)"),
+            },
+        )?;
+        Ok(true)
     })
 }
