@@ -1,3 +1,6 @@
+//! The `carepath` command: parses the command line and runs one subcommand (serve, migrate,
+//! create-staff, send-due). The work itself lives in the library, so tests drive the same code.
+
 use clap::{Parser, Subcommand};
 
 use carepath::config::{Clock, Settings, SettingsArgs};

@@ -48,17 +48,16 @@ pub fn prepare_database(settings: &Settings, clock: &Clock) -> Result<Pool, Stri
     if seed_if_empty(&mut conn, &opts).map_err(|e| format!("seeding failed: {e}"))? {
         log::info!("seeded the demo clinic ({})", settings.timezone.name());
     }
-    if let Some((start, end)) = settings.mail.send_window {
-        // CAREPATH_QUIET_HOURS, when given, is the clinic's sending window from now on.
-        use crate::db::schema::clinics;
-        use diesel::{ExpressionMethods, RunQueryDsl};
-        diesel::update(clinics::table)
-            .set((
-                clinics::mail_window_start.eq(i32::from(start)),
-                clinics::mail_window_end.eq(i32::from(end)),
+    if let Some(window) = settings.mail.send_window {
+        db::with_startup_lock(&mut conn, |c| {
+            Ok(crate::service::messages::apply_configured_window(
+                c,
+                clock.now(),
+                window,
             ))
-            .execute(&mut *conn)
-            .map_err(|e| format!("saving CAREPATH_QUIET_HOURS failed: {e}"))?;
+        })
+        .map_err(|e| format!("saving CAREPATH_QUIET_HOURS failed: {e}"))?
+        .map_err(|e| format!("saving CAREPATH_QUIET_HOURS failed: {e}"))?;
     }
     db::with_startup_lock(&mut conn, |c| {
         db::seed::care_plans::seed_if_empty(c, to_db(clock.now()))

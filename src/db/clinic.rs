@@ -28,6 +28,21 @@ pub fn lock_clinic(conn: &mut DbConnection, id: i32) -> QueryResult<usize> {
         .execute(conn)
 }
 
+/// The daily window (clinic-local minutes) in which non-urgent email may go out.
+pub fn set_mail_window(
+    conn: &mut DbConnection,
+    id: i32,
+    start: i32,
+    end: i32,
+) -> QueryResult<usize> {
+    diesel::update(clinics::table.find(id))
+        .set((
+            clinics::mail_window_start.eq(start),
+            clinics::mail_window_end.eq(end),
+        ))
+        .execute(conn)
+}
+
 pub struct ClinicUpdate<'a> {
     pub name: &'a str,
     pub address: &'a str,

@@ -7,7 +7,18 @@ use diesel::sql_types::{BigInt, Text, Timestamp};
 
 use super::DbConnection;
 use super::models::*;
-use super::schema::outbox;
+use super::schema::{appointments, outbox};
+use crate::domain::care_plan::StepKind;
+use crate::domain::outbox::OutboxStatus::{self, Cancelled, Dead, Failed, Planned, Sent};
+
+/// The stored texts of these statuses (the one conversion is `OutboxStatus::as_str`).
+fn texts(statuses: &[OutboxStatus]) -> Vec<&'static str> {
+    statuses.iter().map(|s| s.as_str()).collect()
+}
+
+fn kind_texts(kinds: &[StepKind]) -> Vec<&'static str> {
+    kinds.iter().map(|k| k.as_str()).collect()
+}
 
 pub fn by_key(conn: &mut DbConnection, key: &str) -> QueryResult<Option<OutboxRow>> {
     outbox::table
@@ -33,18 +44,18 @@ pub fn insert(conn: &mut DbConnection, new: &NewOutbox<'_>) -> QueryResult<usize
 pub fn replan(
     conn: &mut DbConnection,
     id: i32,
-    status: &str,
+    status: OutboxStatus,
     due_at: NaiveDateTime,
     note: Option<&str>,
     now: NaiveDateTime,
 ) -> QueryResult<usize> {
-    diesel::update(outbox::table.find(id).filter(outbox::status.eq_any([
-        "planned",
-        "failed",
-        "cancelled",
-    ])))
+    diesel::update(
+        outbox::table
+            .find(id)
+            .filter(outbox::status.eq_any(texts(&OutboxStatus::REPLANNABLE))),
+    )
     .set((
-        outbox::status.eq(status),
+        outbox::status.eq(status.as_str()),
         outbox::due_at.eq(due_at),
         outbox::note.eq(note),
         outbox::lease_until.eq(None::<NaiveDateTime>),
@@ -58,21 +69,48 @@ pub fn replan(
 pub fn cancel_pending(
     conn: &mut DbConnection,
     appointment_id: i32,
-    kinds: &[&str],
+    kinds: &[StepKind],
     note: &str,
     now: NaiveDateTime,
 ) -> QueryResult<usize> {
     diesel::update(
         outbox::table
             .filter(outbox::appointment_id.eq(appointment_id))
-            .filter(outbox::status.eq_any(["planned", "failed"]))
-            .filter(outbox::kind.eq_any(kinds)),
+            .filter(outbox::status.eq_any(texts(&OutboxStatus::PENDING)))
+            .filter(outbox::kind.eq_any(kind_texts(kinds))),
     )
     .set((
-        outbox::status.eq("cancelled"),
+        outbox::status.eq(Cancelled.as_str()),
         outbox::note.eq(note),
         outbox::lease_until.eq(None::<NaiveDateTime>),
         outbox::leased_by.eq(None::<String>),
+        outbox::updated_at.eq(now),
+    ))
+    .execute(conn)
+}
+
+/// Cancels a patient's messages of the given kinds, over all their appointments, that haven't
+/// gone out (an opt-out). A row a dispatcher is sending keeps its lease, which then no longer
+/// lets it record the outcome.
+pub fn cancel_pending_of_patient(
+    conn: &mut DbConnection,
+    patient_id: i32,
+    kinds: &[StepKind],
+    note: &str,
+    now: NaiveDateTime,
+) -> QueryResult<usize> {
+    let theirs = appointments::table
+        .filter(appointments::patient_id.eq(patient_id))
+        .select(appointments::id);
+    diesel::update(
+        outbox::table
+            .filter(outbox::appointment_id.eq_any(theirs))
+            .filter(outbox::status.eq_any(texts(&OutboxStatus::PENDING)))
+            .filter(outbox::kind.eq_any(kind_texts(kinds))),
+    )
+    .set((
+        outbox::status.eq(Cancelled.as_str()),
+        outbox::note.eq(note),
         outbox::updated_at.eq(now),
     ))
     .execute(conn)
@@ -89,13 +127,13 @@ pub fn of_appointment(conn: &mut DbConnection, appointment_id: i32) -> QueryResu
 /// The message log, newest due first, optionally one status.
 pub fn recent(
     conn: &mut DbConnection,
-    status: Option<&str>,
+    status: Option<OutboxStatus>,
     limit: i64,
     offset: i64,
 ) -> QueryResult<Vec<OutboxRow>> {
     let mut q = outbox::table.into_boxed();
     if let Some(s) = status {
-        q = q.filter(outbox::status.eq(s.to_string()));
+        q = q.filter(outbox::status.eq(s.as_str()));
     }
     q.order((outbox::due_at.desc(), outbox::id.desc()))
         .limit(limit)
@@ -104,7 +142,7 @@ pub fn recent(
         .load(conn)
 }
 
-/// Counts per status, for the log's header.
+/// Counts per status (as stored), for the log's header.
 pub fn status_counts(conn: &mut DbConnection) -> QueryResult<Vec<(String, i64)>> {
     outbox::table
         .group_by(outbox::status)
@@ -117,10 +155,10 @@ pub fn retry(conn: &mut DbConnection, id: i32, now: NaiveDateTime) -> QueryResul
     diesel::update(
         outbox::table
             .find(id)
-            .filter(outbox::status.eq_any(["dead", "failed"])),
+            .filter(outbox::status.eq_any(texts(&OutboxStatus::RETRYABLE))),
     )
     .set((
-        outbox::status.eq("planned"),
+        outbox::status.eq(Planned.as_str()),
         outbox::due_at.eq(now),
         outbox::attempts.eq(0),
         outbox::lease_until.eq(None::<NaiveDateTime>),
@@ -141,10 +179,10 @@ pub fn cancel(
     diesel::update(
         outbox::table
             .find(id)
-            .filter(outbox::status.eq_any(["planned", "failed"])),
+            .filter(outbox::status.eq_any(texts(&OutboxStatus::PENDING))),
     )
     .set((
-        outbox::status.eq("cancelled"),
+        outbox::status.eq(Cancelled.as_str()),
         outbox::note.eq(note),
         outbox::lease_until.eq(None::<NaiveDateTime>),
         outbox::leased_by.eq(None::<String>),
@@ -152,9 +190,6 @@ pub fn cancel(
     ))
     .execute(conn)
 }
-
-/// Statuses a dispatcher may pick up.
-const DUE: [&str; 2] = ["planned", "failed"];
 
 /// Marks up to `limit` due, unleased rows (oldest first) as leased by `token` until
 /// `lease_until`, and returns them. A lease left by a crashed process counts as unleased once it
@@ -168,14 +203,22 @@ pub fn claim(
 ) -> QueryResult<Vec<OutboxRow>> {
     // One statement, so two dispatchers can never claim the same row: on PostgreSQL the rows
     // another claimer holds are skipped rather than waited for; SQLite has a single writer.
-    const PICK: &str = "SELECT id FROM outbox \
-        WHERE status IN ('planned', 'failed') AND due_at <= $3 \
-        AND (lease_until IS NULL OR lease_until <= $3) \
-        ORDER BY due_at, id LIMIT $4";
+    // The statuses are our own constants, so they may be written into the statement.
+    let due = texts(&OutboxStatus::PENDING)
+        .iter()
+        .map(|s| format!("'{s}'"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let pick = format!(
+        "SELECT id FROM outbox \
+         WHERE status IN ({due}) AND due_at <= $3 \
+         AND (lease_until IS NULL OR lease_until <= $3) \
+         ORDER BY due_at, id LIMIT $4"
+    );
     match conn {
         DbConnection::Pg(c) => diesel::sql_query(format!(
             "UPDATE outbox SET lease_until = $1, leased_by = $2 \
-             WHERE id IN ({PICK} FOR UPDATE SKIP LOCKED)"
+             WHERE id IN ({pick} FOR UPDATE SKIP LOCKED)"
         ))
         .bind::<Timestamp, _>(lease_until)
         .bind::<Text, _>(token)
@@ -184,7 +227,7 @@ pub fn claim(
         .execute(c)?,
         // Numbered parameters are written ?N in SQLite.
         DbConnection::Sqlite(c) => diesel::sql_query(
-            format!("UPDATE outbox SET lease_until = $1, leased_by = $2 WHERE id IN ({PICK})")
+            format!("UPDATE outbox SET lease_until = $1, leased_by = $2 WHERE id IN ({pick})")
                 .replace('$', "?"),
         )
         .bind::<Timestamp, _>(lease_until)
@@ -195,7 +238,7 @@ pub fn claim(
     };
     outbox::table
         .filter(outbox::leased_by.eq(token))
-        .filter(outbox::status.eq_any(DUE))
+        .filter(outbox::status.eq_any(texts(&OutboxStatus::PENDING)))
         .order((outbox::due_at, outbox::id))
         .select(OutboxRow::as_select())
         .load(conn)
@@ -207,7 +250,7 @@ macro_rules! ours {
         outbox::table
             .filter(outbox::id.eq($id))
             .filter(outbox::leased_by.eq($token))
-            .filter(outbox::status.eq_any(DUE))
+            .filter(outbox::status.eq_any(texts(&OutboxStatus::PENDING)))
     };
 }
 
@@ -222,7 +265,7 @@ pub fn mark_sent(
 ) -> QueryResult<bool> {
     let n = diesel::update(ours!(id, token))
         .set((
-            outbox::status.eq("sent"),
+            outbox::status.eq(Sent.as_str()),
             outbox::sent_at.eq(at),
             outbox::smtp_reply.eq(clip(reply)),
             outbox::attempts.eq(outbox::attempts + 1),
@@ -242,10 +285,10 @@ pub fn mark_failed(
     error: &str,
     retry_at: Option<NaiveDateTime>,
 ) -> QueryResult<bool> {
-    let status = if retry_at.is_some() { "failed" } else { "dead" };
+    let status = if retry_at.is_some() { Failed } else { Dead };
     let n = diesel::update(ours!(row.id, token))
         .set((
-            outbox::status.eq(status),
+            outbox::status.eq(status.as_str()),
             outbox::due_at.eq(retry_at.unwrap_or(row.due_at)),
             outbox::attempts.eq(outbox::attempts + 1),
             outbox::last_error.eq(clip(error)),
@@ -267,7 +310,7 @@ pub fn mark_skipped(
 ) -> QueryResult<bool> {
     let n = diesel::update(ours!(id, token))
         .set((
-            outbox::status.eq("cancelled"),
+            outbox::status.eq(Cancelled.as_str()),
             outbox::note.eq(clip(reason)),
             outbox::lease_until.eq(None::<NaiveDateTime>),
             outbox::leased_by.eq(None::<String>),

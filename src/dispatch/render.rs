@@ -5,8 +5,8 @@ use chrono_tz::Tz;
 
 use crate::db::models::{CarePlanStepRow, OutboxRow};
 use crate::db::{DbConnection, appointments, care_plans};
-use crate::domain::appointment::Status;
 use crate::domain::care_plan::StepKind;
+use crate::domain::outbox::still_relevant;
 use crate::domain::time::datetime_label;
 use crate::domain::treatment::price_range_label;
 use crate::mail::Email;
@@ -56,18 +56,6 @@ fn values(
         ("manage_url", manage_url.to_string()),
         ("book_url", book_url.to_string()),
     ]
-}
-
-/// Whether the appointment is still in the state this kind of message is about. Planning
-/// already cancels what no longer applies; this is the last check before anything is sent.
-fn still_relevant(kind: StepKind, status: Status) -> bool {
-    match kind {
-        StepKind::Confirmation => status != Status::Cancelled,
-        StepKind::Preparation | StepKind::Reminder => status == Status::Booked,
-        StepKind::Aftercare | StepKind::CheckIn | StepKind::FollowUp => status == Status::Completed,
-        StepKind::Missed => status == Status::NoShow,
-        StepKind::Cancellation => status == Status::Cancelled,
-    }
 }
 
 /// Renders a claimed outbox row. An `Err` is a failure to retry like a send failure.

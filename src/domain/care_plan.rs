@@ -6,6 +6,9 @@ use chrono_tz::Tz;
 
 use super::time::{boundary_instant, local_parts};
 
+/// Which email a care plan step sends. It is also the kind of every outbox message (the
+/// `kind` column of both tables holds `as_str()`): a message is always one step's email, so
+/// there is one enum for both, here, and `domain::outbox` holds the message's status.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum StepKind {
     Confirmation,

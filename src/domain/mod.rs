@@ -20,6 +20,7 @@ pub mod export;
 pub mod hours;
 pub mod input;
 pub mod money;
+pub mod outbox;
 pub mod patient;
 pub mod schedule_conflicts;
 pub mod staff;

@@ -123,10 +123,10 @@ pub fn compose(
     let c = letterhead;
     let text = TextPart {
         body: &body,
-        clinic_name: &c.name,
-        clinic_address: &c.address,
-        clinic_phone: &c.phone,
-        clinic_email: &c.email,
+        clinic_name: c.name,
+        clinic_address: c.address,
+        clinic_phone: c.phone,
+        clinic_email: c.email,
         manage_url,
         unsubscribe_url,
     }
@@ -135,10 +135,10 @@ pub fn compose(
     let html = HtmlPart {
         subject: &subject,
         blocks: blocks(&body),
-        clinic_name: &c.name,
-        clinic_address: &c.address,
-        clinic_phone: &c.phone,
-        clinic_email: &c.email,
+        clinic_name: c.name,
+        clinic_address: c.address,
+        clinic_phone: c.phone,
+        clinic_email: c.email,
         manage_url,
         unsubscribe_url,
     }

@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-use super::transport::SendError;
+use super::error::SendError;
 
 pub struct FileDir {
     dir: PathBuf,

@@ -4,7 +4,8 @@
 use lettre::message::header::{ContentType, Header, HeaderName, HeaderValue};
 use lettre::message::{Attachment, Mailbox, Message, MultiPart, SinglePart};
 
-use super::Email;
+use super::email::Email;
+use super::error::SendError;
 
 /// `List-Unsubscribe: <https://…>` (RFC 2369): where a mail client's "unsubscribe" button goes.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -60,6 +61,12 @@ pub enum BuildError {
     Recipient(String),
     #[error("cannot build the message: {0}")]
     Mime(String),
+}
+
+impl From<BuildError> for SendError {
+    fn from(e: BuildError) -> Self {
+        SendError::permanent(e.to_string())
+    }
 }
 
 /// The MIME message, ready for a transport.

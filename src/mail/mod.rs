@@ -1,23 +1,13 @@
 //! Email: the message as the app composes it, and the transports that deliver it.
 
 pub mod compose;
+mod email;
+mod error;
 mod file;
 pub mod message;
 mod smtp;
 pub mod transport;
 
-pub use transport::{Mailer, SendError};
-/// One email, fully rendered and ready to build into MIME.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Email {
-    pub to: String,
-    pub subject: String,
-    pub text: String,
-    pub html: String,
-    /// Deterministic, without angle brackets: a resend after a crash carries the same id.
-    pub message_id: String,
-    /// For follow-ups and check-ins: the one-click opt-out URL (RFC 8058 List-Unsubscribe).
-    pub unsubscribe_url: Option<String>,
-    /// For confirmations: the appointment as an .ics attachment.
-    pub ics: Option<String>,
-}
+pub use email::Email;
+pub use error::SendError;
+pub use transport::Mailer;

@@ -23,7 +23,7 @@ use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::TcpStream;
 use tokio::sync::Semaphore;
 
-use super::transport::SendError;
+use super::error::SendError;
 use crate::domain::delivery::{Security, SmtpTarget};
 
 /// Getting a ready connection: a NOOP on an idle one, or connecting (greeting, EHLO, TLS, AUTH).

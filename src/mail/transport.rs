@@ -4,9 +4,10 @@ use std::sync::Arc;
 
 use lettre::message::Mailbox;
 
-use super::Email;
+use super::email::Email;
+use super::error::SendError;
 use super::file::FileDir;
-use super::message::{self, BuildError};
+use super::message;
 use super::smtp::SmtpPool;
 use crate::config::MailSettings;
 use crate::domain::delivery::{Security, SmtpTarget};
@@ -15,41 +16,6 @@ use crate::domain::delivery::{Security, SmtpTarget};
 /// message).
 pub const SEND_BOUND: std::time::Duration =
     super::smtp::CONNECT_TIMEOUT.saturating_add(super::smtp::SEND_TIMEOUT);
-
-/// A failed send, and whether trying again later can help.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{message}")]
-pub struct SendError {
-    /// The server refused this message for good (5xx), or it cannot be built at all.
-    pub permanent: bool,
-    pub message: String,
-}
-
-impl SendError {
-    pub fn temporary(message: impl Into<String>) -> Self {
-        Self {
-            permanent: false,
-            message: message.into(),
-        }
-    }
-
-    pub fn permanent(message: impl Into<String>) -> Self {
-        Self {
-            permanent: true,
-            message: message.into(),
-        }
-    }
-
-    pub fn is_temporary(&self) -> bool {
-        !self.permanent
-    }
-}
-
-impl From<BuildError> for SendError {
-    fn from(e: BuildError) -> Self {
-        SendError::permanent(e.to_string())
-    }
-}
 
 enum Kind {
     Smtp(Box<SmtpPool>),

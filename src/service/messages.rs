@@ -1,24 +1,22 @@
-//! What patients and staff do to the emails: opting out, retrying, cancelling.
+//! What patients and staff do to the emails: opting out, the staff log with its retry and
+//! cancel, and the sending window the configuration sets at start.
 
 use chrono::{DateTime, Utc};
-use diesel::prelude::*;
+use diesel::Connection;
 use serde_json::json;
 
-use crate::db::models::{PatientRow, to_db};
-use crate::db::schema::{appointments, outbox, patients};
-use crate::db::{DbConnection, outbox as outbox_db};
+use crate::db::models::{OutboxRow, PatientRow, to_db};
+use crate::db::{DbConnection, clinic as clinic_db, outbox as outbox_db, patients};
+use crate::domain::care_plan::StepKind;
+use crate::domain::outbox::OutboxStatus;
 use crate::domain::token::ManageToken;
 use crate::error::AppError;
 use crate::service::audit::{self, Actor, Entry};
+use crate::service::clinic::{self, Clinic};
 
 fn patient_by_token(c: &mut DbConnection, token: &str) -> Result<PatientRow, AppError> {
     let token = ManageToken::parse(token).ok_or(AppError::NotFound("link"))?;
-    patients::table
-        .filter(patients::unsubscribe_token.eq(token.as_str()))
-        .select(PatientRow::as_select())
-        .first(c)
-        .optional()?
-        .ok_or(AppError::NotFound("link"))
+    patients::by_unsubscribe_token(c, token.as_str())?.ok_or(AppError::NotFound("link"))
 }
 
 pub fn opted_out(c: &mut DbConnection, token: &str) -> Result<bool, AppError> {
@@ -28,28 +26,19 @@ pub fn opted_out(c: &mut DbConnection, token: &str) -> Result<bool, AppError> {
 /// Opts the patient out of check-ins and follow-ups, and cancels those not yet sent.
 pub fn opt_out(c: &mut DbConnection, now: DateTime<Utc>, token: &str) -> Result<(), AppError> {
     let patient = patient_by_token(c, token)?;
+    let kinds: Vec<StepKind> = StepKind::ALL
+        .into_iter()
+        .filter(|k| k.can_opt_out())
+        .collect();
     c.transaction(|c| {
-        diesel::update(patients::table.find(patient.id))
-            .set((
-                patients::followups_opt_out.eq(true),
-                patients::updated_at.eq(to_db(now)),
-            ))
-            .execute(c)?;
-        let theirs = appointments::table
-            .filter(appointments::patient_id.eq(patient.id))
-            .select(appointments::id);
-        diesel::update(
-            outbox::table
-                .filter(outbox::appointment_id.eq_any(theirs))
-                .filter(outbox::status.eq_any(["planned", "failed"]))
-                .filter(outbox::kind.eq_any(["check_in", "follow_up"])),
-        )
-        .set((
-            outbox::status.eq("cancelled"),
-            outbox::note.eq("patient opted out"),
-            outbox::updated_at.eq(to_db(now)),
-        ))
-        .execute(c)?;
+        patients::opt_out_of_followups(c, patient.id, to_db(now))?;
+        outbox_db::cancel_pending_of_patient(
+            c,
+            patient.id,
+            &kinds,
+            "patient opted out",
+            to_db(now),
+        )?;
         if !patient.followups_opt_out {
             audit::record(
                 c,
@@ -68,6 +57,35 @@ pub fn opt_out(c: &mut DbConnection, now: DateTime<Utc>, token: &str) -> Result<
             )?;
         }
         Ok(())
+    })
+}
+
+/// One page of the staff's message log, newest due first.
+pub struct MessageLog {
+    pub clinic: Clinic,
+    /// Rows per stored status, for the filter links.
+    pub counts: Vec<(String, i64)>,
+    pub rows: Vec<OutboxRow>,
+    /// Whether an older page exists.
+    pub more: bool,
+}
+
+pub fn log(
+    c: &mut DbConnection,
+    status: Option<OutboxStatus>,
+    page: i64,
+    per_page: i64,
+) -> Result<MessageLog, AppError> {
+    let clinic = clinic::load(c)?;
+    let counts = outbox_db::status_counts(c)?;
+    let mut rows = outbox_db::recent(c, status, per_page + 1, page * per_page)?;
+    let more = rows.len() as i64 > per_page;
+    rows.truncate(usize::try_from(per_page).unwrap_or(0));
+    Ok(MessageLog {
+        clinic,
+        counts,
+        rows,
+        more,
     })
 }
 
@@ -124,5 +142,42 @@ pub fn cancel(
     c.transaction(|c| {
         let n = outbox_db::cancel(c, id, "cancelled by staff", to_db(now))?;
         staff_change(c, now, actor, id, "message.cancel", n)
+    })
+}
+
+/// CAREPATH_QUIET_HOURS, when given, is the clinic's sending window from now on. It is written,
+/// with its audit entry in the same transaction, only when it differs from the stored window, so
+/// restarting with the same configuration leaves no trace. True when it changed.
+pub fn apply_configured_window(
+    c: &mut DbConnection,
+    now: DateTime<Utc>,
+    (start, end): (u16, u16),
+) -> Result<bool, AppError> {
+    let (start, end) = (i32::from(start), i32::from(end));
+    c.transaction(|c| {
+        let Some(row) = clinic_db::clinic(c)? else {
+            return Ok(false);
+        };
+        if (row.mail_window_start, row.mail_window_end) == (start, end) {
+            return Ok(false);
+        }
+        clinic_db::set_mail_window(c, row.id, start, end)?;
+        audit::record(
+            c,
+            now,
+            &Actor::System,
+            Entry {
+                action: "clinic.mail_window",
+                subject_kind: "clinic",
+                subject_id: Some(row.id),
+                before: Some(json!({
+                    "mail_window_start": row.mail_window_start,
+                    "mail_window_end": row.mail_window_end,
+                })),
+                after: Some(json!({"mail_window_start": start, "mail_window_end": end})),
+                note: Some("configuration at start (CAREPATH_QUIET_HOURS)"),
+            },
+        )?;
+        Ok(true)
     })
 }

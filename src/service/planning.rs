@@ -4,12 +4,11 @@
 //! moves what hasn't gone out.
 
 use chrono::{DateTime, Duration, Utc};
-use diesel::prelude::*;
 
 use crate::db::models::*;
-use crate::db::schema::patients;
-use crate::db::{DbConnection, care_plans, outbox};
+use crate::db::{DbConnection, care_plans, outbox, patients};
 use crate::domain::care_plan::{Anchor, Planned, StepKind, plan};
+use crate::domain::outbox::{OutboxStatus, follows_new_times, skipped_note};
 use crate::domain::token::ManageToken;
 use crate::error::AppError;
 use crate::service::clinic::Clinic;
@@ -20,7 +19,11 @@ pub fn key(appointment_id: i32, step_id: i32) -> String {
 }
 
 /// Kinds that only make sense before the session; they stop when it is completed, missed or cancelled.
-const BEFORE_SESSION: [&str; 3] = ["preparation", "reminder", "confirmation"];
+const BEFORE_SESSION: [StepKind; 3] = [
+    StepKind::Preparation,
+    StepKind::Reminder,
+    StepKind::Confirmation,
+];
 
 struct Step {
     row: CarePlanStepRow,
@@ -59,15 +62,10 @@ fn plan_steps(
     if steps.is_empty() {
         return Ok(());
     }
-    let patient: PatientRow = patients::table
-        .find(appt.patient_id)
-        .select(PatientRow::as_select())
-        .first(c)?;
+    let patient = patients::by_id(c, appt.patient_id)?;
     if steps.iter().any(|s| s.kind.can_opt_out()) && patient.unsubscribe_token.is_none() {
         // The opt-out link's secret, made when the first email that carries it is planned.
-        diesel::update(patients::table.find(patient.id))
-            .set(patients::unsubscribe_token.eq(ManageToken::generate().as_str()))
-            .execute(c)?;
+        patients::set_unsubscribe_token(c, patient.id, ManageToken::generate().as_str())?;
     }
     let start = from_db(appt.starts_at);
     let now_db = to_db(now);
@@ -83,8 +81,8 @@ fn plan_steps(
             clinic.send_window,
         );
         let (status, due, note) = match planned {
-            Planned::At(t) => ("planned", to_db(t), None),
-            Planned::Skip(why) => ("cancelled", to_db(now), Some(format!("skipped: {why}"))),
+            Planned::At(t) => (OutboxStatus::Planned, to_db(t), None),
+            Planned::Skip(why) => (OutboxStatus::Cancelled, to_db(now), Some(skipped_note(why))),
         };
         let k = key(appt.id, s.row.id);
         match outbox::by_key(c, &k)? {
@@ -98,7 +96,7 @@ fn plan_steps(
                         dedupe_key: &k,
                         recipient: &patient.email,
                         due_at: due,
-                        status,
+                        status: status.as_str(),
                         message_id: &k,
                         note: note.as_deref(),
                         created_at: now_db,
@@ -108,13 +106,7 @@ fn plan_steps(
             }
             // Not gone out yet (or skipped before): follow the new times.
             Some(row)
-                if row.status == "planned"
-                    || row.status == "failed"
-                    || (row.status == "cancelled"
-                        && row
-                            .note
-                            .as_deref()
-                            .is_some_and(|n| n.starts_with("skipped"))) =>
+                if follows_new_times(OutboxStatus::parse(&row.status), row.note.as_deref()) =>
             {
                 outbox::replan(c, row.id, status, due, note.as_deref(), now_db)?;
             }
@@ -162,8 +154,13 @@ pub fn on_cancelled(
     now: DateTime<Utc>,
     appt: &AppointmentRow,
 ) -> Result<(), AppError> {
-    let all: Vec<&str> = StepKind::ALL.iter().map(|k| k.as_str()).collect();
-    outbox::cancel_pending(c, appt.id, &all, "appointment cancelled", to_db(now))?;
+    outbox::cancel_pending(
+        c,
+        appt.id,
+        &StepKind::ALL,
+        "appointment cancelled",
+        to_db(now),
+    )?;
     plan_steps(c, clinic, now, appt, &[Anchor::Cancelled], |_| now)
 }
 

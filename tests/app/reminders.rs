@@ -591,3 +591,50 @@ async fn the_sending_window_is_configurable() {
         t("2030-06-05T13:00:00Z")
     );
 }
+
+#[tokio::test]
+async fn a_new_sending_window_at_start_is_saved_once_and_audited() {
+    use carepath::config::{Clock, Settings};
+    let app = TestApp::spawn().await;
+    let prepare = |window: Option<(u16, u16)>| {
+        let mut settings = Settings::for_database(&app.database_url).expect("settings");
+        settings.mail.send_window = window;
+        carepath::startup::prepare_database(&settings, &Clock::fixed(t(NOW))).expect("prepared")
+    };
+    let state = |pool: &carepath::db::Pool| {
+        let mut c = pool.get().unwrap();
+        let row = carepath::db::clinic::clinic(&mut c).unwrap().unwrap();
+        let audit = carepath::db::audit::for_subject(&mut c, "clinic", row.id).unwrap();
+        let entries: Vec<_> = audit
+            .into_iter()
+            .filter(|a| a.action == "clinic.mail_window")
+            .map(|a| (a.actor_kind, a.before_json, a.after_json))
+            .collect();
+        ((row.mail_window_start, row.mail_window_end), entries)
+    };
+    // The same window as stored (the default): nothing written, nothing recorded.
+    let pool = prepare(Some((8 * 60, 20 * 60)));
+    assert_eq!(state(&pool), ((480, 1200), vec![]));
+    // A new one: saved, with who and what in the trail.
+    let pool = prepare(Some((9 * 60, 17 * 60)));
+    let (window, entries) = state(&pool);
+    assert_eq!(window, (540, 1020));
+    assert_eq!(entries.len(), 1, "{entries:?}");
+    assert_eq!(entries[0].0, "system");
+    let before: serde_json::Value = serde_json::from_str(entries[0].1.as_deref().unwrap()).unwrap();
+    let after: serde_json::Value = serde_json::from_str(entries[0].2.as_deref().unwrap()).unwrap();
+    assert_eq!(
+        before,
+        json!({"mail_window_start": 480, "mail_window_end": 1200})
+    );
+    assert_eq!(
+        after,
+        json!({"mail_window_start": 540, "mail_window_end": 1020})
+    );
+    // Started again with the same configuration, or without one: no second entry.
+    let pool = prepare(Some((9 * 60, 17 * 60)));
+    assert_eq!(state(&pool).1.len(), 1);
+    let pool = prepare(None);
+    let (window, entries) = state(&pool);
+    assert_eq!((window, entries.len()), ((540, 1020), 1));
+}

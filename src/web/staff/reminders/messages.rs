@@ -1,12 +1,15 @@
+//! The staff's message log: every planned, sent and failed email, and the retry and cancel
+//! buttons admins use on one.
+
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use chrono_tz::Tz;
 
 use crate::db::models::{OutboxRow, from_db};
-use crate::db::outbox;
+use crate::domain::care_plan::StepKind;
+use crate::domain::outbox::OutboxStatus;
 use crate::domain::time::datetime_label;
 use crate::error::AppError;
-use crate::service::clinic;
 use crate::service::messages as svc;
 use crate::web::forms::Fields;
 use crate::web::staff::auth::{StaffForm, StaffUser};
@@ -31,24 +34,27 @@ pub struct MessageLine {
 
 pub fn message_lines(tz: Tz, rows: &[OutboxRow]) -> Vec<MessageLine> {
     rows.iter()
-        .map(|r| MessageLine {
-            id: r.id,
-            appointment_id: r.appointment_id,
-            kind: crate::domain::care_plan::StepKind::parse(&r.kind)
-                .map(|k| k.label().to_string())
-                .unwrap_or_else(|| r.kind.clone()),
-            recipient: r.recipient.clone(),
-            status: r.status.clone(),
-            due: datetime_label(tz, from_db(r.due_at)),
-            sent: r
-                .sent_at
-                .map(|t| datetime_label(tz, from_db(t)))
-                .unwrap_or_default(),
-            attempts: r.attempts,
-            last_error: r.last_error.clone().unwrap_or_default(),
-            note: r.note.clone().unwrap_or_default(),
-            can_retry: r.status == "dead" || r.status == "failed",
-            can_cancel: r.status == "planned" || r.status == "failed",
+        .map(|r| {
+            let status = OutboxStatus::parse(&r.status);
+            MessageLine {
+                id: r.id,
+                appointment_id: r.appointment_id,
+                kind: StepKind::parse(&r.kind)
+                    .map(|k| k.label().to_string())
+                    .unwrap_or_else(|| r.kind.clone()),
+                recipient: r.recipient.clone(),
+                status: r.status.clone(),
+                due: datetime_label(tz, from_db(r.due_at)),
+                sent: r
+                    .sent_at
+                    .map(|t| datetime_label(tz, from_db(t)))
+                    .unwrap_or_default(),
+                attempts: r.attempts,
+                last_error: r.last_error.clone().unwrap_or_default(),
+                note: r.note.clone().unwrap_or_default(),
+                can_retry: status.is_some_and(OutboxStatus::can_retry),
+                can_cancel: status.is_some_and(OutboxStatus::can_cancel),
+            }
         })
         .collect()
 }
@@ -76,37 +82,22 @@ pub async fn list(
 ) -> Result<HttpResponse, AppError> {
     user.require(|r| r.manages_bookings())?;
     let q = Fields::from_query(req.query_string()).unwrap_or_default();
-    let status = match q.get("status") {
-        s @ ("planned" | "failed" | "sent" | "dead" | "cancelled") => s.to_string(),
-        _ => String::new(),
-    };
+    let filter = OutboxStatus::parse(q.get("status"));
     let page = q.get("page").parse::<i64>().unwrap_or(0).max(0);
-    let s = status.clone();
-    let (clinic, counts, rows) = state
-        .db(move |c| {
-            let filter = (!s.is_empty()).then_some(s.as_str());
-            Ok((
-                clinic::load(c)?,
-                outbox::status_counts(c)?,
-                outbox::recent(c, filter, PAGE + 1, page * PAGE)?,
-            ))
-        })
-        .await?;
-    let more = rows.len() as i64 > PAGE;
-    let rows = &rows[..rows.len().min(PAGE as usize)];
+    let log = state.db(move |c| svc::log(c, filter, page, PAGE)).await?;
     let flash = match q.get("done") {
         "retry" => Some("The message will be sent again shortly.".to_string()),
         "cancel" => Some("The message was cancelled.".to_string()),
         _ => None,
     };
     render(&MessagesPage {
-        layout: StaffLayout::new(&user, &clinic.row.name, "Messages", "/staff/messages"),
-        counts,
-        status,
-        lines: message_lines(clinic.tz, rows),
+        layout: StaffLayout::new(&user, &log.clinic.row.name, "Messages", "/staff/messages"),
+        counts: log.counts,
+        status: filter.map(|s| s.as_str().to_string()).unwrap_or_default(),
+        lines: message_lines(log.clinic.tz, &log.rows),
         is_admin: user.role.manages_clinic(),
         page,
-        more,
+        more: log.more,
         flash,
         back: "/staff/messages".into(),
     })
