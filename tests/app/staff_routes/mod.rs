@@ -1,6 +1,9 @@
 //! Every staff route, for the authorization walk in staff_auth.rs. A route added to the console
 //! must be added here (in the list of the module that owns it).
 
+mod admin;
+mod desk;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Access {
     /// Any logged-in staff member.
@@ -42,10 +45,5 @@ const ACCOUNT: &[Route] = &[
 ];
 
 pub fn all_routes() -> Vec<Route> {
-    [
-        ACCOUNT,
-        crate::staff_routes_desk::ROUTES,
-        crate::staff_routes_admin::ROUTES,
-    ]
-    .concat()
+    [ACCOUNT, desk::ROUTES, admin::ROUTES].concat()
 }
