@@ -5,67 +5,9 @@ use serde_json::{Value, json};
 
 use crate::helpers::*;
 
-type Form = Vec<(String, String)>;
-
-fn form(pairs: &[(&str, &str)]) -> Form {
-    pairs
-        .iter()
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect()
-}
-
-fn refs(f: &Form) -> Vec<(&str, &str)> {
-    f.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect()
-}
-
-async fn post_text(c: &StaffClient, path: &str, f: &Form) -> (u16, String) {
-    let r = c.post(path, &refs(f)).await;
-    let status = r.status().as_u16();
-    (status, r.text().await.expect("body"))
-}
-
-async fn post_location(c: &StaffClient, path: &str, f: &Form) -> String {
-    let r = c.post(path, &refs(f)).await;
-    let status = r.status().as_u16();
-    let location = r
-        .headers()
-        .get("location")
-        .map(|l| l.to_str().expect("ascii").to_string());
-    let body = r.text().await.unwrap_or_default();
-    assert_eq!(status, 303, "POST {path}: {body}");
-    location.expect("a redirect")
-}
-
-/// Books through the API with a patient of our choosing; returns the booking.
-async fn book_as(
-    app: &TestApp,
-    treatment: &str,
-    start: &str,
-    practitioner: i32,
-    name: &str,
-    email: &str,
-) -> Value {
-    let (status, body) = app
-        .post_json(
-            "/api/v1/bookings",
-            &json!({
-                "treatment": treatment,
-                "start": start,
-                "practitioner": practitioner,
-                "patient": {"name": name, "email": email, "phone": "+44 20 7946 0001"},
-                "consent": true,
-            }),
-        )
-        .await;
-    assert_eq!(status, 201, "booking {start}: {body}");
-    body
-}
-
-fn starts(slots: &[Value]) -> Vec<String> {
-    slots
-        .iter()
-        .map(|s| s["start"].as_str().expect("start").to_string())
-        .collect()
+/// The patients of these tests all give this phone number (the export shows it).
+fn patient<'a>(name: &'a str, email: &'a str) -> Patient<'a> {
+    Patient::new(name, email).with_phone("+44 20 7946 0001")
 }
 
 /// Weekly hours fields: (day 0 = Monday, from, to) as the first interval of each listed day.
@@ -76,39 +18,6 @@ fn week(days: &[(usize, &str, &str)]) -> Form {
         f.push((format!("d{d}_1_to"), to.to_string()));
     }
     f
-}
-
-/// The audit rows about one subject, oldest first: (action, before, after, note).
-fn audit_of(app: &TestApp, kind: &str, id: i32) -> Vec<(String, Value, Value, Option<String>)> {
-    let mut c = app.state.pool.get().expect("conn");
-    carepath::db::audit::for_subject(&mut c, kind, id)
-        .expect("audit rows")
-        .into_iter()
-        .map(|r| {
-            let parse = |s: Option<String>| {
-                s.map(|s| serde_json::from_str(&s).expect("json"))
-                    .unwrap_or(Value::Null)
-            };
-            (r.action, parse(r.before_json), parse(r.after_json), r.note)
-        })
-        .collect()
-}
-
-fn audit_count(app: &TestApp) -> i64 {
-    use carepath::db::schema::audit_log;
-    use diesel::{QueryDsl, RunQueryDsl};
-    let mut c = app.state.pool.get().expect("conn");
-    audit_log::table.count().get_result(&mut *c).expect("count")
-}
-
-fn set_status(app: &TestApp, id: i64, status: &str) {
-    use carepath::db::schema::appointments;
-    use diesel::{ExpressionMethods, QueryDsl, RunQueryDsl};
-    let mut c = app.state.pool.get().expect("conn");
-    diesel::update(appointments::table.find(id as i32))
-        .set(appointments::status.eq(status))
-        .execute(&mut *c)
-        .expect("status");
 }
 
 fn treatment_form(slug: &str, name: &str, duration: &str, active: bool) -> Form {
@@ -151,7 +60,7 @@ async fn treatment_editor_validates_saves_and_the_public_site_follows() {
     let mut bad = treatment_form("LED Therapy!", " ", "0", true);
     bad.retain(|(k, _)| !k.starts_with("q_") && k != "price_min");
     bad.push(("price_min".into(), "500".into()));
-    let (status, page) = post_text(&admin, "/staff/treatments", &bad).await;
+    let (status, page) = admin.post_text("/staff/treatments", &bad).await;
     assert_eq!(status, 422, "{page}");
     for message in [
         "lower-case letters, digits and single hyphens",
@@ -164,22 +73,22 @@ async fn treatment_editor_validates_saves_and_the_public_site_follows() {
     }
     assert!(page.contains("Gentle light therapy for calmer, clearer skin."));
     assert!(page.contains("value=\"LED Therapy!\""));
-    let (status, page) = post_text(
-        &admin,
-        "/staff/treatments",
-        &treatment_form("chemical-peel", "Another peel", "30", true),
-    )
-    .await;
+    let (status, page) = admin
+        .post_text(
+            "/staff/treatments",
+            &treatment_form("chemical-peel", "Another peel", "30", true),
+        )
+        .await;
     assert_eq!(status, 422);
     assert!(page.contains("Another treatment already uses this address"));
 
     // A new treatment appears on the site, bookable by the qualified.
-    let to = post_location(
-        &admin,
-        "/staff/treatments",
-        &treatment_form("led-therapy", "LED therapy", "30", true),
-    )
-    .await;
+    let to = admin
+        .post_redirect(
+            "/staff/treatments",
+            &treatment_form("led-therapy", "LED therapy", "30", true),
+        )
+        .await;
     assert!(to.starts_with("/staff/treatments/5"), "{to}");
     let (_, home) = app.get_text("/").await;
     assert!(home.contains("LED therapy") && home.contains("$80–$120.50"));
@@ -199,26 +108,25 @@ async fn treatment_editor_validates_saves_and_the_public_site_follows() {
 
     // Editing: a longer session applies to new bookings, booked ones keep their times, the slug
     // stays whatever is posted.
-    let booked = book_as(
-        &app,
-        "chemical-peel",
-        "2030-06-04T10:00:00+01:00",
-        2,
-        "Ann Lee",
-        "ann@example.org",
-    )
-    .await;
+    let booked = app
+        .booked(
+            "chemical-peel",
+            "2030-06-04T10:00:00+01:00",
+            2,
+            &patient("Ann Lee", "ann@example.org"),
+        )
+        .await;
     let mut peel = treatment_form("renamed-peel", "Chemical peel", "60", true);
     peel.push(("q_physician".into(), "yes".into()));
-    let to = post_location(&admin, "/staff/treatments/1", &peel).await;
+    let to = admin.post_redirect("/staff/treatments/1", &peel).await;
     assert_eq!(to, "/staff/treatments/1?saved=treatment");
-    let token = token_of(booked["manage_url"].as_str().unwrap());
+    let token = booked.token;
     let (_, again) = app.get_json(&format!("/api/v1/bookings/{token}")).await;
     assert_eq!(again["end"], "2030-06-04T10:45:00+01:00");
     let slots = app.slots("chemical-peel", "2030-06-05", Some(2)).await;
     assert_eq!(slots[0]["end"], "2030-06-05T10:00:00+01:00");
     assert_eq!(app.get_text("/treatments/renamed-peel").await.0, 404);
-    let audit = audit_of(&app, "treatment", 1);
+    let audit = app.audit_changes("treatment", 1);
     let (action, before, after, _) = audit.last().expect("an audit row");
     assert_eq!(action, "treatment.update");
     assert_eq!(before["duration_minutes"], 45);
@@ -227,24 +135,24 @@ async fn treatment_editor_validates_saves_and_the_public_site_follows() {
     assert_eq!(after["price_max_cents"], 12_050);
 
     // Invalid edit: 422 and nothing changes.
-    let before = audit_count(&app);
-    let (status, page) = post_text(
-        &admin,
-        "/staff/treatments/1",
-        &treatment_form("", "Chemical peel", "many", true),
-    )
-    .await;
+    let before = app.audit_count();
+    let (status, page) = admin
+        .post_text(
+            "/staff/treatments/1",
+            &treatment_form("", "Chemical peel", "many", true),
+        )
+        .await;
     assert_eq!(status, 422);
     assert!(page.contains("Enter a whole number of minutes"));
-    assert_eq!(audit_count(&app), before);
+    assert_eq!(app.audit_count(), before);
 
     // Inactive: gone from the site, its pages 404, the booked appointment stays.
-    post_location(
-        &admin,
-        "/staff/treatments/1",
-        &treatment_form("", "Chemical peel", "60", false),
-    )
-    .await;
+    admin
+        .post_redirect(
+            "/staff/treatments/1",
+            &treatment_form("", "Chemical peel", "60", false),
+        )
+        .await;
     let (_, home) = app.get_text("/").await;
     assert!(!home.contains("Chemical peel"));
     assert_eq!(app.get_text("/treatments/chemical-peel").await.0, 404);
@@ -263,23 +171,22 @@ async fn treatment_editor_validates_saves_and_the_public_site_follows() {
 async fn new_hours_change_availability_after_confirming_conflicts() {
     let app = TestApp::spawn().await;
     let admin = app.staff(Role::Admin).await;
-    let booked = book_as(
-        &app,
-        "microdermabrasion",
-        "2030-06-04T16:00:00+01:00",
-        2,
-        "Maria Stranded",
-        "maria@example.org",
-    )
-    .await;
-    let id = booked["id"].as_i64().unwrap();
+    let booked = app
+        .booked(
+            "microdermabrasion",
+            "2030-06-04T16:00:00+01:00",
+            2,
+            &patient("Maria Stranded", "maria@example.org"),
+        )
+        .await;
+    let id = booked.id;
     let before = starts(&app.slots("microdermabrasion", "2030-06-04", Some(2)).await);
     assert!(before.contains(&"2030-06-04T14:00:00+01:00".to_string()));
 
     // A bad week is refused, day by day, with what was typed kept.
     let mut bad = week(&[(0, "09:00", "18:00"), (1, "18:00", "09:00"), (2, "9am", "")]);
     bad.push(("d3_1_from".into(), "09:00".into()));
-    let (status, page) = post_text(&admin, "/staff/practitioners/2/hours", &bad).await;
+    let (status, page) = admin.post_text("/staff/practitioners/2/hours", &bad).await;
     assert_eq!(status, 422, "{page}");
     assert!(page.contains("Tuesday: 18:00–09:00: the end must be after the start"));
     assert!(page.contains("Wednesday: Give both a start and an end time"));
@@ -294,8 +201,10 @@ async fn new_hours_change_availability_after_confirming_conflicts() {
         (3, "09:00", "18:00"),
         (4, "09:00", "18:00"),
     ]);
-    let audit_before = audit_count(&app);
-    let (status, page) = post_text(&admin, "/staff/practitioners/2/hours", &tuesday_mornings).await;
+    let audit_before = app.audit_count();
+    let (status, page) = admin
+        .post_text("/staff/practitioners/2/hours", &tuesday_mornings)
+        .await;
     assert_eq!(status, 409, "{page}");
     assert!(page.contains("Not saved yet: 1 booked appointment would conflict"));
     assert!(
@@ -307,7 +216,7 @@ async fn new_hours_change_availability_after_confirming_conflicts() {
     assert!(page.contains("Maria Stranded") && page.contains("Microdermabrasion"));
     assert!(page.contains("name=\"confirm\""));
     assert!(page.contains("value=\"12:00\""), "the typed hours stay");
-    assert_eq!(audit_count(&app), audit_before);
+    assert_eq!(app.audit_count(), audit_before);
     assert_eq!(
         starts(&app.slots("microdermabrasion", "2030-06-04", Some(2)).await),
         before
@@ -316,13 +225,17 @@ async fn new_hours_change_availability_after_confirming_conflicts() {
     // A confirmation that didn't see this appointment doesn't count.
     let mut blind = tuesday_mornings.clone();
     blind.extend(form(&[("confirm", "yes"), ("seen", "")]));
-    let (status, _) = post_text(&admin, "/staff/practitioners/2/hours", &blind).await;
+    let (status, _) = admin
+        .post_text("/staff/practitioners/2/hours", &blind)
+        .await;
     assert_eq!(status, 409);
 
     let mut confirmed = tuesday_mornings.clone();
     let seen = id.to_string();
     confirmed.extend(form(&[("confirm", "yes"), ("seen", &seen)]));
-    let (status, page) = post_text(&admin, "/staff/practitioners/2/hours", &confirmed).await;
+    let (status, page) = admin
+        .post_text("/staff/practitioners/2/hours", &confirmed)
+        .await;
     assert_eq!(status, 200, "{page}");
     assert!(page.contains("Working hours saved."));
     assert!(page.contains("Saved — 1 booked appointment no longer fits"));
@@ -337,17 +250,14 @@ async fn new_hours_change_availability_after_confirming_conflicts() {
     let wednesday = starts(&app.slots("microdermabrasion", "2030-06-05", Some(2)).await);
     assert!(wednesday.contains(&"2030-06-05T14:00:00+01:00".to_string()));
     let (_, token_page) = app
-        .get_json(&format!(
-            "/api/v1/bookings/{}",
-            token_of(booked["manage_url"].as_str().unwrap())
-        ))
+        .get_json(&format!("/api/v1/bookings/{}", booked.token))
         .await;
     assert_eq!(
         token_page["status"], "booked",
         "the appointment stays booked"
     );
 
-    let audit = audit_of(&app, "practitioner", 2);
+    let audit = app.audit_changes("practitioner", 2);
     let (action, before, after, note) = audit.last().unwrap();
     assert_eq!(action, "practitioner.hours");
     assert_eq!(before["hours"][1], "Tue 09:00–18:00");
@@ -355,12 +265,12 @@ async fn new_hours_change_availability_after_confirming_conflicts() {
     assert!(note.as_deref().unwrap_or("").contains(&format!("#{id}")));
 
     // Hours without conflicts save straight away.
-    let to = post_location(
-        &admin,
-        "/staff/practitioners/2/hours",
-        &week(&[(1, "09:00", "18:00"), (5, "10:00", "14:00")]),
-    )
-    .await;
+    let to = admin
+        .post_redirect(
+            "/staff/practitioners/2/hours",
+            &week(&[(1, "09:00", "18:00"), (5, "10:00", "14:00")]),
+        )
+        .await;
     assert_eq!(to, "/staff/practitioners/2?saved=hours");
     let saturday = starts(&app.slots("microdermabrasion", "2030-06-08", Some(2)).await);
     assert_eq!(
@@ -378,31 +288,30 @@ async fn new_hours_change_availability_after_confirming_conflicts() {
 async fn time_off_and_deactivation_list_conflicts_and_follow_through() {
     let app = TestApp::spawn().await;
     let admin = app.staff(Role::Admin).await;
-    let booked = book_as(
-        &app,
-        "chemical-peel",
-        "2030-06-04T11:00:00+01:00",
-        3,
-        "Tom Busy",
-        "tom@example.org",
-    )
-    .await;
-    let id = booked["id"].as_i64().unwrap();
+    let booked = app
+        .booked(
+            "chemical-peel",
+            "2030-06-04T11:00:00+01:00",
+            3,
+            &patient("Tom Busy", "tom@example.org"),
+        )
+        .await;
+    let id = booked.id;
 
-    let (status, page) = post_text(
-        &admin,
-        "/staff/practitioners/3/time-off",
-        &form(&[("starts", "2030-06-04T13:00"), ("ends", "2030-06-04T10:00")]),
-    )
-    .await;
+    let (status, page) = admin
+        .post_text(
+            "/staff/practitioners/3/time-off",
+            &form(&[("starts", "2030-06-04T13:00"), ("ends", "2030-06-04T10:00")]),
+        )
+        .await;
     assert_eq!(status, 422);
     assert!(page.contains("The end must be after the start."));
-    let (status, page) = post_text(
-        &admin,
-        "/staff/practitioners/3/time-off",
-        &form(&[("starts", "next week"), ("ends", "")]),
-    )
-    .await;
+    let (status, page) = admin
+        .post_text(
+            "/staff/practitioners/3/time-off",
+            &form(&[("starts", "next week"), ("ends", "")]),
+        )
+        .await;
     assert_eq!(status, 422);
     assert!(page.contains("Use a date and time like 2030-06-04 13:00."));
     assert!(page.contains("Enter a date and time."));
@@ -413,14 +322,18 @@ async fn time_off_and_deactivation_list_conflicts_and_follow_through() {
         ("ends", "2030-06-04T13:00"),
         ("reason", "Training"),
     ]);
-    let (status, page) = post_text(&admin, "/staff/practitioners/3/time-off", &off).await;
+    let (status, page) = admin
+        .post_text("/staff/practitioners/3/time-off", &off)
+        .await;
     assert_eq!(status, 409);
     assert!(page.contains("Tom Busy") && page.contains(&format!("/staff/appointments/{id}")));
     assert!(page.contains("value=\"2030-06-04T10:00\""));
     let mut confirmed = off.clone();
     let seen = id.to_string();
     confirmed.extend(form(&[("confirm", "yes"), ("seen", &seen)]));
-    let (status, page) = post_text(&admin, "/staff/practitioners/3/time-off", &confirmed).await;
+    let (status, page) = admin
+        .post_text("/staff/practitioners/3/time-off", &confirmed)
+        .await;
     assert_eq!(status, 200);
     assert!(page.contains("Time off added.") && page.contains("Tom Busy"));
     assert!(page.contains("Tuesday 4 June 2030 at 10:00 (BST)"));
@@ -434,7 +347,7 @@ async fn time_off_and_deactivation_list_conflicts_and_follow_through() {
             .any(|s| s.as_str() < "2030-06-04T13:00:00+01:00")
     );
     assert!(slots.contains(&"2030-06-04T13:00:00+01:00".to_string()));
-    let audit = audit_of(&app, "practitioner", 3);
+    let audit = app.audit_changes("practitioner", 3);
     let (action, before, after, _) = audit.last().unwrap();
     assert_eq!(action, "practitioner.time_off.add");
     assert!(before.is_null());
@@ -442,12 +355,12 @@ async fn time_off_and_deactivation_list_conflicts_and_follow_through() {
     assert_eq!(after["reason"], "Training");
 
     // Time off elsewhere doesn't ask.
-    let to = post_location(
-        &admin,
-        "/staff/practitioners/3/time-off",
-        &form(&[("starts", "2030-06-06 09:00"), ("ends", "2030-06-06 12:00")]),
-    )
-    .await;
+    let to = admin
+        .post_redirect(
+            "/staff/practitioners/3/time-off",
+            &form(&[("starts", "2030-06-06 09:00"), ("ends", "2030-06-06 12:00")]),
+        )
+        .await;
     assert_eq!(to, "/staff/practitioners/3?saved=time_off");
 
     // Removing the first time off frees the morning again.
@@ -473,36 +386,33 @@ async fn time_off_and_deactivation_list_conflicts_and_follow_through() {
         404,
         "another practitioner's time off"
     );
-    post_location(
-        &admin,
-        &format!("/staff/practitioners/3/time-off/{off_id}/delete"),
-        &Form::new(),
-    )
-    .await;
+    admin
+        .post_redirect(
+            &format!("/staff/practitioners/3/time-off/{off_id}/delete"),
+            &Form::new(),
+        )
+        .await;
     let slots = starts(&app.slots("microdermabrasion", "2030-06-04", Some(3)).await);
     assert!(slots.contains(&"2030-06-04T10:00:00+01:00".to_string()));
     assert_eq!(
-        audit_of(&app, "practitioner", 3).last().unwrap().0,
+        app.audit_changes("practitioner", 3).last().unwrap().0,
         "practitioner.time_off.remove"
     );
 
     // Deactivating lists every booked appointment first.
-    let (status, page) = post_text(
-        &admin,
-        "/staff/practitioners/3/status",
-        &form(&[("active", "0")]),
-    )
-    .await;
+    let (status, page) = admin
+        .post_text("/staff/practitioners/3/status", &form(&[("active", "0")]))
+        .await;
     assert_eq!(status, 409);
     assert!(page.contains("Tom Busy"));
     let (_, peel) = app.get_text("/treatments/chemical-peel").await;
     assert!(peel.contains("Lena Fischer"), "not deactivated yet");
-    let (status, page) = post_text(
-        &admin,
-        "/staff/practitioners/3/status",
-        &form(&[("active", "0"), ("confirm", "yes"), ("seen", &seen)]),
-    )
-    .await;
+    let (status, page) = admin
+        .post_text(
+            "/staff/practitioners/3/status",
+            &form(&[("active", "0"), ("confirm", "yes"), ("seen", &seen)]),
+        )
+        .await;
     assert_eq!(status, 200);
     assert!(page.contains("Deactivated") && page.contains("Tom Busy"));
     let (_, peel) = app.get_text("/treatments/chemical-peel").await;
@@ -515,16 +425,14 @@ async fn time_off_and_deactivation_list_conflicts_and_follow_through() {
     );
     let (_, list) = admin.get_text("/staff/practitioners").await;
     assert!(list.contains("Inactive"));
-    let to = post_location(
-        &admin,
-        "/staff/practitioners/3/status",
-        &form(&[("active", "1")]),
-    )
-    .await;
+    let to = admin
+        .post_redirect("/staff/practitioners/3/status", &form(&[("active", "1")]))
+        .await;
     assert_eq!(to, "/staff/practitioners/3?saved=reactivated");
     let (_, peel) = app.get_text("/treatments/chemical-peel").await;
     assert!(peel.contains("Lena Fischer"));
-    let actions: Vec<String> = audit_of(&app, "practitioner", 3)
+    let actions: Vec<String> = app
+        .audit_changes("practitioner", 3)
         .into_iter()
         .map(|a| a.0)
         .collect();
@@ -532,12 +440,12 @@ async fn time_off_and_deactivation_list_conflicts_and_follow_through() {
         "practitioner.deactivate".to_string(),
         "practitioner.reactivate".to_string()
     ]));
-    let (status, _) = post_text(
-        &admin,
-        "/staff/practitioners/3/status",
-        &form(&[("active", "maybe")]),
-    )
-    .await;
+    let (status, _) = admin
+        .post_text(
+            "/staff/practitioners/3/status",
+            &form(&[("active", "maybe")]),
+        )
+        .await;
     assert_eq!(status, 400);
 }
 
@@ -545,28 +453,28 @@ async fn time_off_and_deactivation_list_conflicts_and_follow_through() {
 async fn practitioners_are_added_and_edited() {
     let app = TestApp::spawn().await;
     let admin = app.staff(Role::Admin).await;
-    let (status, page) = post_text(
-        &admin,
-        "/staff/practitioners",
-        &form(&[("name", "Sam Ode"), ("title", "")]),
-    )
-    .await;
+    let (status, page) = admin
+        .post_text(
+            "/staff/practitioners",
+            &form(&[("name", "Sam Ode"), ("title", "")]),
+        )
+        .await;
     assert_eq!(status, 422);
     assert!(
         page.contains("Please enter a title") && page.contains("Tick at least one qualification.")
     );
     assert!(page.contains("value=\"Sam Ode\""));
-    let to = post_location(
-        &admin,
-        "/staff/practitioners",
-        &form(&[
-            ("name", "Sam Ode"),
-            ("title", "Aesthetic nurse"),
-            ("bio", "Loves peels."),
-            ("q_nurse", "yes"),
-        ]),
-    )
-    .await;
+    let to = admin
+        .post_redirect(
+            "/staff/practitioners",
+            &form(&[
+                ("name", "Sam Ode"),
+                ("title", "Aesthetic nurse"),
+                ("bio", "Loves peels."),
+                ("q_nurse", "yes"),
+            ]),
+        )
+        .await;
     assert_eq!(to, "/staff/practitioners/4?saved=created");
     // No hours yet: not offered until some are set.
     let (_, peel) = app.get_text("/treatments/chemical-peel").await;
@@ -576,12 +484,12 @@ async fn practitioners_are_added_and_edited() {
             .await
             .is_empty()
     );
-    post_location(
-        &admin,
-        "/staff/practitioners/4/hours",
-        &week(&[(1, "13:00", "15:00")]),
-    )
-    .await;
+    admin
+        .post_redirect(
+            "/staff/practitioners/4/hours",
+            &week(&[(1, "13:00", "15:00")]),
+        )
+        .await;
     let slots = starts(&app.slots("chemical-peel", "2030-06-04", Some(4)).await);
     assert_eq!(
         slots.first().map(String::as_str),
@@ -589,22 +497,22 @@ async fn practitioners_are_added_and_edited() {
     );
 
     // A new qualification changes what they may perform.
-    post_location(
-        &admin,
-        "/staff/practitioners/4",
-        &form(&[
-            ("name", "Dr. Sam Ode"),
-            ("title", "Physician"),
-            ("bio", ""),
-            ("q_physician", "yes"),
-        ]),
-    )
-    .await;
+    admin
+        .post_redirect(
+            "/staff/practitioners/4",
+            &form(&[
+                ("name", "Dr. Sam Ode"),
+                ("title", "Physician"),
+                ("bio", ""),
+                ("q_physician", "yes"),
+            ]),
+        )
+        .await;
     let (_, laser) = app.get_text("/treatments/laser-resurfacing").await;
     assert!(laser.contains("Dr. Sam Ode, Physician"));
     let (_, page) = admin.get_text("/staff/practitioners/4").await;
     assert!(page.contains("value=\"Dr. Sam Ode\"") && page.contains("value=\"13:00\""));
-    let audit = audit_of(&app, "practitioner", 4);
+    let audit = app.audit_changes("practitioner", 4);
     assert_eq!(audit[0].0, "practitioner.create");
     let (action, before, after, _) = audit.last().unwrap();
     assert_eq!(action, "practitioner.update");
@@ -655,20 +563,20 @@ async fn clinic_settings_validate_list_conflicts_and_apply() {
     assert_eq!(status, 200);
     assert!(page.contains("value=\"Europe/London\"") && page.contains("value=\"16:00\""));
 
-    let (status, page) = post_text(
-        &admin,
-        "/staff/settings",
-        &settings_form(
-            &[
-                ("timezone", "Mars/Olympus_Mons"),
-                ("slot_minutes", "0"),
-                ("email", "not an email"),
-                ("horizon_days", "-3"),
-            ],
-            &[(0, "09:00", "")],
-        ),
-    )
-    .await;
+    let (status, page) = admin
+        .post_text(
+            "/staff/settings",
+            &settings_form(
+                &[
+                    ("timezone", "Mars/Olympus_Mons"),
+                    ("slot_minutes", "0"),
+                    ("email", "not an email"),
+                    ("horizon_days", "-3"),
+                ],
+                &[(0, "09:00", "")],
+            ),
+        )
+        .await;
     assert_eq!(status, 422);
     for message in [
         "is not a known IANA time zone",
@@ -682,24 +590,20 @@ async fn clinic_settings_validate_list_conflicts_and_apply() {
     assert!(page.contains("value=\"Mars/Olympus_Mons\""));
 
     // Closing on Saturdays would strand Lena's Saturday appointment.
-    let booked = book_as(
-        &app,
-        "microdermabrasion",
-        "2030-06-08T11:00:00+01:00",
-        3,
-        "Sara Saturday",
-        "sara@example.org",
-    )
-    .await;
-    let id = booked["id"].as_i64().unwrap().to_string();
+    let booked = app
+        .booked(
+            "microdermabrasion",
+            "2030-06-08T11:00:00+01:00",
+            3,
+            &patient("Sara Saturday", "sara@example.org"),
+        )
+        .await;
+    let id = booked.id.to_string();
     let weekdays = &WEEKDAYS_AND_SATURDAY[..5];
     let renamed = [("name", "Pore Clinic"), ("horizon_days", "30")];
-    let (status, page) = post_text(
-        &admin,
-        "/staff/settings",
-        &settings_form(&renamed, weekdays),
-    )
-    .await;
+    let (status, page) = admin
+        .post_text("/staff/settings", &settings_form(&renamed, weekdays))
+        .await;
     assert_eq!(status, 409);
     assert!(page.contains("Sara Saturday") && page.contains("Lena Fischer"));
     assert!(page.contains("value=\"Pore Clinic\""));
@@ -707,7 +611,7 @@ async fn clinic_settings_validate_list_conflicts_and_apply() {
     assert!(home.contains("Carepath Skin Clinic"), "nothing saved yet");
     let mut confirmed = settings_form(&renamed, weekdays);
     confirmed.extend(form(&[("confirm", "yes"), ("seen", &id)]));
-    let (status, page) = post_text(&admin, "/staff/settings", &confirmed).await;
+    let (status, page) = admin.post_text("/staff/settings", &confirmed).await;
     assert_eq!(status, 200);
     assert!(page.contains("Saved — 1 booked appointment") && page.contains("Sara Saturday"));
     let (_, home) = app.get_text("/").await;
@@ -731,27 +635,27 @@ async fn clinic_settings_validate_list_conflicts_and_apply() {
 
     // A new zone: the API speaks it, and hours are read on its wall clock. (Sara cancels first,
     // so nothing is stranded and it saves straight away.)
-    let token = token_of(booked["manage_url"].as_str().unwrap());
+    let token = booked.token;
     let (s, _) = app
         .post_json(&format!("/api/v1/bookings/{token}/cancel"), &json!({}))
         .await;
     assert_eq!(s, 200);
-    let to = post_location(
-        &admin,
-        "/staff/settings",
-        &settings_form(
-            &[
-                ("timezone", " America/New_York "),
-                ("lead_time_minutes", "0"),
-            ],
-            &[
-                (0, "09:00", "18:00"),
-                (1, "09:00", "18:00"),
-                (2, "09:00", "18:00"),
-            ],
-        ),
-    )
-    .await;
+    let to = admin
+        .post_redirect(
+            "/staff/settings",
+            &settings_form(
+                &[
+                    ("timezone", " America/New_York "),
+                    ("lead_time_minutes", "0"),
+                ],
+                &[
+                    (0, "09:00", "18:00"),
+                    (1, "09:00", "18:00"),
+                    (2, "09:00", "18:00"),
+                ],
+            ),
+        )
+        .await;
     assert_eq!(to, "/staff/settings?saved=settings");
     let (status, body) = app
         .get_json("/api/v1/availability?treatment=microdermabrasion&date=2030-06-04&practitioner=2")
@@ -760,7 +664,7 @@ async fn clinic_settings_validate_list_conflicts_and_apply() {
     assert_eq!(body["timezone"], "America/New_York");
     assert_eq!(body["slots"][0]["start"], "2030-06-04T09:00:00-04:00");
 
-    let audit = audit_of(&app, "clinic", 1);
+    let audit = app.audit_changes("clinic", 1);
     let (action, before, after, _) = audit.last().unwrap();
     assert_eq!(action, "clinic.settings");
     assert_eq!(before["timezone"], "Europe/London");
@@ -780,18 +684,18 @@ async fn clinic_settings_validate_list_conflicts_and_apply() {
 async fn staff_accounts_are_created_with_a_one_time_password_and_edited() {
     let app = TestApp::spawn().await;
     let admin = app.staff(Role::Admin).await;
-    let (status, page) = post_text(
-        &admin,
-        "/staff/accounts",
-        &form(&[
-            ("email", "nurse@"),
-            ("name", "Nia"),
-            ("role", "practitioner"),
-            ("practitioner", ""),
-            ("password", "short"),
-        ]),
-    )
-    .await;
+    let (status, page) = admin
+        .post_text(
+            "/staff/accounts",
+            &form(&[
+                ("email", "nurse@"),
+                ("name", "Nia"),
+                ("role", "practitioner"),
+                ("practitioner", ""),
+                ("password", "short"),
+            ]),
+        )
+        .await;
     assert_eq!(status, 422);
     for message in [
         "look like an email address",
@@ -802,18 +706,18 @@ async fn staff_accounts_are_created_with_a_one_time_password_and_edited() {
     }
     assert!(page.contains("value=\"Nia\""));
 
-    let to = post_location(
-        &admin,
-        "/staff/accounts",
-        &form(&[
-            ("email", "Nia@Clinic.example"),
-            ("name", "Nia Obi"),
-            ("role", "practitioner"),
-            ("practitioner", "2"),
-            ("password", "first time pass"),
-        ]),
-    )
-    .await;
+    let to = admin
+        .post_redirect(
+            "/staff/accounts",
+            &form(&[
+                ("email", "Nia@Clinic.example"),
+                ("name", "Nia Obi"),
+                ("role", "practitioner"),
+                ("practitioner", "2"),
+                ("password", "first time pass"),
+            ]),
+        )
+        .await;
     assert!(to.starts_with("/staff/accounts/"), "{to}");
     let nia_id: i32 = to
         .trim_start_matches("/staff/accounts/")
@@ -825,17 +729,17 @@ async fn staff_accounts_are_created_with_a_one_time_password_and_edited() {
     let (_, list) = admin.get_text("/staff/accounts").await;
     assert!(list.contains("nia@clinic.example") && list.contains("Jonah Reyes"));
     assert!(list.contains("must set a password at first login"));
-    let (status, _) = post_text(
-        &admin,
-        "/staff/accounts",
-        &form(&[
-            ("email", "nia@clinic.example"),
-            ("name", "Nia again"),
-            ("role", "front_desk"),
-            ("password", "first time pass"),
-        ]),
-    )
-    .await;
+    let (status, _) = admin
+        .post_text(
+            "/staff/accounts",
+            &form(&[
+                ("email", "nia@clinic.example"),
+                ("name", "Nia again"),
+                ("role", "front_desk"),
+                ("password", "first time pass"),
+            ]),
+        )
+        .await;
     assert_eq!(status, 422);
 
     // The one-time password works once, straight to choosing a new one.
@@ -862,26 +766,26 @@ async fn staff_accounts_are_created_with_a_one_time_password_and_edited() {
             .unwrap()
             .id
     };
-    let (status, page) = post_text(
-        &admin,
-        &format!("/staff/accounts/{me}"),
-        &form(&[("name", "Me"), ("role", "front_desk")]),
-    )
-    .await;
+    let (status, page) = admin
+        .post_text(
+            &format!("/staff/accounts/{me}"),
+            &form(&[("name", "Me"), ("role", "front_desk")]),
+        )
+        .await;
     assert_eq!(status, 422);
     assert!(page.contains("You can&#39;t remove your own admin role"));
     assert!(page.contains("You can&#39;t deactivate your own account."));
 
-    post_location(
-        &admin,
-        &format!("/staff/accounts/{nia_id}"),
-        &form(&[
-            ("name", "Nia Obi"),
-            ("role", "front_desk"),
-            ("practitioner", "2"),
-        ]),
-    )
-    .await;
+    admin
+        .post_redirect(
+            &format!("/staff/accounts/{nia_id}"),
+            &form(&[
+                ("name", "Nia Obi"),
+                ("role", "front_desk"),
+                ("practitioner", "2"),
+            ]),
+        )
+        .await;
     let (_, page) = admin.get_text(&format!("/staff/accounts/{nia_id}")).await;
     assert!(page.contains("<option value=\"front_desk\" selected>"));
     assert!(
@@ -893,7 +797,7 @@ async fn staff_accounts_are_created_with_a_one_time_password_and_edited() {
         303,
         "a deactivated account is logged out"
     );
-    let audit = audit_of(&app, "staff", nia_id);
+    let audit = app.audit_changes("staff", nia_id);
     assert_eq!(audit[0].0, "staff.create");
     assert_eq!(audit[0].2["email"], "nia@clinic.example");
     let (action, before, after, _) = audit.last().unwrap();
@@ -923,14 +827,14 @@ async fn the_audit_trail_filters_links_and_pages() {
     };
     // 51 saves of a treatment: more than a page.
     for _ in 0..51 {
-        post_location(&admin, "/staff/treatments/1", &peel).await;
+        admin.post_redirect("/staff/treatments/1", &peel).await;
     }
-    post_location(
-        &admin,
-        "/staff/practitioners/2/hours",
-        &week(&[(0, "09:00", "17:00")]),
-    )
-    .await;
+    admin
+        .post_redirect(
+            "/staff/practitioners/2/hours",
+            &week(&[(0, "09:00", "17:00")]),
+        )
+        .await;
 
     let (status, page) = admin.get_text("/staff/audit").await;
     assert_eq!(status, 200);
@@ -990,31 +894,27 @@ async fn the_audit_trail_filters_links_and_pages() {
 async fn export_gives_a_quoted_csv_of_local_dates() {
     let app = TestApp::spawn().await;
     let desk = app.staff(Role::FrontDesk).await;
-    let a = book_as(
-        &app,
-        "microdermabrasion",
-        "2030-06-04T09:00:00+01:00",
-        2,
-        "Lee, \"Annie\"",
-        "annie@example.org",
-    )
-    .await;
-    let b = book_as(
-        &app,
-        "chemical-peel",
-        "2030-06-04T17:00:00+01:00",
-        3,
-        "=HYPERLINK(\"http://x\")",
-        "formula@example.org",
-    )
-    .await;
-    book_as(
-        &app,
+    let a = app
+        .booked(
+            "microdermabrasion",
+            "2030-06-04T09:00:00+01:00",
+            2,
+            &patient("Lee, \"Annie\"", "annie@example.org"),
+        )
+        .await;
+    let b = app
+        .booked(
+            "chemical-peel",
+            "2030-06-04T17:00:00+01:00",
+            3,
+            &patient("=HYPERLINK(\"http://x\")", "formula@example.org"),
+        )
+        .await;
+    app.booked(
         "microdermabrasion",
         "2030-06-05T09:00:00+01:00",
         2,
-        "Next Day",
-        "next@example.org",
+        &patient("Next Day", "next@example.org"),
     )
     .await;
     let (status, page) = desk.get_text("/staff/export").await;
@@ -1048,10 +948,10 @@ async fn export_gives_a_quoted_csv_of_local_dates() {
         lines[1],
         format!(
             "{},2030-06-04 09:00,2030-06-04 09:45,Europe/London,booked,Microdermabrasion,Jonah Reyes,\"Lee, \"\"Annie\"\"\",annie@example.org,+44 20 7946 0001,patient,2030-06-03 08:00",
-            a["id"]
+            a.id
         )
     );
-    assert!(lines[2].starts_with(&format!("{},2030-06-04 17:00,2030-06-04 17:45,", b["id"])));
+    assert!(lines[2].starts_with(&format!("{},2030-06-04 17:00,2030-06-04 17:45,", b.id)));
     assert!(
         lines[2].contains(",\"'=HYPERLINK(\"\"http://x\"\")\","),
         "a formula is defused: {}",
@@ -1059,7 +959,7 @@ async fn export_gives_a_quoted_csv_of_local_dates() {
     );
 
     // A cancelled appointment is listed with its status.
-    let token = token_of(a["manage_url"].as_str().unwrap());
+    let token = a.token;
     let (s, _) = app
         .post_json(&format!("/api/v1/bookings/{token}/cancel"), &json!({}))
         .await;
@@ -1109,40 +1009,38 @@ async fn export_gives_a_quoted_csv_of_local_dates() {
 async fn a_calendar_feed_serves_its_practitioner_until_revoked() {
     let app = TestApp::spawn().await;
     let admin = app.staff(Role::Admin).await;
-    let a = book_as(
-        &app,
-        "microdermabrasion",
-        "2030-06-04T10:00:00+01:00",
-        2,
-        "Ivy Feed",
-        "ivy@example.org",
-    )
-    .await;
-    let cancelled = book_as(
-        &app,
-        "microdermabrasion",
-        "2030-06-05T10:00:00+01:00",
-        2,
-        "Carl Cancelled",
-        "carl@example.org",
-    )
-    .await;
-    book_as(
-        &app,
+    let a = app
+        .booked(
+            "microdermabrasion",
+            "2030-06-04T10:00:00+01:00",
+            2,
+            &patient("Ivy Feed", "ivy@example.org"),
+        )
+        .await;
+    let cancelled = app
+        .booked(
+            "microdermabrasion",
+            "2030-06-05T10:00:00+01:00",
+            2,
+            &patient("Carl Cancelled", "carl@example.org"),
+        )
+        .await;
+    app.booked(
         "microdermabrasion",
         "2030-06-04T10:00:00+01:00",
         3,
-        "Olga Other",
-        "olga@example.org",
+        &patient("Olga Other", "olga@example.org"),
     )
     .await;
-    let token = token_of(cancelled["manage_url"].as_str().unwrap());
+    let token = cancelled.token;
     app.post_json(&format!("/api/v1/bookings/{token}/cancel"), &json!({}))
         .await;
 
     let (_, page) = admin.get_text("/staff/practitioners/2").await;
     assert!(page.contains("No feed is published."));
-    let to = post_location(&admin, "/staff/practitioners/2/calendar", &Form::new()).await;
+    let to = admin
+        .post_redirect("/staff/practitioners/2/calendar", &Form::new())
+        .await;
     assert_eq!(to, "/staff/practitioners/2?saved=feed#calendar");
     let (_, page) = admin.get_text("/staff/practitioners/2").await;
     let url = page
@@ -1174,7 +1072,7 @@ async fn a_calendar_feed_serves_its_practitioner_until_revoked() {
     assert!(ics.contains("SUMMARY:Microdermabrasion – Ivy Feed"));
     assert!(ics.contains("DTSTART:20300604T090000Z"));
     assert!(ics.contains("DTEND:20300604T094500Z"));
-    assert!(ics.contains(&format!("UID:appointment-{}.practitioner-feed@", a["id"])));
+    assert!(ics.contains(&format!("UID:appointment-{}.practitioner-feed@", a.id)));
     assert!(
         !ics.contains("Carl Cancelled"),
         "cancelled appointments are left out"
@@ -1190,7 +1088,9 @@ async fn a_calendar_feed_serves_its_practitioner_until_revoked() {
     assert_eq!(uid(&ics), uid(&again));
 
     // Regenerating retires the old address; revoking retires the new one.
-    post_location(&admin, "/staff/practitioners/2/calendar", &Form::new()).await;
+    admin
+        .post_redirect("/staff/practitioners/2/calendar", &Form::new())
+        .await;
     assert_eq!(app.get_text(&path).await.0, 404);
     let (_, page) = admin.get_text("/staff/practitioners/2").await;
     let new_url = page
@@ -1202,12 +1102,9 @@ async fn a_calendar_feed_serves_its_practitioner_until_revoked() {
     let new_path = new_url.trim_start_matches(&app.address).to_string();
     assert_ne!(new_path, path);
     assert_eq!(app.get_text(&new_path).await.0, 200);
-    post_location(
-        &admin,
-        "/staff/practitioners/2/calendar/revoke",
-        &Form::new(),
-    )
-    .await;
+    admin
+        .post_redirect("/staff/practitioners/2/calendar/revoke", &Form::new())
+        .await;
     assert_eq!(app.get_text(&new_path).await.0, 404);
     assert_eq!(app.get_text("/calendar/not-a-token.ics").await.0, 404);
     assert_eq!(
@@ -1217,7 +1114,8 @@ async fn a_calendar_feed_serves_its_practitioner_until_revoked() {
         404
     );
 
-    let actions: Vec<(String, Value, Value)> = audit_of(&app, "practitioner", 2)
+    let actions: Vec<(String, Value, Value)> = app
+        .audit_changes("practitioner", 2)
         .into_iter()
         .map(|(a, b, c, _)| (a, b, c))
         .collect();
@@ -1250,68 +1148,57 @@ async fn the_dashboard_counts_today_charts_the_month_and_rates_no_shows() {
         ("2030-05-28T12:00:00+01:00", 1),
     ] {
         past.push(
-            book_as(
-                &app,
+            app.booked(
                 "microdermabrasion",
                 start,
                 p,
-                "Past Patient",
-                "past@example.org",
+                &patient("Past Patient", "past@example.org"),
             )
             .await,
         );
     }
     app.clock.set(t(NOW));
-    set_status(&app, past[0]["id"].as_i64().unwrap(), "completed");
-    set_status(&app, past[1]["id"].as_i64().unwrap(), "no_show");
-    set_status(&app, past[2]["id"].as_i64().unwrap(), "completed");
+    app.set_status(past[0].id, "completed");
+    app.set_status(past[1].id, "no_show");
+    app.set_status(past[2].id, "completed");
 
     // Today (Monday 3 June, 08:00 now): two for Jonah, one for Amara, one cancelled.
-    book_as(
-        &app,
+    app.booked(
         "microdermabrasion",
         "2030-06-03T09:00:00+01:00",
         2,
-        "Jo Today",
-        "jo@example.org",
+        &patient("Jo Today", "jo@example.org"),
     )
     .await;
-    book_as(
-        &app,
+    app.booked(
         "microdermabrasion",
         "2030-06-03T11:00:00+01:00",
         2,
-        "Kim Today",
-        "kim@example.org",
+        &patient("Kim Today", "kim@example.org"),
     )
     .await;
-    book_as(
-        &app,
+    app.booked(
         "laser-resurfacing",
         "2030-06-03T10:00:00+01:00",
         1,
-        "Amy Laser",
-        "amy@example.org",
+        &patient("Amy Laser", "amy@example.org"),
     )
     .await;
-    let gone = book_as(
-        &app,
-        "microdermabrasion",
-        "2030-06-03T14:00:00+01:00",
-        2,
-        "Gus Gone",
-        "gus@example.org",
-    )
-    .await;
+    let gone = app
+        .booked(
+            "microdermabrasion",
+            "2030-06-03T14:00:00+01:00",
+            2,
+            &patient("Gus Gone", "gus@example.org"),
+        )
+        .await;
     // Within the cut-off patients can't cancel online (staff would); set it directly.
-    set_status(&app, gone["id"].as_i64().unwrap(), "cancelled");
-    book_as(
-        &app,
+    app.set_status(gone.id, "cancelled");
+    app.booked(
         "microdermabrasion",
         "2030-06-10T09:00:00+01:00",
         2,
-        "Ned Next",
-        "ned@example.org",
+        &patient("Ned Next", "ned@example.org"),
     )
     .await;
 

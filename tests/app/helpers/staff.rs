@@ -52,15 +52,23 @@ impl StaffClient {
     }
 
     /// Posts a form (CSRF token added): the status and the page.
-    pub async fn post_text(&self, path: &str, fields: &[(&str, &str)]) -> (u16, String) {
-        let r = self.post(path, fields).await;
+    pub async fn post_text<K: AsRef<str>, V: AsRef<str>>(
+        &self,
+        path: &str,
+        fields: &[(K, V)],
+    ) -> (u16, String) {
+        let r = self.post(path, &as_pairs(fields)).await;
         let status = r.status().as_u16();
         (status, r.text().await.expect("body"))
     }
 
     /// Posts a form (CSRF token added) that must succeed: where its 303 points.
-    pub async fn post_redirect(&self, path: &str, fields: &[(&str, &str)]) -> String {
-        let r = self.post(path, fields).await;
+    pub async fn post_redirect<K: AsRef<str>, V: AsRef<str>>(
+        &self,
+        path: &str,
+        fields: &[(K, V)],
+    ) -> String {
+        let r = self.post(path, &as_pairs(fields)).await;
         let status = r.status().as_u16();
         let to = (status == 303).then(|| location(&r));
         let body = r.text().await.unwrap_or_default();
@@ -94,7 +102,7 @@ impl StaffClient {
     }
 }
 
-/// Fields for `StaffClient::post_text` and `post_redirect` that tests build up in steps.
+/// Fields that tests build up in steps (owned, so they can be added, removed and extended).
 pub type Form = Vec<(String, String)>;
 
 pub fn form(pairs: &[(&str, &str)]) -> Form {
@@ -104,9 +112,11 @@ pub fn form(pairs: &[(&str, &str)]) -> Form {
         .collect()
 }
 
-/// A `Form` as the fields the clients post.
-pub fn pairs(f: &Form) -> Vec<(&str, &str)> {
-    f.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect()
+fn as_pairs<K: AsRef<str>, V: AsRef<str>>(fields: &[(K, V)]) -> Vec<(&str, &str)> {
+    fields
+        .iter()
+        .map(|(k, v)| (k.as_ref(), v.as_ref()))
+        .collect()
 }
 
 impl TestApp {
