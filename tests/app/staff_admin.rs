@@ -21,7 +21,7 @@ fn week(days: &[(usize, &str, &str)]) -> Form {
 }
 
 /// Ann's chemical peel with Jonah on Tuesday 4 June at 10:00.
-async fn ann_at_ten(app: &TestApp) -> Booked {
+async fn anns_peel_at_ten(app: &TestApp) -> Booked {
     app.booked(
         "chemical-peel",
         "2030-06-04T10:00:00+01:00",
@@ -129,7 +129,7 @@ async fn editing_a_treatment_applies_to_new_bookings_only() {
     let admin = app.staff(Role::Admin).await;
     // Editing: a longer session applies to new bookings, booked ones keep their times, the slug
     // stays whatever is posted.
-    let token = ann_at_ten(&app).await.token;
+    let token = anns_peel_at_ten(&app).await.token;
     let mut peel = treatment_form("renamed-peel", "Chemical peel", "60", true);
     peel.push(("q_physician".into(), "yes".into()));
     let to = admin.post_redirect("/staff/treatments/1", &peel).await;
@@ -169,7 +169,7 @@ async fn an_invalid_treatment_edit_changes_nothing() {
 async fn an_inactive_treatment_leaves_the_site_but_keeps_its_bookings() {
     let app = TestApp::spawn().await;
     let admin = app.staff(Role::Admin).await;
-    let token = ann_at_ten(&app).await.token;
+    let token = anns_peel_at_ten(&app).await.token;
     // Inactive: gone from the site, its pages 404, the booked appointment stays.
     admin
         .post_redirect(

@@ -297,6 +297,8 @@ fn fill(path: &str) -> String {
         .replace("{practitioner}", "1")
         .replace("{treatment}", "1")
         .replace("{staff}", "1")
+        .replace("{message}", "1")
+        .replace("{step}", "1")
 }
 
 #[tokio::test]

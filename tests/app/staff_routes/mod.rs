@@ -3,6 +3,7 @@
 
 mod admin;
 mod desk;
+mod reminders;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Access {
@@ -17,7 +18,8 @@ pub enum Access {
 #[derive(Debug, Clone, Copy)]
 pub struct Route {
     pub post: bool,
-    /// `{appointment}`, `{patient}`, `{practitioner}`, `{treatment}`, `{staff}` are filled with 1.
+    /// `{appointment}`, `{patient}`, `{practitioner}`, `{treatment}`, `{staff}`, `{message}`,
+    /// `{step}` are filled with 1.
     pub path: &'static str,
     pub access: Access,
 }
