@@ -47,5 +47,5 @@ const ACCOUNT: &[Route] = &[
 ];
 
 pub fn all_routes() -> Vec<Route> {
-    [ACCOUNT, desk::ROUTES, admin::ROUTES].concat()
+    [ACCOUNT, desk::ROUTES, admin::ROUTES, reminders::ROUTES].concat()
 }
