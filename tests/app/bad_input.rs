@@ -1,15 +1,13 @@
+//! Bad input of every kind, to the API and the pages: each answered with a clear 4xx that names
+//! what was wrong, never a 500, and nothing written.
+
 use serde_json::{Value, json};
 
 use crate::helpers::*;
 
+/// A valid booking of Ann's, for the cases to spoil one field at a time.
 fn booking(start: &str) -> Value {
-    json!({
-        "treatment": "microdermabrasion",
-        "start": start,
-        "practitioner": 2,
-        "patient": {"name": "Ann Lee", "email": "ann@example.org"},
-        "consent": true,
-    })
+    booking_body("microdermabrasion", start, Some(2), &ANN)
 }
 
 #[tokio::test]
@@ -190,8 +188,11 @@ async fn api_rejects_unreadable_bodies_cleanly() {
     let (status, e) = send(big.into_bytes(), "application/json").await;
     assert!(status == 400 || status == 413, "{status} {e}");
     assert_eq!(app.appointment_count(), 0);
+}
 
-    // Query strings and tokens.
+#[tokio::test]
+async fn api_names_bad_availability_queries() {
+    let app = TestApp::spawn().await;
     let (status, e) = app
         .get_json("/api/v1/availability?treatment=microdermabrasion&date=tomorrow")
         .await;
@@ -210,6 +211,11 @@ async fn api_rejects_unreadable_bodies_cleanly() {
         .await;
     assert_eq!(status, 422);
     assert!(e["fields"]["practitioner"].is_string());
+}
+
+#[tokio::test]
+async fn api_answers_unknown_tokens_and_paths_with_404() {
+    let app = TestApp::spawn().await;
     let (status, e) = app
         .get_json("/api/v1/bookings/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA")
         .await;
@@ -232,9 +238,8 @@ async fn api_rejects_unreadable_bodies_cleanly() {
 }
 
 #[tokio::test]
-async fn pages_reject_bad_input_without_errors_pages_of_ours() {
+async fn pages_answer_unknown_treatments_tokens_and_paths_with_404() {
     let app = TestApp::spawn().await;
-    // Unknown treatment and token: 404 pages.
     let (status, body) = app.get_text("/treatments/botox").await;
     assert_eq!(status, 404);
     assert!(body.contains("find that treatment"));
@@ -259,8 +264,11 @@ async fn pages_reject_bad_input_without_errors_pages_of_ours() {
         404
     );
     assert_eq!(app.get_text("/no/such/page").await.0, 404);
+}
 
-    // A body that isn't a form, and one far too large.
+#[tokio::test]
+async fn pages_refuse_a_body_that_isnt_a_form_or_is_far_too_large() {
+    let app = TestApp::spawn().await;
     let r = app
         .client
         .post(app.url("/book/chemical-peel"))
@@ -280,8 +288,12 @@ async fn pages_reject_bad_input_without_errors_pages_of_ours() {
         .await
         .unwrap();
     assert_eq!(r.status().as_u16(), 413);
+    assert_eq!(app.appointment_count(), 0);
+}
 
-    // A bad date in the slot picker is named, not fatal.
+#[tokio::test]
+async fn a_bad_date_in_the_slot_picker_is_named_not_fatal() {
+    let app = TestApp::spawn().await;
     let (status, body) = app
         .get_text("/book/chemical-peel?date=31-31-2030&practitioner=zz")
         .await;

@@ -1,3 +1,6 @@
+//! The public booking API: treatments, availability in the clinic's local time, and booking,
+//! showing, moving and cancelling by the manage token.
+
 use serde_json::json;
 
 use crate::helpers::*;
@@ -53,14 +56,22 @@ async fn availability_lists_local_times_with_the_clinic_offset() {
     // 09:00–18:00, 45 minutes on a 15-minute grid: the last start is 17:15.
     assert_eq!(slots.last().unwrap()["start"], "2030-06-04T17:15:00+01:00");
     assert_eq!(slots.len(), 34);
+}
 
+#[tokio::test]
+async fn availability_for_anyone_lists_every_qualified_practitioner() {
+    let app = TestApp::spawn().await;
     let any = app.slots("microdermabrasion", "2030-06-04", None).await;
     let ids: std::collections::BTreeSet<i64> = any
         .iter()
         .map(|s| s["practitioner"]["id"].as_i64().unwrap())
         .collect();
     assert_eq!(ids.into_iter().collect::<Vec<_>>(), [1, 2, 3]);
+}
 
+#[tokio::test]
+async fn closed_days_the_past_and_beyond_the_horizon_have_no_slots() {
+    let app = TestApp::spawn().await;
     // Sunday: closed. Beyond the 90-day horizon: nothing. In the past: nothing.
     assert!(
         app.slots("microdermabrasion", "2030-06-09", None)
@@ -77,6 +88,11 @@ async fn availability_lists_local_times_with_the_clinic_offset() {
             .await
             .is_empty()
     );
+}
+
+#[tokio::test]
+async fn today_starts_after_the_lead_time() {
+    let app = TestApp::spawn().await;
     // Today (Monday 08:00 local, one-hour lead time): the first slot is 09:00.
     let today = app.slots("microdermabrasion", "2030-06-03", Some(2)).await;
     assert_eq!(today[0]["start"], "2030-06-03T09:00:00+01:00");
@@ -108,18 +124,16 @@ async fn winter_times_carry_the_winter_offset() {
     assert_eq!(b["start"], "2030-03-11T09:00:00-04:00");
 }
 
+/// Ann's microdermabrasion with Jonah on Tuesday 4 June at 10:00 BST.
+async fn ann_at_ten(app: &TestApp) -> Booked {
+    app.booked("microdermabrasion", "2030-06-04T10:00:00+01:00", 2, &ANN)
+        .await
+}
+
 #[tokio::test]
-async fn book_show_reschedule_cancel() {
+async fn a_booking_answers_with_its_times_and_a_manage_link() {
     let app = TestApp::spawn().await;
-    let (status, b) = app
-        .book(
-            "microdermabrasion",
-            "2030-06-04T10:00:00+01:00",
-            Some(2),
-            "ann@example.org",
-        )
-        .await;
-    assert_eq!(status, 201, "{b}");
+    let b = ann_at_ten(&app).await.json;
     assert_eq!(b["start"], "2030-06-04T10:00:00+01:00");
     assert_eq!(b["end"], "2030-06-04T10:45:00+01:00");
     assert_eq!(b["practitioner"]["id"], 2);
@@ -129,13 +143,16 @@ async fn book_show_reschedule_cancel() {
     let token = token_of(manage);
     assert!(token.len() >= 22, "token must carry at least 128 bits");
 
-    // The slot (and the buffer after it) is gone from availability.
-    let starts: Vec<String> = app
-        .slots("microdermabrasion", "2030-06-04", Some(2))
-        .await
-        .iter()
-        .map(|s| s["start"].as_str().unwrap().to_string())
-        .collect();
+    let (status, shown) = app.get_json(&format!("/api/v1/bookings/{token}")).await;
+    assert_eq!(status, 200);
+    assert_eq!(shown["id"], b["id"]);
+}
+
+#[tokio::test]
+async fn a_booked_slot_and_its_buffer_leave_availability() {
+    let app = TestApp::spawn().await;
+    ann_at_ten(&app).await;
+    let starts = starts(&app.slots("microdermabrasion", "2030-06-04", Some(2)).await);
     assert!(!starts.contains(&"2030-06-04T10:00:00+01:00".to_string()));
     assert!(
         !starts.contains(&"2030-06-04T10:45:00+01:00".to_string()),
@@ -143,10 +160,6 @@ async fn book_show_reschedule_cancel() {
     );
     assert!(starts.contains(&"2030-06-04T11:00:00+01:00".to_string()));
     assert!(starts.contains(&"2030-06-04T09:00:00+01:00".to_string()));
-
-    let (status, shown) = app.get_json(&format!("/api/v1/bookings/{token}")).await;
-    assert_eq!(status, 200);
-    assert_eq!(shown["id"], b["id"]);
 
     // Taken: the same slot again is a 409.
     let (status, again) = app
@@ -159,8 +172,13 @@ async fn book_show_reschedule_cancel() {
         .await;
     assert_eq!(status, 409);
     assert_eq!(again["error"], "slot_unavailable");
+}
 
-    // Reschedule to a later time, same practitioner (moving onto part of its own old time is fine).
+#[tokio::test]
+async fn a_booking_moves_to_a_later_time() {
+    let app = TestApp::spawn().await;
+    let token = ann_at_ten(&app).await.token;
+    // Same practitioner: moving onto part of its own old time is fine.
     let (status, moved) = app
         .post_json(
             &format!("/api/v1/bookings/{token}/reschedule"),
@@ -179,7 +197,12 @@ async fn book_show_reschedule_cancel() {
         )
         .await;
     assert_eq!(status, 201);
+}
 
+#[tokio::test]
+async fn a_cancelled_booking_frees_its_time_and_cannot_change_again() {
+    let app = TestApp::spawn().await;
+    let token = ann_at_ten(&app).await.token;
     let (status, cancelled) = app
         .post_json(
             &format!("/api/v1/bookings/{token}/cancel"),
@@ -211,7 +234,7 @@ async fn book_show_reschedule_cancel() {
     let (status, _) = app
         .book(
             "microdermabrasion",
-            "2030-06-04T10:30:00+01:00",
+            "2030-06-04T10:00:00+01:00",
             Some(2),
             "dan@example.org",
         )
@@ -250,6 +273,11 @@ async fn any_practitioner_takes_whoever_is_free() {
         (status, b["error"].as_str()),
         (409, Some("slot_unavailable"))
     );
+}
+
+#[tokio::test]
+async fn any_practitioner_for_laser_is_the_physician_alone() {
+    let app = TestApp::spawn().await;
     // Laser: only the physician; once she is booked, "any" has no one left.
     let (status, _) = app
         .book(

@@ -1,20 +1,33 @@
+//! The public pages: a patient finds a treatment, books it through the forms, and manages the
+//! appointment from the link (GET only shows; only POST changes anything).
+
 use crate::helpers::*;
 
-/// Values of `name="start"` radio buttons on a page.
-fn slot_values(html: &str) -> Vec<String> {
-    html.split("name=\"start\" value=\"")
-        .skip(1)
-        .map(|s| s.split('"').next().unwrap().to_string())
-        .collect()
+/// Books Ann's chemical peel with Jonah on Tuesday 4 June at 10:00 through the form: the
+/// confirmation page's path.
+async fn book_by_form(app: &TestApp) -> String {
+    let r = app
+        .post_form(
+            "/book/chemical-peel",
+            &[
+                ("start", "2030-06-04T10:00:00+01:00"),
+                ("practitioner", "2"),
+                ("name", "Ann Lee"),
+                ("email", "ann@example.org"),
+                ("phone", "+44 7700 900123"),
+                ("consent", "yes"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status().as_u16(), 303);
+    let confirmation = location(&r);
+    assert!(confirmation.ends_with("/confirmation"));
+    confirmation
 }
 
-fn location(r: &reqwest::Response) -> String {
-    r.headers()
-        .get("location")
-        .expect("a redirect")
-        .to_str()
-        .unwrap()
-        .to_string()
+/// The manage token in a confirmation page's path.
+fn token_in(confirmation: &str) -> String {
+    token_of(confirmation.trim_end_matches("/confirmation"))
 }
 
 #[tokio::test]
@@ -49,9 +62,8 @@ async fn home_and_treatment_pages() {
 }
 
 #[tokio::test]
-async fn a_patient_books_through_the_pages() {
+async fn the_slot_page_lists_a_days_free_times_with_labelled_inputs() {
     let app = TestApp::spawn().await;
-    // Step 2: a day's free times, with labelled inputs.
     let (status, page) = app
         .get_text("/book/chemical-peel?date=2030-06-04&practitioner=2")
         .await;
@@ -63,8 +75,11 @@ async fn a_patient_books_through_the_pages() {
         starts.first().map(String::as_str),
         Some("2030-06-04T09:00:00+01:00")
     );
+}
 
-    // Step 3: details for the chosen time.
+#[tokio::test]
+async fn the_details_page_names_the_time_and_labels_every_field() {
+    let app = TestApp::spawn().await;
     let (status, details) = app
         .get_text(
             "/book/chemical-peel/details?start=2030-06-04T10%3A00%3A00%2B01%3A00&practitioner=2",
@@ -81,7 +96,11 @@ async fn a_patient_books_through_the_pages() {
     ] {
         assert!(details.contains(label), "missing label {label}");
     }
+}
 
+#[tokio::test]
+async fn form_mistakes_reshow_the_form_with_the_input_kept_and_book_nothing() {
+    let app = TestApp::spawn().await;
     // Mistakes re-show the form with the input kept and each problem by its field.
     let r = app
         .post_form(
@@ -104,24 +123,13 @@ async fn a_patient_books_through_the_pages() {
     assert!(html.contains("value=\"ann@\""), "email kept");
     assert!(html.contains(">first visit</textarea>"), "note kept");
     assert_eq!(app.appointment_count(), 0);
+}
 
+#[tokio::test]
+async fn a_booking_redirects_to_its_confirmation_with_the_manage_link() {
+    let app = TestApp::spawn().await;
     // Booked: 303 to the confirmation (a reload can't book twice).
-    let r = app
-        .post_form(
-            "/book/chemical-peel",
-            &[
-                ("start", "2030-06-04T10:00:00+01:00"),
-                ("practitioner", "2"),
-                ("name", "Ann Lee"),
-                ("email", "ann@example.org"),
-                ("phone", "+44 7700 900123"),
-                ("consent", "yes"),
-            ],
-        )
-        .await;
-    assert_eq!(r.status().as_u16(), 303);
-    let confirmation = location(&r);
-    assert!(confirmation.ends_with("/confirmation"));
+    let confirmation = book_by_form(&app).await;
     let (status, page) = app.get_text(&confirmation).await;
     assert_eq!(status, 200);
     assert!(
@@ -130,18 +138,18 @@ async fn a_patient_books_through_the_pages() {
     );
     assert!(page.contains("Jonah Reyes"));
     assert!(page.contains("$100–$500"));
-    let token = confirmation
-        .trim_end_matches("/confirmation")
-        .rsplit('/')
-        .next()
-        .unwrap()
-        .to_string();
+    let token = token_in(&confirmation);
     assert!(
         page.contains(&format!("{}/appointments/{token}", app.address)),
         "absolute manage link"
     );
     assert!(page.contains(&format!("/appointments/{token}/calendar.ics")));
+}
 
+#[tokio::test]
+async fn the_calendar_file_is_in_utc() {
+    let app = TestApp::spawn().await;
+    let token = token_in(&book_by_form(&app).await);
     // The calendar file, in UTC (09:00Z is 10:00 BST).
     let r = app
         .get(&format!("/appointments/{token}/calendar.ics"))
@@ -157,7 +165,12 @@ async fn a_patient_books_through_the_pages() {
     assert!(ics.contains("BEGIN:VEVENT"));
     assert!(ics.contains("DTSTART:20300604T090000Z"), "{ics}");
     assert!(ics.contains("DTEND:20300604T094500Z"), "{ics}");
+}
 
+#[tokio::test]
+async fn a_booked_time_leaves_the_page_and_posting_it_again_keeps_the_details() {
+    let app = TestApp::spawn().await;
+    book_by_form(&app).await;
     // The time is gone from the page; posting it again says so and keeps the details.
     let (_, page) = app
         .get_text("/book/chemical-peel?date=2030-06-04&practitioner=2")
@@ -186,20 +199,18 @@ async fn a_patient_books_through_the_pages() {
     assert_eq!(app.appointment_count(), 1);
 }
 
-#[tokio::test]
-async fn the_manage_link_cancels_and_reschedules_only_by_post() {
-    let app = TestApp::spawn().await;
-    let (_, b) = app
-        .book(
-            "microneedling",
-            "2030-06-05T11:00:00+01:00",
-            Some(2),
-            "ann@example.org",
-        )
+/// Ann's microneedling with Jonah on Wednesday 5 June at 11:00: its manage page's path.
+async fn manage_page(app: &TestApp) -> String {
+    let b = app
+        .booked("microneedling", "2030-06-05T11:00:00+01:00", 2, &ANN)
         .await;
-    let token = token_of(b["manage_url"].as_str().unwrap());
-    let page_path = format!("/appointments/{token}");
+    format!("/appointments/{}", b.token)
+}
 
+#[tokio::test]
+async fn the_manage_link_changes_nothing_by_get() {
+    let app = TestApp::spawn().await;
+    let page_path = manage_page(&app).await;
     // GETs (as a mail scanner would do) change nothing.
     for _ in 0..2 {
         assert_eq!(app.get_text(&page_path).await.0, 200);
@@ -212,8 +223,12 @@ async fn the_manage_link_cancels_and_reschedules_only_by_post() {
     let (_, page) = app.get_text(&page_path).await;
     assert!(page.contains("Wednesday 5 June 2030 at 11:00 (BST)"));
     assert!(page.contains("Cancel this appointment"));
+}
 
-    // Reschedule through the page.
+#[tokio::test]
+async fn the_manage_page_reschedules_by_post() {
+    let app = TestApp::spawn().await;
+    let page_path = manage_page(&app).await;
     let (_, pick) = app
         .get_text(&format!(
             "{page_path}/reschedule?date=2030-06-06&practitioner=2"
@@ -235,7 +250,12 @@ async fn the_manage_link_cancels_and_reschedules_only_by_post() {
     let (_, page) = app.get_text(&format!("{page_path}?done=rescheduled")).await;
     assert!(page.contains("Thursday 6 June 2030 at 14:00 (BST)"));
     assert!(page.contains("has been moved"));
-    // A reschedule onto a taken time is refused on the page.
+}
+
+#[tokio::test]
+async fn a_reschedule_onto_a_taken_time_is_refused_on_the_page() {
+    let app = TestApp::spawn().await;
+    let page_path = manage_page(&app).await;
     let (s, _) = app
         .book(
             "chemical-peel",
@@ -256,7 +276,13 @@ async fn the_manage_link_cancels_and_reschedules_only_by_post() {
         .await;
     assert_eq!(r.status().as_u16(), 409);
     assert!(r.text().await.unwrap().contains("just been taken"));
+}
 
+#[tokio::test]
+async fn a_cancel_keeps_its_reason_and_ends_changes() {
+    let app = TestApp::spawn().await;
+    let page_path = manage_page(&app).await;
+    let token = token_of(&page_path);
     // Cancel with a reason; then the page no longer offers changes, and a repeat is refused.
     let r = app
         .post_form(&format!("{page_path}/cancel"), &[("reason", "Travelling")])
@@ -280,21 +306,16 @@ async fn the_manage_link_cancels_and_reschedules_only_by_post() {
     assert_eq!(r.status().as_u16(), 409);
     let (_, shown) = app.get_json(&format!("/api/v1/bookings/{token}")).await;
     assert_eq!(shown["status"], "cancelled");
-    assert_eq!(shown["start"], "2030-06-06T14:00:00+01:00");
+    assert_eq!(shown["start"], "2030-06-05T11:00:00+01:00");
 }
 
 #[tokio::test]
 async fn inside_the_cutoff_the_page_says_to_call() {
     let app = TestApp::spawn().await;
-    let (_, b) = app
-        .book(
-            "chemical-peel",
-            "2030-06-04T15:00:00+01:00",
-            Some(2),
-            "ann@example.org",
-        )
-        .await;
-    let token = token_of(b["manage_url"].as_str().unwrap());
+    let token = app
+        .booked("chemical-peel", "2030-06-04T15:00:00+01:00", 2, &ANN)
+        .await
+        .token;
     let (_, page) = app.get_text(&format!("/appointments/{token}")).await;
     assert!(
         page.contains("Cancel this appointment"),

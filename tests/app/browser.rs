@@ -199,11 +199,7 @@ async fn a_patient_books_and_staff_complete_the_session_in_a_real_browser() {
 async fn staff_part(app: &TestApp, b: &Client) {
     // Noon: the 11:00 session has started, so it can be completed.
     app.clock.set(t("2030-06-03T11:00:00Z"));
-    app.create_staff(
-        "desk@clinic.example",
-        Role::FrontDesk,
-        "correct horse battery",
-    );
+    app.create_staff("desk@clinic.example", Role::FrontDesk, STAFF_PASSWORD);
     b.goto(&app.url("/staff/login")).await.unwrap();
     b.find(Locator::Id("email"))
         .await
@@ -214,7 +210,7 @@ async fn staff_part(app: &TestApp, b: &Client) {
     b.find(Locator::Id("password"))
         .await
         .unwrap()
-        .send_keys("correct horse battery")
+        .send_keys(STAFF_PASSWORD)
         .await
         .unwrap();
     b.find(Locator::XPath("//button[contains(., 'Log in')]"))

@@ -14,19 +14,22 @@ async fn race(app: &TestApp, starts: &[&str]) -> (usize, usize, Vec<u16>) {
         let email = format!("racer{i}@example.org");
         async move {
             if i % 2 == 0 {
-                let (status, _) = app
-                    .post_json(
-                        "/api/v1/bookings",
-                        &json!({"treatment": "microdermabrasion", "start": start, "practitioner": 2,
-                                "patient": {"name": format!("Racer {i}"), "email": email}, "consent": true}),
-                    )
-                    .await;
-                status
+                let name = format!("Racer {i}");
+                let racer = Patient::new(&name, &email);
+                app.book_for("microdermabrasion", &start, Some(2), &racer)
+                    .await
+                    .0
             } else {
                 let r = app
                     .post_form(
                         "/book/microdermabrasion",
-                        &[("start", &start), ("practitioner", "2"), ("name", "Racer"), ("email", &email), ("consent", "yes")],
+                        &[
+                            ("start", &start),
+                            ("practitioner", "2"),
+                            ("name", "Racer"),
+                            ("email", &email),
+                            ("consent", "yes"),
+                        ],
                     )
                     .await;
                 r.status().as_u16()
@@ -75,16 +78,19 @@ async fn racing_reschedules_cannot_collide() {
     let mut tokens = Vec::new();
     for i in 0..8 {
         let start = format!("2030-06-05T{:02}:00:00+01:00", 9 + i);
-        let (s, b) = app
-            .book(
+        let email = format!("m{i}@example.org");
+        let b = app
+            .booked(
                 "microdermabrasion",
                 &start,
-                Some(2),
-                &format!("m{i}@example.org"),
+                2,
+                &Patient {
+                    email: &email,
+                    ..ANN
+                },
             )
             .await;
-        assert_eq!(s, 201, "{b}");
-        tokens.push(token_of(b["manage_url"].as_str().unwrap()));
+        tokens.push(b.token);
     }
     let app = &app;
     let moves = tokens.iter().map(|tok| {

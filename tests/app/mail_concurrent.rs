@@ -8,9 +8,9 @@ use carepath::dispatch::{Dispatcher, dispatch_due};
 use carepath::mail::Mailer;
 use chrono::Duration as Span;
 
+use crate::helpers::mail::*;
 use crate::helpers::on_postgres;
-use crate::mail_fixtures::*;
-use crate::mail_server::SmtpServer;
+use crate::helpers::smtp_server::SmtpServer;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn three_dispatchers_send_each_message_exactly_once() {

@@ -8,8 +8,8 @@ use carepath::dispatch::render;
 use carepath::dispatch::{LEASE, dispatch_due};
 use chrono::{Duration as Span, Utc};
 
-use crate::mail_fixtures::*;
-use crate::mail_server::SmtpServer;
+use crate::helpers::mail::*;
+use crate::helpers::smtp_server::SmtpServer;
 
 const TOTAL: usize = 240;
 
@@ -71,7 +71,8 @@ async fn kill_9_mid_batch_loses_nothing() {
     let _ = child.0.wait();
     let at_kill = server.count();
     assert!(at_kill < TOTAL, "killed mid-way ({at_kill} delivered)");
-    let held_rows: Vec<_> = rows(&app)
+    let held_rows: Vec<_> = app
+        .outbox()
         .into_iter()
         .filter(|r| r.status == "planned" && r.leased_by.is_some())
         .collect();
@@ -92,7 +93,8 @@ async fn kill_9_mid_batch_loses_nothing() {
         String::from_utf8_lossy(&out.stderr)
     );
     assert!(report.starts_with("claimed "), "{report}");
-    let still: Vec<i32> = rows(&app)
+    let still: Vec<i32> = app
+        .outbox()
         .iter()
         .filter(|r| r.status != "sent")
         .map(|r| r.id)

@@ -4,7 +4,7 @@
 use carepath::dispatch::dispatch_due;
 use chrono::Duration as Span;
 
-use crate::mail_fixtures::*;
+use crate::helpers::mail::*;
 
 #[tokio::test]
 async fn without_smtp_url_each_message_becomes_an_eml_file() {
@@ -40,7 +40,7 @@ async fn without_smtp_url_each_message_becomes_an_eml_file() {
     }
     let files = std::fs::read_dir(&dir).expect("dir").count();
     assert_eq!(files, 2, "no temporary files left behind");
-    for r in rows(&app) {
+    for r in app.outbox() {
         assert_eq!(r.status, "sent");
         assert!(r.smtp_reply.is_some_and(|s| s.starts_with("written to ")));
     }

@@ -5,8 +5,8 @@ use carepath::db::models::to_db;
 use carepath::dispatch::dispatch_due;
 use chrono::Duration as Span;
 
-use crate::mail_fixtures::*;
-use crate::mail_server::SmtpServer;
+use crate::helpers::mail::*;
+use crate::helpers::smtp_server::SmtpServer;
 
 #[tokio::test]
 async fn after_an_outage_everything_is_delivered_once_with_backoff_between() {
@@ -25,7 +25,7 @@ async fn after_an_outage_everything_is_delivered_once_with_backoff_between() {
     let r = dispatch_due(&d, ta).await.expect("pass 2");
     assert_eq!((r.claimed, r.failed), (20, 20), "{r}");
     let mut latest = to_db(ta);
-    for row in rows(&app).iter().filter(|r| r.status == "failed") {
+    for row in app.outbox().iter().filter(|r| r.status == "failed") {
         assert_eq!(row.attempts, 1);
         let wait = secs_between(to_db(ta), row.due_at);
         assert!(
@@ -34,7 +34,8 @@ async fn after_an_outage_everything_is_delivered_once_with_backoff_between() {
         );
         latest = latest.max(row.due_at);
     }
-    let refused = rows(&app)
+    let refused = app
+        .outbox()
         .iter()
         .filter(|r| {
             r.last_error
@@ -54,7 +55,7 @@ async fn after_an_outage_everything_is_delivered_once_with_backoff_between() {
     let r = dispatch_due(&d, tb).await.expect("pass 3");
     assert_eq!((r.claimed, r.failed), (20, 20), "{r}");
     let mut earliest = None;
-    for row in rows(&app).iter().filter(|r| r.status == "failed") {
+    for row in app.outbox().iter().filter(|r| r.status == "failed") {
         assert_eq!(row.attempts, 2);
         let wait = secs_between(to_db(tb), row.due_at);
         assert!(
@@ -78,7 +79,8 @@ async fn after_an_outage_everything_is_delivered_once_with_backoff_between() {
     let counts = server.message_id_counts();
     assert_eq!(counts.len(), 25);
     assert!(counts.values().all(|&n| n == 1), "{counts:?}");
-    for row in rows(&app)
+    for row in app
+        .outbox()
         .iter()
         .filter(|r| r.recipient.starts_with("during-"))
     {

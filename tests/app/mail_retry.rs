@@ -9,8 +9,8 @@ use carepath::dispatch::dispatch_due;
 use chrono::Duration as Span;
 use diesel::prelude::*;
 
-use crate::mail_fixtures::*;
-use crate::mail_server::{RcptRule, SmtpServer};
+use crate::helpers::mail::*;
+use crate::helpers::smtp_server::{RcptRule, SmtpServer};
 
 #[tokio::test]
 async fn temporary_failures_back_off_and_die_at_the_limit_permanent_ones_at_once() {

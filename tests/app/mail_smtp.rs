@@ -9,8 +9,8 @@ use carepath::startup::Application;
 use chrono::Duration as Span;
 use mail_parser::MimeHeaders;
 
-use crate::mail_fixtures::*;
-use crate::mail_server::SmtpServer;
+use crate::helpers::mail::*;
+use crate::helpers::smtp_server::SmtpServer;
 
 #[tokio::test]
 async fn smtp_delivers_parts_headers_and_the_calendar_file() {
@@ -93,7 +93,7 @@ async fn smtp_delivers_parts_headers_and_the_calendar_file() {
     );
     assert_eq!(m.attachments().count(), 0);
 
-    for r in rows(&app) {
+    for r in app.outbox() {
         assert_eq!(r.status, "sent");
         assert_eq!(r.attempts, 1);
         assert!(

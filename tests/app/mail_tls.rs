@@ -2,8 +2,8 @@
 
 use carepath::dispatch::dispatch_due;
 
-use crate::mail_fixtures::*;
-use crate::mail_server::{SmtpServer, Tls, test_acceptor, test_cert_path};
+use crate::helpers::mail::*;
+use crate::helpers::smtp_server::{SmtpServer, Tls, test_acceptor, test_cert_path};
 
 async fn delivers_over(tls: Tls, url: impl Fn(u16) -> String) {
     let server = SmtpServer::start_tls(tls, "clinic", "s3cret:/@").await;

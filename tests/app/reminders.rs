@@ -1,7 +1,7 @@
 //! Planning emails into the outbox with the events that cause them, rendering them, opting out,
 //! and the console's message log and care plan editor.
 
-use carepath::db::models::{OutboxRow, from_db};
+use carepath::db::models::from_db;
 use carepath::db::schema::outbox;
 use carepath::dispatch::render::{RenderContext, Rendered, render};
 use carepath::domain::staff::Role;
@@ -10,20 +10,6 @@ use serde_json::json;
 
 use crate::helpers::*;
 
-fn messages(app: &TestApp, appointment: i64) -> Vec<OutboxRow> {
-    let mut c = app.state.pool.get().unwrap();
-    outbox::table
-        .filter(outbox::appointment_id.eq(appointment as i32))
-        .order(outbox::id)
-        .select(OutboxRow::as_select())
-        .load(&mut *c)
-        .unwrap()
-}
-
-fn of_kind<'a>(rows: &'a [OutboxRow], kind: &str) -> Vec<&'a OutboxRow> {
-    rows.iter().filter(|r| r.kind == kind).collect()
-}
-
 fn ctx(app: &TestApp) -> RenderContext {
     RenderContext {
         base_url: app.address.clone(),
@@ -31,20 +17,18 @@ fn ctx(app: &TestApp) -> RenderContext {
     }
 }
 
+/// Now is Monday 3 June 2030 08:00 BST: Ann's peel on Tuesday 11 June at 10:00 BST is far enough
+/// ahead for every email before the session.
+async fn peel_next_week(app: &TestApp) -> Booked {
+    app.booked("chemical-peel", "2030-06-11T10:00:00+01:00", 2, &ANN)
+        .await
+}
+
 #[tokio::test]
 async fn a_booking_plans_its_emails_in_the_same_transaction() {
     let app = TestApp::spawn().await;
-    // Now: Monday 3 June 2030 08:00 BST. A peel on Tuesday 11 June at 10:00 BST.
-    let (s, b) = app
-        .book(
-            "chemical-peel",
-            "2030-06-11T10:00:00+01:00",
-            Some(2),
-            "ann@example.org",
-        )
-        .await;
-    assert_eq!(s, 201, "{b}");
-    let rows = messages(&app, b["id"].as_i64().unwrap());
+    let b = peel_next_week(&app).await;
+    let rows = app.outbox_of(b.id);
     let kinds: Vec<&str> = rows.iter().map(|r| r.kind.as_str()).collect();
     assert_eq!(
         kinds,
@@ -72,19 +56,26 @@ async fn a_booking_plans_its_emails_in_the_same_transaction() {
     );
     // Keys are per (appointment, step) and Message-IDs deterministic.
     assert!(rows.iter().all(|r| r.dedupe_key == r.message_id
-        && r.message_id.starts_with(&format!("appt-{}.step-", b["id"]))));
+        && r.message_id.starts_with(&format!("appt-{}.step-", b.id))));
+}
 
-    // Planning again is a no-op.
+#[tokio::test]
+async fn planning_a_booking_again_is_a_no_op() {
+    let app = TestApp::spawn().await;
+    let b = peel_next_week(&app).await;
     {
         let mut c = app.state.pool.get().unwrap();
-        let appt =
-            carepath::db::appointments::by_id(&mut c, b["id"].as_i64().unwrap() as i32).unwrap();
+        let appt = carepath::db::appointments::by_id(&mut c, b.id).unwrap();
         let clinic = carepath::service::clinic::load(&mut c).unwrap();
         carepath::service::planning::on_booked(&mut c, &clinic, t(NOW), &appt).unwrap();
     }
-    assert_eq!(messages(&app, b["id"].as_i64().unwrap()).len(), 3);
+    assert_eq!(app.outbox_of(b.id).len(), 3);
+}
 
-    // A refused booking plans nothing.
+#[tokio::test]
+async fn a_refused_booking_plans_nothing() {
+    let app = TestApp::spawn().await;
+    peel_next_week(&app).await;
     let (s, _) = app
         .book(
             "chemical-peel",
@@ -94,41 +85,38 @@ async fn a_booking_plans_its_emails_in_the_same_transaction() {
         )
         .await;
     assert_eq!(s, 409);
-    let mut c = app.state.pool.get().unwrap();
-    let total: i64 = outbox::table.count().get_result(&mut *c).unwrap();
-    assert_eq!(total, 3);
+    assert_eq!(app.outbox().len(), 3);
 }
 
 #[tokio::test]
-async fn late_bookings_skip_what_comes_too_late_and_send_the_rest_promptly() {
+async fn an_overdue_but_useful_preparation_goes_now_and_the_reminder_on_time() {
     let app = TestApp::spawn().await;
     // Booked Monday 08:00 for Wednesday 14:00: preparation (5 days before) is overdue but still
     // useful — it goes now; the reminder is on time.
-    let (_, b) = app
-        .book(
-            "chemical-peel",
-            "2030-06-05T14:00:00+01:00",
-            Some(2),
-            "ann@example.org",
-        )
+    let b = app
+        .booked("chemical-peel", "2030-06-05T14:00:00+01:00", 2, &ANN)
         .await;
-    let rows = messages(&app, b["id"].as_i64().unwrap());
+    let rows = app.outbox_of(b.id);
     assert_eq!(from_db(of_kind(&rows, "preparation")[0].due_at), t(NOW));
     assert_eq!(
         from_db(of_kind(&rows, "reminder")[0].due_at),
         t("2030-06-04T13:00:00Z")
     );
+}
+
+#[tokio::test]
+async fn a_same_day_booking_skips_the_preparation_and_reminds_at_once() {
+    let app = TestApp::spawn().await;
     // Booked at 08:00 for 11:00 the same day: no preparation (too late to act on), and the
     // 24-hour reminder goes now (still more than an hour ahead).
-    let (_, b) = app
-        .book(
-            "chemical-peel",
-            "2030-06-03T11:00:00+01:00",
-            Some(2),
-            "cat@example.org",
-        )
+    let cat = Patient {
+        email: "cat@example.org",
+        ..ANN
+    };
+    let b = app
+        .booked("chemical-peel", "2030-06-03T11:00:00+01:00", 2, &cat)
         .await;
-    let rows = messages(&app, b["id"].as_i64().unwrap());
+    let rows = app.outbox_of(b.id);
     let prep = of_kind(&rows, "preparation")[0];
     assert_eq!(prep.status, "cancelled");
     assert!(prep.note.as_deref().unwrap().starts_with("skipped"));
@@ -144,16 +132,10 @@ async fn night_bookings_confirm_at_once_but_other_mail_waits_for_morning() {
         ..Options::default()
     })
     .await;
-    let (s, b) = app
-        .book(
-            "microneedling",
-            "2030-06-04T10:00:00+01:00",
-            Some(2),
-            "ann@example.org",
-        )
+    let b = app
+        .booked("microneedling", "2030-06-04T10:00:00+01:00", 2, &ANN)
         .await;
-    assert_eq!(s, 201, "{b}");
-    let rows = messages(&app, b["id"].as_i64().unwrap());
+    let rows = app.outbox_of(b.id);
     assert_eq!(
         from_db(of_kind(&rows, "confirmation")[0].due_at),
         t("2030-06-02T22:30:00Z"),
@@ -167,26 +149,17 @@ async fn night_bookings_confirm_at_once_but_other_mail_waits_for_morning() {
 }
 
 #[tokio::test]
-async fn reschedule_moves_and_cancel_cancels() {
+async fn a_reschedule_moves_the_planned_emails() {
     let app = TestApp::spawn().await;
-    let (_, b) = app
-        .book(
-            "chemical-peel",
-            "2030-06-11T10:00:00+01:00",
-            Some(2),
-            "ann@example.org",
-        )
-        .await;
-    let id = b["id"].as_i64().unwrap();
-    let token = token_of(b["manage_url"].as_str().unwrap());
+    let b = peel_next_week(&app).await;
     let (s, _) = app
         .post_json(
-            &format!("/api/v1/bookings/{token}/reschedule"),
+            &format!("/api/v1/bookings/{}/reschedule", b.token),
             &json!({"start": "2030-06-18T15:00:00+01:00"}),
         )
         .await;
     assert_eq!(s, 200);
-    let rows = messages(&app, id);
+    let rows = app.outbox_of(b.id);
     assert_eq!(rows.len(), 3, "moved, not duplicated");
     assert_eq!(
         from_db(of_kind(&rows, "preparation")[0].due_at),
@@ -196,11 +169,17 @@ async fn reschedule_moves_and_cancel_cancels() {
         from_db(of_kind(&rows, "reminder")[0].due_at),
         t("2030-06-17T14:00:00Z")
     );
+}
+
+#[tokio::test]
+async fn a_cancel_cancels_the_planned_emails_and_plans_its_own() {
+    let app = TestApp::spawn().await;
+    let b = peel_next_week(&app).await;
     let (s, _) = app
-        .post_json(&format!("/api/v1/bookings/{token}/cancel"), &json!({}))
+        .post_json(&format!("/api/v1/bookings/{}/cancel", b.token), &json!({}))
         .await;
     assert_eq!(s, 200);
-    let rows = messages(&app, id);
+    let rows = app.outbox_of(b.id);
     for kind in ["confirmation", "preparation", "reminder"] {
         let r = of_kind(&rows, kind)[0];
         assert_eq!(r.status, "cancelled", "{kind}");
@@ -212,17 +191,10 @@ async fn reschedule_moves_and_cancel_cancels() {
 }
 
 #[tokio::test]
-async fn emails_render_with_both_parts_the_clinic_and_the_ics() {
+async fn the_confirmation_renders_both_parts_the_clinic_and_the_ics() {
     let app = TestApp::spawn().await;
-    let (_, b) = app
-        .book(
-            "chemical-peel",
-            "2030-06-11T10:00:00+01:00",
-            Some(2),
-            "ann@example.org",
-        )
-        .await;
-    let rows = messages(&app, b["id"].as_i64().unwrap());
+    let b = peel_next_week(&app).await;
+    let rows = app.outbox_of(b.id);
     let mut c = app.state.pool.get().unwrap();
     let Rendered::Send(email) =
         render(&mut c, of_kind(&rows, "confirmation")[0], &ctx(&app)).unwrap()
@@ -248,6 +220,14 @@ async fn emails_render_with_both_parts_the_clinic_and_the_ics() {
         email.unsubscribe_url.is_none(),
         "no opt-out on a confirmation"
     );
+}
+
+#[tokio::test]
+async fn the_preparation_renders_its_bullets_as_a_list() {
+    let app = TestApp::spawn().await;
+    let b = peel_next_week(&app).await;
+    let rows = app.outbox_of(b.id);
+    let mut c = app.state.pool.get().unwrap();
     let Rendered::Send(prep) =
         render(&mut c, of_kind(&rows, "preparation")[0], &ctx(&app)).unwrap()
     else {
@@ -258,41 +238,35 @@ async fn emails_render_with_both_parts_the_clinic_and_the_ics() {
     assert!(prep.ics.is_none());
 }
 
-#[tokio::test]
-async fn patients_opt_out_of_follow_ups_by_post_only() {
-    let app = TestApp::spawn().await;
-    let (_, b) = app
-        .book(
-            "chemical-peel",
-            "2030-06-04T10:00:00+01:00",
-            Some(2),
-            "ann@example.org",
-        )
-        .await;
-    let id = b["id"].as_i64().unwrap() as i32;
-    // Complete the session (as staff will): aftercare, check-in and follow-up get planned.
-    {
-        let mut c = app.state.pool.get().unwrap();
-        use carepath::db::schema::appointments;
-        diesel::update(appointments::table.find(id))
-            .set((
-                appointments::status.eq("completed"),
-                appointments::completed_at
-                    .eq(Some(carepath::db::models::to_db(t("2030-06-04T09:50:00Z")))),
-            ))
-            .execute(&mut *c)
-            .unwrap();
-        let appt = carepath::db::appointments::by_id(&mut c, id).unwrap();
-        let clinic = carepath::service::clinic::load(&mut c).unwrap();
-        carepath::service::planning::on_completed(
-            &mut c,
-            &clinic,
-            t("2030-06-04T09:55:00Z"),
-            &appt,
-        )
+/// Ann's peel on Tuesday 4 June, completed at 10:50 BST and planned (as staff will) at 10:55:
+/// aftercare, check-in and follow-up get planned.
+async fn completed_peel(app: &TestApp) -> i32 {
+    let id = app
+        .booked("chemical-peel", "2030-06-04T10:00:00+01:00", 2, &ANN)
+        .await
+        .id;
+    let mut c = app.state.pool.get().unwrap();
+    use carepath::db::schema::appointments;
+    diesel::update(appointments::table.find(id))
+        .set((
+            appointments::status.eq("completed"),
+            appointments::completed_at
+                .eq(Some(carepath::db::models::to_db(t("2030-06-04T09:50:00Z")))),
+        ))
+        .execute(&mut *c)
         .unwrap();
-    }
-    let rows = messages(&app, id as i64);
+    let appt = carepath::db::appointments::by_id(&mut c, id).unwrap();
+    let clinic = carepath::service::clinic::load(&mut c).unwrap();
+    carepath::service::planning::on_completed(&mut c, &clinic, t("2030-06-04T09:55:00Z"), &appt)
+        .unwrap();
+    id
+}
+
+#[tokio::test]
+async fn completion_plans_aftercare_and_follow_ups_from_the_actual_end() {
+    let app = TestApp::spawn().await;
+    let id = completed_peel(&app).await;
+    let rows = app.outbox_of(id);
     assert_eq!(
         from_db(of_kind(&rows, "aftercare")[0].due_at),
         t("2030-06-04T09:55:00Z"),
@@ -313,7 +287,13 @@ async fn patients_opt_out_of_follow_ups_by_post_only() {
         "cancelled",
         "nothing before the session after it"
     );
+}
 
+#[tokio::test]
+async fn patients_opt_out_of_follow_ups_by_post_only() {
+    let app = TestApp::spawn().await;
+    let id = completed_peel(&app).await;
+    let rows = app.outbox_of(id);
     let mut c = app.state.pool.get().unwrap();
     let Rendered::Send(follow) =
         render(&mut c, of_kind(&rows, "follow_up")[0], &ctx(&app)).unwrap()
@@ -334,7 +314,7 @@ async fn patients_opt_out_of_follow_ups_by_post_only() {
     let (s, _) = app.get_text(&path).await;
     assert_eq!(s, 200);
     assert_eq!(
-        of_kind(&messages(&app, id as i64), "follow_up")[0].status,
+        of_kind(&app.outbox_of(id), "follow_up")[0].status,
         "planned"
     );
     // The one-click POST (RFC 8058) opts out.
@@ -347,7 +327,7 @@ async fn patients_opt_out_of_follow_ups_by_post_only() {
         .await
         .unwrap();
     assert_eq!(r.status().as_u16(), 200);
-    let rows = messages(&app, id as i64);
+    let rows = app.outbox_of(id);
     assert_eq!(of_kind(&rows, "follow_up")[0].status, "cancelled");
     assert_eq!(of_kind(&rows, "check_in")[0].status, "cancelled");
     assert_eq!(
@@ -372,23 +352,22 @@ async fn patients_opt_out_of_follow_ups_by_post_only() {
 }
 
 #[tokio::test]
-async fn staff_see_the_log_and_admins_retry_and_cancel() {
+async fn staff_see_the_message_log() {
     let app = TestApp::spawn().await;
-    let (_, b) = app
-        .book(
-            "chemical-peel",
-            "2030-06-11T10:00:00+01:00",
-            Some(2),
-            "ann@example.org",
-        )
-        .await;
-    let rows = messages(&app, b["id"].as_i64().unwrap());
+    peel_next_week(&app).await;
     let admin = app.staff(Role::Admin).await;
     let (s, page) = admin.get_text("/staff/messages").await;
     assert_eq!(s, 200);
     assert!(page.contains("ann@example.org") && page.contains("Preparation"));
-    // Cancel a planned one; a second cancel is refused with a message.
-    let prep = of_kind(&rows, "preparation")[0].id;
+}
+
+#[tokio::test]
+async fn admins_cancel_a_planned_message_once() {
+    let app = TestApp::spawn().await;
+    let b = peel_next_week(&app).await;
+    let admin = app.staff(Role::Admin).await;
+    // A second cancel is refused with a message.
+    let prep = of_kind(&app.outbox_of(b.id), "preparation")[0].id;
     let r = admin
         .post(&format!("/staff/messages/{prep}/cancel"), &[])
         .await;
@@ -398,25 +377,41 @@ async fn staff_see_the_log_and_admins_retry_and_cancel() {
         .await;
     assert_eq!(r.status().as_u16(), 409);
     assert_eq!(
-        of_kind(&messages(&app, b["id"].as_i64().unwrap()), "preparation")[0].status,
+        of_kind(&app.outbox_of(b.id), "preparation")[0].status,
         "cancelled"
     );
-    // Retry a dead one.
-    let conf = of_kind(&rows, "confirmation")[0].id;
-    {
-        let mut c = app.state.pool.get().unwrap();
-        diesel::update(outbox::table.find(conf))
-            .set((outbox::status.eq("dead"), outbox::attempts.eq(8)))
-            .execute(&mut *c)
-            .unwrap();
-    }
+}
+
+/// Marks the booking's confirmation dead after its last try: its id.
+fn dead_confirmation(app: &TestApp, b: &Booked) -> i32 {
+    let conf = of_kind(&app.outbox_of(b.id), "confirmation")[0].id;
+    let mut c = app.state.pool.get().unwrap();
+    diesel::update(outbox::table.find(conf))
+        .set((outbox::status.eq("dead"), outbox::attempts.eq(8)))
+        .execute(&mut *c)
+        .unwrap();
+    conf
+}
+
+#[tokio::test]
+async fn admins_retry_a_dead_message() {
+    let app = TestApp::spawn().await;
+    let b = peel_next_week(&app).await;
+    let admin = app.staff(Role::Admin).await;
+    let conf = dead_confirmation(&app, &b);
     let r = admin
         .post(&format!("/staff/messages/{conf}/retry"), &[])
         .await;
     assert_eq!(r.status().as_u16(), 303);
-    let after = of_kind(&messages(&app, b["id"].as_i64().unwrap()), "confirmation")[0].clone();
+    let after = of_kind(&app.outbox_of(b.id), "confirmation")[0].clone();
     assert_eq!((after.status.as_str(), after.attempts), ("planned", 0));
-    // Front desk may read the log but not act.
+}
+
+#[tokio::test]
+async fn the_front_desk_reads_the_message_log_but_cannot_act() {
+    let app = TestApp::spawn().await;
+    let b = peel_next_week(&app).await;
+    let conf = dead_confirmation(&app, &b);
     let desk = app.staff(Role::FrontDesk).await;
     assert_eq!(desk.get_text("/staff/messages?status=planned").await.0, 200);
     assert_eq!(
@@ -426,10 +421,20 @@ async fn staff_see_the_log_and_admins_retry_and_cancel() {
             .as_u16(),
         403
     );
+    for action in ["cancel", "retry"] {
+        let r = desk
+            .post(&format!("/staff/messages/{conf}/{action}"), &[])
+            .await;
+        assert_eq!(r.status().as_u16(), 403, "{action}");
+    }
+    assert_eq!(
+        of_kind(&app.outbox_of(b.id), "confirmation")[0].status,
+        "dead"
+    );
 }
 
 #[tokio::test]
-async fn admins_edit_care_plans_with_a_preview() {
+async fn the_care_plans_page_lists_every_treatments_steps() {
     let app = TestApp::spawn().await;
     let admin = app.staff(Role::Admin).await;
     let (s, page) = admin.get_text("/staff/care-plans").await;
@@ -445,6 +450,12 @@ async fn admins_edit_care_plans_with_a_preview() {
     ] {
         assert!(page.contains(t), "care plans page lacks {t}");
     }
+}
+
+#[tokio::test]
+async fn admins_edit_care_plan_steps_with_a_preview() {
+    let app = TestApp::spawn().await;
+    let admin = app.staff(Role::Admin).await;
     let (s, step) = admin.get_text("/staff/care-plans/steps/2").await;
     assert_eq!(s, 200);
     assert!(
@@ -479,15 +490,8 @@ async fn admins_edit_care_plans_with_a_preview() {
     let (_, step) = admin.get_text("/staff/care-plans/steps/2?saved=1").await;
     assert!(step.contains("Getting ready, Ann Example"));
     // New bookings follow the new offset.
-    let (_, b) = app
-        .book(
-            "chemical-peel",
-            "2030-06-11T10:00:00+01:00",
-            Some(2),
-            "ann@example.org",
-        )
-        .await;
-    let rows = messages(&app, b["id"].as_i64().unwrap());
+    let b = peel_next_week(&app).await;
+    let rows = app.outbox_of(b.id);
     assert_eq!(
         from_db(of_kind(&rows, "preparation")[0].due_at),
         t("2030-06-07T09:00:00Z")
@@ -495,29 +499,15 @@ async fn admins_edit_care_plans_with_a_preview() {
 }
 
 #[tokio::test]
-async fn completion_and_no_show_through_the_console_plan_the_right_emails() {
+async fn completion_through_the_console_plans_aftercare() {
     let app = TestApp::spawn().await;
-    let (_, done) = app
-        .book(
-            "microneedling",
-            "2030-06-03T10:00:00+01:00",
-            Some(2),
-            "ann@example.org",
-        )
+    let done = app
+        .booked("microneedling", "2030-06-03T10:00:00+01:00", 2, &ANN)
         .await;
-    let (_, missed) = app
-        .book(
-            "microdermabrasion",
-            "2030-06-03T14:00:00+01:00",
-            Some(2),
-            "bob@example.org",
-        )
-        .await;
-    let desk = app.staff(Role::FrontDesk).await;
-    // 15:30 BST: both have started.
+    // 15:30 BST: it has started.
     app.clock.set(t("2030-06-03T14:30:00Z"));
-    let desk = app.login_as(&desk.email, "correct horse battery").await;
-    let id = done["id"].as_i64().unwrap();
+    let desk = app.staff(Role::FrontDesk).await;
+    let id = done.id;
     let r = desk
         .post(
             &format!("/staff/appointments/{id}/complete"),
@@ -525,7 +515,7 @@ async fn completion_and_no_show_through_the_console_plan_the_right_emails() {
         )
         .await;
     assert_eq!(r.status().as_u16(), 303, "{}", r.text().await.unwrap());
-    let rows = messages(&app, id);
+    let rows = app.outbox_of(id);
     assert_eq!(
         from_db(of_kind(&rows, "aftercare")[0].due_at),
         t("2030-06-03T14:30:00Z"),
@@ -542,13 +532,24 @@ async fn completion_and_no_show_through_the_console_plan_the_right_emails() {
         page.contains("Aftercare") && page.contains("Check-in"),
         "the appointment page lists its emails"
     );
+}
 
-    let id = missed["id"].as_i64().unwrap();
+#[tokio::test]
+async fn a_no_show_through_the_console_plans_we_missed_you() {
+    let app = TestApp::spawn().await;
+    let bob = Patient::new("Ann Lee", "bob@example.org");
+    let missed = app
+        .booked("microdermabrasion", "2030-06-03T14:00:00+01:00", 2, &bob)
+        .await;
+    // 15:30 BST: it has started.
+    app.clock.set(t("2030-06-03T14:30:00Z"));
+    let desk = app.staff(Role::FrontDesk).await;
+    let id = missed.id;
     let r = desk
         .post(&format!("/staff/appointments/{id}/no-show"), &[])
         .await;
     assert_eq!(r.status().as_u16(), 303);
-    let rows = messages(&app, id);
+    let rows = app.outbox_of(id);
     assert_eq!(of_kind(&rows, "missed").len(), 1, "we missed you");
     assert_eq!(
         from_db(of_kind(&rows, "missed")[0].due_at),
@@ -571,15 +572,10 @@ async fn the_sending_window_is_configurable() {
         ..Options::default()
     })
     .await;
-    let (_, b) = app
-        .book(
-            "chemical-peel",
-            "2030-06-06T14:00:00+01:00",
-            Some(2),
-            "ann@example.org",
-        )
+    let b = app
+        .booked("chemical-peel", "2030-06-06T14:00:00+01:00", 2, &ANN)
         .await;
-    let rows = messages(&app, b["id"].as_i64().unwrap());
+    let rows = app.outbox_of(b.id);
     assert_eq!(from_db(of_kind(&rows, "confirmation")[0].due_at), t(NOW));
     assert_eq!(
         from_db(of_kind(&rows, "preparation")[0].due_at),

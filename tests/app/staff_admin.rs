@@ -5,67 +5,9 @@ use serde_json::{Value, json};
 
 use crate::helpers::*;
 
-type Form = Vec<(String, String)>;
-
-fn form(pairs: &[(&str, &str)]) -> Form {
-    pairs
-        .iter()
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect()
-}
-
-fn refs(f: &Form) -> Vec<(&str, &str)> {
-    f.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect()
-}
-
-async fn post_text(c: &StaffClient, path: &str, f: &Form) -> (u16, String) {
-    let r = c.post(path, &refs(f)).await;
-    let status = r.status().as_u16();
-    (status, r.text().await.expect("body"))
-}
-
-async fn post_location(c: &StaffClient, path: &str, f: &Form) -> String {
-    let r = c.post(path, &refs(f)).await;
-    let status = r.status().as_u16();
-    let location = r
-        .headers()
-        .get("location")
-        .map(|l| l.to_str().expect("ascii").to_string());
-    let body = r.text().await.unwrap_or_default();
-    assert_eq!(status, 303, "POST {path}: {body}");
-    location.expect("a redirect")
-}
-
-/// Books through the API with a patient of our choosing; returns the booking.
-async fn book_as(
-    app: &TestApp,
-    treatment: &str,
-    start: &str,
-    practitioner: i32,
-    name: &str,
-    email: &str,
-) -> Value {
-    let (status, body) = app
-        .post_json(
-            "/api/v1/bookings",
-            &json!({
-                "treatment": treatment,
-                "start": start,
-                "practitioner": practitioner,
-                "patient": {"name": name, "email": email, "phone": "+44 20 7946 0001"},
-                "consent": true,
-            }),
-        )
-        .await;
-    assert_eq!(status, 201, "booking {start}: {body}");
-    body
-}
-
-fn starts(slots: &[Value]) -> Vec<String> {
-    slots
-        .iter()
-        .map(|s| s["start"].as_str().expect("start").to_string())
-        .collect()
+/// The patients of these tests all give this phone number (the export shows it).
+fn patient<'a>(name: &'a str, email: &'a str) -> Patient<'a> {
+    Patient::new(name, email).with_phone("+44 20 7946 0001")
 }
 
 /// Weekly hours fields: (day 0 = Monday, from, to) as the first interval of each listed day.
@@ -78,37 +20,15 @@ fn week(days: &[(usize, &str, &str)]) -> Form {
     f
 }
 
-/// The audit rows about one subject, oldest first: (action, before, after, note).
-fn audit_of(app: &TestApp, kind: &str, id: i32) -> Vec<(String, Value, Value, Option<String>)> {
-    let mut c = app.state.pool.get().expect("conn");
-    carepath::db::audit::for_subject(&mut c, kind, id)
-        .expect("audit rows")
-        .into_iter()
-        .map(|r| {
-            let parse = |s: Option<String>| {
-                s.map(|s| serde_json::from_str(&s).expect("json"))
-                    .unwrap_or(Value::Null)
-            };
-            (r.action, parse(r.before_json), parse(r.after_json), r.note)
-        })
-        .collect()
-}
-
-fn audit_count(app: &TestApp) -> i64 {
-    use carepath::db::schema::audit_log;
-    use diesel::{QueryDsl, RunQueryDsl};
-    let mut c = app.state.pool.get().expect("conn");
-    audit_log::table.count().get_result(&mut *c).expect("count")
-}
-
-fn set_status(app: &TestApp, id: i64, status: &str) {
-    use carepath::db::schema::appointments;
-    use diesel::{ExpressionMethods, QueryDsl, RunQueryDsl};
-    let mut c = app.state.pool.get().expect("conn");
-    diesel::update(appointments::table.find(id as i32))
-        .set(appointments::status.eq(status))
-        .execute(&mut *c)
-        .expect("status");
+/// Ann's chemical peel with Jonah on Tuesday 4 June at 10:00.
+async fn anns_peel_at_ten(app: &TestApp) -> Booked {
+    app.booked(
+        "chemical-peel",
+        "2030-06-04T10:00:00+01:00",
+        2,
+        &patient("Ann Lee", "ann@example.org"),
+    )
+    .await
 }
 
 fn treatment_form(slug: &str, name: &str, duration: &str, active: bool) -> Form {
@@ -140,7 +60,7 @@ fn treatment_form(slug: &str, name: &str, duration: &str, active: bool) -> Form 
 }
 
 #[tokio::test]
-async fn treatment_editor_validates_saves_and_the_public_site_follows() {
+async fn the_treatment_editor_names_every_mistake_and_keeps_what_was_typed() {
     let app = TestApp::spawn().await;
     let admin = app.staff(Role::Admin).await;
     let (status, list) = admin.get_text("/staff/treatments").await;
@@ -151,7 +71,7 @@ async fn treatment_editor_validates_saves_and_the_public_site_follows() {
     let mut bad = treatment_form("LED Therapy!", " ", "0", true);
     bad.retain(|(k, _)| !k.starts_with("q_") && k != "price_min");
     bad.push(("price_min".into(), "500".into()));
-    let (status, page) = post_text(&admin, "/staff/treatments", &bad).await;
+    let (status, page) = admin.post_text("/staff/treatments", &bad).await;
     assert_eq!(status, 422, "{page}");
     for message in [
         "lower-case letters, digits and single hyphens",
@@ -164,22 +84,27 @@ async fn treatment_editor_validates_saves_and_the_public_site_follows() {
     }
     assert!(page.contains("Gentle light therapy for calmer, clearer skin."));
     assert!(page.contains("value=\"LED Therapy!\""));
-    let (status, page) = post_text(
-        &admin,
-        "/staff/treatments",
-        &treatment_form("chemical-peel", "Another peel", "30", true),
-    )
-    .await;
+    let (status, page) = admin
+        .post_text(
+            "/staff/treatments",
+            &treatment_form("chemical-peel", "Another peel", "30", true),
+        )
+        .await;
     assert_eq!(status, 422);
     assert!(page.contains("Another treatment already uses this address"));
+}
 
+#[tokio::test]
+async fn a_new_treatment_appears_on_the_site_bookable_by_the_qualified() {
+    let app = TestApp::spawn().await;
+    let admin = app.staff(Role::Admin).await;
     // A new treatment appears on the site, bookable by the qualified.
-    let to = post_location(
-        &admin,
-        "/staff/treatments",
-        &treatment_form("led-therapy", "LED therapy", "30", true),
-    )
-    .await;
+    let to = admin
+        .post_redirect(
+            "/staff/treatments",
+            &treatment_form("led-therapy", "LED therapy", "30", true),
+        )
+        .await;
     assert!(to.starts_with("/staff/treatments/5"), "{to}");
     let (_, home) = app.get_text("/").await;
     assert!(home.contains("LED therapy") && home.contains("$80–$120.50"));
@@ -196,55 +121,62 @@ async fn treatment_editor_validates_saves_and_the_public_site_follows() {
     let (status, edit) = admin.get_text(&to).await;
     assert_eq!(status, 200);
     assert!(edit.contains("value=\"120.50\"") && edit.contains("(fixed)"));
+}
 
+#[tokio::test]
+async fn editing_a_treatment_applies_to_new_bookings_only() {
+    let app = TestApp::spawn().await;
+    let admin = app.staff(Role::Admin).await;
     // Editing: a longer session applies to new bookings, booked ones keep their times, the slug
     // stays whatever is posted.
-    let booked = book_as(
-        &app,
-        "chemical-peel",
-        "2030-06-04T10:00:00+01:00",
-        2,
-        "Ann Lee",
-        "ann@example.org",
-    )
-    .await;
+    let token = anns_peel_at_ten(&app).await.token;
     let mut peel = treatment_form("renamed-peel", "Chemical peel", "60", true);
     peel.push(("q_physician".into(), "yes".into()));
-    let to = post_location(&admin, "/staff/treatments/1", &peel).await;
+    let to = admin.post_redirect("/staff/treatments/1", &peel).await;
     assert_eq!(to, "/staff/treatments/1?saved=treatment");
-    let token = token_of(booked["manage_url"].as_str().unwrap());
     let (_, again) = app.get_json(&format!("/api/v1/bookings/{token}")).await;
     assert_eq!(again["end"], "2030-06-04T10:45:00+01:00");
     let slots = app.slots("chemical-peel", "2030-06-05", Some(2)).await;
     assert_eq!(slots[0]["end"], "2030-06-05T10:00:00+01:00");
     assert_eq!(app.get_text("/treatments/renamed-peel").await.0, 404);
-    let audit = audit_of(&app, "treatment", 1);
+    let audit = app.audit_changes("treatment", 1);
     let (action, before, after, _) = audit.last().expect("an audit row");
     assert_eq!(action, "treatment.update");
     assert_eq!(before["duration_minutes"], 45);
     assert_eq!(after["duration_minutes"], 60);
     assert_eq!(after["slug"], "chemical-peel");
     assert_eq!(after["price_max_cents"], 12_050);
+}
 
+#[tokio::test]
+async fn an_invalid_treatment_edit_changes_nothing() {
+    let app = TestApp::spawn().await;
+    let admin = app.staff(Role::Admin).await;
     // Invalid edit: 422 and nothing changes.
-    let before = audit_count(&app);
-    let (status, page) = post_text(
-        &admin,
-        "/staff/treatments/1",
-        &treatment_form("", "Chemical peel", "many", true),
-    )
-    .await;
+    let before = app.audit_count();
+    let (status, page) = admin
+        .post_text(
+            "/staff/treatments/1",
+            &treatment_form("", "Chemical peel", "many", true),
+        )
+        .await;
     assert_eq!(status, 422);
     assert!(page.contains("Enter a whole number of minutes"));
-    assert_eq!(audit_count(&app), before);
+    assert_eq!(app.audit_count(), before);
+}
 
+#[tokio::test]
+async fn an_inactive_treatment_leaves_the_site_but_keeps_its_bookings() {
+    let app = TestApp::spawn().await;
+    let admin = app.staff(Role::Admin).await;
+    let token = anns_peel_at_ten(&app).await.token;
     // Inactive: gone from the site, its pages 404, the booked appointment stays.
-    post_location(
-        &admin,
-        "/staff/treatments/1",
-        &treatment_form("", "Chemical peel", "60", false),
-    )
-    .await;
+    admin
+        .post_redirect(
+            "/staff/treatments/1",
+            &treatment_form("", "Chemical peel", "60", false),
+        )
+        .await;
     let (_, home) = app.get_text("/").await;
     assert!(!home.contains("Chemical peel"));
     assert_eq!(app.get_text("/treatments/chemical-peel").await.0, 404);
@@ -255,47 +187,67 @@ async fn treatment_editor_validates_saves_and_the_public_site_follows() {
     assert_eq!(status, 422);
     let (status, again) = app.get_json(&format!("/api/v1/bookings/{token}")).await;
     assert_eq!((status, again["status"].as_str()), (200, Some("booked")));
+}
+
+#[tokio::test]
+async fn unknown_treatments_are_not_found() {
+    let app = TestApp::spawn().await;
+    let admin = app.staff(Role::Admin).await;
     assert_eq!(admin.get_text("/staff/treatments/99").await.0, 404);
     assert_eq!(admin.get_text("/staff/treatments/abc").await.0, 404);
 }
 
-#[tokio::test]
-async fn new_hours_change_availability_after_confirming_conflicts() {
-    let app = TestApp::spawn().await;
-    let admin = app.staff(Role::Admin).await;
-    let booked = book_as(
-        &app,
+/// Maria's microdermabrasion with Jonah on Tuesday 4 June at 16:00: stranded by Tuesday
+/// mornings only.
+async fn maria_at_four(app: &TestApp) -> Booked {
+    app.booked(
         "microdermabrasion",
         "2030-06-04T16:00:00+01:00",
         2,
-        "Maria Stranded",
-        "maria@example.org",
+        &patient("Maria Stranded", "maria@example.org"),
     )
-    .await;
-    let id = booked["id"].as_i64().unwrap();
-    let before = starts(&app.slots("microdermabrasion", "2030-06-04", Some(2)).await);
-    assert!(before.contains(&"2030-06-04T14:00:00+01:00".to_string()));
+    .await
+}
 
-    // A bad week is refused, day by day, with what was typed kept.
-    let mut bad = week(&[(0, "09:00", "18:00"), (1, "18:00", "09:00"), (2, "9am", "")]);
-    bad.push(("d3_1_from".into(), "09:00".into()));
-    let (status, page) = post_text(&admin, "/staff/practitioners/2/hours", &bad).await;
-    assert_eq!(status, 422, "{page}");
-    assert!(page.contains("Tuesday: 18:00–09:00: the end must be after the start"));
-    assert!(page.contains("Wednesday: Give both a start and an end time"));
-    assert!(page.contains("Thursday: Give both a start and an end time"));
-    assert!(page.contains("value=\"9am\""));
-
-    // Tuesday mornings only: the 16:00 appointment would be stranded, so nothing is saved yet.
-    let tuesday_mornings = week(&[
+/// Jonah's week with Tuesday mornings only.
+fn tuesday_mornings() -> Form {
+    week(&[
         (0, "09:00", "18:00"),
         (1, "09:00", "12:00"),
         (2, "09:00", "18:00"),
         (3, "09:00", "18:00"),
         (4, "09:00", "18:00"),
-    ]);
-    let audit_before = audit_count(&app);
-    let (status, page) = post_text(&admin, "/staff/practitioners/2/hours", &tuesday_mornings).await;
+    ])
+}
+
+#[tokio::test]
+async fn a_bad_week_of_hours_is_refused_day_by_day() {
+    let app = TestApp::spawn().await;
+    let admin = app.staff(Role::Admin).await;
+    // What was typed is kept.
+    let mut bad = week(&[(0, "09:00", "18:00"), (1, "18:00", "09:00"), (2, "9am", "")]);
+    bad.push(("d3_1_from".into(), "09:00".into()));
+    let (status, page) = admin.post_text("/staff/practitioners/2/hours", &bad).await;
+    assert_eq!(status, 422, "{page}");
+    assert!(page.contains("Tuesday: 18:00–09:00: the end must be after the start"));
+    assert!(page.contains("Wednesday: Give both a start and an end time"));
+    assert!(page.contains("Thursday: Give both a start and an end time"));
+    assert!(page.contains("value=\"9am\""));
+}
+
+#[tokio::test]
+async fn hours_that_strand_a_booking_are_not_saved_until_confirmed() {
+    let app = TestApp::spawn().await;
+    let admin = app.staff(Role::Admin).await;
+    let id = maria_at_four(&app).await.id;
+    let before = starts(&app.slots("microdermabrasion", "2030-06-04", Some(2)).await);
+    assert!(before.contains(&"2030-06-04T14:00:00+01:00".to_string()));
+
+    // Tuesday mornings only: the 16:00 appointment would be stranded, so nothing is saved yet.
+    let audit_before = app.audit_count();
+    let (status, page) = admin
+        .post_text("/staff/practitioners/2/hours", &tuesday_mornings())
+        .await;
     assert_eq!(status, 409, "{page}");
     assert!(page.contains("Not saved yet: 1 booked appointment would conflict"));
     assert!(
@@ -307,22 +259,34 @@ async fn new_hours_change_availability_after_confirming_conflicts() {
     assert!(page.contains("Maria Stranded") && page.contains("Microdermabrasion"));
     assert!(page.contains("name=\"confirm\""));
     assert!(page.contains("value=\"12:00\""), "the typed hours stay");
-    assert_eq!(audit_count(&app), audit_before);
+    assert_eq!(app.audit_count(), audit_before);
     assert_eq!(
         starts(&app.slots("microdermabrasion", "2030-06-04", Some(2)).await),
         before
     );
 
     // A confirmation that didn't see this appointment doesn't count.
-    let mut blind = tuesday_mornings.clone();
+    let mut blind = tuesday_mornings();
     blind.extend(form(&[("confirm", "yes"), ("seen", "")]));
-    let (status, _) = post_text(&admin, "/staff/practitioners/2/hours", &blind).await;
+    let (status, _) = admin
+        .post_text("/staff/practitioners/2/hours", &blind)
+        .await;
     assert_eq!(status, 409);
+    assert_eq!(app.audit_count(), audit_before);
+}
 
-    let mut confirmed = tuesday_mornings.clone();
+#[tokio::test]
+async fn confirmed_hours_change_availability_and_go_on_the_trail() {
+    let app = TestApp::spawn().await;
+    let admin = app.staff(Role::Admin).await;
+    let booked = maria_at_four(&app).await;
+    let id = booked.id;
+    let mut confirmed = tuesday_mornings();
     let seen = id.to_string();
     confirmed.extend(form(&[("confirm", "yes"), ("seen", &seen)]));
-    let (status, page) = post_text(&admin, "/staff/practitioners/2/hours", &confirmed).await;
+    let (status, page) = admin
+        .post_text("/staff/practitioners/2/hours", &confirmed)
+        .await;
     assert_eq!(status, 200, "{page}");
     assert!(page.contains("Working hours saved."));
     assert!(page.contains("Saved — 1 booked appointment no longer fits"));
@@ -337,30 +301,32 @@ async fn new_hours_change_availability_after_confirming_conflicts() {
     let wednesday = starts(&app.slots("microdermabrasion", "2030-06-05", Some(2)).await);
     assert!(wednesday.contains(&"2030-06-05T14:00:00+01:00".to_string()));
     let (_, token_page) = app
-        .get_json(&format!(
-            "/api/v1/bookings/{}",
-            token_of(booked["manage_url"].as_str().unwrap())
-        ))
+        .get_json(&format!("/api/v1/bookings/{}", booked.token))
         .await;
     assert_eq!(
         token_page["status"], "booked",
         "the appointment stays booked"
     );
 
-    let audit = audit_of(&app, "practitioner", 2);
+    let audit = app.audit_changes("practitioner", 2);
     let (action, before, after, note) = audit.last().unwrap();
     assert_eq!(action, "practitioner.hours");
     assert_eq!(before["hours"][1], "Tue 09:00–18:00");
     assert_eq!(after["hours"][1], "Tue 09:00–12:00");
     assert!(note.as_deref().unwrap_or("").contains(&format!("#{id}")));
+}
 
-    // Hours without conflicts save straight away.
-    let to = post_location(
-        &admin,
-        "/staff/practitioners/2/hours",
-        &week(&[(1, "09:00", "18:00"), (5, "10:00", "14:00")]),
-    )
-    .await;
+#[tokio::test]
+async fn hours_without_conflicts_save_at_once() {
+    let app = TestApp::spawn().await;
+    let admin = app.staff(Role::Admin).await;
+    maria_at_four(&app).await;
+    let to = admin
+        .post_redirect(
+            "/staff/practitioners/2/hours",
+            &week(&[(1, "09:00", "18:00"), (5, "10:00", "14:00")]),
+        )
+        .await;
     assert_eq!(to, "/staff/practitioners/2?saved=hours");
     let saturday = starts(&app.slots("microdermabrasion", "2030-06-08", Some(2)).await);
     assert_eq!(
@@ -374,53 +340,75 @@ async fn new_hours_change_availability_after_confirming_conflicts() {
     );
 }
 
-#[tokio::test]
-async fn time_off_and_deactivation_list_conflicts_and_follow_through() {
-    let app = TestApp::spawn().await;
-    let admin = app.staff(Role::Admin).await;
-    let booked = book_as(
-        &app,
+/// Tom's chemical peel with Lena on Tuesday 4 June at 11:00: its id.
+async fn tom_at_eleven(app: &TestApp) -> i32 {
+    app.booked(
         "chemical-peel",
         "2030-06-04T11:00:00+01:00",
         3,
-        "Tom Busy",
-        "tom@example.org",
+        &patient("Tom Busy", "tom@example.org"),
     )
-    .await;
-    let id = booked["id"].as_i64().unwrap();
+    .await
+    .id
+}
 
-    let (status, page) = post_text(
-        &admin,
-        "/staff/practitioners/3/time-off",
-        &form(&[("starts", "2030-06-04T13:00"), ("ends", "2030-06-04T10:00")]),
-    )
-    .await;
-    assert_eq!(status, 422);
-    assert!(page.contains("The end must be after the start."));
-    let (status, page) = post_text(
-        &admin,
-        "/staff/practitioners/3/time-off",
-        &form(&[("starts", "next week"), ("ends", "")]),
-    )
-    .await;
-    assert_eq!(status, 422);
-    assert!(page.contains("Use a date and time like 2030-06-04 13:00."));
-    assert!(page.contains("Enter a date and time."));
-
-    // Local 10:00–13:00 in London (BST): covers the 11:00 appointment.
-    let off = form(&[
+/// Lena's training, local 10:00–13:00 in London (BST) on Tuesday 4 June: it covers Tom's
+/// 11:00 appointment.
+fn training() -> Form {
+    form(&[
         ("starts", "2030-06-04T10:00"),
         ("ends", "2030-06-04T13:00"),
         ("reason", "Training"),
-    ]);
-    let (status, page) = post_text(&admin, "/staff/practitioners/3/time-off", &off).await;
+    ])
+}
+
+/// `fields` with the confirmation of having seen these conflicting appointments.
+fn confirmed(mut fields: Form, seen: i32) -> Form {
+    fields.extend(form(&[("confirm", "yes"), ("seen", &seen.to_string())]));
+    fields
+}
+
+#[tokio::test]
+async fn time_off_mistakes_are_named() {
+    let app = TestApp::spawn().await;
+    let admin = app.staff(Role::Admin).await;
+    let (status, page) = admin
+        .post_text(
+            "/staff/practitioners/3/time-off",
+            &form(&[("starts", "2030-06-04T13:00"), ("ends", "2030-06-04T10:00")]),
+        )
+        .await;
+    assert_eq!(status, 422);
+    assert!(page.contains("The end must be after the start."));
+    let (status, page) = admin
+        .post_text(
+            "/staff/practitioners/3/time-off",
+            &form(&[("starts", "next week"), ("ends", "")]),
+        )
+        .await;
+    assert_eq!(status, 422);
+    assert!(page.contains("Use a date and time like 2030-06-04 13:00."));
+    assert!(page.contains("Enter a date and time."));
+}
+
+#[tokio::test]
+async fn time_off_over_a_booking_is_confirmed_first_and_then_blocks_those_times() {
+    let app = TestApp::spawn().await;
+    let admin = app.staff(Role::Admin).await;
+    let id = tom_at_eleven(&app).await;
+    // Local 10:00–13:00 in London (BST): covers the 11:00 appointment.
+    let (status, page) = admin
+        .post_text("/staff/practitioners/3/time-off", &training())
+        .await;
     assert_eq!(status, 409);
     assert!(page.contains("Tom Busy") && page.contains(&format!("/staff/appointments/{id}")));
     assert!(page.contains("value=\"2030-06-04T10:00\""));
-    let mut confirmed = off.clone();
-    let seen = id.to_string();
-    confirmed.extend(form(&[("confirm", "yes"), ("seen", &seen)]));
-    let (status, page) = post_text(&admin, "/staff/practitioners/3/time-off", &confirmed).await;
+    let (status, page) = admin
+        .post_text(
+            "/staff/practitioners/3/time-off",
+            &confirmed(training(), id),
+        )
+        .await;
     assert_eq!(status, 200);
     assert!(page.contains("Time off added.") && page.contains("Tom Busy"));
     assert!(page.contains("Tuesday 4 June 2030 at 10:00 (BST)"));
@@ -434,22 +422,41 @@ async fn time_off_and_deactivation_list_conflicts_and_follow_through() {
             .any(|s| s.as_str() < "2030-06-04T13:00:00+01:00")
     );
     assert!(slots.contains(&"2030-06-04T13:00:00+01:00".to_string()));
-    let audit = audit_of(&app, "practitioner", 3);
+    let audit = app.audit_changes("practitioner", 3);
     let (action, before, after, _) = audit.last().unwrap();
     assert_eq!(action, "practitioner.time_off.add");
     assert!(before.is_null());
     assert_eq!(after["starts_at"], "2030-06-04T10:00:00+01:00");
     assert_eq!(after["reason"], "Training");
+}
 
+#[tokio::test]
+async fn time_off_elsewhere_saves_at_once() {
+    let app = TestApp::spawn().await;
+    let admin = app.staff(Role::Admin).await;
+    tom_at_eleven(&app).await;
     // Time off elsewhere doesn't ask.
-    let to = post_location(
-        &admin,
-        "/staff/practitioners/3/time-off",
-        &form(&[("starts", "2030-06-06 09:00"), ("ends", "2030-06-06 12:00")]),
-    )
-    .await;
+    let to = admin
+        .post_redirect(
+            "/staff/practitioners/3/time-off",
+            &form(&[("starts", "2030-06-06 09:00"), ("ends", "2030-06-06 12:00")]),
+        )
+        .await;
     assert_eq!(to, "/staff/practitioners/3?saved=time_off");
+}
 
+#[tokio::test]
+async fn removing_time_off_frees_its_times_again() {
+    let app = TestApp::spawn().await;
+    let admin = app.staff(Role::Admin).await;
+    let id = tom_at_eleven(&app).await;
+    let (status, _) = admin
+        .post_text(
+            "/staff/practitioners/3/time-off",
+            &confirmed(training(), id),
+        )
+        .await;
+    assert_eq!(status, 200);
     // Removing the first time off frees the morning again.
     let off_id = {
         use carepath::db::schema::time_off;
@@ -473,36 +480,39 @@ async fn time_off_and_deactivation_list_conflicts_and_follow_through() {
         404,
         "another practitioner's time off"
     );
-    post_location(
-        &admin,
-        &format!("/staff/practitioners/3/time-off/{off_id}/delete"),
-        &Form::new(),
-    )
-    .await;
+    admin
+        .post_redirect(
+            &format!("/staff/practitioners/3/time-off/{off_id}/delete"),
+            &Form::new(),
+        )
+        .await;
     let slots = starts(&app.slots("microdermabrasion", "2030-06-04", Some(3)).await);
     assert!(slots.contains(&"2030-06-04T10:00:00+01:00".to_string()));
     assert_eq!(
-        audit_of(&app, "practitioner", 3).last().unwrap().0,
+        app.audit_changes("practitioner", 3).last().unwrap().0,
         "practitioner.time_off.remove"
     );
+}
 
+#[tokio::test]
+async fn deactivating_lists_booked_appointments_first_and_reactivating_restores() {
+    let app = TestApp::spawn().await;
+    let admin = app.staff(Role::Admin).await;
+    let id = tom_at_eleven(&app).await;
     // Deactivating lists every booked appointment first.
-    let (status, page) = post_text(
-        &admin,
-        "/staff/practitioners/3/status",
-        &form(&[("active", "0")]),
-    )
-    .await;
+    let (status, page) = admin
+        .post_text("/staff/practitioners/3/status", &form(&[("active", "0")]))
+        .await;
     assert_eq!(status, 409);
     assert!(page.contains("Tom Busy"));
     let (_, peel) = app.get_text("/treatments/chemical-peel").await;
     assert!(peel.contains("Lena Fischer"), "not deactivated yet");
-    let (status, page) = post_text(
-        &admin,
-        "/staff/practitioners/3/status",
-        &form(&[("active", "0"), ("confirm", "yes"), ("seen", &seen)]),
-    )
-    .await;
+    let (status, page) = admin
+        .post_text(
+            "/staff/practitioners/3/status",
+            &confirmed(form(&[("active", "0")]), id),
+        )
+        .await;
     assert_eq!(status, 200);
     assert!(page.contains("Deactivated") && page.contains("Tom Busy"));
     let (_, peel) = app.get_text("/treatments/chemical-peel").await;
@@ -515,16 +525,14 @@ async fn time_off_and_deactivation_list_conflicts_and_follow_through() {
     );
     let (_, list) = admin.get_text("/staff/practitioners").await;
     assert!(list.contains("Inactive"));
-    let to = post_location(
-        &admin,
-        "/staff/practitioners/3/status",
-        &form(&[("active", "1")]),
-    )
-    .await;
+    let to = admin
+        .post_redirect("/staff/practitioners/3/status", &form(&[("active", "1")]))
+        .await;
     assert_eq!(to, "/staff/practitioners/3?saved=reactivated");
     let (_, peel) = app.get_text("/treatments/chemical-peel").await;
     assert!(peel.contains("Lena Fischer"));
-    let actions: Vec<String> = audit_of(&app, "practitioner", 3)
+    let actions: Vec<String> = app
+        .audit_changes("practitioner", 3)
         .into_iter()
         .map(|a| a.0)
         .collect();
@@ -532,42 +540,63 @@ async fn time_off_and_deactivation_list_conflicts_and_follow_through() {
         "practitioner.deactivate".to_string(),
         "practitioner.reactivate".to_string()
     ]));
-    let (status, _) = post_text(
-        &admin,
-        "/staff/practitioners/3/status",
-        &form(&[("active", "maybe")]),
-    )
-    .await;
+    let (status, _) = admin
+        .post_text(
+            "/staff/practitioners/3/status",
+            &form(&[("active", "maybe")]),
+        )
+        .await;
     assert_eq!(status, 400);
 }
 
+/// Adds Sam Ode, a nurse (practitioner 4), with no hours yet.
+async fn add_sam(admin: &StaffClient) {
+    let to = admin
+        .post_redirect(
+            "/staff/practitioners",
+            &form(&[
+                ("name", "Sam Ode"),
+                ("title", "Aesthetic nurse"),
+                ("bio", "Loves peels."),
+                ("q_nurse", "yes"),
+            ]),
+        )
+        .await;
+    assert_eq!(to, "/staff/practitioners/4?saved=created");
+}
+
+/// Sam's hours: Tuesdays 13:00–15:00.
+async fn sams_tuesday_afternoons(admin: &StaffClient) {
+    admin
+        .post_redirect(
+            "/staff/practitioners/4/hours",
+            &week(&[(1, "13:00", "15:00")]),
+        )
+        .await;
+}
+
 #[tokio::test]
-async fn practitioners_are_added_and_edited() {
+async fn a_new_practitioner_names_every_mistake() {
     let app = TestApp::spawn().await;
     let admin = app.staff(Role::Admin).await;
-    let (status, page) = post_text(
-        &admin,
-        "/staff/practitioners",
-        &form(&[("name", "Sam Ode"), ("title", "")]),
-    )
-    .await;
+    let (status, page) = admin
+        .post_text(
+            "/staff/practitioners",
+            &form(&[("name", "Sam Ode"), ("title", "")]),
+        )
+        .await;
     assert_eq!(status, 422);
     assert!(
         page.contains("Please enter a title") && page.contains("Tick at least one qualification.")
     );
     assert!(page.contains("value=\"Sam Ode\""));
-    let to = post_location(
-        &admin,
-        "/staff/practitioners",
-        &form(&[
-            ("name", "Sam Ode"),
-            ("title", "Aesthetic nurse"),
-            ("bio", "Loves peels."),
-            ("q_nurse", "yes"),
-        ]),
-    )
-    .await;
-    assert_eq!(to, "/staff/practitioners/4?saved=created");
+}
+
+#[tokio::test]
+async fn a_new_practitioner_is_offered_once_they_have_hours() {
+    let app = TestApp::spawn().await;
+    let admin = app.staff(Role::Admin).await;
+    add_sam(&admin).await;
     // No hours yet: not offered until some are set.
     let (_, peel) = app.get_text("/treatments/chemical-peel").await;
     assert!(peel.contains("Sam Ode"));
@@ -576,35 +605,36 @@ async fn practitioners_are_added_and_edited() {
             .await
             .is_empty()
     );
-    post_location(
-        &admin,
-        "/staff/practitioners/4/hours",
-        &week(&[(1, "13:00", "15:00")]),
-    )
-    .await;
+    sams_tuesday_afternoons(&admin).await;
     let slots = starts(&app.slots("chemical-peel", "2030-06-04", Some(4)).await);
     assert_eq!(
         slots.first().map(String::as_str),
         Some("2030-06-04T13:00:00+01:00")
     );
+}
 
-    // A new qualification changes what they may perform.
-    post_location(
-        &admin,
-        "/staff/practitioners/4",
-        &form(&[
-            ("name", "Dr. Sam Ode"),
-            ("title", "Physician"),
-            ("bio", ""),
-            ("q_physician", "yes"),
-        ]),
-    )
-    .await;
+#[tokio::test]
+async fn a_new_qualification_changes_what_a_practitioner_may_perform() {
+    let app = TestApp::spawn().await;
+    let admin = app.staff(Role::Admin).await;
+    add_sam(&admin).await;
+    sams_tuesday_afternoons(&admin).await;
+    admin
+        .post_redirect(
+            "/staff/practitioners/4",
+            &form(&[
+                ("name", "Dr. Sam Ode"),
+                ("title", "Physician"),
+                ("bio", ""),
+                ("q_physician", "yes"),
+            ]),
+        )
+        .await;
     let (_, laser) = app.get_text("/treatments/laser-resurfacing").await;
     assert!(laser.contains("Dr. Sam Ode, Physician"));
     let (_, page) = admin.get_text("/staff/practitioners/4").await;
     assert!(page.contains("value=\"Dr. Sam Ode\"") && page.contains("value=\"13:00\""));
-    let audit = audit_of(&app, "practitioner", 4);
+    let audit = app.audit_changes("practitioner", 4);
     assert_eq!(audit[0].0, "practitioner.create");
     let (action, before, after, _) = audit.last().unwrap();
     assert_eq!(action, "practitioner.update");
@@ -615,6 +645,12 @@ async fn practitioners_are_added_and_edited() {
         ),
         (Some("nurse"), Some("physician"))
     );
+}
+
+#[tokio::test]
+async fn unknown_practitioners_are_not_found() {
+    let app = TestApp::spawn().await;
+    let admin = app.staff(Role::Admin).await;
     assert_eq!(admin.get_text("/staff/practitioners/77").await.0, 404);
 }
 
@@ -638,6 +674,17 @@ fn settings_form(overrides: &[(&str, &str)], days: &[(usize, &str, &str)]) -> Fo
     f
 }
 
+/// Sara's microdermabrasion with Lena on Saturday 8 June at 11:00.
+async fn sara_on_saturday(app: &TestApp) -> Booked {
+    app.booked(
+        "microdermabrasion",
+        "2030-06-08T11:00:00+01:00",
+        3,
+        &patient("Sara Saturday", "sara@example.org"),
+    )
+    .await
+}
+
 const WEEKDAYS_AND_SATURDAY: &[(usize, &str, &str)] = &[
     (0, "09:00", "18:00"),
     (1, "09:00", "18:00"),
@@ -648,27 +695,27 @@ const WEEKDAYS_AND_SATURDAY: &[(usize, &str, &str)] = &[
 ];
 
 #[tokio::test]
-async fn clinic_settings_validate_list_conflicts_and_apply() {
+async fn clinic_settings_name_every_mistake() {
     let app = TestApp::spawn().await;
     let admin = app.staff(Role::Admin).await;
     let (status, page) = admin.get_text("/staff/settings").await;
     assert_eq!(status, 200);
     assert!(page.contains("value=\"Europe/London\"") && page.contains("value=\"16:00\""));
 
-    let (status, page) = post_text(
-        &admin,
-        "/staff/settings",
-        &settings_form(
-            &[
-                ("timezone", "Mars/Olympus_Mons"),
-                ("slot_minutes", "0"),
-                ("email", "not an email"),
-                ("horizon_days", "-3"),
-            ],
-            &[(0, "09:00", "")],
-        ),
-    )
-    .await;
+    let (status, page) = admin
+        .post_text(
+            "/staff/settings",
+            &settings_form(
+                &[
+                    ("timezone", "Mars/Olympus_Mons"),
+                    ("slot_minutes", "0"),
+                    ("email", "not an email"),
+                    ("horizon_days", "-3"),
+                ],
+                &[(0, "09:00", "")],
+            ),
+        )
+        .await;
     assert_eq!(status, 422);
     for message in [
         "is not a known IANA time zone",
@@ -680,26 +727,19 @@ async fn clinic_settings_validate_list_conflicts_and_apply() {
         assert!(page.contains(message), "missing {message:?} in {page}");
     }
     assert!(page.contains("value=\"Mars/Olympus_Mons\""));
+}
 
+#[tokio::test]
+async fn closing_a_day_that_strands_a_booking_asks_first_then_applies() {
+    let app = TestApp::spawn().await;
+    let admin = app.staff(Role::Admin).await;
     // Closing on Saturdays would strand Lena's Saturday appointment.
-    let booked = book_as(
-        &app,
-        "microdermabrasion",
-        "2030-06-08T11:00:00+01:00",
-        3,
-        "Sara Saturday",
-        "sara@example.org",
-    )
-    .await;
-    let id = booked["id"].as_i64().unwrap().to_string();
+    let id = sara_on_saturday(&app).await.id.to_string();
     let weekdays = &WEEKDAYS_AND_SATURDAY[..5];
     let renamed = [("name", "Pore Clinic"), ("horizon_days", "30")];
-    let (status, page) = post_text(
-        &admin,
-        "/staff/settings",
-        &settings_form(&renamed, weekdays),
-    )
-    .await;
+    let (status, page) = admin
+        .post_text("/staff/settings", &settings_form(&renamed, weekdays))
+        .await;
     assert_eq!(status, 409);
     assert!(page.contains("Sara Saturday") && page.contains("Lena Fischer"));
     assert!(page.contains("value=\"Pore Clinic\""));
@@ -707,7 +747,7 @@ async fn clinic_settings_validate_list_conflicts_and_apply() {
     assert!(home.contains("Carepath Skin Clinic"), "nothing saved yet");
     let mut confirmed = settings_form(&renamed, weekdays);
     confirmed.extend(form(&[("confirm", "yes"), ("seen", &id)]));
-    let (status, page) = post_text(&admin, "/staff/settings", &confirmed).await;
+    let (status, page) = admin.post_text("/staff/settings", &confirmed).await;
     assert_eq!(status, 200);
     assert!(page.contains("Saved — 1 booked appointment") && page.contains("Sara Saturday"));
     let (_, home) = app.get_text("/").await;
@@ -728,45 +768,7 @@ async fn clinic_settings_validate_list_conflicts_and_apply() {
             .await
             .is_empty()
     );
-
-    // A new zone: the API speaks it, and hours are read on its wall clock. (Sara cancels first,
-    // so nothing is stranded and it saves straight away.)
-    let token = token_of(booked["manage_url"].as_str().unwrap());
-    let (s, _) = app
-        .post_json(&format!("/api/v1/bookings/{token}/cancel"), &json!({}))
-        .await;
-    assert_eq!(s, 200);
-    let to = post_location(
-        &admin,
-        "/staff/settings",
-        &settings_form(
-            &[
-                ("timezone", " America/New_York "),
-                ("lead_time_minutes", "0"),
-            ],
-            &[
-                (0, "09:00", "18:00"),
-                (1, "09:00", "18:00"),
-                (2, "09:00", "18:00"),
-            ],
-        ),
-    )
-    .await;
-    assert_eq!(to, "/staff/settings?saved=settings");
-    let (status, body) = app
-        .get_json("/api/v1/availability?treatment=microdermabrasion&date=2030-06-04&practitioner=2")
-        .await;
-    assert_eq!(status, 200);
-    assert_eq!(body["timezone"], "America/New_York");
-    assert_eq!(body["slots"][0]["start"], "2030-06-04T09:00:00-04:00");
-
-    let audit = audit_of(&app, "clinic", 1);
-    let (action, before, after, _) = audit.last().unwrap();
-    assert_eq!(action, "clinic.settings");
-    assert_eq!(before["timezone"], "Europe/London");
-    assert_eq!(after["timezone"], "America/New_York");
-    assert_eq!(after["lead_time_minutes"], 0);
-    assert_eq!(after["hours"][3], "Thu closed");
+    let audit = app.audit_changes("clinic", 1);
     assert!(
         audit[0]
             .3
@@ -777,21 +779,98 @@ async fn clinic_settings_validate_list_conflicts_and_apply() {
 }
 
 #[tokio::test]
-async fn staff_accounts_are_created_with_a_one_time_password_and_edited() {
+async fn a_new_time_zone_moves_the_api_and_reads_hours_on_its_wall_clock() {
     let app = TestApp::spawn().await;
     let admin = app.staff(Role::Admin).await;
-    let (status, page) = post_text(
-        &admin,
-        "/staff/accounts",
-        &form(&[
-            ("email", "nurse@"),
-            ("name", "Nia"),
-            ("role", "practitioner"),
-            ("practitioner", ""),
-            ("password", "short"),
-        ]),
-    )
-    .await;
+    let booked = sara_on_saturday(&app).await;
+    // A new zone: the API speaks it, and hours are read on its wall clock. (Sara cancels first,
+    // so nothing is stranded and it saves straight away.)
+    let token = booked.token;
+    let (s, _) = app
+        .post_json(&format!("/api/v1/bookings/{token}/cancel"), &json!({}))
+        .await;
+    assert_eq!(s, 200);
+    let to = admin
+        .post_redirect(
+            "/staff/settings",
+            &settings_form(
+                &[
+                    ("timezone", " America/New_York "),
+                    ("lead_time_minutes", "0"),
+                ],
+                &[
+                    (0, "09:00", "18:00"),
+                    (1, "09:00", "18:00"),
+                    (2, "09:00", "18:00"),
+                ],
+            ),
+        )
+        .await;
+    assert_eq!(to, "/staff/settings?saved=settings");
+    let (status, body) = app
+        .get_json("/api/v1/availability?treatment=microdermabrasion&date=2030-06-04&practitioner=2")
+        .await;
+    assert_eq!(status, 200);
+    assert_eq!(body["timezone"], "America/New_York");
+    assert_eq!(body["slots"][0]["start"], "2030-06-04T09:00:00-04:00");
+
+    let audit = app.audit_changes("clinic", 1);
+    let (action, before, after, _) = audit.last().unwrap();
+    assert_eq!(action, "clinic.settings");
+    assert_eq!(before["timezone"], "Europe/London");
+    assert_eq!(after["timezone"], "America/New_York");
+    assert_eq!(after["lead_time_minutes"], 0);
+    assert_eq!(after["hours"][3], "Thu closed");
+}
+
+/// Adds Nia Obi, a practitioner account linked to Jonah, with a one-time password: her id.
+async fn add_nia(admin: &StaffClient) -> i32 {
+    let to = admin
+        .post_redirect(
+            "/staff/accounts",
+            &form(&[
+                ("email", "Nia@Clinic.example"),
+                ("name", "Nia Obi"),
+                ("role", "practitioner"),
+                ("practitioner", "2"),
+                ("password", "first time pass"),
+            ]),
+        )
+        .await;
+    assert!(to.starts_with("/staff/accounts/"), "{to}");
+    to.trim_start_matches("/staff/accounts/")
+        .split('?')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap()
+}
+
+/// Nia logs in with her one-time password, which leads straight to choosing a new one.
+async fn nia_logs_in_once(app: &TestApp) -> StaffClient {
+    let b = app.browser();
+    let r = b.try_login("nia@clinic.example", "first time pass").await;
+    assert_eq!(r.status().as_u16(), 303);
+    assert_eq!(r.headers()["location"], "/staff/password");
+    b
+}
+
+#[tokio::test]
+async fn a_new_staff_account_names_every_mistake() {
+    let app = TestApp::spawn().await;
+    let admin = app.staff(Role::Admin).await;
+    let (status, page) = admin
+        .post_text(
+            "/staff/accounts",
+            &form(&[
+                ("email", "nurse@"),
+                ("name", "Nia"),
+                ("role", "practitioner"),
+                ("practitioner", ""),
+                ("password", "short"),
+            ]),
+        )
+        .await;
     assert_eq!(status, 422);
     for message in [
         "look like an email address",
@@ -801,60 +880,49 @@ async fn staff_accounts_are_created_with_a_one_time_password_and_edited() {
         assert!(page.contains(message), "missing {message:?}");
     }
     assert!(page.contains("value=\"Nia\""));
+}
 
-    let to = post_location(
-        &admin,
-        "/staff/accounts",
-        &form(&[
-            ("email", "Nia@Clinic.example"),
-            ("name", "Nia Obi"),
-            ("role", "practitioner"),
-            ("practitioner", "2"),
-            ("password", "first time pass"),
-        ]),
-    )
-    .await;
-    assert!(to.starts_with("/staff/accounts/"), "{to}");
-    let nia_id: i32 = to
-        .trim_start_matches("/staff/accounts/")
-        .split('?')
-        .next()
-        .unwrap()
-        .parse()
-        .unwrap();
+#[tokio::test]
+async fn a_new_account_is_listed_as_needing_a_new_password() {
+    let app = TestApp::spawn().await;
+    let admin = app.staff(Role::Admin).await;
+    add_nia(&admin).await;
     let (_, list) = admin.get_text("/staff/accounts").await;
     assert!(list.contains("nia@clinic.example") && list.contains("Jonah Reyes"));
     assert!(list.contains("must set a password at first login"));
-    let (status, _) = post_text(
-        &admin,
-        "/staff/accounts",
-        &form(&[
-            ("email", "nia@clinic.example"),
-            ("name", "Nia again"),
-            ("role", "front_desk"),
-            ("password", "first time pass"),
-        ]),
-    )
-    .await;
-    assert_eq!(status, 422);
+}
 
-    // The one-time password works once, straight to choosing a new one.
-    let b = app.browser();
-    let (_, login) = b.get_text("/staff/login").await;
-    let r = b
-        .post_raw(
-            "/staff/login",
-            &[
-                ("csrf", &csrf_in(&login)),
+#[tokio::test]
+async fn an_email_belongs_to_one_account_whatever_its_case() {
+    let app = TestApp::spawn().await;
+    let admin = app.staff(Role::Admin).await;
+    add_nia(&admin).await;
+    let (status, _) = admin
+        .post_text(
+            "/staff/accounts",
+            &form(&[
                 ("email", "nia@clinic.example"),
+                ("name", "Nia again"),
+                ("role", "front_desk"),
                 ("password", "first time pass"),
-            ],
+            ]),
         )
         .await;
-    assert_eq!(r.status().as_u16(), 303);
-    assert_eq!(r.headers()["location"], "/staff/password");
+    assert_eq!(status, 422);
+}
 
-    // Role and access: an admin can't lock themselves out.
+#[tokio::test]
+async fn the_one_time_password_leads_straight_to_choosing_a_new_one() {
+    let app = TestApp::spawn().await;
+    let admin = app.staff(Role::Admin).await;
+    add_nia(&admin).await;
+    nia_logs_in_once(&app).await;
+}
+
+#[tokio::test]
+async fn an_admin_cannot_lock_themselves_out() {
+    let app = TestApp::spawn().await;
+    let admin = app.staff(Role::Admin).await;
     let me = {
         let mut c = app.state.pool.get().unwrap();
         carepath::db::staff::by_email(&mut c, "admin@clinic.example")
@@ -862,26 +930,33 @@ async fn staff_accounts_are_created_with_a_one_time_password_and_edited() {
             .unwrap()
             .id
     };
-    let (status, page) = post_text(
-        &admin,
-        &format!("/staff/accounts/{me}"),
-        &form(&[("name", "Me"), ("role", "front_desk")]),
-    )
-    .await;
+    let (status, page) = admin
+        .post_text(
+            &format!("/staff/accounts/{me}"),
+            &form(&[("name", "Me"), ("role", "front_desk")]),
+        )
+        .await;
     assert_eq!(status, 422);
     assert!(page.contains("You can&#39;t remove your own admin role"));
     assert!(page.contains("You can&#39;t deactivate your own account."));
+}
 
-    post_location(
-        &admin,
-        &format!("/staff/accounts/{nia_id}"),
-        &form(&[
-            ("name", "Nia Obi"),
-            ("role", "front_desk"),
-            ("practitioner", "2"),
-        ]),
-    )
-    .await;
+#[tokio::test]
+async fn editing_an_account_changes_its_role_and_deactivating_it_logs_it_out() {
+    let app = TestApp::spawn().await;
+    let admin = app.staff(Role::Admin).await;
+    let nia_id = add_nia(&admin).await;
+    let b = nia_logs_in_once(&app).await;
+    admin
+        .post_redirect(
+            &format!("/staff/accounts/{nia_id}"),
+            &form(&[
+                ("name", "Nia Obi"),
+                ("role", "front_desk"),
+                ("practitioner", "2"),
+            ]),
+        )
+        .await;
     let (_, page) = admin.get_text(&format!("/staff/accounts/{nia_id}")).await;
     assert!(page.contains("<option value=\"front_desk\" selected>"));
     assert!(
@@ -893,7 +968,7 @@ async fn staff_accounts_are_created_with_a_one_time_password_and_edited() {
         303,
         "a deactivated account is logged out"
     );
-    let audit = audit_of(&app, "staff", nia_id);
+    let audit = app.audit_changes("staff", nia_id);
     assert_eq!(audit[0].0, "staff.create");
     assert_eq!(audit[0].2["email"], "nia@clinic.example");
     let (action, before, after, _) = audit.last().unwrap();
@@ -912,26 +987,35 @@ async fn staff_accounts_are_created_with_a_one_time_password_and_edited() {
     );
 }
 
-#[tokio::test]
-async fn the_audit_trail_filters_links_and_pages() {
-    let app = TestApp::spawn().await;
-    let admin = app.staff(Role::Admin).await;
+/// Jonah's Mondays end at 17:00 and Tuesdays close: one practitioner.hours entry.
+async fn shorten_jonahs_week(admin: &StaffClient) {
+    admin
+        .post_redirect(
+            "/staff/practitioners/2/hours",
+            &week(&[(0, "09:00", "17:00")]),
+        )
+        .await;
+}
+
+/// More than a page of audit entries: 51 saves of the chemical peel (only the first changes
+/// anything: 45 → 50 minutes), then an hours change.
+async fn fill_the_trail(admin: &StaffClient) {
     let peel = {
         let mut f = treatment_form("", "Chemical peel", "50", true);
         f.push(("q_physician".into(), "yes".into()));
         f
     };
-    // 51 saves of a treatment: more than a page.
     for _ in 0..51 {
-        post_location(&admin, "/staff/treatments/1", &peel).await;
+        admin.post_redirect("/staff/treatments/1", &peel).await;
     }
-    post_location(
-        &admin,
-        "/staff/practitioners/2/hours",
-        &week(&[(0, "09:00", "17:00")]),
-    )
-    .await;
+    shorten_jonahs_week(admin).await;
+}
 
+#[tokio::test]
+async fn the_audit_trail_lists_newest_first_with_links_and_changes() {
+    let app = TestApp::spawn().await;
+    let admin = app.staff(Role::Admin).await;
+    fill_the_trail(&admin).await;
     let (status, page) = admin.get_text("/staff/audit").await;
     assert_eq!(status, 200);
     // Newest first: the hours change leads.
@@ -943,29 +1027,33 @@ async fn the_audit_trail_filters_links_and_pages() {
     assert!(page.contains("<ins>Mon 09:00–17:00; Tue closed;"));
     assert!(page.contains("admin@clinic.example"));
     assert!(page.contains("rel=\"next\""));
+}
 
+#[tokio::test]
+async fn the_audit_trail_filters_and_pages_through_the_matches() {
+    let app = TestApp::spawn().await;
+    let admin = app.staff(Role::Admin).await;
+    fill_the_trail(&admin).await;
     let (_, page) = admin
         .get_text("/staff/audit?actor=admin%40clinic&subject_kind=treatment&action=treatment.")
         .await;
     assert_eq!(page.matches("<code>treatment.update</code>").count(), 50);
     assert!(!page.contains("practitioner.hours"));
     assert!(page.contains("href=\"/staff/treatments/1\""));
-    let next = page
-        .split("rel=\"next\"")
-        .next()
-        .and_then(|s| s.rsplit("href=\"").next())
-        .and_then(|s| s.split('"').next())
-        .expect("a next link")
-        // As a browser reads the attribute.
-        .replace("&#38;", "&")
-        .replace("&amp;", "&");
+    let next = rel_link(&page, "next").expect("a next link");
     let (status, page2) = admin.get_text(&next).await;
     assert_eq!(status, 200);
     assert_eq!(page2.matches("<code>treatment.update</code>").count(), 1);
     assert!(page2.contains("rel=\"prev\"") && !page2.contains("rel=\"next\""));
     // The oldest save is the one that changed something.
     assert!(page2.contains("<del>45</del> → <ins>50</ins>"));
+}
 
+#[tokio::test]
+async fn audit_trail_dates_are_the_clinics_local_dates() {
+    let app = TestApp::spawn().await;
+    let admin = app.staff(Role::Admin).await;
+    shorten_jonahs_week(&admin).await;
     // Dates are the clinic's local dates: everything happened on 3 June.
     let (_, page) = admin
         .get_text("/staff/audit?from=2030-06-03&to=2030-06-03&subject_kind=practitioner")
@@ -975,6 +1063,12 @@ async fn the_audit_trail_filters_links_and_pages() {
     assert!(page.contains("No entries match."));
     let (_, page) = admin.get_text("/staff/audit?actor=nobody").await;
     assert!(page.contains("No entries match."));
+}
+
+#[tokio::test]
+async fn bad_audit_trail_filters_are_named() {
+    let app = TestApp::spawn().await;
+    let admin = app.staff(Role::Admin).await;
     let (status, page) = admin
         .get_text("/staff/audit?from=2030-06-05&to=2030-06-04")
         .await;
@@ -986,37 +1080,40 @@ async fn the_audit_trail_filters_links_and_pages() {
     assert!(page.contains("Not a page number."));
 }
 
+/// Two on Tuesday 4 June whose names a spreadsheet could misread (a quote and comma; a
+/// formula), and one on Wednesday.
+async fn export_bookings(app: &TestApp) -> (Booked, Booked) {
+    let a = app
+        .booked(
+            "microdermabrasion",
+            "2030-06-04T09:00:00+01:00",
+            2,
+            &patient("Lee, \"Annie\"", "annie@example.org"),
+        )
+        .await;
+    let b = app
+        .booked(
+            "chemical-peel",
+            "2030-06-04T17:00:00+01:00",
+            3,
+            &patient("=HYPERLINK(\"http://x\")", "formula@example.org"),
+        )
+        .await;
+    app.booked(
+        "microdermabrasion",
+        "2030-06-05T09:00:00+01:00",
+        2,
+        &patient("Next Day", "next@example.org"),
+    )
+    .await;
+    (a, b)
+}
+
 #[tokio::test]
 async fn export_gives_a_quoted_csv_of_local_dates() {
     let app = TestApp::spawn().await;
     let desk = app.staff(Role::FrontDesk).await;
-    let a = book_as(
-        &app,
-        "microdermabrasion",
-        "2030-06-04T09:00:00+01:00",
-        2,
-        "Lee, \"Annie\"",
-        "annie@example.org",
-    )
-    .await;
-    let b = book_as(
-        &app,
-        "chemical-peel",
-        "2030-06-04T17:00:00+01:00",
-        3,
-        "=HYPERLINK(\"http://x\")",
-        "formula@example.org",
-    )
-    .await;
-    book_as(
-        &app,
-        "microdermabrasion",
-        "2030-06-05T09:00:00+01:00",
-        2,
-        "Next Day",
-        "next@example.org",
-    )
-    .await;
+    let (a, b) = export_bookings(&app).await;
     let (status, page) = desk.get_text("/staff/export").await;
     assert_eq!(status, 200);
     assert!(page.contains("value=\"2030-06-01\"") && page.contains("value=\"2030-06-30\""));
@@ -1048,18 +1145,24 @@ async fn export_gives_a_quoted_csv_of_local_dates() {
         lines[1],
         format!(
             "{},2030-06-04 09:00,2030-06-04 09:45,Europe/London,booked,Microdermabrasion,Jonah Reyes,\"Lee, \"\"Annie\"\"\",annie@example.org,+44 20 7946 0001,patient,2030-06-03 08:00",
-            a["id"]
+            a.id
         )
     );
-    assert!(lines[2].starts_with(&format!("{},2030-06-04 17:00,2030-06-04 17:45,", b["id"])));
+    assert!(lines[2].starts_with(&format!("{},2030-06-04 17:00,2030-06-04 17:45,", b.id)));
     assert!(
         lines[2].contains(",\"'=HYPERLINK(\"\"http://x\"\")\","),
         "a formula is defused: {}",
         lines[2]
     );
+}
 
+#[tokio::test]
+async fn the_export_lists_cancelled_appointments_with_their_status() {
+    let app = TestApp::spawn().await;
+    let desk = app.staff(Role::FrontDesk).await;
+    let (a, _) = export_bookings(&app).await;
     // A cancelled appointment is listed with its status.
-    let token = token_of(a["manage_url"].as_str().unwrap());
+    let token = a.token;
     let (s, _) = app
         .post_json(&format!("/api/v1/bookings/{token}/cancel"), &json!({}))
         .await;
@@ -1073,7 +1176,12 @@ async fn export_gives_a_quoted_csv_of_local_dates() {
     assert_eq!(body.split("\r\n").filter(|l| !l.is_empty()).count(), 4);
     assert!(body.contains(",booked,Chemical peel,Lena Fischer,"));
     assert!(body.contains(",cancelled,Microdermabrasion,"));
+}
 
+#[tokio::test]
+async fn bad_export_dates_are_named_and_the_form_shown_again() {
+    let app = TestApp::spawn().await;
+    let desk = app.staff(Role::FrontDesk).await;
     for (query, message) in [
         (
             "from=2030-06-04&to=June",
@@ -1094,6 +1202,11 @@ async fn export_gives_a_quoted_csv_of_local_dates() {
         assert!(page.contains(message), "{query}: missing {message:?}");
         assert!(page.contains("Download CSV"), "the form is shown again");
     }
+}
+
+#[tokio::test]
+async fn practitioners_may_not_export() {
+    let app = TestApp::spawn().await;
     let practitioner = app.staff(Role::Practitioner).await;
     assert_eq!(
         practitioner
@@ -1105,56 +1218,55 @@ async fn export_gives_a_quoted_csv_of_local_dates() {
     );
 }
 
+/// The path of Jonah's published calendar feed, as his page shows it.
+async fn jonahs_feed_path(app: &TestApp, admin: &StaffClient) -> String {
+    let (_, page) = admin.get_text("/staff/practitioners/2").await;
+    let url = value_after(&page, "id=\"feed-url\" type=\"text\" readonly value=\"")
+        .expect("the feed address");
+    url.trim_start_matches(&app.address).to_string()
+}
+
 #[tokio::test]
-async fn a_calendar_feed_serves_its_practitioner_until_revoked() {
+async fn a_calendar_feed_serves_its_practitioners_booked_appointments() {
     let app = TestApp::spawn().await;
     let admin = app.staff(Role::Admin).await;
-    let a = book_as(
-        &app,
-        "microdermabrasion",
-        "2030-06-04T10:00:00+01:00",
-        2,
-        "Ivy Feed",
-        "ivy@example.org",
-    )
-    .await;
-    let cancelled = book_as(
-        &app,
-        "microdermabrasion",
-        "2030-06-05T10:00:00+01:00",
-        2,
-        "Carl Cancelled",
-        "carl@example.org",
-    )
-    .await;
-    book_as(
-        &app,
+    let a = app
+        .booked(
+            "microdermabrasion",
+            "2030-06-04T10:00:00+01:00",
+            2,
+            &patient("Ivy Feed", "ivy@example.org"),
+        )
+        .await;
+    let cancelled = app
+        .booked(
+            "microdermabrasion",
+            "2030-06-05T10:00:00+01:00",
+            2,
+            &patient("Carl Cancelled", "carl@example.org"),
+        )
+        .await;
+    app.booked(
         "microdermabrasion",
         "2030-06-04T10:00:00+01:00",
         3,
-        "Olga Other",
-        "olga@example.org",
+        &patient("Olga Other", "olga@example.org"),
     )
     .await;
-    let token = token_of(cancelled["manage_url"].as_str().unwrap());
+    let token = cancelled.token;
     app.post_json(&format!("/api/v1/bookings/{token}/cancel"), &json!({}))
         .await;
 
     let (_, page) = admin.get_text("/staff/practitioners/2").await;
     assert!(page.contains("No feed is published."));
-    let to = post_location(&admin, "/staff/practitioners/2/calendar", &Form::new()).await;
+    let to = admin
+        .post_redirect("/staff/practitioners/2/calendar", &Form::new())
+        .await;
     assert_eq!(to, "/staff/practitioners/2?saved=feed#calendar");
-    let (_, page) = admin.get_text("/staff/practitioners/2").await;
-    let url = page
-        .split("id=\"feed-url\" type=\"text\" readonly value=\"")
-        .nth(1)
-        .and_then(|s| s.split('"').next())
-        .expect("the feed address")
-        .to_string();
-    let path = url.trim_start_matches(&app.address).to_string();
+    let path = jonahs_feed_path(&app, &admin).await;
     assert!(
         path.starts_with("/calendar/") && path.ends_with(".ics"),
-        "{url}"
+        "{path}"
     );
     let secret = path
         .trim_start_matches("/calendar/")
@@ -1174,7 +1286,7 @@ async fn a_calendar_feed_serves_its_practitioner_until_revoked() {
     assert!(ics.contains("SUMMARY:Microdermabrasion – Ivy Feed"));
     assert!(ics.contains("DTSTART:20300604T090000Z"));
     assert!(ics.contains("DTEND:20300604T094500Z"));
-    assert!(ics.contains(&format!("UID:appointment-{}.practitioner-feed@", a["id"])));
+    assert!(ics.contains(&format!("UID:appointment-{}.practitioner-feed@", a.id)));
     assert!(
         !ics.contains("Carl Cancelled"),
         "cancelled appointments are left out"
@@ -1188,26 +1300,31 @@ async fn a_calendar_feed_serves_its_practitioner_until_revoked() {
             .map(str::to_string)
     };
     assert_eq!(uid(&ics), uid(&again));
+}
 
+#[tokio::test]
+async fn regenerating_or_revoking_a_feed_retires_its_address() {
+    let app = TestApp::spawn().await;
+    let admin = app.staff(Role::Admin).await;
+    admin
+        .post_redirect("/staff/practitioners/2/calendar", &Form::new())
+        .await;
+    let path = jonahs_feed_path(&app, &admin).await;
+    let secret = path
+        .trim_start_matches("/calendar/")
+        .trim_end_matches(".ics");
+    assert_eq!(app.get_text(&path).await.0, 200);
     // Regenerating retires the old address; revoking retires the new one.
-    post_location(&admin, "/staff/practitioners/2/calendar", &Form::new()).await;
+    admin
+        .post_redirect("/staff/practitioners/2/calendar", &Form::new())
+        .await;
     assert_eq!(app.get_text(&path).await.0, 404);
-    let (_, page) = admin.get_text("/staff/practitioners/2").await;
-    let new_url = page
-        .split("id=\"feed-url\" type=\"text\" readonly value=\"")
-        .nth(1)
-        .and_then(|s| s.split('"').next())
-        .unwrap()
-        .to_string();
-    let new_path = new_url.trim_start_matches(&app.address).to_string();
+    let new_path = jonahs_feed_path(&app, &admin).await;
     assert_ne!(new_path, path);
     assert_eq!(app.get_text(&new_path).await.0, 200);
-    post_location(
-        &admin,
-        "/staff/practitioners/2/calendar/revoke",
-        &Form::new(),
-    )
-    .await;
+    admin
+        .post_redirect("/staff/practitioners/2/calendar/revoke", &Form::new())
+        .await;
     assert_eq!(app.get_text(&new_path).await.0, 404);
     assert_eq!(app.get_text("/calendar/not-a-token.ics").await.0, 404);
     assert_eq!(
@@ -1217,7 +1334,8 @@ async fn a_calendar_feed_serves_its_practitioner_until_revoked() {
         404
     );
 
-    let actions: Vec<(String, Value, Value)> = audit_of(&app, "practitioner", 2)
+    let actions: Vec<(String, Value, Value)> = app
+        .audit_changes("practitioner", 2)
         .into_iter()
         .map(|(a, b, c, _)| (a, b, c))
         .collect();
@@ -1238,9 +1356,9 @@ async fn a_calendar_feed_serves_its_practitioner_until_revoked() {
     );
 }
 
-#[tokio::test]
-async fn the_dashboard_counts_today_charts_the_month_and_rates_no_shows() {
-    let app = TestApp::spawn().await;
+/// A week ago three appointments (later completed, no-show, completed); today two for Jonah, one
+/// for Amara and one cancelled; one next week.
+async fn dashboard_history(app: &TestApp) {
     // A week ago: three appointments, later completed, no-show and cancelled.
     app.clock.set(t("2030-05-27T07:00:00Z"));
     let mut past = Vec::new();
@@ -1250,71 +1368,65 @@ async fn the_dashboard_counts_today_charts_the_month_and_rates_no_shows() {
         ("2030-05-28T12:00:00+01:00", 1),
     ] {
         past.push(
-            book_as(
-                &app,
+            app.booked(
                 "microdermabrasion",
                 start,
                 p,
-                "Past Patient",
-                "past@example.org",
+                &patient("Past Patient", "past@example.org"),
             )
             .await,
         );
     }
     app.clock.set(t(NOW));
-    set_status(&app, past[0]["id"].as_i64().unwrap(), "completed");
-    set_status(&app, past[1]["id"].as_i64().unwrap(), "no_show");
-    set_status(&app, past[2]["id"].as_i64().unwrap(), "completed");
+    app.set_status(past[0].id, "completed");
+    app.set_status(past[1].id, "no_show");
+    app.set_status(past[2].id, "completed");
 
     // Today (Monday 3 June, 08:00 now): two for Jonah, one for Amara, one cancelled.
-    book_as(
-        &app,
+    app.booked(
         "microdermabrasion",
         "2030-06-03T09:00:00+01:00",
         2,
-        "Jo Today",
-        "jo@example.org",
+        &patient("Jo Today", "jo@example.org"),
     )
     .await;
-    book_as(
-        &app,
+    app.booked(
         "microdermabrasion",
         "2030-06-03T11:00:00+01:00",
         2,
-        "Kim Today",
-        "kim@example.org",
+        &patient("Kim Today", "kim@example.org"),
     )
     .await;
-    book_as(
-        &app,
+    app.booked(
         "laser-resurfacing",
         "2030-06-03T10:00:00+01:00",
         1,
-        "Amy Laser",
-        "amy@example.org",
+        &patient("Amy Laser", "amy@example.org"),
     )
     .await;
-    let gone = book_as(
-        &app,
-        "microdermabrasion",
-        "2030-06-03T14:00:00+01:00",
-        2,
-        "Gus Gone",
-        "gus@example.org",
-    )
-    .await;
+    let gone = app
+        .booked(
+            "microdermabrasion",
+            "2030-06-03T14:00:00+01:00",
+            2,
+            &patient("Gus Gone", "gus@example.org"),
+        )
+        .await;
     // Within the cut-off patients can't cancel online (staff would); set it directly.
-    set_status(&app, gone["id"].as_i64().unwrap(), "cancelled");
-    book_as(
-        &app,
+    app.set_status(gone.id, "cancelled");
+    app.booked(
         "microdermabrasion",
         "2030-06-10T09:00:00+01:00",
         2,
-        "Ned Next",
-        "ned@example.org",
+        &patient("Ned Next", "ned@example.org"),
     )
     .await;
+}
 
+#[tokio::test]
+async fn the_dashboard_counts_today_charts_the_month_and_rates_no_shows() {
+    let app = TestApp::spawn().await;
+    dashboard_history(&app).await;
     let admin = app.staff(Role::Admin).await;
     let (status, page) = admin.get_text("/staff").await;
     assert_eq!(status, 200);
@@ -1336,7 +1448,12 @@ async fn the_dashboard_counts_today_charts_the_month_and_rates_no_shows() {
     // 1 no-show ÷ (2 completed + 1 no-show).
     assert!(page.contains("<strong class=\"no-show-rate\">33%</strong>"));
     assert!(!page.contains("<script"));
+}
 
+#[tokio::test]
+async fn a_practitioner_sees_their_own_numbers_on_the_dashboard() {
+    let app = TestApp::spawn().await;
+    dashboard_history(&app).await;
     // A practitioner sees their own numbers: Jonah's.
     let jonah = app.staff(Role::Practitioner).await;
     let (status, page) = jonah.get_text("/staff").await;

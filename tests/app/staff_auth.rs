@@ -6,14 +6,16 @@ use carepath::domain::staff::Role;
 use crate::helpers::*;
 use crate::staff_routes::{Access, Route, all_routes};
 
+/// The front desk account of the login tests, with `STAFF_PASSWORD`.
+const DESK: &str = "desk@clinic.example";
+
+fn desk_account(app: &TestApp) {
+    app.create_staff(DESK, Role::FrontDesk, STAFF_PASSWORD);
+}
+
 #[tokio::test]
-async fn login_sets_a_safe_renewed_session_and_logout_ends_it() {
+async fn staff_pages_send_strangers_to_the_login_page() {
     let app = TestApp::spawn().await;
-    app.create_staff(
-        "desk@clinic.example",
-        Role::FrontDesk,
-        "correct horse battery",
-    );
     let b = app.browser();
     let r = b.get("/staff/password").await;
     assert_eq!(r.status().as_u16(), 303);
@@ -21,7 +23,13 @@ async fn login_sets_a_safe_renewed_session_and_logout_ends_it() {
         r.headers()["location"].to_str().unwrap(),
         "/staff/login?next=%2Fstaff%2Fpassword"
     );
+}
 
+#[tokio::test]
+async fn login_sets_a_safe_renewed_session() {
+    let app = TestApp::spawn().await;
+    desk_account(&app);
+    let b = app.browser();
     let r = b.get("/staff/login").await;
     let before = r
         .headers()
@@ -30,14 +38,11 @@ async fn login_sets_a_safe_renewed_session_and_logout_ends_it() {
         .unwrap_or_default();
     let csrf = csrf_in(&r.text().await.unwrap());
     let r = b
-        .post_raw(
-            "/staff/login",
-            &[
-                ("csrf", &csrf),
-                ("email", "Desk@Clinic.example"),
-                ("password", "correct horse battery"),
-                ("next", "/staff/week"),
-            ],
+        .post_login(
+            &csrf,
+            "Desk@Clinic.example",
+            STAFF_PASSWORD,
+            Some("/staff/week"),
         )
         .await;
     assert_eq!(r.status().as_u16(), 303);
@@ -52,37 +57,38 @@ async fn login_sets_a_safe_renewed_session_and_logout_ends_it() {
         before.split(';').next(),
         "a new session at login"
     );
-    let (status, page) = b.get_text("/staff/password").await;
+    let (status, _) = b.get_text("/staff/password").await;
     assert_eq!(status, 200);
-    let csrf = csrf_in(&page);
+}
 
-    // Logging out needs the token too, and ends the session on the server.
+#[tokio::test]
+async fn logout_needs_the_token_and_ends_the_session_on_the_server() {
+    let app = TestApp::spawn().await;
+    desk_account(&app);
+    let b = app.login_as(DESK, STAFF_PASSWORD).await;
     assert_eq!(
         b.post_raw("/staff/logout", &[]).await.status().as_u16(),
         403
     );
     assert_eq!(
-        b.post_raw("/staff/logout", &[("csrf", &csrf)])
+        b.post_raw("/staff/logout", &[("csrf", &b.csrf)])
             .await
             .status()
             .as_u16(),
         303
     );
     assert_eq!(b.get("/staff/password").await.status().as_u16(), 303);
+}
 
-    // Open redirects are refused: `next` stays on /staff.
-    let (_, page) = b.get_text("/staff/login").await;
-    let csrf = csrf_in(&page);
+#[tokio::test]
+async fn login_refuses_open_redirects() {
+    let app = TestApp::spawn().await;
+    desk_account(&app);
+    let b = app.browser();
+    // `next` stays on /staff.
+    let csrf = b.login_csrf().await;
     let r = b
-        .post_raw(
-            "/staff/login",
-            &[
-                ("csrf", &csrf),
-                ("email", "desk@clinic.example"),
-                ("password", "correct horse battery"),
-                ("next", "https://evil.example/"),
-            ],
-        )
+        .post_login(&csrf, DESK, STAFF_PASSWORD, Some("https://evil.example/"))
         .await;
     assert_eq!(r.headers()["location"], "/staff");
 }
@@ -90,25 +96,10 @@ async fn login_sets_a_safe_renewed_session_and_logout_ends_it() {
 #[tokio::test]
 async fn wrong_passwords_slow_down_then_lock_the_account() {
     let app = TestApp::spawn().await;
-    app.create_staff(
-        "desk@clinic.example",
-        Role::FrontDesk,
-        "correct horse battery",
-    );
+    desk_account(&app);
     let b = app.browser();
     for i in 1..=5 {
-        let (_, page) = b.get_text("/staff/login").await;
-        let csrf = csrf_in(&page);
-        let r = b
-            .post_raw(
-                "/staff/login",
-                &[
-                    ("csrf", &csrf),
-                    ("email", "desk@clinic.example"),
-                    ("password", "wrong"),
-                ],
-            )
-            .await;
+        let r = b.try_login(DESK, "wrong").await;
         assert_eq!(r.status().as_u16(), 401, "attempt {i}");
         let html = r.text().await.unwrap();
         if i < 5 {
@@ -118,73 +109,45 @@ async fn wrong_passwords_slow_down_then_lock_the_account() {
         }
     }
     // Even the right password is refused while locked …
-    let (_, page) = b.get_text("/staff/login").await;
-    let csrf = csrf_in(&page);
-    let r = b
-        .post_raw(
-            "/staff/login",
-            &[
-                ("csrf", &csrf),
-                ("email", "desk@clinic.example"),
-                ("password", "correct horse battery"),
-            ],
-        )
-        .await;
+    let csrf = b.login_csrf().await;
+    let r = b.post_login(&csrf, DESK, STAFF_PASSWORD, None).await;
     assert_eq!(r.status().as_u16(), 401);
     // … and accepted once the lock has passed.
     app.clock.set(t(NOW) + chrono::Duration::minutes(2));
-    let r = b
-        .post_raw(
-            "/staff/login",
-            &[
-                ("csrf", &csrf),
-                ("email", "desk@clinic.example"),
-                ("password", "correct horse battery"),
-            ],
-        )
-        .await;
+    let r = b.post_login(&csrf, DESK, STAFF_PASSWORD, None).await;
     assert_eq!(r.status().as_u16(), 303);
-    // Unknown emails get the same answer as wrong passwords.
-    let (_, page) = b.get_text("/staff/login").await;
-    let r = b
-        .post_raw(
-            "/staff/login",
-            &[
-                ("csrf", &csrf_in(&page)),
-                ("email", "nobody@clinic.example"),
-                ("password", "x"),
-            ],
-        )
-        .await;
+}
+
+#[tokio::test]
+async fn unknown_emails_get_the_same_answer_as_wrong_passwords() {
+    let app = TestApp::spawn().await;
+    desk_account(&app);
+    let b = app.browser();
+    let r = b.try_login("nobody@clinic.example", "x").await;
     assert_eq!(r.status().as_u16(), 401);
-    // A login form posted without its token is refused outright.
+}
+
+#[tokio::test]
+async fn a_login_form_without_its_token_is_refused_outright() {
+    let app = TestApp::spawn().await;
+    desk_account(&app);
+    let b = app.browser();
+    b.get("/staff/login").await;
     let r = b
         .post_raw(
             "/staff/login",
-            &[
-                ("email", "desk@clinic.example"),
-                ("password", "correct horse battery"),
-            ],
+            &[("email", DESK), ("password", STAFF_PASSWORD)],
         )
         .await;
     assert_eq!(r.status().as_u16(), 403);
 }
 
 #[tokio::test]
-async fn changing_the_password_ends_other_sessions() {
+async fn a_new_password_needs_the_current_one_and_enough_length() {
     let app = TestApp::spawn().await;
-    app.create_staff(
-        "desk@clinic.example",
-        Role::FrontDesk,
-        "correct horse battery",
-    );
-    let first = app
-        .login_as("desk@clinic.example", "correct horse battery")
-        .await;
-    let second = app
-        .login_as("desk@clinic.example", "correct horse battery")
-        .await;
-    let r = first
+    desk_account(&app);
+    let desk = app.login_as(DESK, STAFF_PASSWORD).await;
+    let r = desk
         .post(
             "/staff/password",
             &[
@@ -195,22 +158,31 @@ async fn changing_the_password_ends_other_sessions() {
         )
         .await;
     assert_eq!(r.status().as_u16(), 422);
-    let r = first
+    let r = desk
         .post(
             "/staff/password",
             &[
-                ("current", "correct horse battery"),
+                ("current", STAFF_PASSWORD),
                 ("new", "short"),
                 ("confirm", "short"),
             ],
         )
         .await;
     assert_eq!(r.status().as_u16(), 422);
+    app.login_as(DESK, STAFF_PASSWORD).await;
+}
+
+#[tokio::test]
+async fn changing_the_password_ends_other_sessions() {
+    let app = TestApp::spawn().await;
+    desk_account(&app);
+    let first = app.login_as(DESK, STAFF_PASSWORD).await;
+    let second = app.login_as(DESK, STAFF_PASSWORD).await;
     let r = first
         .post(
             "/staff/password",
             &[
-                ("current", "correct horse battery"),
+                ("current", STAFF_PASSWORD),
                 ("new", "new password 123"),
                 ("confirm", "new password 123"),
             ],
@@ -227,8 +199,7 @@ async fn changing_the_password_ends_other_sessions() {
         303,
         "the other one is logged out"
     );
-    app.login_as("desk@clinic.example", "new password 123")
-        .await;
+    app.login_as(DESK, "new password 123").await;
 }
 
 #[tokio::test]
@@ -244,26 +215,45 @@ async fn the_first_admin_must_replace_a_printed_password() {
     assert!(admin.password_hash.starts_with("$argon2id$"));
 }
 
+/// Runs `carepath create-staff` with these arguments on a database of its own in `dir`.
+fn create_staff_cli(
+    dir: &std::path::Path,
+    args: &[&str],
+    env: &[(&str, &str)],
+) -> std::process::Output {
+    std::fs::create_dir_all(dir).unwrap();
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_carepath"));
+    cmd.arg("create-staff")
+        .args(args)
+        .env("DATABASE_URL", dir.join("cli.db"));
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    cmd.output().unwrap()
+}
+
+fn cli_dir(tag: &str) -> std::path::PathBuf {
+    std::env::temp_dir().join(format!("carepath-cli-{tag}-{}", std::process::id()))
+}
+
 #[test]
 fn create_staff_reads_the_password_from_the_environment() {
-    let dir = std::env::temp_dir().join(format!("carepath-cli-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let db = dir.join("cli.db");
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_carepath"))
-        .args([
-            "create-staff",
+    let dir = cli_dir("env");
+    let out = create_staff_cli(
+        &dir,
+        &[
             "--email",
             "nurse@clinic.example",
             "--role",
             "practitioner",
             "--practitioner",
             "2",
-        ])
-        .env("DATABASE_URL", &db)
-        .env("CAREPATH_STAFF_PASSWORD", "a long secret password")
-        .env("CAREPATH_ADMIN_PASSWORD", "admin password 123")
-        .output()
-        .unwrap();
+        ],
+        &[
+            ("CAREPATH_STAFF_PASSWORD", "a long secret password"),
+            ("CAREPATH_ADMIN_PASSWORD", "admin password 123"),
+        ],
+    );
     let stdout = String::from_utf8_lossy(&out.stdout);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "{stdout}{stderr}");
@@ -272,19 +262,17 @@ fn create_staff_reads_the_password_from_the_environment() {
         !stdout.contains("a long secret password") && !stderr.contains("a long secret password"),
         "never echoed"
     );
-    // A bad role is a clear error.
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_carepath"))
-        .args([
-            "create-staff",
-            "--email",
-            "x@clinic.example",
-            "--role",
-            "boss",
-        ])
-        .env("DATABASE_URL", &db)
-        .env("CAREPATH_STAFF_PASSWORD", "a long secret password")
-        .output()
-        .unwrap();
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn create_staff_names_a_bad_role() {
+    let dir = cli_dir("role");
+    let out = create_staff_cli(
+        &dir,
+        &["--email", "x@clinic.example", "--role", "boss"],
+        &[("CAREPATH_STAFF_PASSWORD", "a long secret password")],
+    );
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("--role"));
     let _ = std::fs::remove_dir_all(&dir);
@@ -309,6 +297,8 @@ fn fill(path: &str) -> String {
         .replace("{practitioner}", "1")
         .replace("{treatment}", "1")
         .replace("{staff}", "1")
+        .replace("{message}", "1")
+        .replace("{step}", "1")
 }
 
 #[tokio::test]

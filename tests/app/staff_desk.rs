@@ -1,94 +1,15 @@
 //! Tests of the schedule views, appointment actions, patients and phone bookings, through the
 //! staff pages over HTTP (on SQLite, and on PostgreSQL with CAREPATH_TEST_POSTGRES).
 
-use carepath::db::models::{AppointmentRow, AuditRow, NewClinicHours, NewPractitionerHours};
+use carepath::db::models::{AuditRow, NewClinicHours, NewPractitionerHours};
 use carepath::domain::staff::Role;
 use diesel::RunQueryDsl;
-use serde_json::{Value, json};
 
 use crate::helpers::*;
 
-fn location(r: &reqwest::Response) -> String {
-    r.headers()
-        .get("location")
-        .expect("a redirect")
-        .to_str()
-        .unwrap()
-        .to_string()
-}
-
-/// Books through the API for a named patient; gives the appointment id.
-async fn book_for(
-    app: &TestApp,
-    treatment: &str,
-    start: &str,
-    practitioner: i32,
-    name: &str,
-    email: &str,
-    phone: Option<&str>,
-) -> i32 {
-    let mut patient = json!({"name": name, "email": email});
-    if let Some(p) = phone {
-        patient["phone"] = p.into();
-    }
-    let body = json!({
-        "treatment": treatment,
-        "start": start,
-        "practitioner": practitioner,
-        "patient": patient,
-        "consent": true,
-    });
-    let (status, b) = app.post_json("/api/v1/bookings", &body).await;
-    assert_eq!(status, 201, "booking {start}: {b}");
-    b["id"].as_i64().expect("id") as i32
-}
-
-async fn book(app: &TestApp, treatment: &str, start: &str, practitioner: i32) -> i32 {
-    book_for(
-        app,
-        treatment,
-        start,
-        practitioner,
-        "Ann Lee",
-        "ann@example.org",
-        None,
-    )
-    .await
-}
-
-fn row(app: &TestApp, id: i32) -> AppointmentRow {
-    let mut c = app.state.pool.get().unwrap();
-    carepath::db::appointments::by_id(&mut c, id).unwrap()
-}
-
+/// The audit trail of one appointment.
 fn trail(app: &TestApp, id: i32) -> Vec<AuditRow> {
-    let mut c = app.state.pool.get().unwrap();
-    carepath::db::audit::for_subject(&mut c, "appointment", id).unwrap()
-}
-
-fn json_of(s: &Option<String>) -> Value {
-    serde_json::from_str(s.as_deref().expect("a snapshot")).unwrap()
-}
-
-/// The opening tag of an appointment's block on a schedule page.
-fn block(html: &str, id: i32) -> Option<String> {
-    let at = html.find(&format!("data-appointment=\"{id}\""))?;
-    let open = html[..at].rfind('<')?;
-    let close = at + html[at..].find('>')?;
-    Some(html[open..=close].to_string())
-}
-
-fn attr(tag: &str, name: &str) -> String {
-    let key = format!("{name}=\"");
-    let from = tag.find(&key).expect(name) + key.len();
-    tag[from..].split('"').next().unwrap().to_string()
-}
-
-fn placed(html: &str, id: i32) -> String {
-    attr(
-        &block(html, id).unwrap_or_else(|| panic!("no block {id}")),
-        "style",
-    )
+    app.audit_trail("appointment", id)
 }
 
 /// Wall-clock hours added straight to the database: the seed clinic is closed on Sundays and
@@ -117,23 +38,33 @@ fn open_weekends(app: &TestApp) {
     }
 }
 
-#[tokio::test]
-async fn the_day_view_places_each_appointment_by_its_local_time() {
-    let app = TestApp::spawn().await;
-    let laser = book(&app, "laser-resurfacing", "2030-06-04T09:00:00+01:00", 1).await;
-    let micro = book(&app, "microdermabrasion", "2030-06-04T10:00:00+01:00", 2).await;
-    let peel = book_for(
-        &app,
-        "chemical-peel",
-        "2030-06-04T11:30:00+01:00",
-        3,
-        "Bea Cole",
-        "bea@example.org",
-        None,
-    )
-    .await;
-    let gone = book(&app, "microdermabrasion", "2030-06-04T14:00:00+01:00", 2).await;
-    let desk = app.staff(Role::FrontDesk).await;
+/// Tuesday 4 June: laser with Dr. Okafor at 09:00, microdermabrasion with Jonah at 10:00
+/// (checked in), a peel with Lena at 11:30 (Bea Cole's) and a cancelled one with Jonah at 14:00.
+struct TuesdayDay {
+    laser: i32,
+    micro: i32,
+    peel: i32,
+    gone: i32,
+}
+
+async fn tuesday_day(app: &TestApp, desk: &StaffClient) -> TuesdayDay {
+    let laser = app
+        .booked("laser-resurfacing", "2030-06-04T09:00:00+01:00", 1, &ANN)
+        .await
+        .id;
+    let micro = app
+        .booked("microdermabrasion", "2030-06-04T10:00:00+01:00", 2, &ANN)
+        .await
+        .id;
+    let bea = Patient::new("Bea Cole", "bea@example.org");
+    let peel = app
+        .booked("chemical-peel", "2030-06-04T11:30:00+01:00", 3, &bea)
+        .await
+        .id;
+    let gone = app
+        .booked("microdermabrasion", "2030-06-04T14:00:00+01:00", 2, &ANN)
+        .await
+        .id;
     let r = desk
         .post(
             &format!("/staff/appointments/{gone}/cancel"),
@@ -145,6 +76,21 @@ async fn the_day_view_places_each_appointment_by_its_local_time() {
         .post(&format!("/staff/appointments/{micro}/check-in"), &[])
         .await;
     assert_eq!(r.status().as_u16(), 303);
+    TuesdayDay {
+        laser,
+        micro,
+        peel,
+        gone,
+    }
+}
+
+#[tokio::test]
+async fn the_day_view_places_each_appointment_by_its_local_time() {
+    let app = TestApp::spawn().await;
+    let desk = app.staff(Role::FrontDesk).await;
+    let TuesdayDay {
+        laser, micro, peel, ..
+    } = tuesday_day(&app, &desk).await;
 
     let (status, html) = desk.get_text("/staff/day?date=2030-06-04").await;
     assert_eq!(status, 200, "{html}");
@@ -179,13 +125,30 @@ async fn the_day_view_places_each_appointment_by_its_local_time() {
     for needle in ["11:30–12:15", "Bea Cole", "Chemical peel", "Booked"] {
         assert!(peel_html.contains(needle), "{needle} in {peel_html}");
     }
-    // The cancelled one is listed apart, not in the grid.
+}
+
+#[tokio::test]
+async fn the_day_view_lists_cancelled_appointments_apart() {
+    let app = TestApp::spawn().await;
+    let desk = app.staff(Role::FrontDesk).await;
+    let gone = tuesday_day(&app, &desk).await.gone;
+    let (status, html) = desk.get_text("/staff/day?date=2030-06-04").await;
+    assert_eq!(status, 200, "{html}");
+    // Not in the grid.
     assert!(block(&html, gone).is_none());
     let list = &html[html.find("<h2>Cancelled</h2>").expect("cancelled list")..];
     assert!(list.contains(&format!("/staff/appointments/{gone}")));
     assert!(list.contains("14:00–14:45"));
     assert!(list.contains("Patient moved away"));
-    // Hours not worked are shaded: Lena starts at 10:00, Dr. Okafor stops at 17:00.
+}
+
+#[tokio::test]
+async fn the_day_view_shades_hours_not_worked_and_labels_the_hours() {
+    let app = TestApp::spawn().await;
+    let desk = app.staff(Role::FrontDesk).await;
+    let (status, html) = desk.get_text("/staff/day?date=2030-06-04").await;
+    assert_eq!(status, 200, "{html}");
+    // Lena starts at 10:00, Dr. Okafor stops at 17:00.
     assert!(html.contains("class=\"shade off\" style=\"grid-column: 4; grid-row: 2 / span 60\""));
     assert!(html.contains("class=\"shade off\" style=\"grid-column: 2; grid-row: 482 / span 60\""));
     // Hour labels from opening to the last hour, and the days around.
@@ -194,7 +157,12 @@ async fn the_day_view_places_each_appointment_by_its_local_time() {
     assert!(html.contains("href=\"/staff/day?date=2030-06-03\""));
     assert!(html.contains("href=\"/staff/day?date=2030-06-05\""));
     assert!(html.contains("name=\"date\" type=\"date\" value=\"2030-06-04\""));
+}
 
+#[tokio::test]
+async fn the_day_view_shows_today_without_a_date_and_names_a_bad_one() {
+    let app = TestApp::spawn().await;
+    let desk = app.staff(Role::FrontDesk).await;
     // Without a date: today in the clinic's zone; a bad date says so and shows today.
     let (status, html) = desk.get_text("/staff/day").await;
     assert_eq!(status, 200);
@@ -208,12 +176,27 @@ async fn the_day_view_places_each_appointment_by_its_local_time() {
     assert!(html.contains("The clinic is closed on Sundays."));
 }
 
+/// Jonah on Monday 3 June at 15:00 and Tuesday at 10:00; Lena on Saturday 8 June at 12:00.
+async fn week_of_bookings(app: &TestApp) -> (i32, i32, i32) {
+    let monday = app
+        .booked("microdermabrasion", "2030-06-03T15:00:00+01:00", 2, &ANN)
+        .await
+        .id;
+    let tuesday = app
+        .booked("microdermabrasion", "2030-06-04T10:00:00+01:00", 2, &ANN)
+        .await
+        .id;
+    let lena = app
+        .booked("chemical-peel", "2030-06-08T12:00:00+01:00", 3, &ANN)
+        .await
+        .id;
+    (monday, tuesday, lena)
+}
+
 #[tokio::test]
-async fn the_week_view_shows_seven_days_for_one_practitioner_or_everyone() {
+async fn the_week_view_shows_seven_days_for_one_practitioner() {
     let app = TestApp::spawn().await;
-    let monday = book(&app, "microdermabrasion", "2030-06-03T15:00:00+01:00", 2).await;
-    let tuesday = book(&app, "microdermabrasion", "2030-06-04T10:00:00+01:00", 2).await;
-    let lena = book(&app, "chemical-peel", "2030-06-08T12:00:00+01:00", 3).await;
+    let (monday, tuesday, lena) = week_of_bookings(&app).await;
     let desk = app.staff(Role::FrontDesk).await;
 
     let (status, html) = desk
@@ -248,8 +231,14 @@ async fn the_week_view_shows_seven_days_for_one_practitioner_or_everyone() {
         html.contains("href=\"/staff/day?date=2030-06-04\""),
         "days link to their day"
     );
+}
 
-    // Everyone: each day split into a lane per practitioner working then (a second header row).
+#[tokio::test]
+async fn the_week_view_for_everyone_gives_each_day_a_lane_per_practitioner() {
+    let app = TestApp::spawn().await;
+    let (monday, tuesday, lena) = week_of_bookings(&app).await;
+    let desk = app.staff(Role::FrontDesk).await;
+    // Each day split into a lane per practitioner working then (a second header row).
     // Monday: Okafor, Reyes; Tuesday: Okafor, Reyes, Fischer; … Saturday: Fischer; Sunday closed.
     let (status, html) = desk
         .get_text("/staff/week?date=2030-06-05&practitioner=all")
@@ -288,7 +277,13 @@ async fn the_week_view_shows_seven_days_for_one_practitioner_or_everyone() {
     // The default for admin and front desk is everyone.
     let (_, default) = desk.get_text("/staff/week?date=2030-06-05").await;
     assert!(block(&default, lena).is_some() && block(&default, tuesday).is_some());
-    // Bad input is named, never a server error.
+}
+
+#[tokio::test]
+async fn the_week_view_names_bad_input() {
+    let app = TestApp::spawn().await;
+    let desk = app.staff(Role::FrontDesk).await;
+    // Never a server error.
     let (status, html) = desk.get_text("/staff/week?practitioner=abc").await;
     assert_eq!(status, 400);
     assert!(html.contains("is not a practitioner"));
@@ -297,14 +292,15 @@ async fn the_week_view_shows_seven_days_for_one_practitioner_or_everyone() {
 }
 
 #[tokio::test]
-async fn a_dst_week_keeps_every_block_on_its_wall_clock_row() {
+async fn a_spring_dst_week_keeps_every_block_on_its_wall_clock_row() {
     let app = TestApp::spawn().await;
     open_weekends(&app);
-    // Spring: London moves to BST on Sunday 31 March 2030.
+    // London moves to BST on Sunday 31 March 2030.
     app.clock.set(t("2030-03-18T09:00:00Z"));
-    let mon = book(&app, "microdermabrasion", "2030-03-25T10:00:00+00:00", 2).await;
-    let sat = book(&app, "microdermabrasion", "2030-03-30T10:00:00+00:00", 2).await;
-    let sun = book(&app, "microdermabrasion", "2030-03-31T10:00:00+01:00", 2).await;
+    let book = async |start| app.booked("microdermabrasion", start, 2, &ANN).await.id;
+    let mon = book("2030-03-25T10:00:00+00:00").await;
+    let sat = book("2030-03-30T10:00:00+00:00").await;
+    let sun = book("2030-03-31T10:00:00+01:00").await;
     let desk = app.staff(Role::FrontDesk).await;
     let (status, html) = desk
         .get_text("/staff/week?date=2030-03-27&practitioner=2")
@@ -315,20 +311,31 @@ async fn a_dst_week_keeps_every_block_on_its_wall_clock_row() {
     assert_eq!(placed(&html, mon), "grid-column: 2; grid-row: 62 / span 45");
     assert_eq!(placed(&html, sat), "grid-column: 7; grid-row: 62 / span 45");
     assert_eq!(placed(&html, sun), "grid-column: 8; grid-row: 62 / span 45");
-    assert_eq!(row(&app, sun).starts_at.to_string(), "2030-03-31 09:00:00");
-    assert_eq!(row(&app, sat).starts_at.to_string(), "2030-03-30 10:00:00");
+    assert_eq!(
+        app.appointment(sun).starts_at.to_string(),
+        "2030-03-31 09:00:00"
+    );
+    assert_eq!(
+        app.appointment(sat).starts_at.to_string(),
+        "2030-03-30 10:00:00"
+    );
     // The 23-hour day itself: opening at 10:00, the block at the top.
     let (_, day) = desk.get_text("/staff/day?date=2030-03-31").await;
     assert_eq!(placed(&day, sun), "grid-column: 3; grid-row: 2 / span 45");
     assert!(day.contains("10:00–10:45"));
+}
 
-    // Autumn: back to GMT on Sunday 27 October 2030, and the week after. (Months later: the
-    // session has expired, so log in again.)
+#[tokio::test]
+async fn an_autumn_dst_week_keeps_every_block_on_its_wall_clock_row() {
+    let app = TestApp::spawn().await;
+    open_weekends(&app);
+    // Back to GMT on Sunday 27 October 2030, and the week after.
     app.clock.set(t("2030-10-14T09:00:00Z"));
-    let desk = app.login_as(&desk.email, "correct horse battery").await;
-    let sat = book(&app, "microdermabrasion", "2030-10-26T10:00:00+01:00", 2).await;
-    let sun = book(&app, "microdermabrasion", "2030-10-27T10:00:00+00:00", 2).await;
-    let next_mon = book(&app, "microdermabrasion", "2030-10-28T10:00:00+00:00", 2).await;
+    let book = async |start| app.booked("microdermabrasion", start, 2, &ANN).await.id;
+    let sat = book("2030-10-26T10:00:00+01:00").await;
+    let sun = book("2030-10-27T10:00:00+00:00").await;
+    let next_mon = book("2030-10-28T10:00:00+00:00").await;
+    let desk = app.staff(Role::FrontDesk).await;
     let (status, html) = desk
         .get_text("/staff/week?date=2030-10-21&practitioner=2")
         .await;
@@ -346,11 +353,41 @@ async fn a_dst_week_keeps_every_block_on_its_wall_clock_row() {
     assert_eq!(placed(&day, sun), "grid-column: 3; grid-row: 2 / span 45");
 }
 
+/// Ann's microdermabrasion with Jonah today at 09:00 BST ("now" is 08:00).
+async fn today_at_nine(app: &TestApp) -> i32 {
+    app.booked("microdermabrasion", "2030-06-03T09:00:00+01:00", 2, &ANN)
+        .await
+        .id
+}
+
+/// Today's 09:00 appointment, checked in by the desk at 08:00 BST.
+async fn checked_in(app: &TestApp, desk: &StaffClient) -> i32 {
+    let id = today_at_nine(app).await;
+    let r = desk
+        .post(&format!("/staff/appointments/{id}/check-in"), &[])
+        .await;
+    assert_eq!(r.status().as_u16(), 303);
+    id
+}
+
+/// Today's 09:00 appointment, checked in, then completed at 09:50 BST as having ended at 09:47.
+async fn completed(app: &TestApp, desk: &StaffClient) -> i32 {
+    let id = checked_in(app, desk).await;
+    app.clock.set(t("2030-06-03T08:50:00Z"));
+    let r = desk
+        .post(
+            &format!("/staff/appointments/{id}/complete"),
+            &[("ended_at", "09:47")],
+        )
+        .await;
+    assert_eq!(r.status().as_u16(), 303);
+    id
+}
+
 #[tokio::test]
-async fn check_in_then_complete_records_the_end_and_refuses_moves_the_state_machine_forbids() {
+async fn before_its_start_an_appointment_offers_check_in_and_refuses_a_no_show() {
     let app = TestApp::spawn().await;
-    // Today at 09:00 BST; "now" is 08:00.
-    let id = book(&app, "microdermabrasion", "2030-06-03T09:00:00+01:00", 2).await;
+    let id = today_at_nine(&app).await;
     let desk = app.staff(Role::FrontDesk).await;
     let page = format!("/staff/appointments/{id}");
 
@@ -379,13 +416,20 @@ async fn check_in_then_complete_records_the_end_and_refuses_moves_the_state_mach
         "{html}"
     );
     assert!(html.contains("Nothing was changed."));
-    assert_eq!(row(&app, id).status, "booked");
+    assert_eq!(app.appointment(id).status, "booked");
     assert_eq!(trail(&app, id).len(), before);
+}
 
+#[tokio::test]
+async fn check_in_records_the_time_and_cannot_be_repeated() {
+    let app = TestApp::spawn().await;
+    let id = today_at_nine(&app).await;
+    let desk = app.staff(Role::FrontDesk).await;
+    let page = format!("/staff/appointments/{id}");
     let r = desk.post(&format!("{page}/check-in"), &[]).await;
     assert_eq!(r.status().as_u16(), 303);
     assert_eq!(location(&r), format!("{page}?done=checked-in"));
-    let checked = row(&app, id);
+    let checked = app.appointment(id);
     assert_eq!(checked.status, "checked_in");
     assert_eq!(
         checked.checked_in_at.unwrap().to_string(),
@@ -399,7 +443,14 @@ async fn check_in_then_complete_records_the_end_and_refuses_moves_the_state_mach
             .unwrap()
             .contains("A checked-in appointment cannot be checked in.")
     );
+}
 
+#[tokio::test]
+async fn completing_asks_for_an_end_time_that_is_past_and_after_the_start() {
+    let app = TestApp::spawn().await;
+    let desk = app.staff(Role::FrontDesk).await;
+    let id = checked_in(&app, &desk).await;
+    let page = format!("/staff/appointments/{id}");
     // 09:50 BST: the form offers now; the end can't be in the future or before the start.
     app.clock.set(t("2030-06-03T08:50:00Z"));
     let (_, html) = desk.get_text(&page).await;
@@ -420,21 +471,28 @@ async fn check_in_then_complete_records_the_end_and_refuses_moves_the_state_mach
         assert!(html.contains(says), "{typed}: {html}");
         assert!(html.contains("id=\"ended_at-error\""));
         assert!(html.contains(&format!("value=\"{typed}\"")), "kept");
-        assert_eq!(row(&app, id).status, "checked_in");
+        assert_eq!(app.appointment(id).status, "checked_in");
     }
     let r = desk
         .post(&format!("{page}/complete"), &[("ended_at", "09:47")])
         .await;
     assert_eq!(r.status().as_u16(), 303);
-    let done = row(&app, id);
+    let done = app.appointment(id);
     assert_eq!(done.status, "completed");
     // Stored in UTC: 09:47 BST.
     assert_eq!(
         done.completed_at.unwrap().to_string(),
         "2030-06-03 08:47:00"
     );
+}
 
-    // Cancelling a completed appointment: the page again with the reason, nothing changed.
+#[tokio::test]
+async fn a_completed_appointment_refuses_every_further_move() {
+    let app = TestApp::spawn().await;
+    let desk = app.staff(Role::FrontDesk).await;
+    let id = completed(&app, &desk).await;
+    let page = format!("/staff/appointments/{id}");
+    // Cancelling: the page again with the reason, nothing changed.
     let audit_rows = trail(&app, id).len();
     let r = desk
         .post(&format!("{page}/cancel"), &[("reason", "changed mind")])
@@ -446,8 +504,8 @@ async fn check_in_then_complete_records_the_end_and_refuses_moves_the_state_mach
         "{html}"
     );
     assert!(html.contains("Completed"));
-    assert_eq!(row(&app, id).status, "completed");
-    assert_eq!(row(&app, id).cancel_reason, None);
+    assert_eq!(app.appointment(id).status, "completed");
+    assert_eq!(app.appointment(id).cancel_reason, None);
     assert_eq!(trail(&app, id).len(), audit_rows);
     for action in ["check-in", "no-show"] {
         let r = desk.post(&format!("{page}/{action}"), &[]).await;
@@ -470,7 +528,14 @@ async fn check_in_then_complete_records_the_end_and_refuses_moves_the_state_mach
             .contains("A completed appointment cannot be rescheduled.")
     );
     assert_eq!(trail(&app, id).len(), audit_rows);
+}
 
+#[tokio::test]
+async fn check_in_and_completion_go_on_the_trail_and_the_page() {
+    let app = TestApp::spawn().await;
+    let desk = app.staff(Role::FrontDesk).await;
+    let id = completed(&app, &desk).await;
+    let page = format!("/staff/appointments/{id}");
     // The trail: who, what, before → after.
     let rows = trail(&app, id);
     let actions: Vec<&str> = rows.iter().map(|r| r.action.as_str()).collect();
@@ -507,27 +572,38 @@ async fn check_in_then_complete_records_the_end_and_refuses_moves_the_state_mach
 }
 
 #[tokio::test]
-async fn no_show_cancel_and_notes() {
+async fn a_no_show_after_the_start_is_recorded_and_shown() {
     let app = TestApp::spawn().await;
-    let today = book(&app, "microdermabrasion", "2030-06-03T09:00:00+01:00", 2).await;
-    let tomorrow = book(&app, "microdermabrasion", "2030-06-04T09:00:00+01:00", 2).await;
+    let today = today_at_nine(&app).await;
     let desk = app.staff(Role::FrontDesk).await;
-
     app.clock.set(t("2030-06-03T08:20:00Z"));
     let r = desk
         .post(&format!("/staff/appointments/{today}/no-show"), &[])
         .await;
     assert_eq!(r.status().as_u16(), 303);
-    assert_eq!(row(&app, today).status, "no_show");
+    assert_eq!(app.appointment(today).status, "no_show");
     let last = trail(&app, today).pop().unwrap();
     assert_eq!(last.action, "appointment.no_show");
     assert_eq!(json_of(&last.before_json)["status"], "booked");
     assert_eq!(json_of(&last.after_json)["status"], "no_show");
     let (_, html) = desk.get_text("/staff/day").await;
     assert!(block(&html, today).unwrap().contains("status-no_show"));
+}
 
-    // Staff must say why they cancel.
-    let page = format!("/staff/appointments/{tomorrow}");
+/// Ann's microdermabrasion with Jonah tomorrow (Tuesday) at 09:00: its staff page.
+async fn tomorrow_at_nine(app: &TestApp) -> (i32, String) {
+    let id = app
+        .booked("microdermabrasion", "2030-06-04T09:00:00+01:00", 2, &ANN)
+        .await
+        .id;
+    (id, format!("/staff/appointments/{id}"))
+}
+
+#[tokio::test]
+async fn staff_must_say_why_they_cancel() {
+    let app = TestApp::spawn().await;
+    let (tomorrow, page) = tomorrow_at_nine(&app).await;
+    let desk = app.staff(Role::FrontDesk).await;
     let r = desk
         .post(&format!("{page}/cancel"), &[("reason", "  ")])
         .await;
@@ -535,12 +611,19 @@ async fn no_show_cancel_and_notes() {
     let html = r.text().await.unwrap();
     assert!(html.contains("id=\"reason-error\""));
     assert!(html.contains("Please give a reason for cancelling."));
-    assert_eq!(row(&app, tomorrow).status, "booked");
+    assert_eq!(app.appointment(tomorrow).status, "booked");
+}
+
+#[tokio::test]
+async fn a_staff_cancel_is_recorded_once_and_frees_the_time() {
+    let app = TestApp::spawn().await;
+    let (tomorrow, page) = tomorrow_at_nine(&app).await;
+    let desk = app.staff(Role::FrontDesk).await;
     let r = desk
         .post(&format!("{page}/cancel"), &[("reason", "Patient unwell")])
         .await;
     assert_eq!(r.status().as_u16(), 303);
-    let cancelled = row(&app, tomorrow);
+    let cancelled = app.appointment(tomorrow);
     assert_eq!(cancelled.status, "cancelled");
     assert_eq!(cancelled.cancel_reason.as_deref(), Some("Patient unwell"));
     let last = trail(&app, tomorrow).pop().unwrap();
@@ -559,9 +642,21 @@ async fn no_show_cancel_and_notes() {
             .contains("A cancelled appointment cannot be cancelled.")
     );
     // The freed time can be booked again.
-    book(&app, "microdermabrasion", "2030-06-04T09:00:00+01:00", 2).await;
+    app.booked("microdermabrasion", "2030-06-04T09:00:00+01:00", 2, &ANN)
+        .await;
+}
 
-    // Notes: any status, kept with their author, written to the trail.
+#[tokio::test]
+async fn notes_are_kept_with_their_author_whatever_the_status() {
+    let app = TestApp::spawn().await;
+    let (tomorrow, page) = tomorrow_at_nine(&app).await;
+    let desk = app.staff(Role::FrontDesk).await;
+    // Even on a cancelled appointment.
+    let r = desk
+        .post(&format!("{page}/cancel"), &[("reason", "Patient unwell")])
+        .await;
+    assert_eq!(r.status().as_u16(), 303);
+
     let r = desk.post(&format!("{page}/notes"), &[("body", "")]).await;
     assert_eq!(r.status().as_u16(), 422);
     assert!(r.text().await.unwrap().contains("id=\"body-error\""));
@@ -589,20 +684,25 @@ async fn no_show_cancel_and_notes() {
     );
 }
 
+/// Ann's microdermabrasion with Jonah on Tuesday at 10:00, to be moved, and Cy Dunn's right
+/// after it at 11:00: (moving, other).
+async fn moving_and_other(app: &TestApp) -> (i32, i32) {
+    let moving = app
+        .booked("microdermabrasion", "2030-06-04T10:00:00+01:00", 2, &ANN)
+        .await
+        .id;
+    let cy = Patient::new("Cy Dunn", "cy@example.org");
+    let other = app
+        .booked("microdermabrasion", "2030-06-04T11:00:00+01:00", 2, &cy)
+        .await
+        .id;
+    (moving, other)
+}
+
 #[tokio::test]
-async fn staff_reschedule_offers_free_times_and_never_double_books() {
+async fn the_staff_reschedule_page_offers_only_free_times() {
     let app = TestApp::spawn().await;
-    let moving = book(&app, "microdermabrasion", "2030-06-04T10:00:00+01:00", 2).await;
-    let other = book_for(
-        &app,
-        "microdermabrasion",
-        "2030-06-04T11:00:00+01:00",
-        2,
-        "Cy Dunn",
-        "cy@example.org",
-        None,
-    )
-    .await;
+    let (moving, _) = moving_and_other(&app).await;
     let desk = app.staff(Role::FrontDesk).await;
     let page = format!("/staff/appointments/{moving}");
 
@@ -642,7 +742,14 @@ async fn staff_reschedule_offers_free_times_and_never_double_books() {
         .await;
     assert_eq!(status, 400);
     assert!(html.contains("YYYY-MM-DD"));
+}
 
+#[tokio::test]
+async fn a_staff_reschedule_onto_a_taken_or_unreadable_time_moves_nothing() {
+    let app = TestApp::spawn().await;
+    let (moving, _) = moving_and_other(&app).await;
+    let desk = app.staff(Role::FrontDesk).await;
+    let page = format!("/staff/appointments/{moving}");
     // The time another patient holds: refused, nothing moved.
     let r = desk
         .post(
@@ -661,7 +768,7 @@ async fn staff_reschedule_offers_free_times_and_never_double_books() {
         "other times offered"
     );
     assert_eq!(
-        row(&app, moving).starts_at.to_string(),
+        app.appointment(moving).starts_at.to_string(),
         "2030-06-04 09:00:00"
     );
     let r = desk
@@ -674,7 +781,18 @@ async fn staff_reschedule_offers_free_times_and_never_double_books() {
             .unwrap()
             .contains("Please choose one of the free times.")
     );
+    assert_eq!(
+        app.appointment(moving).starts_at.to_string(),
+        "2030-06-04 09:00:00"
+    );
+}
 
+#[tokio::test]
+async fn a_staff_reschedule_moves_the_appointment_and_records_it() {
+    let app = TestApp::spawn().await;
+    let (moving, other) = moving_and_other(&app).await;
+    let desk = app.staff(Role::FrontDesk).await;
+    let page = format!("/staff/appointments/{moving}");
     let r = desk
         .post(
             &format!("{page}/reschedule"),
@@ -686,10 +804,10 @@ async fn staff_reschedule_offers_free_times_and_never_double_books() {
         .await;
     assert_eq!(r.status().as_u16(), 303);
     assert_eq!(location(&r), format!("{page}?done=rescheduled"));
-    let moved = row(&app, moving);
+    let moved = app.appointment(moving);
     assert_eq!(moved.starts_at.to_string(), "2030-06-05 09:00:00");
     assert_eq!(moved.practitioner_id, 3);
-    assert_eq!(row(&app, other).status, "booked");
+    assert_eq!(app.appointment(other).status, "booked");
     let last = trail(&app, moving).pop().unwrap();
     assert_eq!(last.action, "appointment.reschedule");
     assert_eq!(last.actor_label, desk.email);
@@ -709,8 +827,42 @@ async fn staff_reschedule_offers_free_times_and_never_double_books() {
     );
 }
 
+/// The phone booking form for Carl Diaz's peel with Jonah on Tuesday 4 June.
+fn phone_form(
+    start: &'static str,
+    name: &'static str,
+    consent: bool,
+) -> Vec<(&'static str, &'static str)> {
+    let mut f = vec![
+        ("treatment", "chemical-peel"),
+        ("date", "2030-06-04"),
+        ("practitioner", "2"),
+        ("start", start),
+        ("name", name),
+        ("email", "carl@example.org"),
+        ("phone", "020 7946 0001"),
+        ("note", "Sensitive skin"),
+    ];
+    if consent {
+        f.push(("consent", "yes"));
+    }
+    f
+}
+
+/// Books Carl Diaz at 09:00 by phone: where the desk is sent.
+async fn carl_by_phone(desk: &StaffClient) -> String {
+    let r = desk
+        .post(
+            "/staff/book",
+            &phone_form("2030-06-04T09:00:00+01:00", "Carl Diaz", true),
+        )
+        .await;
+    assert_eq!(r.status().as_u16(), 303);
+    location(&r)
+}
+
 #[tokio::test]
-async fn phone_bookings_follow_the_online_rules() {
+async fn the_phone_booking_form_offers_the_free_times() {
     let app = TestApp::spawn().await;
     let desk = app.staff(Role::FrontDesk).await;
     let (status, html) = desk.get_text("/staff/book").await;
@@ -722,26 +874,18 @@ async fn phone_bookings_follow_the_online_rules() {
     assert_eq!(status, 200);
     assert!(html.contains("value=\"2030-06-04T09:00:00+01:00\""));
     assert!(html.contains("for=\"consent\""));
+}
 
-    let form = |start: &'static str, name: &'static str, consent: bool| {
-        let mut f = vec![
-            ("treatment", "chemical-peel"),
-            ("date", "2030-06-04"),
-            ("practitioner", "2"),
-            ("start", start),
-            ("name", name),
-            ("email", "carl@example.org"),
-            ("phone", "020 7946 0001"),
-            ("note", "Sensitive skin"),
-        ];
-        if consent {
-            f.push(("consent", "yes"));
-        }
-        f
-    };
-    // Mistakes: 422, every message by its field, everything typed kept, nothing booked.
+#[tokio::test]
+async fn phone_booking_mistakes_are_named_by_field_and_book_nothing() {
+    let app = TestApp::spawn().await;
+    let desk = app.staff(Role::FrontDesk).await;
+    // 422, every message by its field, everything typed kept.
     let r = desk
-        .post("/staff/book", &form("2030-06-04T09:00:00+01:00", "", false))
+        .post(
+            "/staff/book",
+            &phone_form("2030-06-04T09:00:00+01:00", "", false),
+        )
         .await;
     assert_eq!(r.status().as_u16(), 422);
     let html = r.text().await.unwrap();
@@ -755,18 +899,19 @@ async fn phone_bookings_follow_the_online_rules() {
         "time kept"
     );
     assert_eq!(app.appointment_count(), 0);
-    let r = desk.post("/staff/book", &form("", "Carl Diaz", true)).await;
+    let r = desk
+        .post("/staff/book", &phone_form("", "Carl Diaz", true))
+        .await;
     assert_eq!(r.status().as_u16(), 422);
     assert!(r.text().await.unwrap().contains("id=\"start-error\""));
+    assert_eq!(app.appointment_count(), 0);
+}
 
-    let r = desk
-        .post(
-            "/staff/book",
-            &form("2030-06-04T09:00:00+01:00", "Carl Diaz", true),
-        )
-        .await;
-    assert_eq!(r.status().as_u16(), 303);
-    let to = location(&r);
+#[tokio::test]
+async fn a_phone_booking_is_recorded_as_the_staff_members() {
+    let app = TestApp::spawn().await;
+    let desk = app.staff(Role::FrontDesk).await;
+    let to = carl_by_phone(&desk).await;
     assert!(
         to.starts_with("/staff/appointments/") && to.ends_with("?done=booked"),
         "{to}"
@@ -774,7 +919,7 @@ async fn phone_bookings_follow_the_online_rules() {
     let id: i32 = to["/staff/appointments/".len()..to.find('?').unwrap()]
         .parse()
         .unwrap();
-    let booked = row(&app, id);
+    let booked = app.appointment(id);
     assert_eq!(booked.booked_by, "staff");
     assert_eq!(booked.practitioner_id, 2);
     assert_eq!(booked.starts_at.to_string(), "2030-06-04 08:00:00");
@@ -788,9 +933,15 @@ async fn phone_bookings_follow_the_online_rules() {
     assert_eq!(status, 200);
     assert!(html.contains(&format!("Staff: {}", desk.email)));
     assert!(html.contains("Carl Diaz"));
+}
 
+#[tokio::test]
+async fn a_phone_booking_of_a_taken_time_keeps_the_details_and_books_nothing() {
+    let app = TestApp::spawn().await;
+    let desk = app.staff(Role::FrontDesk).await;
+    carl_by_phone(&desk).await;
     // The same time again: taken (409), the patient's details kept, no second booking.
-    let mut again = form("2030-06-04T09:00:00+01:00", "Dana Eve", true);
+    let mut again = phone_form("2030-06-04T09:00:00+01:00", "Dana Eve", true);
     again[5] = ("email", "dana@example.org");
     let r = desk.post("/staff/book", &again).await;
     assert_eq!(r.status().as_u16(), 409);
@@ -802,16 +953,22 @@ async fn phone_bookings_follow_the_online_rules() {
         "no longer offered"
     );
     assert_eq!(app.appointment_count(), 1);
-    // The online rules hold for staff too: no past times, no unknown treatments.
+}
+
+#[tokio::test]
+async fn phone_bookings_follow_the_online_rules() {
+    let app = TestApp::spawn().await;
+    let desk = app.staff(Role::FrontDesk).await;
+    // No past times, no unknown treatments.
     let r = desk
         .post(
             "/staff/book",
-            &form("2030-06-03T07:00:00+01:00", "Dana Eve", true),
+            &phone_form("2030-06-03T07:00:00+01:00", "Dana Eve", true),
         )
         .await;
     assert_eq!(r.status().as_u16(), 409);
     assert!(r.text().await.unwrap().contains("already passed"));
-    let mut unknown = form("2030-06-04T13:00:00+01:00", "Dana Eve", true);
+    let mut unknown = phone_form("2030-06-04T13:00:00+01:00", "Dana Eve", true);
     unknown[0] = ("treatment", "botox");
     let r = desk.post("/staff/book", &unknown).await;
     assert_eq!(r.status().as_u16(), 422);
@@ -819,67 +976,55 @@ async fn phone_bookings_follow_the_online_rules() {
         r.text().await.unwrap().contains("isn"),
         "unknown treatment named"
     );
-    assert_eq!(app.appointment_count(), 1);
+    assert_eq!(app.appointment_count(), 0);
+}
+
+/// Ann Lee twice (with a phone on the earlier), Bob Stone, and Anna Smith: (early, late) of Ann's.
+async fn four_bookings_of_three_patients(app: &TestApp) -> (i32, i32) {
+    let ann_with_phone = ANN.with_phone("+44 20 7946 0001");
+    let early = app
+        .booked(
+            "microdermabrasion",
+            "2030-06-04T10:00:00+01:00",
+            2,
+            &ann_with_phone,
+        )
+        .await
+        .id;
+    let late = app
+        .booked("chemical-peel", "2030-06-06T10:00:00+01:00", 3, &ANN)
+        .await
+        .id;
+    let bob = Patient::new("Bob Stone", "Bob.Stone@Example.ORG").with_phone("07700 900123");
+    app.booked("microdermabrasion", "2030-06-05T10:00:00+01:00", 2, &bob)
+        .await;
+    let anna = Patient::new("Anna Smith", "anna@sample.net");
+    app.booked("microdermabrasion", "2030-06-05T12:00:00+01:00", 2, &anna)
+        .await;
+    (early, late)
+}
+
+/// The names in the patients table, in page order.
+fn patient_names(html: &str) -> Vec<String> {
+    html.split("<tr><td><a href=\"/staff/patients/")
+        .skip(1)
+        .map(|s| {
+            s.split('>')
+                .nth(1)
+                .unwrap()
+                .split('<')
+                .next()
+                .unwrap()
+                .to_string()
+        })
+        .collect()
 }
 
 #[tokio::test]
 async fn patients_are_found_by_name_email_or_phone_in_any_case() {
     let app = TestApp::spawn().await;
-    let early = book_for(
-        &app,
-        "microdermabrasion",
-        "2030-06-04T10:00:00+01:00",
-        2,
-        "Ann Lee",
-        "ann@example.org",
-        Some("+44 20 7946 0001"),
-    )
-    .await;
-    let late = book_for(
-        &app,
-        "chemical-peel",
-        "2030-06-06T10:00:00+01:00",
-        3,
-        "Ann Lee",
-        "ann@example.org",
-        None,
-    )
-    .await;
-    book_for(
-        &app,
-        "microdermabrasion",
-        "2030-06-05T10:00:00+01:00",
-        2,
-        "Bob Stone",
-        "Bob.Stone@Example.ORG",
-        Some("07700 900123"),
-    )
-    .await;
-    book_for(
-        &app,
-        "microdermabrasion",
-        "2030-06-05T12:00:00+01:00",
-        2,
-        "Anna Smith",
-        "anna@sample.net",
-        None,
-    )
-    .await;
+    four_bookings_of_three_patients(&app).await;
     let desk = app.staff(Role::FrontDesk).await;
-    let names = |html: &str| -> Vec<String> {
-        html.split("<tr><td><a href=\"/staff/patients/")
-            .skip(1)
-            .map(|s| {
-                s.split('>')
-                    .nth(1)
-                    .unwrap()
-                    .split('<')
-                    .next()
-                    .unwrap()
-                    .to_string()
-            })
-            .collect()
-    };
     for (q, expected) in [
         ("ann", vec!["Ann Lee", "Anna Smith"]),
         ("ANN", vec!["Ann Lee", "Anna Smith"]),
@@ -894,19 +1039,30 @@ async fn patients_are_found_by_name_email_or_phone_in_any_case() {
     ] {
         let (status, html) = desk.get_text(&format!("/staff/patients?q={q}")).await;
         assert_eq!(status, 200, "{q}");
-        assert_eq!(names(&html), expected, "q={q}");
+        assert_eq!(patient_names(&html), expected, "q={q}");
     }
     let (status, html) = desk.get_text("/staff/patients").await;
     assert_eq!(status, 200);
-    assert_eq!(names(&html).len(), 3, "everyone, most recent first");
+    assert_eq!(patient_names(&html).len(), 3, "everyone, most recent first");
+}
+
+#[tokio::test]
+async fn a_patient_search_of_over_100_characters_is_refused() {
+    let app = TestApp::spawn().await;
+    let desk = app.staff(Role::FrontDesk).await;
     let (status, html) = desk
         .get_text(&format!("/staff/patients?q={}", "x".repeat(101)))
         .await;
     assert_eq!(status, 422);
     assert!(html.contains("at most 100 characters"));
+}
 
-    // A patient's page: their appointments, newest first, linked.
-    let patient = row(&app, early).patient_id;
+#[tokio::test]
+async fn a_patients_page_lists_their_appointments_newest_first() {
+    let app = TestApp::spawn().await;
+    let (early, late) = four_bookings_of_three_patients(&app).await;
+    let desk = app.staff(Role::FrontDesk).await;
+    let patient = app.appointment(early).patient_id;
     let (status, html) = desk.get_text(&format!("/staff/patients/{patient}")).await;
     assert_eq!(status, 200);
     assert!(html.contains("+44 20 7946 0001"));
@@ -922,30 +1078,22 @@ async fn patients_are_found_by_name_email_or_phone_in_any_case() {
     assert_eq!(desk.get("/staff/patients/abc").await.status().as_u16(), 404);
 }
 
+/// Today at 09:00 BST: Ann's with Jonah (whom the practitioner account is linked to) and Bob's
+/// with Dr. Okafor: (own, others).
+async fn own_and_others(app: &TestApp) -> (i32, i32) {
+    let own = today_at_nine(app).await;
+    let bob = Patient::new("Bob Stone", "bob@example.org");
+    let others = app
+        .booked("laser-resurfacing", "2030-06-03T09:00:00+01:00", 1, &bob)
+        .await
+        .id;
+    (own, others)
+}
+
 #[tokio::test]
-async fn a_practitioner_sees_and_acts_on_their_own_appointments_only() {
+async fn a_practitioner_sees_only_their_own_schedule() {
     let app = TestApp::spawn().await;
-    // The practitioner account is Jonah Reyes (practitioner 2).
-    let own = book_for(
-        &app,
-        "microdermabrasion",
-        "2030-06-03T09:00:00+01:00",
-        2,
-        "Ann Lee",
-        "ann@example.org",
-        None,
-    )
-    .await;
-    let others = book_for(
-        &app,
-        "laser-resurfacing",
-        "2030-06-03T09:00:00+01:00",
-        1,
-        "Bob Stone",
-        "bob@example.org",
-        None,
-    )
-    .await;
+    let (own, others) = own_and_others(&app).await;
     let jonah = app.staff(Role::Practitioner).await;
 
     let (status, html) = jonah.get_text("/staff/day").await;
@@ -972,8 +1120,14 @@ async fn a_practitioner_sees_and_acts_on_their_own_appointments_only() {
             .as_u16(),
         200
     );
+}
 
-    // Another practitioner's appointment: 403 to look or act, and nothing changes.
+#[tokio::test]
+async fn a_practitioner_may_neither_open_nor_act_on_anothers_appointment() {
+    let app = TestApp::spawn().await;
+    let (_, others) = own_and_others(&app).await;
+    let jonah = app.staff(Role::Practitioner).await;
+    // 403 to look or act, and nothing changes.
     let theirs = format!("/staff/appointments/{others}");
     assert_eq!(jonah.get(&theirs).await.status().as_u16(), 403);
     app.clock.set(t("2030-06-03T08:30:00Z"));
@@ -987,10 +1141,17 @@ async fn a_practitioner_sees_and_acts_on_their_own_appointments_only() {
         let r = jonah.post(&format!("{theirs}/{action}"), &fields).await;
         assert_eq!(r.status().as_u16(), 403, "{action}");
     }
-    assert_eq!(row(&app, others).status, "booked");
+    assert_eq!(app.appointment(others).status, "booked");
     assert_eq!(trail(&app, others).len(), 1);
+}
 
-    // Their own: look, note, check in, complete; but not cancel or reschedule.
+#[tokio::test]
+async fn a_practitioner_notes_checks_in_and_completes_their_own_but_books_and_moves_nothing() {
+    let app = TestApp::spawn().await;
+    let (own, _) = own_and_others(&app).await;
+    let jonah = app.staff(Role::Practitioner).await;
+    // 09:30 BST: the session has started.
+    app.clock.set(t("2030-06-03T08:30:00Z"));
     let mine = format!("/staff/appointments/{own}");
     let (status, html) = jonah.get_text(&mine).await;
     assert_eq!(status, 200);
@@ -1037,15 +1198,22 @@ async fn a_practitioner_sees_and_acts_on_their_own_appointments_only() {
             .as_u16(),
         303
     );
-    assert_eq!(row(&app, own).status, "completed");
+    assert_eq!(app.appointment(own).status, "completed");
+    assert_eq!(jonah.get("/staff/book").await.status().as_u16(), 403);
+}
 
-    // Patients: only those with an appointment with them.
+#[tokio::test]
+async fn a_practitioner_sees_only_their_own_patients() {
+    let app = TestApp::spawn().await;
+    let (own, others) = own_and_others(&app).await;
+    let jonah = app.staff(Role::Practitioner).await;
+    // Only those with an appointment with them.
     let (_, html) = jonah.get_text("/staff/patients").await;
     assert!(html.contains("Ann Lee") && !html.contains("Bob Stone"));
     let (_, html) = jonah.get_text("/staff/patients?q=bob").await;
     assert!(!html.contains("Bob Stone"));
-    let bob = row(&app, others).patient_id;
-    let ann = row(&app, own).patient_id;
+    let bob = app.appointment(others).patient_id;
+    let ann = app.appointment(own).patient_id;
     assert_eq!(
         jonah
             .get(&format!("/staff/patients/{bob}"))
@@ -1062,7 +1230,6 @@ async fn a_practitioner_sees_and_acts_on_their_own_appointments_only() {
             .as_u16(),
         200
     );
-    assert_eq!(jonah.get("/staff/book").await.status().as_u16(), 403);
 }
 
 #[tokio::test]
@@ -1102,7 +1269,7 @@ async fn unknown_appointments_are_not_found() {
 #[tokio::test]
 async fn simultaneous_moves_on_one_appointment_let_exactly_one_through() {
     let app = TestApp::spawn().await;
-    let id = book(&app, "microdermabrasion", "2030-06-03T09:00:00+01:00", 2).await;
+    let id = today_at_nine(&app).await;
     // After the start, both a check-in and a no-show are possible, but only one of them.
     app.clock.set(t("2030-06-03T08:10:00Z"));
     let desk = app.staff(Role::FrontDesk).await;
@@ -1121,6 +1288,6 @@ async fn simultaneous_moves_on_one_appointment_let_exactly_one_through() {
         .filter(|a| a != "appointment.book")
         .collect();
     assert_eq!(moves.len(), 1, "{moves:?}");
-    let status = row(&app, id).status;
+    let status = app.appointment(id).status;
     assert!(status == "checked_in" || status == "no_show", "{status}");
 }

@@ -1,6 +1,10 @@
 //! Every staff route, for the authorization walk in staff_auth.rs. A route added to the console
 //! must be added here (in the list of the module that owns it).
 
+mod admin;
+mod desk;
+mod reminders;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Access {
     /// Any logged-in staff member.
@@ -14,7 +18,8 @@ pub enum Access {
 #[derive(Debug, Clone, Copy)]
 pub struct Route {
     pub post: bool,
-    /// `{appointment}`, `{patient}`, `{practitioner}`, `{treatment}`, `{staff}` are filled with 1.
+    /// `{appointment}`, `{patient}`, `{practitioner}`, `{treatment}`, `{staff}`, `{message}`,
+    /// `{step}` are filled with 1.
     pub path: &'static str,
     pub access: Access,
 }
@@ -42,10 +47,5 @@ const ACCOUNT: &[Route] = &[
 ];
 
 pub fn all_routes() -> Vec<Route> {
-    [
-        ACCOUNT,
-        crate::staff_routes_desk::ROUTES,
-        crate::staff_routes_admin::ROUTES,
-    ]
-    .concat()
+    [ACCOUNT, desk::ROUTES, admin::ROUTES, reminders::ROUTES].concat()
 }

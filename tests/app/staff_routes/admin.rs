@@ -1,5 +1,6 @@
 //! Staff routes of clinic set-up, staff accounts, the audit trail and exports.
-use crate::staff_routes::{Access, Route, get, post};
+
+use super::{Access, Route, get, post};
 
 pub const ROUTES: &[Route] = &[
     // The dashboard (GET /staff) is listed with the account routes.

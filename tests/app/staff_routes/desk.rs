@@ -1,5 +1,6 @@
 //! Staff routes of the schedule, appointments, patients and phone bookings.
-use crate::staff_routes::{Access, Route, get, post};
+
+use super::{Access, Route, get, post};
 
 pub const ROUTES: &[Route] = &[
     get("/staff/day", Access::Anyone),

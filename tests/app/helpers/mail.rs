@@ -1,4 +1,5 @@
-//! Outbox rows, dispatchers and a renderer for the email tests.
+//! Outbox rows, dispatchers and a renderer for the email tests: they add the rows they need
+//! straight to the outbox and drive the dispatcher themselves, with no wait for a tick.
 
 use carepath::config::MailSettings;
 use carepath::db::DbConnection;
@@ -10,27 +11,21 @@ use carepath::mail::{Email, Mailer};
 use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::prelude::*;
 
-use crate::helpers::TestApp;
+use super::app::TestApp;
+use super::booking::ANN;
 
 /// An app with one booked appointment (the rows below need one) and an empty outbox, so the
 /// tests see only the rows they add.
 pub async fn app_with_appointment() -> (TestApp, i32) {
     let app = TestApp::spawn().await;
-    let (status, body) = app
-        .book(
-            "microdermabrasion",
-            "2030-06-04T09:00:00+01:00",
-            Some(2),
-            "ann@example.org",
-        )
+    let booked = app
+        .booked("microdermabrasion", "2030-06-04T09:00:00+01:00", 2, &ANN)
         .await;
-    assert_eq!(status, 201, "{body}");
-    let id = body["id"].as_i64().expect("appointment id") as i32;
     let mut c = app.state.pool.get().expect("conn");
     diesel::delete(outbox::table)
         .execute(&mut *c)
         .expect("empty the outbox");
-    (app, id)
+    (app, booked.id)
 }
 
 /// Inserts `n` planned rows due at `due`, to `{prefix}-{i}@example.org`, of `kind`.
@@ -103,24 +98,15 @@ fn rand_tag() -> String {
     format!("{:016x}", rand::rng().random::<u64>())
 }
 
-pub fn rows(app: &TestApp) -> Vec<OutboxRow> {
-    let mut c = app.state.pool.get().expect("conn");
-    outbox::table
-        .order(outbox::id)
-        .select(OutboxRow::as_select())
-        .load(&mut *c)
-        .expect("outbox rows")
-}
-
 pub fn row_for(app: &TestApp, recipient: &str) -> OutboxRow {
-    rows(app)
+    app.outbox()
         .into_iter()
         .find(|r| r.recipient == recipient)
         .unwrap_or_else(|| panic!("no row for {recipient}"))
 }
 
 pub fn count_status(app: &TestApp, status: &str) -> usize {
-    rows(app).iter().filter(|r| r.status == status).count()
+    app.outbox().iter().filter(|r| r.status == status).count()
 }
 
 /// Mail settings of the app with this SMTP server (or None: .eml files in `dir`).
