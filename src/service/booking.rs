@@ -19,6 +19,7 @@ use crate::domain::token::ManageToken;
 use crate::domain::treatment::{may_perform, parse_qualifications};
 use crate::error::AppError;
 use crate::service::audit::{self, Actor};
+use crate::service::changes;
 use diesel::Connection;
 
 #[derive(Debug, Clone)]
@@ -77,7 +78,9 @@ pub fn book(
     let candidates = candidates(conn, &treatment, cmd.practitioner, None)?;
     let mut last = AppError::SlotUnavailable(SlotProblem::OutsideHours);
     for pid in candidates {
-        match with_retries(|| try_book(conn, &clinic, &treatment, pid, policy, cmd)) {
+        match changes::committed(with_retries(|| {
+            try_book(conn, &clinic, &treatment, pid, policy, cmd)
+        })) {
             Ok(row) => return Ok(row),
             Err(e) if worth_trying_another(&e) => {
                 if matches!(e, AppError::SlotUnavailable(SlotProblem::Taken))
@@ -320,7 +323,7 @@ pub fn cancel_appointment(
 ) -> Result<AppointmentRow, AppError> {
     let clinic = clinic::load(conn)?;
     let policy = clinic.policy(now);
-    conn.transaction(|c| {
+    changes::committed(conn.transaction(|c| {
         let before = appointments::by_id(c, id)?;
         permitted(&before, policy, actor, Action::Cancel)?;
         if appointments::cancel(c, id, &before.status, reason, to_db(now))? == 0 {
@@ -338,7 +341,7 @@ pub fn cancel_appointment(
         )?;
         crate::service::planning::on_cancelled(c, &clinic, now, &after)?;
         Ok(after)
-    })
+    }))
 }
 
 /// Moves an appointment through the manage link (or the API's token routes).
@@ -370,7 +373,7 @@ pub fn reschedule_appointment(
     let treatment = crate::db::treatments::treatment(conn, row.treatment_id)?;
     let mut last = AppError::SlotUnavailable(SlotProblem::OutsideHours);
     for pid in candidates(conn, &treatment, choice, Some(row.practitioner_id))? {
-        let attempt = with_retries(|| {
+        let attempt = changes::committed(with_retries(|| {
             conn.transaction(|c| {
                 crate::db::practitioners::lock_practitioner(c, pid)?;
                 let before = appointments::by_id(c, row.id)?;
@@ -398,7 +401,7 @@ pub fn reschedule_appointment(
                 crate::service::planning::on_rescheduled(c, &clinic, now, &after)?;
                 Ok(after)
             })
-        });
+        }));
         match attempt {
             Ok(row) => return Ok(row),
             Err(e) if worth_trying_another(&e) => last = e,
