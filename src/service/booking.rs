@@ -4,7 +4,8 @@
 
 use chrono::{DateTime, Utc};
 
-use super::availability::{practitioner_days, timing};
+use super::availability::{self, DayQuery, OpenDay, practitioner_days, timing};
+use super::catalog::{self, Offer};
 use super::clinic::{self, Clinic};
 use crate::db::models::*;
 use crate::db::{DbConnection, appointments, is_overlap, is_unique_violation, patients};
@@ -69,12 +70,7 @@ pub fn book(
 ) -> Result<AppointmentRow, AppError> {
     let clinic = clinic::load(conn)?;
     let policy = clinic.policy(now);
-    let treatment = crate::db::treatments::active_treatment_by_slug(conn, &cmd.treatment_slug)?
-        .ok_or_else(|| {
-            let mut f = FieldErrors::new();
-            f.add("treatment", "Unknown treatment.");
-            AppError::Invalid(f)
-        })?;
+    let treatment = catalog::requested(conn, &cmd.treatment_slug)?;
     let candidates = candidates(conn, &treatment, cmd.practitioner, None)?;
     let mut last = AppError::SlotUnavailable(SlotProblem::OutsideHours);
     for pid in candidates {
@@ -266,6 +262,34 @@ pub fn details(conn: &mut DbConnection, token: &str) -> Result<AppointmentDetail
     details_of(conn, appointment)
 }
 
+/// An appointment as its patient sees it, with the clinic it is at (zone, contact).
+pub fn lookup(
+    conn: &mut DbConnection,
+    token: &str,
+) -> Result<(Clinic, AppointmentDetails), AppError> {
+    let details = details(conn, token)?;
+    Ok((clinic::load(conn)?, details))
+}
+
+/// Where an appointment may move to: a day's free slots of its treatment, its own time counting
+/// as free. Whether the patient may still move it is `self_service`'s to say.
+pub fn rescheduling(
+    conn: &mut DbConnection,
+    now: DateTime<Utc>,
+    token: &str,
+    query: DayQuery,
+) -> Result<(AppointmentDetails, OpenDay), AppError> {
+    let details = details(conn, token)?;
+    let day = availability::open_day(
+        conn,
+        now,
+        details.treatment.clone(),
+        query,
+        Some(details.appointment.id),
+    )?;
+    Ok((details, day))
+}
+
 pub fn details_of(
     conn: &mut DbConnection,
     appointment: AppointmentRow,
@@ -411,8 +435,22 @@ pub fn reschedule_appointment(
     Err(last)
 }
 
+/// The booking page's details step: the treatment on offer at that address, if `start` is free
+/// right now with the practitioner chosen (no lock: booking re-checks).
+pub fn choose_time(
+    conn: &mut DbConnection,
+    now: DateTime<Utc>,
+    slug: &str,
+    start: DateTime<Utc>,
+    choice: PractitionerChoice,
+) -> Result<(Clinic, Offer), AppError> {
+    let (clinic, offer) = catalog::offer(conn, slug)?;
+    find_free(conn, now, &offer.treatment, start, choice)?;
+    Ok((clinic, offer))
+}
+
 /// Whether a start is free right now (no lock: for showing pages; booking re-checks).
-pub fn find_free(
+fn find_free(
     conn: &mut DbConnection,
     now: DateTime<Utc>,
     treatment: &TreatmentRow,
