@@ -15,7 +15,7 @@ pub fn current() -> u64 {
 }
 
 /// Passes a write's result through, counting it when it committed.
-/// (Its test is `web::cache`'s: in one test binary, a second test moving the count would race it.)
+// Tested in `web::cache` only: a second unit test moving this process-wide count would race it.
 pub fn committed<T>(r: Result<T, AppError>) -> Result<T, AppError> {
     if r.is_ok() {
         GENERATION.fetch_add(1, Ordering::SeqCst);
