@@ -3,7 +3,7 @@
 use std::net::TcpListener;
 use std::sync::Arc;
 
-use actix_web::dev::{Server, Service};
+use actix_web::dev::Server;
 use actix_web::middleware::{Compress, DefaultHeaders, Logger};
 use actix_web::{App, HttpServer, web};
 
@@ -171,23 +171,6 @@ impl Application {
                         .add(("Referrer-Policy", "no-referrer")),
                 )
                 .wrap(Compress::default())
-                .wrap_fn(|req, srv| {
-                    // Any request that may have changed something (a booking, a cancellation, an
-                    // edit in the console) empties this instance's page cache when it is done.
-                    let writes = !matches!(
-                        *req.method(),
-                        actix_web::http::Method::GET | actix_web::http::Method::HEAD
-                    );
-                    let state = req.app_data::<web::Data<AppState>>().cloned();
-                    let fut = srv.call(req);
-                    async move {
-                        let res = fut.await;
-                        if writes && let Some(s) = state {
-                            s.page_cache.invalidate();
-                        }
-                        res
-                    }
-                })
                 .wrap(
                     Logger::new("%s %{method}xi %{path}xi %Dms")
                         .custom_request_replace("method", |req| req.method().to_string())

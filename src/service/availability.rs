@@ -1,17 +1,24 @@
-//! Loads a day's hours and bookings and asks the domain which slots are free.
+//! Loads a day's hours and bookings and asks the domain which slots are free. `open_day` is the
+//! one answer to "what can be booked on this day": the booking pages and the API both ask it, so
+//! they agree on every refusal.
 
 use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
 
-use super::clinic::{Clinic, minute_range};
+use super::catalog;
+use super::clinic::{self, Clinic, minute_range};
 use crate::db::models::{PractitionerRow, TreatmentRow, from_db, to_db};
 use crate::db::{DbConnection, appointments};
 use crate::domain::availability::{
     BookingRules, Busy, DayContext, PractitionerDay, Timing, free_slots,
 };
-use crate::domain::booking::PractitionerChoice;
+use crate::domain::booking::{Policy, PractitionerChoice};
+use crate::domain::errors::FieldErrors;
 use crate::domain::hours::WeeklyHours;
-use crate::domain::time::local_day_bounds;
+use crate::domain::time::{local_day_bounds, local_parts, today};
 use crate::error::AppError;
+
+/// How far ahead to look for the next day with a free slot when the chosen day has none.
+const LOOKAHEAD_DAYS: i64 = 21;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SlotView {
@@ -124,4 +131,153 @@ pub fn day_slots(
                 .unwrap_or_default(),
         })
         .collect())
+}
+
+/// Which day to open, in the clinic's calendar.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Day {
+    /// Today; while browsing, the first day from today with a free slot.
+    Today,
+    On(NaiveDate),
+    /// The clinic-local day of this instant (a chosen start, offered again with its neighbours).
+    Of(DateTime<Utc>),
+}
+
+/// What is asked of `open_day`.
+#[derive(Debug, Clone, Copy)]
+pub struct DayQuery {
+    pub day: Day,
+    pub choice: PractitionerChoice,
+    /// Browsing (the pages): a day outside the booking window is brought into it, and an empty
+    /// day points to the next one with room. Otherwise (the API) exactly the day asked.
+    pub browse: bool,
+}
+
+impl DayQuery {
+    /// The same question for every qualified practitioner.
+    pub fn for_anyone(self) -> Self {
+        Self {
+            choice: PractitionerChoice::Any,
+            ..self
+        }
+    }
+}
+
+/// A day's free slots of a treatment, with what they were judged by.
+#[derive(Debug, Clone)]
+pub struct OpenDay {
+    pub clinic: Clinic,
+    pub policy: Policy,
+    pub treatment: TreatmentRow,
+    /// Who performs the treatment: the practitioners one may choose from.
+    pub eligible: Vec<PractitionerRow>,
+    pub choice: PractitionerChoice,
+    pub date: NaiveDate,
+    /// The booking window: today to the end of the horizon.
+    pub first: NaiveDate,
+    pub last: NaiveDate,
+    /// Empty outside the booking window.
+    pub slots: Vec<SlotView>,
+    /// Browsing an empty day: the next one with room, within the window and a few weeks.
+    pub next_available: Option<NaiveDate>,
+    /// Browsing moved the date asked into the booking window.
+    pub moved_into_window: bool,
+}
+
+/// A day's free slots of an active treatment named in a request: an unknown treatment is a
+/// mistake in `treatment`, an unknown or unqualified practitioner one in `practitioner`.
+pub fn requested_day(
+    conn: &mut DbConnection,
+    now: DateTime<Utc>,
+    slug: &str,
+    query: DayQuery,
+) -> Result<OpenDay, AppError> {
+    let treatment = catalog::requested(conn, slug)?;
+    open_day(conn, now, treatment, query, None)
+}
+
+/// A day's free slots of `treatment`; `exclude` leaves one appointment out (the one being
+/// rescheduled), so its own time counts as free.
+pub fn open_day(
+    conn: &mut DbConnection,
+    now: DateTime<Utc>,
+    treatment: TreatmentRow,
+    query: DayQuery,
+    exclude: Option<i32>,
+) -> Result<OpenDay, AppError> {
+    let clinic = clinic::load(conn)?;
+    let policy = clinic.policy(now);
+    let eligible = clinic::eligible_practitioners(conn, &treatment)?;
+    let choice = query.choice;
+    if let PractitionerChoice::Specific(id) = choice
+        && !eligible.iter().any(|p| p.id == id)
+    {
+        let mut f = FieldErrors::new();
+        f.add(
+            "practitioner",
+            "That practitioner doesn't exist or doesn't perform this treatment.",
+        );
+        return Err(AppError::Invalid(f));
+    }
+    let first = today(clinic.tz, policy.now);
+    let last = first + Duration::days(i64::from(policy.rules.horizon_days));
+    let mut date = match query.day {
+        Day::Today => first,
+        Day::On(d) => d,
+        Day::Of(t) => local_parts(clinic.tz, t).0,
+    };
+    let mut moved_into_window = false;
+    if query.browse && (date < first || date > last) {
+        moved_into_window = true;
+        date = date.clamp(first, last);
+    }
+    let slots_on = |c: &mut DbConnection, d: NaiveDate| {
+        day_slots(
+            c,
+            &clinic,
+            &treatment,
+            &eligible,
+            d,
+            choice,
+            policy.now,
+            policy.rules,
+            exclude,
+        )
+    };
+    let mut slots = slots_on(conn, date)?;
+    let mut next_available = None;
+    if query.browse && slots.is_empty() {
+        let mut d = date;
+        for _ in 0..LOOKAHEAD_DAYS {
+            d += Duration::days(1);
+            if d > last {
+                break;
+            }
+            if !slots_on(conn, d)?.is_empty() {
+                next_available = Some(d);
+                break;
+            }
+        }
+        // With no date chosen, open on the first day that has something to offer.
+        if query.day == Day::Today
+            && let Some(d) = next_available
+        {
+            date = d;
+            slots = slots_on(conn, d)?;
+            next_available = None;
+        }
+    }
+    Ok(OpenDay {
+        clinic,
+        policy,
+        treatment,
+        eligible,
+        choice,
+        date,
+        first,
+        last,
+        slots,
+        next_available,
+        moved_into_window,
+    })
 }

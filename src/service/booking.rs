@@ -4,7 +4,8 @@
 
 use chrono::{DateTime, Utc};
 
-use super::availability::{practitioner_days, timing};
+use super::availability::{self, DayQuery, OpenDay, practitioner_days, timing};
+use super::catalog::{self, Offer};
 use super::clinic::{self, Clinic};
 use crate::db::models::*;
 use crate::db::{DbConnection, appointments, is_overlap, is_unique_violation, patients};
@@ -19,6 +20,7 @@ use crate::domain::token::ManageToken;
 use crate::domain::treatment::{may_perform, parse_qualifications};
 use crate::error::AppError;
 use crate::service::audit::{self, Actor};
+use crate::service::changes;
 use diesel::Connection;
 
 #[derive(Debug, Clone)]
@@ -68,16 +70,13 @@ pub fn book(
 ) -> Result<AppointmentRow, AppError> {
     let clinic = clinic::load(conn)?;
     let policy = clinic.policy(now);
-    let treatment = crate::db::treatments::active_treatment_by_slug(conn, &cmd.treatment_slug)?
-        .ok_or_else(|| {
-            let mut f = FieldErrors::new();
-            f.add("treatment", "Unknown treatment.");
-            AppError::Invalid(f)
-        })?;
+    let treatment = catalog::requested(conn, &cmd.treatment_slug)?;
     let candidates = candidates(conn, &treatment, cmd.practitioner, None)?;
     let mut last = AppError::SlotUnavailable(SlotProblem::OutsideHours);
     for pid in candidates {
-        match with_retries(|| try_book(conn, &clinic, &treatment, pid, policy, cmd)) {
+        match changes::committed(with_retries(|| {
+            try_book(conn, &clinic, &treatment, pid, policy, cmd)
+        })) {
             Ok(row) => return Ok(row),
             Err(e) if worth_trying_another(&e) => {
                 if matches!(e, AppError::SlotUnavailable(SlotProblem::Taken))
@@ -263,6 +262,34 @@ pub fn details(conn: &mut DbConnection, token: &str) -> Result<AppointmentDetail
     details_of(conn, appointment)
 }
 
+/// An appointment as its patient sees it, with the clinic it is at (zone, contact).
+pub fn lookup(
+    conn: &mut DbConnection,
+    token: &str,
+) -> Result<(Clinic, AppointmentDetails), AppError> {
+    let details = details(conn, token)?;
+    Ok((clinic::load(conn)?, details))
+}
+
+/// Where an appointment may move to: a day's free slots of its treatment, its own time counting
+/// as free. Whether the patient may still move it is `self_service`'s to say.
+pub fn rescheduling(
+    conn: &mut DbConnection,
+    now: DateTime<Utc>,
+    token: &str,
+    query: DayQuery,
+) -> Result<(AppointmentDetails, OpenDay), AppError> {
+    let details = details(conn, token)?;
+    let day = availability::open_day(
+        conn,
+        now,
+        details.treatment.clone(),
+        query,
+        Some(details.appointment.id),
+    )?;
+    Ok((details, day))
+}
+
 pub fn details_of(
     conn: &mut DbConnection,
     appointment: AppointmentRow,
@@ -320,7 +347,7 @@ pub fn cancel_appointment(
 ) -> Result<AppointmentRow, AppError> {
     let clinic = clinic::load(conn)?;
     let policy = clinic.policy(now);
-    conn.transaction(|c| {
+    changes::committed(conn.transaction(|c| {
         let before = appointments::by_id(c, id)?;
         permitted(&before, policy, actor, Action::Cancel)?;
         if appointments::cancel(c, id, &before.status, reason, to_db(now))? == 0 {
@@ -338,7 +365,7 @@ pub fn cancel_appointment(
         )?;
         crate::service::planning::on_cancelled(c, &clinic, now, &after)?;
         Ok(after)
-    })
+    }))
 }
 
 /// Moves an appointment through the manage link (or the API's token routes).
@@ -370,7 +397,7 @@ pub fn reschedule_appointment(
     let treatment = crate::db::treatments::treatment(conn, row.treatment_id)?;
     let mut last = AppError::SlotUnavailable(SlotProblem::OutsideHours);
     for pid in candidates(conn, &treatment, choice, Some(row.practitioner_id))? {
-        let attempt = with_retries(|| {
+        let attempt = changes::committed(with_retries(|| {
             conn.transaction(|c| {
                 crate::db::practitioners::lock_practitioner(c, pid)?;
                 let before = appointments::by_id(c, row.id)?;
@@ -398,7 +425,7 @@ pub fn reschedule_appointment(
                 crate::service::planning::on_rescheduled(c, &clinic, now, &after)?;
                 Ok(after)
             })
-        });
+        }));
         match attempt {
             Ok(row) => return Ok(row),
             Err(e) if worth_trying_another(&e) => last = e,
@@ -408,8 +435,22 @@ pub fn reschedule_appointment(
     Err(last)
 }
 
+/// The booking page's details step: the treatment on offer at that address, if `start` is free
+/// right now with the practitioner chosen (no lock: booking re-checks).
+pub fn choose_time(
+    conn: &mut DbConnection,
+    now: DateTime<Utc>,
+    slug: &str,
+    start: DateTime<Utc>,
+    choice: PractitionerChoice,
+) -> Result<(Clinic, Offer), AppError> {
+    let (clinic, offer) = catalog::offer(conn, slug)?;
+    find_free(conn, now, &offer.treatment, start, choice)?;
+    Ok((clinic, offer))
+}
+
 /// Whether a start is free right now (no lock: for showing pages; booking re-checks).
-pub fn find_free(
+fn find_free(
     conn: &mut DbConnection,
     now: DateTime<Utc>,
     treatment: &TreatmentRow,

@@ -95,14 +95,21 @@ pub fn eligible_practitioners(
     conn: &mut DbConnection,
     treatment: &TreatmentRow,
 ) -> Result<Vec<PractitionerRow>, AppError> {
-    let accepted = parse_qualifications(&treatment.qualifications);
-    Ok(crate::db::practitioners::active_practitioners(conn)?
-        .into_iter()
-        .filter(|p| may_perform(&parse_qualifications(&p.qualifications), &accepted))
-        .collect())
+    Ok(qualified(
+        &crate::db::practitioners::active_practitioners(conn)?,
+        treatment,
+    ))
 }
 
-pub fn treatment_by_slug(conn: &mut DbConnection, slug: &str) -> Result<TreatmentRow, AppError> {
-    crate::db::treatments::active_treatment_by_slug(conn, slug)?
-        .ok_or(AppError::NotFound("treatment"))
+/// Those of `practitioners` whose qualifications the treatment accepts, in their order.
+pub fn qualified(
+    practitioners: &[PractitionerRow],
+    treatment: &TreatmentRow,
+) -> Vec<PractitionerRow> {
+    let accepted = parse_qualifications(&treatment.qualifications);
+    practitioners
+        .iter()
+        .filter(|p| may_perform(&parse_qualifications(&p.qualifications), &accepted))
+        .cloned()
+        .collect()
 }

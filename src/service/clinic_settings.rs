@@ -39,7 +39,7 @@ pub fn save(
 ) -> Result<Guarded<()>, AppError> {
     let new = input.parse().map_err(AppError::Invalid)?;
     let id = clinic::load(conn)?.row.id;
-    conn.transaction(|c| {
+    crate::service::changes::committed(conn.transaction(|c| {
         lock_clinic(c, id)?;
         let before = clinic::load(c)?;
         // Hours are wall-clock times: a new zone moves them against the (UTC) appointments too.
@@ -86,5 +86,5 @@ pub fn save(
             saved: Some(()),
             conflicts: views,
         })
-    })
+    }))
 }

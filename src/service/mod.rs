@@ -8,6 +8,8 @@ pub mod booking;
 pub mod calendar;
 pub mod calendar_feed;
 pub mod care_plans;
+pub mod catalog;
+pub mod changes;
 pub mod clinic;
 pub mod clinic_settings;
 pub mod dashboard;

@@ -94,7 +94,7 @@ pub fn create(
     input: &PractitionerInput,
 ) -> Result<PractitionerRow, AppError> {
     let values = input.parse().map_err(AppError::Invalid)?;
-    conn.transaction(|c| {
+    crate::service::changes::committed(conn.transaction(|c| {
         let id = crate::db::practitioners::insert_practitioner(c, &values)?;
         let row = find(c, id)?;
         record(
@@ -110,7 +110,7 @@ pub fn create(
             },
         )?;
         Ok(row)
-    })
+    }))
 }
 
 pub fn update(
@@ -121,7 +121,7 @@ pub fn update(
     input: &PractitionerInput,
 ) -> Result<PractitionerRow, AppError> {
     let values = input.parse().map_err(AppError::Invalid)?;
-    conn.transaction(|c| {
+    crate::service::changes::committed(conn.transaction(|c| {
         let before = lock(c, id)?;
         crate::db::practitioners::update_practitioner(c, id, &values)?;
         let after = find(c, id)?;
@@ -138,7 +138,7 @@ pub fn update(
             },
         )?;
         Ok(after)
-    })
+    }))
 }
 
 /// Deactivating takes the practitioner out of booking; their booked appointments stay (and are
@@ -151,7 +151,7 @@ pub fn set_active(
     active: bool,
     confirm: &Confirmation,
 ) -> Result<Guarded<()>, AppError> {
-    conn.transaction(|c| {
+    crate::service::changes::committed(conn.transaction(|c| {
         let before = lock(c, id)?;
         let clinic = clinic::load(c)?;
         let listed = if active {
@@ -191,7 +191,7 @@ pub fn set_active(
             saved: Some(()),
             conflicts: views,
         })
-    })
+    }))
 }
 
 pub fn set_hours(
@@ -203,7 +203,7 @@ pub fn set_hours(
     confirm: &Confirmation,
 ) -> Result<Guarded<()>, AppError> {
     let hours = week.parse().map_err(AppError::Invalid)?;
-    conn.transaction(|c| {
+    crate::service::changes::committed(conn.transaction(|c| {
         lock(c, id)?;
         let clinic = clinic::load(c)?;
         let before = weekly_hours(c, id)?;
@@ -233,7 +233,7 @@ pub fn set_hours(
             saved: Some(()),
             conflicts: views,
         })
-    })
+    }))
 }
 
 fn time_off_snapshot(tz: chrono_tz::Tz, t: &TimeOffRow) -> Value {
@@ -262,7 +262,7 @@ pub fn add_time_off(
     let tz = clinic::load(conn)?.tz;
     let span =
         time_off::parse(tz, form.starts, form.ends, form.reason).map_err(AppError::Invalid)?;
-    conn.transaction(|c| {
+    crate::service::changes::committed(conn.transaction(|c| {
         lock(c, id)?;
         let listed = conflicts::upcoming(c, now, Some(id))?;
         let ids = during(span.start, span.end, &conflicts::booked(&listed));
@@ -300,7 +300,7 @@ pub fn add_time_off(
             saved: Some(off_id),
             conflicts: views,
         })
-    })
+    }))
 }
 
 pub fn remove_time_off(
@@ -311,7 +311,7 @@ pub fn remove_time_off(
     time_off_id: i32,
 ) -> Result<(), AppError> {
     let tz = clinic::load(conn)?.tz;
-    conn.transaction(|c| {
+    crate::service::changes::committed(conn.transaction(|c| {
         lock(c, id)?;
         let row = crate::db::practitioners::time_off(c, time_off_id)?
             .filter(|t| t.practitioner_id == id)
@@ -329,7 +329,7 @@ pub fn remove_time_off(
                 note: None,
             },
         )
-    })
+    }))
 }
 
 /// Publishes the practitioner's calendar feed under a new secret address; an earlier address

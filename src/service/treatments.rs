@@ -77,7 +77,7 @@ pub fn create(
         )?;
         Ok(row)
     });
-    match result {
+    match crate::service::changes::committed(result) {
         // Two admins creating the same slug at once: the unique index decides.
         Err(AppError::Db(e)) if crate::db::is_unique_violation(&e) => Err(slug_taken()),
         other => other,
@@ -92,7 +92,7 @@ pub fn update(
     input: &TreatmentInput,
 ) -> Result<TreatmentRow, AppError> {
     let values = input.parse().map_err(AppError::Invalid)?;
-    conn.transaction(|c| {
+    crate::service::changes::committed(conn.transaction(|c| {
         if crate::db::treatments::lock_treatment(c, id)? == 0 {
             return Err(AppError::NotFound("treatment"));
         }
@@ -115,5 +115,5 @@ pub fn update(
             },
         )?;
         Ok(after)
-    })
+    }))
 }

@@ -2,17 +2,18 @@
 //! and the availability API — so the booking page costs little more than an empty response.
 //!
 //! Correctness never depends on it: booking re-checks the slot inside its transaction and the
-//! database refuses overlaps. Freshness: every state-changing request handled by this instance
-//! bumps a generation (see `startup`), which empties the cache at once; writes made by other
-//! instances sharing the database show within the TTL; and "now" is part of the key to the minute,
-//! so slots slide out of the lead time on time.
+//! database refuses overlaps. Freshness: every committed write in this process moves
+//! `service::changes` on, which makes everything cached before it stale at once; writes made by
+//! other instances sharing the database show within the TTL; and "now" is part of the key to the
+//! minute, so slots slide out of the lead time on time.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use actix_web::web::Bytes;
+
+use crate::service::changes;
 
 /// How stale another instance's write may look here, by default (CAREPATH_PAGE_CACHE_SECONDS).
 pub const DEFAULT_TTL: Duration = Duration::from_secs(2);
@@ -27,7 +28,6 @@ struct Entry {
 }
 
 pub struct PageCache {
-    generation: AtomicU64,
     entries: Mutex<HashMap<String, Entry>>,
     /// Zero turns the cache off.
     ttl: Duration,
@@ -42,21 +42,15 @@ impl Default for PageCache {
 impl PageCache {
     pub fn new(ttl: Duration) -> Self {
         Self {
-            generation: AtomicU64::new(0),
             entries: Mutex::new(HashMap::new()),
             ttl,
         }
     }
 
-    /// Something changed: everything cached so far is stale.
-    pub fn invalidate(&self) {
-        self.generation.fetch_add(1, Ordering::SeqCst);
-    }
-
     /// The generation to store a freshly computed body under: read it *before* computing, so a
     /// write landing meanwhile makes the stored entry stale rather than wrongly fresh.
     pub fn generation(&self) -> u64 {
-        self.generation.load(Ordering::SeqCst)
+        changes::current()
     }
 
     pub fn get(&self, key: &str, minute: i64) -> Option<Bytes> {
@@ -90,6 +84,12 @@ impl PageCache {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::error::AppError;
+
+    /// What a write service does when its transaction commits.
+    fn a_write() {
+        changes::committed(Ok::<(), AppError>(())).unwrap();
+    }
 
     #[test]
     fn writes_and_minutes_make_entries_stale() {
@@ -98,11 +98,16 @@ mod tests {
         c.put("a".into(), g, 10, Bytes::from_static(b"x"));
         assert_eq!(c.get("a", 10).as_deref(), Some(&b"x"[..]));
         assert!(c.get("a", 11).is_none(), "a new minute");
-        c.invalidate();
+        a_write();
         assert!(c.get("a", 10).is_none(), "a write since");
+        // A write that failed changed nothing: what is cached stays fresh.
+        let g = c.generation();
+        c.put("a".into(), g, 10, Bytes::from_static(b"x"));
+        let _ = changes::committed::<()>(Err(AppError::Busy));
+        assert!(c.get("a", 10).is_some(), "a failed write");
         // Computed before a write, stored after it: stale at once.
         let before = c.generation();
-        c.invalidate();
+        a_write();
         c.put("b".into(), before, 10, Bytes::from_static(b"y"));
         assert!(c.get("b", 10).is_none());
         // Turned off.

@@ -16,6 +16,7 @@ mod mail_retry;
 mod mail_smtp;
 mod mail_tls;
 mod reminders;
+mod same_answers;
 mod staff_admin;
 mod staff_auth;
 mod staff_desk;

@@ -1,12 +1,14 @@
-use actix_web::{HttpRequest, HttpResponse, web};
-use serde_json::json;
+//! `GET /api/v1/availability`: a day's free slots, by the same service (and the same refusals)
+//! as the booking page.
 
+use actix_web::{HttpRequest, HttpResponse, web};
+
+use super::json::{Availability, Slot};
 use crate::domain::booking::PractitionerChoice;
 use crate::domain::errors::FieldErrors;
-use crate::domain::time::{parse_date, rfc3339_local};
+use crate::domain::time::parse_date;
 use crate::error::{ApiError, AppError};
-use crate::service::availability::day_slots;
-use crate::service::clinic;
+use crate::service::availability::{self, Day, DayQuery};
 use crate::web::AppState;
 use crate::web::forms::Fields;
 
@@ -38,57 +40,25 @@ pub async fn day(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpRes
     let (Some(date), Some(choice), true) = (date, choice, errors.is_empty()) else {
         return Err(AppError::Invalid(errors).into());
     };
-    let (tz, slots) = state
-        .db(move |c| {
-            let mut errors = FieldErrors::new();
-            let Some(t) = crate::db::treatments::active_treatment_by_slug(c, &slug)? else {
-                errors.add("treatment", "Unknown treatment.");
-                return Err(AppError::Invalid(errors));
-            };
-            let clinic = clinic::load(c)?;
-            let eligible = clinic::eligible_practitioners(c, &t)?;
-            if let PractitionerChoice::Specific(id) = choice
-                && !eligible.iter().any(|p| p.id == id)
-            {
-                errors.add(
-                    "practitioner",
-                    "That practitioner doesn't exist or doesn't perform this treatment.",
-                );
-                return Err(AppError::Invalid(errors));
-            }
-            let slots = day_slots(
-                c,
-                &clinic,
-                &t,
-                &eligible,
-                date,
-                choice,
-                now,
-                clinic.rules,
-                None,
-            )?;
-            Ok((clinic.tz, slots))
-        })
+    // Exactly the day asked: no moving into the booking window, no looking ahead.
+    let ask = DayQuery {
+        day: Day::On(date),
+        choice,
+        browse: false,
+    };
+    let s = slug.clone();
+    let day = state
+        .db(move |c| availability::requested_day(c, now, &s, ask))
         .await?;
-    let list: Vec<_> = slots
-        .iter()
-        .map(|s| {
-            json!({
-                "start": rfc3339_local(tz, s.start),
-                "end": rfc3339_local(tz, s.end),
-                "practitioner": {"id": s.practitioner_id, "name": s.practitioner_name},
-            })
-        })
-        .collect();
-    let body = web::Bytes::from(
-        json!({
-            "treatment": q.get("treatment").trim(),
-            "date": date.format("%Y-%m-%d").to_string(),
-            "timezone": tz.name(),
-            "slots": list,
-        })
-        .to_string(),
-    );
+    let tz = day.clinic.tz;
+    let body = Availability {
+        treatment: &slug,
+        date: date.format("%Y-%m-%d").to_string(),
+        timezone: tz.name(),
+        slots: day.slots.iter().map(|s| Slot::new(tz, s)).collect(),
+    };
+    let body =
+        web::Bytes::from(serde_json::to_vec(&body).map_err(|e| AppError::Internal(e.to_string()))?);
     state.page_cache.put(key, generation, minute, body.clone());
     Ok(json_body(body))
 }

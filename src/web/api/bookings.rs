@@ -1,47 +1,164 @@
-use actix_web::{HttpResponse, web};
-use serde_json::{Value, json};
+//! `/api/v1/bookings`: book, show, cancel and reschedule by the same services and rules as the
+//! pages. Bodies are read into derived request structs whose fields are lenient (`body::Field`),
+//! so each mistake is named by its field.
 
-use super::body::{opt_str, practitioner, req_str};
-use crate::domain::booking::{PatientInput, PractitionerChoice, parse_patient};
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, web};
+use serde::Deserialize;
+use serde_json::{Map, Value};
+
+use super::body::{self, Field, PractitionerParam};
+use super::json::Booking;
+use crate::domain::booking::{PatientInput, parse_patient};
 use crate::domain::errors::FieldErrors;
-use crate::domain::time::{parse_instant, rfc3339_local};
+use crate::domain::time::parse_instant;
 use crate::error::{ApiError, AppError};
 use crate::service::audit::Actor;
-use crate::service::booking::{self as svc, AppointmentDetails, BookCommand};
-use crate::service::clinic;
+use crate::service::booking::AppointmentDetails;
+use crate::service::booking::{self as svc, BookCommand};
+use crate::service::clinic::Clinic;
 use crate::web::AppState;
 
-fn booking_json(state: &AppState, tz: chrono_tz::Tz, d: &AppointmentDetails) -> Value {
-    json!({
-        "id": d.appointment.id,
-        "status": d.status.as_str(),
-        "treatment": d.treatment.slug,
-        "start": rfc3339_local(tz, d.starts_at()),
-        "end": rfc3339_local(tz, d.ends_at()),
-        "practitioner": {"id": d.practitioner.id, "name": d.practitioner.name},
-        "patient": {"name": d.patient.name, "email": d.patient.email, "phone": d.patient.phone},
-        "note": d.appointment.patient_note,
-        "cancel_reason": d.appointment.cancel_reason,
-        "manage_url": state.manage_url(&d.appointment.token),
-    })
+/// `POST /api/v1/bookings`
+#[derive(Debug, Deserialize)]
+struct NewBooking {
+    #[serde(default)]
+    treatment: Field<String>,
+    #[serde(default)]
+    start: Field<String>,
+    #[serde(default)]
+    practitioner: Field<PractitionerParam>,
+    /// An object: read into `PatientBody` once known to be one.
+    #[serde(default)]
+    patient: Field<Map<String, Value>>,
+    #[serde(default)]
+    consent: Field<bool>,
+    #[serde(default)]
+    note: Field<String>,
 }
 
-async fn respond(
+#[derive(Debug, Default, Deserialize)]
+struct PatientBody {
+    #[serde(default)]
+    name: Field<String>,
+    #[serde(default)]
+    email: Field<String>,
+    #[serde(default)]
+    phone: Field<String>,
+}
+
+/// `POST /api/v1/bookings/{token}/cancel`, body optional.
+#[derive(Debug, Deserialize)]
+struct Cancellation {
+    #[serde(default)]
+    reason: Field<String>,
+}
+
+/// `POST /api/v1/bookings/{token}/reschedule`
+#[derive(Debug, Deserialize)]
+struct Move {
+    #[serde(default)]
+    start: Field<String>,
+    #[serde(default)]
+    practitioner: Field<PractitionerParam>,
+}
+
+fn patient_actor() -> Actor {
+    Actor::Patient {
+        label: "patient via the API".into(),
+    }
+}
+
+fn respond(
     state: &AppState,
-    status: actix_web::http::StatusCode,
+    status: StatusCode,
+    (clinic, d): (Clinic, AppointmentDetails),
+) -> HttpResponse {
+    let manage_url = state.manage_url(&d.appointment.token);
+    HttpResponse::build(status).json(Booking::new(clinic.tz, &d, manage_url))
+}
+
+/// The booking as it stands now, with `status`.
+async fn show_token(
+    state: &AppState,
+    status: StatusCode,
     token: String,
 ) -> Result<HttpResponse, ApiError> {
-    let (tz, d) = state
-        .db(move |c| Ok((clinic::load(c)?.tz, svc::details(c, &token)?)))
-        .await?;
-    Ok(HttpResponse::build(status).json(booking_json(state, tz, &d)))
+    let shown = state.db(move |c| svc::lookup(c, &token)).await?;
+    Ok(respond(state, status, shown))
 }
 
-fn as_object(body: &Value) -> Result<&Value, ApiError> {
-    if body.is_object() {
-        Ok(body)
-    } else {
-        Err(AppError::BadRequest("The body must be a JSON object.".into()).into())
+impl NewBooking {
+    /// The booking asked for, or every mistake in the body named by its field.
+    fn command(self) -> Result<BookCommand, FieldErrors> {
+        let mut errors = FieldErrors::new();
+        let treatment = self
+            .treatment
+            .required("treatment", &mut errors)
+            .unwrap_or_default();
+        let start = self
+            .start
+            .required("start", &mut errors)
+            .and_then(|s| errors.take("start", parse_instant(&s)));
+        let choice = body::practitioner(self.practitioner, &mut errors);
+        let patient: PatientBody = match self.patient {
+            Field::Given(p) => body::nested(p),
+            Field::Missing => {
+                errors.add("patient", "is required");
+                PatientBody::default()
+            }
+            Field::WrongType => {
+                errors.add("patient", "must be an object with name and email");
+                PatientBody::default()
+            }
+        };
+        let consent = match self.consent {
+            Field::Given(b) => b,
+            Field::Missing => false,
+            Field::WrongType => {
+                errors.add("consent", "must be true or false");
+                true // the type error is already reported; don't report it twice
+            }
+        };
+        let name = patient
+            .name
+            .required("patient.name", &mut errors)
+            .unwrap_or_default();
+        let email = patient
+            .email
+            .required("patient.email", &mut errors)
+            .unwrap_or_default();
+        let phone = patient.phone.optional("patient.phone", &mut errors);
+        let note = self.note.optional("note", &mut errors);
+        let mut patient_errors = FieldErrors::new();
+        let parsed = parse_patient(
+            &PatientInput {
+                name: &name,
+                email: &email,
+                phone: &phone,
+                note: &note,
+                consent,
+            },
+            &mut patient_errors,
+        );
+        for (field, message) in patient_errors.iter() {
+            let path = match field.as_str() {
+                "name" | "email" | "phone" => format!("patient.{field}"),
+                other => other.to_string(),
+            };
+            errors.add(&path, message.clone());
+        }
+        match (start, choice, parsed) {
+            (Some(start), Some(choice), Some(part)) if errors.is_empty() => Ok(BookCommand {
+                actor: patient_actor(),
+                treatment_slug: treatment,
+                start,
+                practitioner: choice,
+                patient: part.patient,
+                note: part.note,
+            }),
+            _ => Err(errors),
+        }
     }
 }
 
@@ -50,74 +167,11 @@ pub async fn create(
     state: web::Data<AppState>,
     body: web::Json<Value>,
 ) -> Result<HttpResponse, ApiError> {
-    let body = as_object(&body)?;
-    let mut errors = FieldErrors::new();
-    let treatment = req_str(body, "treatment", "treatment", &mut errors)
-        .unwrap_or("")
-        .to_string();
-    let start = req_str(body, "start", "start", &mut errors)
-        .and_then(|s| errors.take("start", parse_instant(s)));
-    let raw_choice = practitioner(body, &mut errors);
-    let choice = errors.take("practitioner", PractitionerChoice::parse(&raw_choice));
-    let empty = Value::Null;
-    let patient = match body.get("patient") {
-        Some(p @ Value::Object(_)) => p,
-        None | Some(Value::Null) => {
-            errors.add("patient", "is required");
-            &empty
-        }
-        Some(_) => {
-            errors.add("patient", "must be an object with name and email");
-            &empty
-        }
-    };
-    let consent = match body.get("consent") {
-        Some(Value::Bool(b)) => *b,
-        None | Some(Value::Null) => false,
-        Some(_) => {
-            errors.add("consent", "must be true or false");
-            true // the type error is already reported; don't report it twice
-        }
-    };
-    let name = req_str(patient, "name", "patient.name", &mut errors).unwrap_or("");
-    let email = req_str(patient, "email", "patient.email", &mut errors).unwrap_or("");
-    let phone = opt_str(patient, "phone", "patient.phone", &mut errors).unwrap_or("");
-    let note = opt_str(body, "note", "note", &mut errors).unwrap_or("");
-    let mut patient_errors = FieldErrors::new();
-    let parsed = parse_patient(
-        &PatientInput {
-            name,
-            email,
-            phone,
-            note,
-            consent,
-        },
-        &mut patient_errors,
-    );
-    for (field, message) in patient_errors.iter() {
-        let path = match field.as_str() {
-            "name" | "email" | "phone" => format!("patient.{field}"),
-            other => other.to_string(),
-        };
-        errors.add(&path, message.clone());
-    }
-    let (Some(start), Some(choice), Some(part), true) = (start, choice, parsed, errors.is_empty())
-    else {
-        return Err(AppError::Invalid(errors).into());
-    };
-    let cmd = BookCommand {
-        actor: Actor::Patient {
-            label: "patient via the API".into(),
-        },
-        treatment_slug: treatment,
-        start,
-        practitioner: choice,
-        patient: part.patient,
-        note: part.note,
-    };
+    let b: NewBooking = body::object(body.into_inner())?;
+    let cmd = b.command().map_err(AppError::Invalid)?;
     let now = state.clock.now();
     let row = state.db(move |c| svc::book(c, now, &cmd)).await?;
-    respond(&state, actix_web::http::StatusCode::CREATED, row.token).await
+    show_token(&state, StatusCode::CREATED, row.token).await
 }
 
 /// `GET /api/v1/bookings/{token}`
@@ -125,21 +179,7 @@ pub async fn show(
     state: web::Data<AppState>,
     token: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    respond(&state, actix_web::http::StatusCode::OK, token.into_inner()).await
-}
-
-/// Optional JSON body: empty means `{}`.
-fn optional_body(bytes: &[u8]) -> Result<Value, ApiError> {
-    if bytes.iter().all(u8::is_ascii_whitespace) {
-        return Ok(json!({}));
-    }
-    let v: Value = serde_json::from_slice(bytes).map_err(|e| {
-        ApiError(AppError::BadRequest(format!(
-            "The body is not valid JSON: {e}"
-        )))
-    })?;
-    as_object(&v)?;
-    Ok(v)
+    show_token(&state, StatusCode::OK, token.into_inner()).await
 }
 
 /// `POST /api/v1/bookings/{token}/cancel` with an optional `{"reason"}`.
@@ -149,11 +189,9 @@ pub async fn cancel(
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
     let token = token.into_inner();
-    let body = optional_body(&body)?;
+    let b: Cancellation = body::optional_object(&body)?;
     let mut errors = FieldErrors::new();
-    let reason = opt_str(&body, "reason", "reason", &mut errors)
-        .unwrap_or("")
-        .to_string();
+    let reason = b.reason.optional("reason", &mut errors);
     if !errors.is_empty() {
         return Err(AppError::Invalid(errors).into());
     }
@@ -162,18 +200,10 @@ pub async fn cancel(
     state
         .db(move |c| {
             let reason = svc::parse_reason(&reason)?;
-            svc::cancel(
-                c,
-                now,
-                &t,
-                reason.as_deref(),
-                &Actor::Patient {
-                    label: "patient via the API".into(),
-                },
-            )
+            svc::cancel(c, now, &t, reason.as_deref(), &patient_actor())
         })
         .await?;
-    respond(&state, actix_web::http::StatusCode::OK, token).await
+    show_token(&state, StatusCode::OK, token).await
 }
 
 /// `POST /api/v1/bookings/{token}/reschedule` with `{"start", "practitioner"?}`.
@@ -183,30 +213,111 @@ pub async fn reschedule(
     body: web::Json<Value>,
 ) -> Result<HttpResponse, ApiError> {
     let token = token.into_inner();
-    let body = as_object(&body)?;
+    let b: Move = body::object(body.into_inner())?;
     let mut errors = FieldErrors::new();
-    let start = req_str(body, "start", "start", &mut errors)
-        .and_then(|s| errors.take("start", parse_instant(s)));
-    let raw_choice = practitioner(body, &mut errors);
-    let choice = errors.take("practitioner", PractitionerChoice::parse(&raw_choice));
+    let start = b
+        .start
+        .required("start", &mut errors)
+        .and_then(|s| errors.take("start", parse_instant(&s)));
+    let choice = body::practitioner(b.practitioner, &mut errors);
     let (Some(start), Some(choice), true) = (start, choice, errors.is_empty()) else {
         return Err(AppError::Invalid(errors).into());
     };
     let now = state.clock.now();
     let t = token.clone();
     state
-        .db(move |c| {
-            svc::reschedule(
-                c,
-                now,
-                &t,
-                start,
-                choice,
-                &Actor::Patient {
-                    label: "patient via the API".into(),
-                },
-            )
-        })
+        .db(move |c| svc::reschedule(c, now, &t, start, choice, &patient_actor()))
         .await?;
-    respond(&state, actix_web::http::StatusCode::OK, token).await
+    show_token(&state, StatusCode::OK, token).await
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    fn errors_of(v: Value) -> FieldErrors {
+        let b: NewBooking = body::object(v).expect("an object");
+        b.command().expect_err("refused")
+    }
+
+    #[test]
+    fn each_wrongly_typed_field_is_named_with_its_own_message() {
+        let ok = json!({
+            "treatment": "microdermabrasion",
+            "start": "2030-06-04T10:00:00+01:00",
+            "practitioner": 2,
+            "patient": {"name": "Ann Lee", "email": "ann@example.org"},
+            "consent": true,
+        });
+        let b: NewBooking = body::object(ok.clone()).expect("an object");
+        assert!(b.command().is_ok());
+        let cases = [
+            ("treatment", json!(5), "treatment", "must be a string"),
+            ("start", json!([1]), "start", "must be a string"),
+            (
+                "practitioner",
+                json!(true),
+                "practitioner",
+                "must be a practitioner id or \"any\"",
+            ),
+            (
+                "practitioner",
+                json!("x"),
+                "practitioner",
+                "Unknown practitioner.",
+            ),
+            (
+                "practitioner",
+                json!(2.5),
+                "practitioner",
+                "Unknown practitioner.",
+            ),
+            (
+                "patient",
+                json!(["Ann Lee", "ann@example.org"]),
+                "patient",
+                "must be an object with name and email",
+            ),
+            (
+                "patient",
+                json!({"name": 1, "email": "ann@example.org"}),
+                "patient.name",
+                "must be a string",
+            ),
+            (
+                "patient",
+                json!({"name": "Ann Lee", "email": "ann@example.org", "phone": 7}),
+                "patient.phone",
+                "must be a string",
+            ),
+            ("consent", json!("yes"), "consent", "must be true or false"),
+            ("note", json!({}), "note", "must be a string"),
+        ];
+        for (key, value, field, message) in cases {
+            let mut body = ok.clone();
+            body[key] = value.clone();
+            let e = errors_of(body);
+            assert_eq!(e.get(field), Some(message), "{key}: {value} → {e:?}");
+            // A patient that isn't an object has no name or email either (as before).
+            let expected = if field == "patient" { 3 } else { 1 };
+            assert_eq!(e.len(), expected, "{key}: {value} → {e:?}");
+        }
+        // Missing: the patient and, inside it, its required fields.
+        let mut body = ok.clone();
+        body.as_object_mut().unwrap().remove("patient");
+        let e = errors_of(body);
+        assert_eq!(e.get("patient"), Some("is required"));
+        assert_eq!(e.get("patient.name"), Some("is required"));
+        assert_eq!(e.get("patient.email"), Some("is required"));
+        // Null reads as absent; "any" and a quoted id as a choice.
+        for p in [json!(null), json!("any"), json!("2")] {
+            let mut body = ok.clone();
+            body["practitioner"] = p;
+            let b: NewBooking = body::object(body).expect("an object");
+            assert!(b.command().is_ok());
+        }
+        assert!(body::object::<NewBooking>(json!([1, 2])).is_err());
+    }
 }

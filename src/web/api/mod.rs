@@ -3,6 +3,7 @@
 mod availability;
 mod body;
 mod bookings;
+mod json;
 mod treatments;
 
 use actix_web::{HttpRequest, web};

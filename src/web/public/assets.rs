@@ -1,3 +1,5 @@
+//! The stylesheets, compiled into the binary so the app is one file to deploy.
+
 use actix_web::HttpResponse;
 
 const CSS: &str = include_str!("../../../templates/app.css");

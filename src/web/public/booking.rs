@@ -5,18 +5,21 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use chrono::{DateTime, Utc};
 
-use super::slots::{self, SlotQuery, SlotsTarget};
-use crate::db::models::TreatmentRow;
+use super::slots::{self, SlotQuery, SlotsTarget, not_found_treatment};
+use crate::db::models::{PractitionerRow, TreatmentRow};
 use crate::domain::booking::{PatientInput, PractitionerChoice, parse_patient};
 use crate::domain::errors::FieldErrors;
-use crate::domain::time::{datetime_label, local_parts, parse_instant};
+use crate::domain::time::{datetime_label, local_parts, parse_instant, rfc3339_local};
 use crate::error::AppError;
 use crate::service::audit::Actor;
+use crate::service::availability::{self, Day, DayQuery, SlotView};
 use crate::service::booking::{self as svc, BookCommand};
-use crate::service::clinic;
+use crate::service::catalog::{self, Offer};
+use crate::service::clinic::Clinic;
 use crate::web::forms::Fields;
+use crate::web::outcome::{Refusal, answer_with};
 use crate::web::views::{Layout, SlotOption, TreatmentCard, slot_options};
-use crate::web::{AppState, render_status, see_other};
+use crate::web::{AppState, render_status};
 
 fn booking_target(t: &TreatmentRow) -> SlotsTarget {
     SlotsTarget {
@@ -42,24 +45,34 @@ pub async fn pick_slot(
     let key = format!("book/{slug}?{}", req.query_string());
     let minute = now.timestamp().div_euclid(60);
     if let Some(body) = state.page_cache.get(&key, minute) {
-        return Ok(html(body));
+        return Ok(html(StatusCode::OK, body));
     }
     let generation = state.page_cache.generation();
     let query = SlotQuery::read(&Fields::from_query(req.query_string()).unwrap_or_default());
-    let (t, data) = state
+    let s = state
         .db(move |c| {
-            let t = clinic::treatment_by_slug(c, &slug)?;
-            let data = slots::load(c, now, &t, query, None)?;
-            Ok((t, data))
+            slots::load(c, query, |c, q| {
+                availability::requested_day(c, now, &slug, q)
+            })
         })
-        .await?;
-    let body = web::Bytes::from(slots::page_body(&data, &t, booking_target(&t), None)?);
-    state.page_cache.put(key, generation, minute, body.clone());
-    Ok(html(body))
+        .await
+        .map_err(not_found_treatment)?;
+    let day = &s.answer;
+    let body = web::Bytes::from(slots::page_body(
+        &s,
+        day,
+        booking_target(&day.treatment),
+        None,
+    )?);
+    let status = s.status(StatusCode::OK);
+    if status.is_success() {
+        state.page_cache.put(key, generation, minute, body.clone());
+    }
+    Ok(html(status, body))
 }
 
-fn html(body: web::Bytes) -> HttpResponse {
-    HttpResponse::Ok()
+fn html(status: StatusCode, body: web::Bytes) -> HttpResponse {
+    HttpResponse::build(status)
         .content_type("text/html; charset=utf-8")
         .body(body)
 }
@@ -95,6 +108,26 @@ struct DetailsInput {
     alternatives: bool,
 }
 
+/// What the details page shows besides the patient's input.
+struct DetailsContext {
+    clinic: Clinic,
+    treatment: TreatmentRow,
+    eligible: Vec<PractitionerRow>,
+    alternatives: Vec<SlotView>,
+}
+
+impl DetailsContext {
+    fn of_offer(clinic: Clinic, offer: Offer) -> Self {
+        Self {
+            clinic,
+            treatment: offer.treatment,
+            eligible: offer.practitioners,
+            alternatives: Vec::new(),
+        }
+    }
+}
+
+/// The details form again, after the patient's input was refused.
 async fn details_page(
     state: &AppState,
     slug: String,
@@ -102,42 +135,57 @@ async fn details_page(
     input: DetailsInput,
 ) -> Result<HttpResponse, AppError> {
     let now = state.clock.now();
-    let (clinic, t, eligible, alternatives) = state
+    let (start, choice, alternatives) = (input.start, input.choice, input.alternatives);
+    let ctx = state
         .db(move |c| {
-            let clinic = clinic::load(c)?;
-            let t = clinic::treatment_by_slug(c, &slug)?;
-            let eligible = clinic::eligible_practitioners(c, &t)?;
-            let alternatives = if input.alternatives {
-                let (date, _) = local_parts(clinic.tz, input.start);
-                let q = SlotQuery {
-                    date: Some(date),
-                    choice: input.choice,
-                    problem: None,
+            if alternatives {
+                // The rest of that day, for the time that was just taken.
+                let q = DayQuery {
+                    day: Day::Of(start),
+                    choice,
+                    browse: true,
                 };
-                slots::load(c, now, &t, q, None)?.slots
+                let day = availability::requested_day(c, now, &slug, q)?;
+                Ok(DetailsContext {
+                    clinic: day.clinic,
+                    treatment: day.treatment,
+                    eligible: day.eligible,
+                    alternatives: day.slots,
+                })
             } else {
-                Vec::new()
-            };
-            Ok((clinic, t, eligible, alternatives))
+                let (clinic, offer) = catalog::offer(c, &slug)?;
+                Ok(DetailsContext::of_offer(clinic, offer))
+            }
         })
-        .await?;
+        .await
+        .map_err(not_found_treatment)?;
+    details_html(status, ctx, input)
+}
+
+fn details_html(
+    status: StatusCode,
+    ctx: DetailsContext,
+    input: DetailsInput,
+) -> Result<HttpResponse, AppError> {
+    let (clinic, t) = (&ctx.clinic, &ctx.treatment);
     let f = &input.fields;
     let practitioner_label = match input.choice {
         PractitionerChoice::Any => "Any available practitioner".to_string(),
-        PractitionerChoice::Specific(id) => eligible
+        PractitionerChoice::Specific(id) => ctx
+            .eligible
             .iter()
             .find(|p| p.id == id)
             .map(|p| format!("{}, {}", p.name, p.title))
             .unwrap_or_else(|| "Unknown practitioner".into()),
     };
     let page = DetailsPage {
-        layout: Layout::new(&clinic, format!("Your details: {}", t.name)),
+        layout: Layout::new(clinic, format!("Your details: {}", t.name)),
         action: format!("/book/{}", t.slug),
-        start_value: crate::domain::time::rfc3339_local(clinic.tz, input.start),
+        start_value: rfc3339_local(clinic.tz, input.start),
         when: datetime_label(clinic.tz, input.start),
         practitioner_value: input.choice.as_param(),
         practitioner_label,
-        alternatives: slot_options(clinic.tz, &alternatives, input.choice, None),
+        alternatives: slot_options(clinic.tz, &ctx.alternatives, input.choice, None),
         name: f.get("name").to_string(),
         email: f.get("email").to_string(),
         phone: f.get("phone").to_string(),
@@ -151,7 +199,7 @@ async fn details_page(
             local_parts(clinic.tz, input.start).0.format("%Y-%m-%d"),
             input.choice.as_param()
         ),
-        treatment: TreatmentCard::from(&t),
+        treatment: TreatmentCard::from(t),
     };
     render_status(status, &page)
 }
@@ -161,29 +209,27 @@ async fn back_to_slots(
     state: &AppState,
     slug: String,
     choice: PractitionerChoice,
-    date: Option<chrono::NaiveDate>,
+    day: Day,
     status: StatusCode,
     message: String,
 ) -> Result<HttpResponse, AppError> {
     let now = state.clock.now();
-    let (t, data) = state
+    let s = state
         .db(move |c| {
-            let t = clinic::treatment_by_slug(c, &slug)?;
-            let data = slots::load(
-                c,
-                now,
-                &t,
-                SlotQuery {
-                    date,
-                    choice,
-                    problem: None,
-                },
-                None,
-            )?;
-            Ok((t, data))
+            slots::load(c, SlotQuery::plain(day, choice), |c, q| {
+                availability::requested_day(c, now, &slug, q)
+            })
         })
-        .await?;
-    slots::page(status, &data, &t, booking_target(&t), Some(message))
+        .await
+        .map_err(not_found_treatment)?;
+    let day = &s.answer;
+    slots::page(
+        status,
+        &s,
+        day,
+        booking_target(&day.treatment),
+        Some(message),
+    )
 }
 
 /// Step 3: the patient's details for the chosen time.
@@ -201,7 +247,7 @@ pub async fn details(
             &state,
             slug,
             choice,
-            None,
+            Day::Today,
             StatusCode::BAD_REQUEST,
             "Please choose one of the times below.".into(),
         )
@@ -209,33 +255,30 @@ pub async fn details(
     };
     let now = state.clock.now();
     let s = slug.clone();
-    let free = state
-        .db(move |c| {
-            let t = clinic::treatment_by_slug(c, &s)?;
-            match svc::find_free(c, now, &t, start, choice) {
-                Ok(_) => Ok(None),
-                Err(AppError::SlotUnavailable(p)) => Ok(Some(p.message().to_string())),
-                Err(AppError::Invalid(f)) => Ok(Some(
-                    f.iter().next().map(|(_, m)| m.clone()).unwrap_or_default(),
-                )),
-                Err(e) => Err(e),
-            }
-        })
-        .await?;
-    if let Some(message) = free {
-        let tz = state.db(|c| Ok(clinic::load(c)?.tz)).await?;
-        let date = Some(local_parts(tz, start).0);
-        return back_to_slots(&state, slug, choice, date, StatusCode::CONFLICT, message).await;
+    match state
+        .db(move |c| svc::choose_time(c, now, &s, start, choice))
+        .await
+    {
+        Ok((clinic, offer)) => {
+            let input = DetailsInput {
+                start,
+                choice,
+                fields: Fields::default(),
+                errors: FieldErrors::new(),
+                message: None,
+                alternatives: false,
+            };
+            details_html(
+                StatusCode::OK,
+                DetailsContext::of_offer(clinic, offer),
+                input,
+            )
+        }
+        Err(e) => {
+            let r = Refusal::from_error(e, |p| p.message().to_string())?;
+            back_to_slots(&state, slug, choice, Day::Of(start), r.status, r.message).await
+        }
     }
-    let input = DetailsInput {
-        start,
-        choice,
-        fields: Fields::default(),
-        errors: FieldErrors::new(),
-        message: None,
-        alternatives: false,
-    };
-    details_page(&state, slug, StatusCode::OK, input).await
 }
 
 /// The booking itself. Success goes to the confirmation page (303, so a reload can't rebook).
@@ -253,7 +296,7 @@ pub async fn submit(
             &state,
             slug,
             choice,
-            None,
+            Day::Today,
             StatusCode::UNPROCESSABLE_ENTITY,
             "Please choose one of the times below.".into(),
         )
@@ -290,36 +333,31 @@ pub async fn submit(
         note: part.note,
     };
     let now = state.clock.now();
-    match state.db(move |c| svc::book(c, now, &cmd)).await {
-        Ok(row) => Ok(see_other(&format!(
-            "/appointments/{}/confirmation",
-            row.token
-        ))),
-        Err(AppError::SlotUnavailable(p)) => {
+    let result = state.db(move |c| svc::book(c, now, &cmd)).await;
+    answer_with(
+        result,
+        |row| format!("/appointments/{}/confirmation", row.token),
+        |r| async move {
+            if r.errors.get("treatment").is_some() {
+                return Err(AppError::NotFound("treatment"));
+            }
+            // Taken meanwhile: the rest of that day is offered, the details kept.
+            let taken = r.status == StatusCode::CONFLICT;
             let input = DetailsInput {
                 start,
                 choice,
                 fields,
-                errors,
-                message: Some(format!("{} Your details are kept below.", p.message())),
-                alternatives: true,
+                errors: if taken { errors } else { r.errors },
+                message: Some(if taken {
+                    r.message
+                } else {
+                    "Please check the highlighted fields.".into()
+                }),
+                alternatives: taken,
             };
-            details_page(&state, slug, StatusCode::CONFLICT, input).await
-        }
-        Err(AppError::Invalid(f)) if f.get("treatment").is_some() => {
-            Err(AppError::NotFound("treatment"))
-        }
-        Err(AppError::Invalid(f)) => {
-            let input = DetailsInput {
-                start,
-                choice,
-                fields,
-                errors: f,
-                message: Some("Please check the highlighted fields.".into()),
-                alternatives: false,
-            };
-            details_page(&state, slug, StatusCode::UNPROCESSABLE_ENTITY, input).await
-        }
-        Err(e) => Err(e),
-    }
+            details_page(&state, slug, r.status, input).await
+        },
+        |p| format!("{} Your details are kept below.", p.message()),
+    )
+    .await
 }

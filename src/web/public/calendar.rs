@@ -5,7 +5,6 @@ use actix_web::{HttpResponse, web};
 use crate::error::AppError;
 use crate::service::booking as svc;
 use crate::service::calendar::{appointment_ics, host_of};
-use crate::service::clinic;
 use crate::web::AppState;
 
 pub async fn ics(
@@ -14,9 +13,7 @@ pub async fn ics(
 ) -> Result<HttpResponse, AppError> {
     let token = token.into_inner();
     let t = token.clone();
-    let (clinic, d) = state
-        .db(move |c| Ok((clinic::load(c)?, svc::details(c, &t)?)))
-        .await?;
+    let (clinic, d) = state.db(move |c| svc::lookup(c, &t)).await?;
     let body = appointment_ics(
         &clinic,
         &d,

@@ -1,9 +1,11 @@
+//! The clinic's front page and one page per treatment on offer.
+
 use actix_web::{HttpResponse, web};
 use askama::Template;
 
 use crate::domain::treatment::{duration_label, price_range_label};
 use crate::error::AppError;
-use crate::service::clinic;
+use crate::service::catalog;
 use crate::web::views::{DayHours, Layout, TreatmentCard, opening_hours};
 use crate::web::{AppState, render};
 
@@ -18,14 +20,7 @@ struct HomePage {
 }
 
 pub async fn home(state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
-    let (clinic, treatments) = state
-        .db(|c| {
-            Ok((
-                clinic::load(c)?,
-                crate::db::treatments::active_treatments(c)?,
-            ))
-        })
-        .await?;
+    let (clinic, treatments) = state.db(catalog::menu).await?;
     render(&HomePage {
         layout: Layout::new(&clinic, "In-office treatments for large pores"),
         clinic_email: clinic.row.email.clone(),
@@ -54,23 +49,19 @@ pub async fn treatment(
     slug: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
     let slug = slug.into_inner();
-    let (clinic, t, eligible) = state
-        .db(move |c| {
-            let t = clinic::treatment_by_slug(c, &slug)?;
-            let eligible = clinic::eligible_practitioners(c, &t)?;
-            Ok((clinic::load(c)?, t, eligible))
-        })
-        .await?;
+    let (clinic, offer) = state.db(move |c| catalog::offer(c, &slug)).await?;
+    let t = &offer.treatment;
     render(&TreatmentPage {
         layout: Layout::new(&clinic, t.name.clone()),
-        card: TreatmentCard::from(&t),
+        card: TreatmentCard::from(t),
         description: t.description.clone(),
         during: t.during_session.clone(),
         recovery: t.recovery.clone(),
         sessions: t.sessions_note.clone(),
         duration: duration_label(t.duration_minutes),
         price: price_range_label(t.price_min_cents, t.price_max_cents),
-        practitioners: eligible
+        practitioners: offer
+            .practitioners
             .iter()
             .map(|p| format!("{}, {}", p.name, p.title))
             .collect(),

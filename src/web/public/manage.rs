@@ -7,14 +7,16 @@ use askama::Template;
 use super::slots::{self, SlotQuery, SlotsTarget};
 use crate::domain::booking::PractitionerChoice;
 use crate::domain::errors::FieldErrors;
-use crate::domain::time::{local_parts, parse_instant};
+use crate::domain::time::parse_instant;
 use crate::error::AppError;
 use crate::service::audit::Actor;
+use crate::service::availability::Day;
 use crate::service::booking::{self as svc, AppointmentDetails};
-use crate::service::clinic::{self, Clinic};
+use crate::service::clinic::Clinic;
 use crate::web::forms::Fields;
+use crate::web::outcome::answer;
 use crate::web::views::{AppointmentSummary, Layout, appointment_summary};
-use crate::web::{AppState, render, render_status, see_other};
+use crate::web::{AppState, render, render_status};
 
 #[derive(Template)]
 #[template(path = "confirmation.html")]
@@ -37,9 +39,7 @@ struct ManagePage {
 }
 
 async fn load(state: &AppState, token: String) -> Result<(Clinic, AppointmentDetails), AppError> {
-    state
-        .db(move |c| Ok((clinic::load(c)?, svc::details(c, &token)?)))
-        .await
+    state.db(move |c| svc::lookup(c, &token)).await
 }
 
 pub async fn confirmation(
@@ -125,22 +125,20 @@ pub async fn cancel(
             )
         })
         .await;
-    match result {
-        Ok(_) => Ok(see_other(&format!("/appointments/{token}?done=cancelled"))),
-        Err(e @ (AppError::Refused(_) | AppError::Invalid(_))) => {
+    let done = format!("/appointments/{token}?done=cancelled");
+    answer(
+        result,
+        |_| done,
+        |r| async move {
             let (clinic, d) = load(&state, token.clone()).await?;
-            let (status, errors) = match e {
-                AppError::Invalid(f) => (StatusCode::UNPROCESSABLE_ENTITY, f),
-                other => (other.status(), FieldErrors::new()),
-            };
-            let mut page = manage_page(&state, &clinic, &d, &token, None, reason_text, errors);
-            if status == StatusCode::CONFLICT && page.refusal.is_none() {
+            let mut page = manage_page(&state, &clinic, &d, &token, None, reason_text, r.errors);
+            if r.status == StatusCode::CONFLICT && page.refusal.is_none() {
                 page.refusal = Some("This appointment can no longer be changed online.".into());
             }
-            render_status(status, &page)
-        }
-        Err(e) => Err(e),
-    }
+            render_status(r.status, &page)
+        },
+    )
+    .await
 }
 
 fn reschedule_target(token: &str, d: &AppointmentDetails) -> SlotsTarget {
@@ -164,19 +162,16 @@ async fn reschedule_page(
 ) -> Result<HttpResponse, AppError> {
     let now = state.clock.now();
     let t = token.clone();
-    let (d, treatment, data) = state
-        .db(move |c| {
-            let d = svc::details(c, &t)?;
-            let treatment = crate::db::treatments::treatment(c, d.appointment.treatment_id)?;
-            let data = slots::load(c, now, &treatment, query, Some(d.appointment.id))?;
-            Ok((d, treatment, data))
-        })
+    let s = state
+        .db(move |c| slots::load(c, query, |c, q| svc::rescheduling(c, now, &t, q)))
         .await?;
-    if let Err(refusal) = svc::self_service(&d, data.policy) {
+    let (d, day) = &s.answer;
+    if svc::self_service(d, day.policy).is_err() {
+        // Too late to move it, or no longer booked: the manage page says why.
         let page = manage_page(
             state,
-            &data.clinic,
-            &d,
+            &day.clinic,
+            d,
             &token,
             None,
             String::new(),
@@ -187,16 +182,9 @@ async fn reschedule_page(
         } else {
             StatusCode::CONFLICT
         };
-        let _ = refusal;
         return render_status(status, &page);
     }
-    slots::page(
-        status,
-        &data,
-        &treatment,
-        reschedule_target(&token, &d),
-        message,
-    )
+    slots::page(status, &s, day, reschedule_target(&token, d), message)
 }
 
 pub async fn reschedule_form(
@@ -218,15 +206,10 @@ pub async fn reschedule(
     let choice =
         PractitionerChoice::parse(fields.get("practitioner")).unwrap_or(PractitionerChoice::Any);
     let Ok(start) = parse_instant(fields.get("start")) else {
-        let q = SlotQuery {
-            date: None,
-            choice,
-            problem: None,
-        };
         return reschedule_page(
             &state,
             token,
-            q,
+            SlotQuery::plain(Day::Today, choice),
             StatusCode::UNPROCESSABLE_ENTITY,
             Some("Please choose one of the times below.".into()),
         )
@@ -234,7 +217,7 @@ pub async fn reschedule(
     };
     let now = state.clock.now();
     let t = token.clone();
-    match state
+    let result = state
         .db(move |c| {
             svc::reschedule(
                 c,
@@ -247,24 +230,16 @@ pub async fn reschedule(
                 },
             )
         })
-        .await
-    {
-        Ok(_) => Ok(see_other(&format!(
-            "/appointments/{token}?done=rescheduled"
-        ))),
-        Err(e @ (AppError::SlotUnavailable(_) | AppError::Invalid(_) | AppError::Refused(_))) => {
-            let message = match &e {
-                AppError::Invalid(f) => f.iter().next().map(|(_, m)| m.clone()),
-                other => Some(other.public_message()),
-            };
-            let tz = state.db(|c| Ok(clinic::load(c)?.tz)).await?;
-            let q = SlotQuery {
-                date: Some(local_parts(tz, start).0),
-                choice,
-                problem: None,
-            };
-            reschedule_page(&state, token, q, e.status(), message).await
-        }
-        Err(e) => Err(e),
-    }
+        .await;
+    let done = format!("/appointments/{token}?done=rescheduled");
+    answer(
+        result,
+        |_| done,
+        |r| async move {
+            // The same day again, with why that time could not be had.
+            let q = SlotQuery::plain(Day::Of(start), choice);
+            reschedule_page(&state, token, q, r.status, Some(r.message)).await
+        },
+    )
+    .await
 }

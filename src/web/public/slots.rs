@@ -1,29 +1,25 @@
-//! The "pick a date and time" page, shared by booking and rescheduling.
+//! The "pick a date and time" page, shared by booking and rescheduling. Which slots are free is
+//! `service::availability::open_day`'s answer, the same the API gives; this page only reads the
+//! query leniently and says what it could not use.
 
 use actix_web::HttpResponse;
 use actix_web::http::StatusCode;
 use askama::Template;
-use chrono::{DateTime, Duration, NaiveDate, Utc};
+use chrono::NaiveDate;
 
 use crate::db::DbConnection;
-use crate::db::models::{PractitionerRow, TreatmentRow};
-use crate::domain::booking::Policy;
 use crate::domain::booking::PractitionerChoice;
-use crate::domain::time::{date_label, parse_date, today};
+use crate::domain::time::{date_label, parse_date};
 use crate::error::AppError;
-use crate::service::availability::{SlotView, day_slots};
-use crate::service::clinic::{self, Clinic};
+use crate::service::availability::{Day, DayQuery, OpenDay};
 use crate::web::forms::Fields;
 use crate::web::views::{
     Layout, PractitionerOption, SlotOption, TreatmentCard, practitioner_options, slot_options,
 };
 
-/// How far ahead to look for the next day with a free slot when the chosen day has none.
-const LOOKAHEAD_DAYS: i64 = 21;
-
-/// What the patient asked to see, read leniently: a bad value is named, not fatal.
+/// What the patient asked to see, read leniently: a value that can't be read is named, not fatal.
 pub struct SlotQuery {
-    pub date: Option<NaiveDate>,
+    pub day: Day,
     pub choice: PractitionerChoice,
     pub problem: Option<String>,
 }
@@ -31,11 +27,12 @@ pub struct SlotQuery {
 impl SlotQuery {
     pub fn read(q: &Fields) -> Self {
         let mut problems = Vec::new();
-        let date = match q.get("date") {
-            "" => None,
-            s => parse_date(s)
-                .map_err(|e| problems.push(format!("The date entered is {e}.")))
-                .ok(),
+        let day = match q.get("date") {
+            "" => Day::Today,
+            s => parse_date(s).map(Day::On).unwrap_or_else(|e| {
+                problems.push(format!("The date entered is {e}."));
+                Day::Today
+            }),
         };
         let choice = PractitionerChoice::parse(q.get("practitioner")).unwrap_or_else(|e| {
             problems.push(format!("{e} Showing every practitioner."));
@@ -43,98 +40,80 @@ impl SlotQuery {
         });
         let problem = (!problems.is_empty()).then(|| problems.join(" "));
         Self {
-            date,
+            day,
             choice,
             problem,
         }
     }
-}
 
-/// A day's slots plus what the page needs around them.
-pub struct SlotsData {
-    pub clinic: Clinic,
-    pub eligible: Vec<PractitionerRow>,
-    pub choice: PractitionerChoice,
-    pub date: NaiveDate,
-    pub slots: Vec<SlotView>,
-    pub next_available: Option<NaiveDate>,
-    pub problem: Option<String>,
-    pub policy: Policy,
-}
-
-pub fn load(
-    c: &mut DbConnection,
-    now: DateTime<Utc>,
-    treatment: &TreatmentRow,
-    query: SlotQuery,
-    exclude: Option<i32>,
-) -> Result<SlotsData, AppError> {
-    let clinic = clinic::load(c)?;
-    let policy = clinic.policy(now);
-    let eligible = clinic::eligible_practitioners(c, treatment)?;
-    let mut problem = query.problem;
-    let mut choice = query.choice;
-    if let PractitionerChoice::Specific(id) = choice
-        && !eligible.iter().any(|p| p.id == id)
-    {
-        problem = Some(
-            "That practitioner doesn't perform this treatment; showing everyone who does.".into(),
-        );
-        choice = PractitionerChoice::Any;
-    }
-    let first = today(clinic.tz, policy.now);
-    let last = first + Duration::days(i64::from(policy.rules.horizon_days));
-    let asked = query.date.is_some();
-    let mut date = query.date.unwrap_or(first);
-    if date < first || date > last {
-        problem =
-            Some("Please choose a date between today and the end of the booking window.".into());
-        date = date.clamp(first, last);
-    }
-    let slots_on = |c: &mut DbConnection, d: NaiveDate| {
-        day_slots(
-            c,
-            &clinic,
-            treatment,
-            &eligible,
-            d,
+    /// A question with nothing to complain about.
+    pub fn plain(day: Day, choice: PractitionerChoice) -> Self {
+        Self {
+            day,
             choice,
-            policy.now,
-            policy.rules,
-            exclude,
-        )
-    };
-    let mut slots = slots_on(c, date)?;
-    let mut next_available = None;
-    if slots.is_empty() {
-        let mut d = date;
-        for _ in 0..LOOKAHEAD_DAYS {
-            d += Duration::days(1);
-            if d > last {
-                break;
-            }
-            if !slots_on(c, d)?.is_empty() {
-                next_available = Some(d);
-                break;
-            }
-        }
-        // With no date chosen, open on the first day that has something to offer.
-        if !asked && let Some(d) = next_available {
-            date = d;
-            slots = slots_on(c, d)?;
-            next_available = None;
+            problem: None,
         }
     }
-    Ok(SlotsData {
-        clinic,
-        eligible,
-        choice,
-        date,
-        slots,
-        next_available,
-        problem,
-        policy,
-    })
+
+    fn ask(&self) -> DayQuery {
+        DayQuery {
+            day: self.day,
+            choice: self.choice,
+            browse: true,
+        }
+    }
+}
+
+/// The slots of the day asked, and what the page must say about the question.
+pub struct Slots<T> {
+    /// The service's answer (with whatever else it returned alongside).
+    pub answer: T,
+    /// The practitioner asked for was refused (422): why.
+    pub refused: Option<String>,
+    problem: Option<String>,
+}
+
+impl<T> Slots<T> {
+    /// 422 when the practitioner was refused, else `status`.
+    pub fn status(&self, status: StatusCode) -> StatusCode {
+        if self.refused.is_some() && status.is_success() {
+            StatusCode::UNPROCESSABLE_ENTITY
+        } else {
+            status
+        }
+    }
+}
+
+/// Asks `open` (a service function over one connection) for the day. An unknown or unqualified
+/// practitioner is refused exactly as the API refuses it, with its reason; the page then shows
+/// everyone's times beneath that reason, so the patient can carry on.
+pub fn load<T>(
+    c: &mut DbConnection,
+    query: SlotQuery,
+    open: impl Fn(&mut DbConnection, DayQuery) -> Result<T, AppError>,
+) -> Result<Slots<T>, AppError> {
+    let ask = query.ask();
+    match open(c, ask) {
+        Err(AppError::Invalid(f)) if f.get("practitioner").is_some() => Ok(Slots {
+            answer: open(c, ask.for_anyone())?,
+            refused: f.get("practitioner").map(str::to_string),
+            problem: query.problem,
+        }),
+        other => other.map(|answer| Slots {
+            answer,
+            refused: None,
+            problem: query.problem,
+        }),
+    }
+}
+
+/// A slug from the address that isn't on offer: the page doesn't exist (the API, where it is a
+/// field, says 422 instead).
+pub fn not_found_treatment(e: AppError) -> AppError {
+    match e {
+        AppError::Invalid(f) if f.get("treatment").is_some() => AppError::NotFound("treatment"),
+        other => other,
+    }
 }
 
 /// Where the page's forms go: booking and rescheduling differ only in these.
@@ -167,31 +146,29 @@ pub struct SlotsPage {
     message: Option<String>,
 }
 
-pub fn page(
+/// The page with `status` (422 instead of a success when the practitioner was refused);
+/// `message` goes first, then the refusal, else what was wrong with the date or the query.
+pub fn page<T>(
     status: StatusCode,
-    data: &SlotsData,
-    treatment: &TreatmentRow,
+    s: &Slots<T>,
+    day: &OpenDay,
     target: SlotsTarget,
     message: Option<String>,
 ) -> Result<HttpResponse, AppError> {
-    let body = page_body(data, treatment, target, message)?;
-    Ok(HttpResponse::build(status)
+    let body = page_body(s, day, target, message)?;
+    Ok(HttpResponse::build(s.status(status))
         .content_type("text/html; charset=utf-8")
         .body(body))
 }
 
 /// The page's HTML (what the booking page caches).
-pub fn page_body(
-    data: &SlotsData,
-    treatment: &TreatmentRow,
+pub fn page_body<T>(
+    s: &Slots<T>,
+    day: &OpenDay,
     target: SlotsTarget,
     message: Option<String>,
 ) -> Result<String, AppError> {
-    let policy = data.policy;
-    let tz = data.clinic.tz;
-    let first = today(tz, policy.now);
-    let last = first + Duration::days(i64::from(policy.rules.horizon_days));
-    let pv = data.choice.as_param();
+    let pv = day.choice.as_param();
     let link = |d: NaiveDate| {
         format!(
             "{}?date={}&practitioner={}",
@@ -200,22 +177,30 @@ pub fn page_body(
             pv
         )
     };
-    let prev = data.date.pred_opt().filter(|d| *d >= first);
-    let next = data.date.succ_opt().filter(|d| *d <= last);
+    let prev = day.date.pred_opt().filter(|d| *d >= day.first);
+    let next = day.date.succ_opt().filter(|d| *d <= day.last);
+    let message = match (message, s.refused.clone()) {
+        (Some(m), Some(r)) if m != r => Some(format!("{m} {r}")),
+        (Some(m), _) | (None, Some(m)) => Some(m),
+        (None, None) => day
+            .moved_into_window
+            .then(|| "Please choose a date between today and the end of the booking window.".into())
+            .or_else(|| s.problem.clone()),
+    };
     let page = SlotsPage {
-        layout: Layout::new(&data.clinic, target.heading.clone()),
-        treatment: TreatmentCard::from(treatment),
-        date_value: data.date.format("%Y-%m-%d").to_string(),
-        date_label: date_label(data.date),
-        min_date: first.format("%Y-%m-%d").to_string(),
-        max_date: last.format("%Y-%m-%d").to_string(),
+        layout: Layout::new(&day.clinic, target.heading.clone()),
+        treatment: TreatmentCard::from(&day.treatment),
+        date_value: day.date.format("%Y-%m-%d").to_string(),
+        date_label: date_label(day.date),
+        min_date: day.first.format("%Y-%m-%d").to_string(),
+        max_date: day.last.format("%Y-%m-%d").to_string(),
         prev_link: prev.map(link),
         next_link: next.map(link),
-        next_available: data.next_available.map(|d| (link(d), date_label(d))),
-        practitioners: practitioner_options(&data.eligible, data.choice),
+        next_available: day.next_available.map(|d| (link(d), date_label(d))),
+        practitioners: practitioner_options(&day.eligible, day.choice),
         practitioner_value: pv.clone(),
-        slots: slot_options(tz, &data.slots, data.choice, None),
-        message: message.or_else(|| data.problem.clone()),
+        slots: slot_options(day.clinic.tz, &day.slots, day.choice, None),
+        message,
         target,
     };
     Ok(page.render()?)
