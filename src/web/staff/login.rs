@@ -6,6 +6,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 
 use super::auth::{CSRF, STAFF_ID, StaffForm, StaffUser, csrf_matches, new_csrf, session_csrf};
+use super::clinic_name;
 use super::layout::StaffLayout;
 use crate::domain::errors::FieldErrors;
 use crate::error::AppError;
@@ -20,16 +21,6 @@ struct LoginPage {
     email: String,
     next: String,
     message: Option<String>,
-}
-
-async fn clinic_name(state: &AppState) -> Result<String, AppError> {
-    state
-        .db(|c| {
-            Ok(crate::db::clinic::clinic(c)?
-                .map(|c| c.name)
-                .unwrap_or_else(|| "Carepath".into()))
-        })
-        .await
 }
 
 /// Only same-site paths under /staff may be a post-login destination (no open redirect).

@@ -5,7 +5,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 
 use super::parts::saved_notice;
-use super::{clinic_name, parse_id, require_admin};
+use super::require_admin;
 use crate::db::models::PractitionerRow;
 use crate::db::staff;
 use crate::domain::errors::FieldErrors;
@@ -14,6 +14,7 @@ use crate::error::AppError;
 use crate::service::staff_accounts::{self as svc, AccountEdit, AccountInput};
 use crate::web::staff::auth::{StaffForm, StaffUser};
 use crate::web::staff::layout::StaffLayout;
+use crate::web::staff::{clinic_name, path_id};
 use crate::web::{AppState, render, render_status, see_other};
 
 const SECTION: &str = "/staff/accounts";
@@ -227,7 +228,7 @@ pub async fn edit_form(
     req: HttpRequest,
 ) -> Result<HttpResponse, AppError> {
     require_admin(&user)?;
-    let id = parse_id(&path, "staff account")?;
+    let id = path_id(&path, "staff account")?;
     let row = state
         .db(move |c| staff::by_id(c, id)?.ok_or(AppError::NotFound("staff account")))
         .await?;
@@ -251,7 +252,7 @@ pub async fn update(
     path: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
     require_admin(&form.user)?;
-    let id = parse_id(&path, "staff account")?;
+    let id = path_id(&path, "staff account")?;
     let f = &form.fields;
     let mut input = AccountForm {
         email: String::new(),

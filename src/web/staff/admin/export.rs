@@ -5,7 +5,6 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use chrono::{Datelike, Duration};
 
-use super::clinic_name;
 use crate::domain::errors::FieldErrors;
 use crate::domain::export::parse_range;
 use crate::domain::staff::Role;
@@ -15,6 +14,7 @@ use crate::service::clinic;
 use crate::service::export as svc;
 use crate::web::forms::Fields;
 use crate::web::staff::auth::StaffUser;
+use crate::web::staff::clinic_name;
 use crate::web::staff::layout::StaffLayout;
 use crate::web::{AppState, render_status};
 

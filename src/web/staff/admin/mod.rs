@@ -17,7 +17,6 @@ use actix_web::web;
 use super::auth::StaffUser;
 use crate::domain::staff::Role;
 use crate::error::AppError;
-use crate::web::AppState;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/treatments", web::get().to(treatments::list))
@@ -84,22 +83,4 @@ pub use dashboard::show as dashboard;
 /// Clinic set-up is for admins only.
 fn require_admin(user: &StaffUser) -> Result<(), AppError> {
     user.require(Role::manages_clinic)
-}
-
-/// A numeric id from the path; anything else is simply not found.
-fn parse_id(raw: &str, what: &'static str) -> Result<i32, AppError> {
-    raw.parse::<i32>()
-        .ok()
-        .filter(|id| *id > 0)
-        .ok_or(AppError::NotFound(what))
-}
-
-async fn clinic_name(state: &AppState) -> Result<String, AppError> {
-    state
-        .db(|c| {
-            Ok(crate::db::clinic::clinic(c)?
-                .map(|c| c.name)
-                .unwrap_or_else(|| "Carepath".into()))
-        })
-        .await
 }

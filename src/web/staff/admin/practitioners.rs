@@ -8,7 +8,7 @@ use super::parts::{
     QualificationBox, conflicts_block, held, qualification_boxes, read_week, saved_notice,
     ticked_qualifications, week_editor,
 };
-use super::{clinic_name, parse_id, require_admin};
+use super::require_admin;
 use crate::db::models::from_db;
 use crate::domain::catalog::PractitionerInput;
 use crate::domain::errors::FieldErrors;
@@ -21,6 +21,7 @@ use crate::service::schedule_conflicts::{Confirmation, Guarded};
 use crate::web::forms::Fields;
 use crate::web::staff::auth::{StaffForm, StaffUser};
 use crate::web::staff::layout::StaffLayout;
+use crate::web::staff::{clinic_name, path_id};
 use crate::web::{AppState, render, render_status, see_other};
 
 const SECTION: &str = "/staff/practitioners";
@@ -269,7 +270,7 @@ pub async fn show(
     req: HttpRequest,
 ) -> Result<HttpResponse, AppError> {
     require_admin(&user)?;
-    let id = parse_id(&path, "practitioner")?;
+    let id = path_id(&path, "practitioner")?;
     let shown = Shown {
         notice: saved_notice(req.query_string()),
         ..Shown::default()
@@ -283,7 +284,7 @@ pub async fn update(
     path: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
     require_admin(&form.user)?;
-    let id = parse_id(&path, "practitioner")?;
+    let id = path_id(&path, "practitioner")?;
     let input = profile_from(&form.fields);
     let (now, actor, i) = (state.clock.now(), form.user.actor(), input.clone());
     match state.db(move |c| svc::update(c, now, &actor, id, &i)).await {
@@ -342,7 +343,7 @@ pub async fn set_status(
     path: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
     require_admin(&form.user)?;
-    let id = parse_id(&path, "practitioner")?;
+    let id = path_id(&path, "practitioner")?;
     let active = match form.fields.get("active") {
         "1" => true,
         "0" => false,
@@ -375,7 +376,7 @@ pub async fn set_hours(
     path: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
     require_admin(&form.user)?;
-    let id = parse_id(&path, "practitioner")?;
+    let id = path_id(&path, "practitioner")?;
     let week = read_week(&form.fields);
     let (now, actor, confirm, w) = (
         state.clock.now(),
@@ -419,7 +420,7 @@ pub async fn add_time_off(
     path: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
     require_admin(&form.user)?;
-    let id = parse_id(&path, "practitioner")?;
+    let id = path_id(&path, "practitioner")?;
     let typed = [
         form.fields.get("starts").to_string(),
         form.fields.get("ends").to_string(),
@@ -480,8 +481,8 @@ pub async fn remove_time_off(
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, AppError> {
     require_admin(&form.user)?;
-    let id = parse_id(&path.0, "practitioner")?;
-    let off = parse_id(&path.1, "time off")?;
+    let id = path_id(&path.0, "practitioner")?;
+    let off = path_id(&path.1, "time off")?;
     let (now, actor) = (state.clock.now(), form.user.actor());
     state
         .db(move |c| svc::remove_time_off(c, now, &actor, id, off))
@@ -497,7 +498,7 @@ pub async fn publish_feed(
     path: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
     require_admin(&form.user)?;
-    let id = parse_id(&path, "practitioner")?;
+    let id = path_id(&path, "practitioner")?;
     let (now, actor) = (state.clock.now(), form.user.actor());
     state
         .db(move |c| svc::publish_feed(c, now, &actor, id))
@@ -513,7 +514,7 @@ pub async fn revoke_feed(
     path: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
     require_admin(&form.user)?;
-    let id = parse_id(&path, "practitioner")?;
+    let id = path_id(&path, "practitioner")?;
     let (now, actor) = (state.clock.now(), form.user.actor());
     state
         .db(move |c| svc::revoke_feed(c, now, &actor, id))

@@ -7,7 +7,7 @@ use askama::Template;
 use super::parts::{
     QualificationBox, held, qualification_boxes, saved_notice, ticked_qualifications,
 };
-use super::{clinic_name, parse_id, require_admin};
+use super::require_admin;
 use crate::db::models::TreatmentRow;
 use crate::domain::catalog::TreatmentInput;
 use crate::domain::errors::FieldErrors;
@@ -18,6 +18,7 @@ use crate::service::treatments as svc;
 use crate::web::forms::Fields;
 use crate::web::staff::auth::{StaffForm, StaffUser};
 use crate::web::staff::layout::StaffLayout;
+use crate::web::staff::{clinic_name, path_id};
 use crate::web::{AppState, render, render_status, see_other};
 
 const SECTION: &str = "/staff/treatments";
@@ -166,7 +167,7 @@ pub async fn edit_form(
     req: HttpRequest,
 ) -> Result<HttpResponse, AppError> {
     require_admin(&user)?;
-    let id = parse_id(&path, "treatment")?;
+    let id = path_id(&path, "treatment")?;
     let t = state
         .db(move |c| {
             crate::db::treatments::find_treatment(c, id)?.ok_or(AppError::NotFound("treatment"))
@@ -209,7 +210,7 @@ pub async fn update(
     path: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
     require_admin(&form.user)?;
-    let id = parse_id(&path, "treatment")?;
+    let id = path_id(&path, "treatment")?;
     let mut input = input_from(&form.fields);
     let (now, actor, i) = (state.clock.now(), form.user.actor(), input.clone());
     match state.db(move |c| svc::update(c, now, &actor, id, &i)).await {

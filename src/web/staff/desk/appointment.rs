@@ -10,7 +10,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use super::views::{
     OptionView, TimeOption, day_param, practitioner_choices, slot_message, time_options, time_range,
 };
-use super::{path_id, query_date, reach};
+use super::{query_date, reach};
 use crate::db::models::from_db;
 use crate::domain::appointment::{Action, transition};
 use crate::domain::attendance::{Offer, default_completion_minute, offered};
@@ -28,6 +28,7 @@ use crate::service::desk::{self, Reach};
 use crate::web::forms::Fields;
 use crate::web::staff::auth::{StaffForm, StaffUser};
 use crate::web::staff::layout::StaffLayout;
+use crate::web::staff::path_id;
 use crate::web::{AppState, render_status, see_other};
 
 pub struct Facts {

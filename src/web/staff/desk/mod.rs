@@ -13,7 +13,6 @@ use chrono::{Datelike, NaiveDate};
 
 use super::auth::StaffUser;
 use crate::domain::time::parse_date;
-use crate::error::AppError;
 use crate::service::desk::Reach;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
@@ -61,14 +60,6 @@ fn reach(user: &StaffUser) -> Reach {
     } else {
         Reach::Own(user.practitioner_id)
     }
-}
-
-/// An id from the path; anything but a positive number finds nothing.
-fn path_id(raw: &str, what: &'static str) -> Result<i32, AppError> {
-    raw.parse::<i32>()
-        .ok()
-        .filter(|id| *id > 0)
-        .ok_or(AppError::NotFound(what))
 }
 
 /// The schedule reaches this far: further out, dates stop meaning much and the stored text

@@ -4,8 +4,8 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 
+use super::reach;
 use super::views::{ListedView, listed_view};
-use super::{path_id, reach};
 use crate::db::models::PatientRow;
 use crate::domain::time::date_label;
 use crate::error::AppError;
@@ -14,6 +14,7 @@ use crate::service::desk::patients::{self as svc, MAX_RESULTS};
 use crate::web::forms::Fields;
 use crate::web::staff::auth::StaffUser;
 use crate::web::staff::layout::StaffLayout;
+use crate::web::staff::path_id;
 use crate::web::{AppState, render_status};
 
 pub struct PatientLine {
