@@ -14,7 +14,6 @@ use crate::service::clinic;
 use crate::service::export as svc;
 use crate::web::forms::Fields;
 use crate::web::staff::auth::StaffUser;
-use crate::web::staff::clinic_name;
 use crate::web::staff::layout::StaffLayout;
 use crate::web::{AppState, render_status};
 
@@ -48,12 +47,7 @@ async fn page(
     render_status(
         status,
         &ExportPage {
-            layout: StaffLayout::new(
-                user,
-                &clinic_name(state).await?,
-                "Export appointments",
-                "/staff/export",
-            ),
+            layout: StaffLayout::new(user, &c.row.name, "Export appointments", "/staff/export"),
             from: from.unwrap_or_else(|| first.to_string()),
             to: to.unwrap_or_else(|| last.to_string()),
             timezone: c.row.timezone,

@@ -4,19 +4,22 @@
 
 mod accounts;
 mod audit;
+mod conflicts_list;
 mod dashboard;
 mod export;
 pub mod feed;
-mod parts;
 mod practitioners;
+mod qualifications;
 mod settings;
 mod treatments;
+mod week_editor;
 
 use actix_web::web;
 
 use super::auth::StaffUser;
 use crate::domain::staff::Role;
 use crate::error::AppError;
+use crate::web::forms::Fields;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/treatments", web::get().to(treatments::list))
@@ -83,4 +86,21 @@ pub use dashboard::show as dashboard;
 /// Clinic set-up is for admins only.
 fn require_admin(user: &StaffUser) -> Result<(), AppError> {
     user.require(Role::manages_clinic)
+}
+
+/// The one-line notice after a redirect (`?saved=…`).
+fn saved_notice(query: &str) -> Option<&'static str> {
+    let q = Fields::from_query(query).unwrap_or_default();
+    Some(match q.get("saved") {
+        "created" => "Created.",
+        "profile" | "treatment" | "settings" | "account" => "Saved.",
+        "hours" => "Working hours saved.",
+        "time_off" => "Time off added.",
+        "time_off_removed" => "Time off removed.",
+        "deactivated" => "Deactivated: no longer offered for booking.",
+        "reactivated" => "Reactivated: offered for booking again.",
+        "feed" => "A new calendar feed address was created; any earlier address no longer works.",
+        "feed_revoked" => "The calendar feed was revoked; its address no longer works.",
+        _ => return None,
+    })
 }
