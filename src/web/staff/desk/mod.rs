@@ -81,10 +81,10 @@ fn query_date(raw: &str) -> Result<Option<NaiveDate>, String> {
     }
 }
 
-/// A `date` query value, or `today` with the reason when it is unusable.
-fn date_or_today(raw: &str, today: NaiveDate) -> (NaiveDate, Option<String>) {
+/// A `date` query value (`None`: today), or today with the reason when it is unusable.
+fn date_or_today(raw: &str) -> (Option<NaiveDate>, Option<String>) {
     match query_date(raw) {
-        Ok(d) => (d.unwrap_or(today), None),
-        Err(e) => (today, Some(format!("{e} Showing today."))),
+        Ok(d) => (d, None),
+        Err(e) => (None, Some(format!("{e} Showing today."))),
     }
 }
