@@ -39,6 +39,7 @@ pub fn save(
 ) -> Result<Guarded<()>, AppError> {
     let new = input.parse().map_err(AppError::Invalid)?;
     let id = clinic::load(conn)?.row.id;
+    // changes: committed
     conn.transaction(|c| {
         lock_clinic(c, id)?;
         let before = clinic::load(c)?;

@@ -94,6 +94,7 @@ pub fn create(
     input: &PractitionerInput,
 ) -> Result<PractitionerRow, AppError> {
     let values = input.parse().map_err(AppError::Invalid)?;
+    // changes: committed
     conn.transaction(|c| {
         let id = crate::db::practitioners::insert_practitioner(c, &values)?;
         let row = find(c, id)?;
@@ -121,6 +122,7 @@ pub fn update(
     input: &PractitionerInput,
 ) -> Result<PractitionerRow, AppError> {
     let values = input.parse().map_err(AppError::Invalid)?;
+    // changes: committed
     conn.transaction(|c| {
         let before = lock(c, id)?;
         crate::db::practitioners::update_practitioner(c, id, &values)?;
@@ -151,6 +153,7 @@ pub fn set_active(
     active: bool,
     confirm: &Confirmation,
 ) -> Result<Guarded<()>, AppError> {
+    // changes: committed
     conn.transaction(|c| {
         let before = lock(c, id)?;
         let clinic = clinic::load(c)?;
@@ -203,6 +206,7 @@ pub fn set_hours(
     confirm: &Confirmation,
 ) -> Result<Guarded<()>, AppError> {
     let hours = week.parse().map_err(AppError::Invalid)?;
+    // changes: committed
     conn.transaction(|c| {
         lock(c, id)?;
         let clinic = clinic::load(c)?;
@@ -262,6 +266,7 @@ pub fn add_time_off(
     let tz = clinic::load(conn)?.tz;
     let span =
         time_off::parse(tz, form.starts, form.ends, form.reason).map_err(AppError::Invalid)?;
+    // changes: committed
     conn.transaction(|c| {
         lock(c, id)?;
         let listed = conflicts::upcoming(c, now, Some(id))?;
@@ -311,6 +316,7 @@ pub fn remove_time_off(
     time_off_id: i32,
 ) -> Result<(), AppError> {
     let tz = clinic::load(conn)?.tz;
+    // changes: committed
     conn.transaction(|c| {
         lock(c, id)?;
         let row = crate::db::practitioners::time_off(c, time_off_id)?

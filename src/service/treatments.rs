@@ -77,6 +77,7 @@ pub fn create(
         )?;
         Ok(row)
     });
+    // changes: committed
     match result {
         // Two admins creating the same slug at once: the unique index decides.
         Err(AppError::Db(e)) if crate::db::is_unique_violation(&e) => Err(slug_taken()),
@@ -92,6 +93,7 @@ pub fn update(
     input: &TreatmentInput,
 ) -> Result<TreatmentRow, AppError> {
     let values = input.parse().map_err(AppError::Invalid)?;
+    // changes: committed
     conn.transaction(|c| {
         if crate::db::treatments::lock_treatment(c, id)? == 0 {
             return Err(AppError::NotFound("treatment"));

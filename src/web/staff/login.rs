@@ -12,6 +12,7 @@ use crate::domain::errors::FieldErrors;
 use crate::error::AppError;
 use crate::service::staff::{self as accounts, LoginError};
 use crate::web::forms::Fields;
+use crate::web::outcome::answer;
 use crate::web::{AppState, render_status, see_other};
 
 #[derive(Template)]
@@ -150,7 +151,7 @@ pub async fn password_form(
 
 async fn must_change(state: &AppState, id: i32) -> Result<bool, AppError> {
     state
-        .db(move |c| Ok(crate::db::staff::by_id(c, id)?.is_some_and(|r| r.must_change_password)))
+        .db(move |c| accounts::must_change_password(c, id))
         .await
 }
 
@@ -170,20 +171,22 @@ pub async fn password_submit(
     let result = state
         .db(move |c| accounts::change_password(c, now, id, &current, &new, &confirm, None))
         .await;
-    match result {
-        Ok(()) => {
+    let (user, state) = (&user, &state);
+    answer(
+        result,
+        |()| {
             user.session.renew();
-            Ok(see_other("/staff/password?done=1"))
-        }
-        Err(AppError::Invalid(errors)) => {
+            "/staff/password?done=1".to_string()
+        },
+        |r| async move {
             let page = PasswordPage {
-                layout: StaffLayout::new(&user, &clinic_name(&state).await?, "Change password", ""),
-                forced: must_change(&state, user.id).await?,
-                errors,
+                layout: StaffLayout::new(user, &clinic_name(state).await?, "Change password", ""),
+                forced: must_change(state, user.id).await?,
+                errors: r.errors,
                 done: false,
             };
-            render_status(StatusCode::UNPROCESSABLE_ENTITY, &page)
-        }
-        Err(e) => Err(e),
-    }
+            render_status(r.status, &page)
+        },
+    )
+    .await
 }
