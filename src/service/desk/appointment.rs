@@ -133,11 +133,10 @@ pub fn free_times(
 }
 
 /// Where an appointment can move to, or why it can't move at all.
-pub enum Reschedule {
-    /// Its page, and the free times on the day asked.
-    Open(Box<AppointmentPage>, FreeTimes),
-    /// Its page, and the reason its status allows no move.
-    Refused(Box<AppointmentPage>, String),
+pub struct Reschedule {
+    pub page: AppointmentPage,
+    /// The free times on the day asked, or the reason its status allows no move.
+    pub free: Result<FreeTimes, String>,
 }
 
 /// The free times to move appointment `id` to on `date` (default: its own day, or today when
@@ -153,11 +152,17 @@ pub fn reschedule_options(
     let page = load(conn, id, reach)?;
     let d = &page.details;
     if let Err(refusal) = transition(d.status, Action::Reschedule) {
-        return Ok(Reschedule::Refused(Box::new(page), refusal));
+        return Ok(Reschedule {
+            page,
+            free: Err(refusal),
+        });
     }
     let tz = page.clinic.tz;
     let date = date.unwrap_or_else(|| local_parts(tz, d.starts_at()).0.max(today(tz, now)));
     let choice = choice.unwrap_or(PractitionerChoice::Specific(d.appointment.practitioner_id));
     let free = free_times(conn, now, &d.treatment, date, choice, Some(id))?;
-    Ok(Reschedule::Open(Box::new(page), free))
+    Ok(Reschedule {
+        page,
+        free: Ok(free),
+    })
 }

@@ -394,14 +394,15 @@ async fn reschedule_page(
     let options = state
         .db(move |c| page_data::reschedule_options(c, now, id, reach, date, choice))
         .await?;
-    let (page, free) = match options {
-        Reschedule::Open(page, free) => (page, free),
-        Reschedule::Refused(page, refusal) => {
+    let Reschedule { page, free } = options;
+    let free = match free {
+        Ok(free) => free,
+        Err(refusal) => {
             let redo = Redo {
                 message: Some(format!("{refusal} Nothing was changed.")),
                 ..Redo::default()
             };
-            let t = template(user, *page, now, None, redo);
+            let t = template(user, page, now, None, redo);
             return render_status(StatusCode::CONFLICT, &t);
         }
     };
