@@ -4,6 +4,7 @@
 use chrono::{DateTime, Duration, Utc};
 use chrono_tz::Tz;
 
+use super::errors::FieldErrors;
 use super::time::{boundary_instant, local_parts};
 
 /// Which email a care plan step sends. It is also the kind of every outbox message (the
@@ -155,6 +156,90 @@ fn plural(n: u32, unit: &str) -> String {
     }
 }
 
+/// A step's editable part as typed in the care plan editor: its text, its offset in a unit, and
+/// whether it is sent at all.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct StepForm {
+    pub subject: String,
+    pub body: String,
+    pub offset: String,
+    /// "days", "hours" or "minutes".
+    pub offset_unit: String,
+    pub active: bool,
+}
+
+/// A step's new text and timing, checked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StepEdit {
+    pub subject: String,
+    pub body: String,
+    pub offset_minutes: i32,
+    pub active: bool,
+}
+
+/// How far from its anchor a step may be, either side: a year (a leap one).
+const MAX_OFFSET_MINUTES: u32 = 366 * 24 * 60;
+
+impl StepForm {
+    /// Parses the form, with a message for each field in error (subject, body, offset).
+    pub fn parse(&self) -> Result<StepEdit, FieldErrors> {
+        let mut errors = FieldErrors::new();
+        let subject = self.subject.trim();
+        let body = self.body.trim();
+        if subject.is_empty() || subject.chars().count() > 200 {
+            errors.add("subject", "A subject of 1 to 200 characters, please.");
+        }
+        if body.is_empty() || body.chars().count() > 10_000 {
+            errors.add(
+                "body",
+                "The message needs some text (at most 10,000 characters).",
+            );
+        }
+        let factor: i32 = match self.offset_unit.as_str() {
+            "days" => 24 * 60,
+            "hours" => 60,
+            "minutes" => 1,
+            _ => {
+                errors.add("offset", "Choose days, hours or minutes.");
+                1
+            }
+        };
+        let offset = match self.offset.trim().parse::<i32>() {
+            Ok(v) if v.unsigned_abs() <= MAX_OFFSET_MINUTES / factor.unsigned_abs() => {
+                Some(v * factor)
+            }
+            _ => {
+                errors.add(
+                    "offset",
+                    "A whole number within a year, negative for before.",
+                );
+                None
+            }
+        };
+        match offset {
+            Some(offset_minutes) if errors.is_empty() => Ok(StepEdit {
+                subject: subject.to_string(),
+                body: body.to_string(),
+                offset_minutes,
+                active: self.active,
+            }),
+            _ => Err(errors),
+        }
+    }
+}
+
+/// An offset in the largest whole unit the editor offers ("-5" days rather than "-7200"
+/// minutes).
+pub fn offset_in_units(minutes: i32) -> (String, &'static str) {
+    if minutes % (24 * 60) == 0 {
+        ((minutes / (24 * 60)).to_string(), "days")
+    } else if minutes % 60 == 0 {
+        ((minutes / 60).to_string(), "hours")
+    } else {
+        (minutes.to_string(), "minutes")
+    }
+}
+
 /// The daily window (clinic-local minutes, start inclusive, end exclusive) in which non-urgent
 /// email may go out; outside it a message waits for the next morning.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -254,6 +339,59 @@ pub fn fill(template: &str, values: &[(&str, &str)]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn step_form(offset: &str, unit: &str) -> StepForm {
+        StepForm {
+            subject: " Before your peel ".into(),
+            body: "Avoid the sun.".into(),
+            offset: offset.into(),
+            offset_unit: unit.into(),
+            active: true,
+        }
+    }
+
+    #[test]
+    fn a_step_form_reads_its_offset_in_the_unit_chosen() {
+        let e = step_form("-5", "days").parse().unwrap();
+        assert_eq!(e.offset_minutes, -5 * 24 * 60);
+        assert_eq!(e.subject, "Before your peel");
+        assert_eq!(
+            step_form(" 3 ", "hours").parse().unwrap().offset_minutes,
+            180
+        );
+        assert_eq!(
+            step_form("366", "days").parse().unwrap().offset_minutes,
+            527_040
+        );
+        assert_eq!(offset_in_units(-7200), ("-5".to_string(), "days"));
+        assert_eq!(offset_in_units(90), ("90".to_string(), "minutes"));
+    }
+
+    #[test]
+    fn a_step_form_names_each_problem_by_its_field() {
+        let e = step_form("367", "days").parse().unwrap_err();
+        assert_eq!(
+            e.get("offset"),
+            Some("A whole number within a year, negative for before.")
+        );
+        let e = step_form("1", "weeks").parse().unwrap_err();
+        assert_eq!(e.get("offset"), Some("Choose days, hours or minutes."));
+        let blank = StepForm {
+            subject: "  ".into(),
+            body: String::new(),
+            ..step_form("x", "days")
+        };
+        let e = blank.parse().unwrap_err();
+        assert_eq!(
+            e.get("subject"),
+            Some("A subject of 1 to 200 characters, please.")
+        );
+        assert_eq!(
+            e.get("body"),
+            Some("The message needs some text (at most 10,000 characters).")
+        );
+        assert_eq!(e.len(), 3);
+    }
 
     fn t(s: &str) -> DateTime<Utc> {
         s.parse().unwrap()

@@ -11,7 +11,7 @@ use crate::domain::audit_diff::{Change, diff};
 use crate::domain::errors::FieldErrors;
 use crate::domain::time::{local_day_bounds, parse_date};
 use crate::error::AppError;
-use crate::service::clinic;
+use crate::service::clinic::{self, Clinic};
 
 pub const PAGE_SIZE: i64 = 50;
 
@@ -149,21 +149,24 @@ pub fn filter(tz: Tz, q: &AuditQuery) -> Result<(AuditFilter, i64), FieldErrors>
     ))
 }
 
+/// One page of the filtered trail, with the clinic whose zone its times are shown in (or the
+/// filter's problems, by field).
 pub fn browse(
     conn: &mut DbConnection,
     q: &AuditQuery,
-) -> Result<(Tz, Result<AuditPage, FieldErrors>), AppError> {
-    let tz = clinic::load(conn)?.tz;
+) -> Result<(Clinic, Result<AuditPage, FieldErrors>), AppError> {
+    let clinic = clinic::load(conn)?;
+    let tz = clinic.tz;
     let (f, page) = match filter(tz, q) {
         Ok(ok) => ok,
-        Err(e) => return Ok((tz, Err(e))),
+        Err(e) => return Ok((clinic, Err(e))),
     };
     // One row more than a page tells whether there is a next page.
     let mut rows = audit::search(conn, &f, PAGE_SIZE + 1, (page - 1) * PAGE_SIZE)?;
     let has_next = rows.len() as i64 > PAGE_SIZE;
     rows.truncate(PAGE_SIZE as usize);
     Ok((
-        tz,
+        clinic,
         Ok(AuditPage {
             lines: rows.into_iter().map(|r| line(tz, r)).collect(),
             page,

@@ -88,3 +88,11 @@ pub fn save(
         })
     }))
 }
+
+/// The clinic's name for page headers ("Carepath" until a clinic is set up, so the login page
+/// still shows).
+pub fn clinic_name(conn: &mut DbConnection) -> Result<String, AppError> {
+    Ok(crate::db::clinic::clinic(conn)?
+        .map(|c| c.name)
+        .unwrap_or_else(|| "Carepath".into()))
+}

@@ -17,7 +17,7 @@ use crate::domain::time_off;
 use crate::domain::working_week::{WeekInput, rows, summary};
 use crate::error::AppError;
 use crate::service::audit::{self, Actor, Entry};
-use crate::service::clinic::{self, minute_range};
+use crate::service::clinic::{self, Clinic, minute_range};
 
 pub fn snapshot(p: &PractitionerRow) -> Value {
     json!({
@@ -393,11 +393,30 @@ pub fn revoke_feed(
     })
 }
 
-/// Time off not over yet, for the practitioner's page.
-pub fn upcoming_time_off(
+/// Every practitioner, active or not, for the list and the account form.
+pub fn all(conn: &mut DbConnection) -> Result<Vec<PractitionerRow>, AppError> {
+    Ok(crate::db::practitioners::all_practitioners(conn)?)
+}
+
+/// Everything a practitioner's page shows.
+pub struct PractitionerPage {
+    pub clinic: Clinic,
+    pub practitioner: PractitionerRow,
+    pub hours: WeeklyHours,
+    /// Time off not over yet.
+    pub time_off: Vec<TimeOffRow>,
+}
+
+pub fn page(
     conn: &mut DbConnection,
     now: DateTime<Utc>,
     id: i32,
-) -> Result<Vec<TimeOffRow>, AppError> {
-    Ok(crate::db::practitioners::time_off_of(conn, id, to_db(now))?)
+) -> Result<PractitionerPage, AppError> {
+    let practitioner = find(conn, id)?;
+    Ok(PractitionerPage {
+        clinic: clinic::load(conn)?,
+        practitioner,
+        hours: weekly_hours(conn, id)?,
+        time_off: crate::db::practitioners::time_off_of(conn, id, to_db(now))?,
+    })
 }

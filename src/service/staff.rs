@@ -266,3 +266,72 @@ pub fn change_password(
         Ok(())
     })
 }
+
+/// The account behind a session (`None` when it is gone).
+pub fn account(conn: &mut DbConnection, id: i32) -> Result<Option<StaffRow>, AppError> {
+    Ok(staff::by_id(conn, id)?)
+}
+
+/// True while the account still holds a one-time password it must replace.
+pub fn must_change_password(conn: &mut DbConnection, id: i32) -> Result<bool, AppError> {
+    Ok(account(conn, id)?.is_some_and(|r| r.must_change_password))
+}
+
+/// Staff sessions as the session store keeps them: an opaque key, the state as JSON text, the
+/// account it belongs to (so a password change or deactivation can end it) and an expiry.
+pub mod sessions {
+    use chrono::{DateTime, Utc};
+
+    use crate::db::models::to_db;
+    use crate::db::{DbConnection, staff};
+    use crate::error::AppError;
+
+    /// The state of session `key`, unless it has expired.
+    pub fn load(
+        conn: &mut DbConnection,
+        now: DateTime<Utc>,
+        key: &str,
+    ) -> Result<Option<String>, AppError> {
+        Ok(staff::session(conn, key, to_db(now))?)
+    }
+
+    /// Stores a new session.
+    pub fn start(
+        conn: &mut DbConnection,
+        now: DateTime<Utc>,
+        key: &str,
+        state: &str,
+        staff_id: Option<i32>,
+        expires: DateTime<Utc>,
+    ) -> Result<(), AppError> {
+        // Expired rows go when new ones come, so the table doesn't grow without bound.
+        staff::delete_expired_sessions(conn, to_db(now))?;
+        staff::insert_session(conn, key, state, staff_id, to_db(expires))?;
+        Ok(())
+    }
+
+    /// Replaces a session's state; false when the session is gone.
+    pub fn update(
+        conn: &mut DbConnection,
+        key: &str,
+        state: &str,
+        staff_id: Option<i32>,
+        expires: DateTime<Utc>,
+    ) -> Result<bool, AppError> {
+        Ok(staff::update_session(conn, key, state, staff_id, to_db(expires))? > 0)
+    }
+
+    pub fn extend(
+        conn: &mut DbConnection,
+        key: &str,
+        expires: DateTime<Utc>,
+    ) -> Result<(), AppError> {
+        staff::touch_session(conn, key, to_db(expires))?;
+        Ok(())
+    }
+
+    pub fn end(conn: &mut DbConnection, key: &str) -> Result<(), AppError> {
+        staff::delete_session(conn, key)?;
+        Ok(())
+    }
+}

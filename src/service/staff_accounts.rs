@@ -161,3 +161,24 @@ pub fn update(
         Ok(after)
     })
 }
+
+/// Every account with the name of the practitioner it is linked to, if any.
+pub fn list(conn: &mut DbConnection) -> Result<Vec<(StaffRow, Option<String>)>, AppError> {
+    let accounts = staff::all(conn)?;
+    let practitioners = crate::db::practitioners::all_practitioners(conn)?;
+    Ok(accounts
+        .into_iter()
+        .map(|a| {
+            let linked = a
+                .practitioner_id
+                .and_then(|id| practitioners.iter().find(|p| p.id == id))
+                .map(|p| p.name.clone());
+            (a, linked)
+        })
+        .collect())
+}
+
+/// One account (404 when there is none).
+pub fn find(conn: &mut DbConnection, id: i32) -> Result<StaffRow, AppError> {
+    staff::by_id(conn, id)?.ok_or(AppError::NotFound("staff account"))
+}

@@ -117,3 +117,13 @@ pub fn update(
         Ok(after)
     }))
 }
+
+/// Every treatment, offered or not, for the catalog editor.
+pub fn all(conn: &mut DbConnection) -> Result<Vec<TreatmentRow>, AppError> {
+    Ok(crate::db::treatments::all_treatments(conn)?)
+}
+
+/// One treatment (404 when there is none).
+pub fn find(conn: &mut DbConnection, id: i32) -> Result<TreatmentRow, AppError> {
+    crate::db::treatments::find_treatment(conn, id)?.ok_or(AppError::NotFound("treatment"))
+}

@@ -6,8 +6,9 @@ use super::Reach;
 use super::history::{HistoryEntry, history};
 use crate::db::models::{AppointmentNoteRow, AppointmentRow, PractitionerRow, TreatmentRow};
 use crate::db::{DbConnection, appointments, audit};
+use crate::domain::appointment::{Action, transition};
 use crate::domain::booking::PractitionerChoice;
-use crate::domain::time::{date_label, today};
+use crate::domain::time::{date_label, local_parts, today};
 use crate::error::AppError;
 use crate::service::availability::{SlotView, day_slots};
 use crate::service::booking::{AppointmentDetails, details_of};
@@ -128,5 +129,40 @@ pub fn free_times(
         eligible,
         slots,
         problem,
+    })
+}
+
+/// Where an appointment can move to, or why it can't move at all.
+pub struct Reschedule {
+    pub page: AppointmentPage,
+    /// The free times on the day asked, or the reason its status allows no move.
+    pub free: Result<FreeTimes, String>,
+}
+
+/// The free times to move appointment `id` to on `date` (default: its own day, or today when
+/// that has passed) with `choice` (default: its current practitioner).
+pub fn reschedule_options(
+    conn: &mut DbConnection,
+    now: DateTime<Utc>,
+    id: i32,
+    reach: Reach,
+    date: Option<NaiveDate>,
+    choice: Option<PractitionerChoice>,
+) -> Result<Reschedule, AppError> {
+    let page = load(conn, id, reach)?;
+    let d = &page.details;
+    if let Err(refusal) = transition(d.status, Action::Reschedule) {
+        return Ok(Reschedule {
+            page,
+            free: Err(refusal),
+        });
+    }
+    let tz = page.clinic.tz;
+    let date = date.unwrap_or_else(|| local_parts(tz, d.starts_at()).0.max(today(tz, now)));
+    let choice = choice.unwrap_or(PractitionerChoice::Specific(d.appointment.practitioner_id));
+    let free = free_times(conn, now, &d.treatment, date, choice, Some(id))?;
+    Ok(Reschedule {
+        page,
+        free: Ok(free),
     })
 }

@@ -7,6 +7,7 @@ use crate::db::models::PatientRow;
 use crate::db::patients;
 use crate::db::patients::PatientSearch;
 use crate::error::AppError;
+use crate::service::clinic::{self, Clinic};
 
 pub const MAX_QUERY_CHARS: usize = 100;
 /// A search shows at most this many patients; a longer list wants a narrower search.
@@ -42,13 +43,18 @@ pub fn search(conn: &mut DbConnection, q: &str, reach: Reach) -> Result<Vec<Pati
     )?)
 }
 
-/// A patient and their appointments, newest first. A practitioner sees only patients they
-/// have an appointment with, and only those appointments.
-pub fn patient(
-    conn: &mut DbConnection,
-    id: i32,
-    reach: Reach,
-) -> Result<(PatientRow, Vec<Listed>), AppError> {
+/// A patient's record as the desk sees it.
+pub struct PatientRecord {
+    /// Whose zone the dates are shown in.
+    pub clinic: Clinic,
+    pub patient: PatientRow,
+    /// Newest first.
+    pub appointments: Vec<Listed>,
+}
+
+/// A patient and their appointments. A practitioner sees only patients they have an
+/// appointment with, and only those appointments.
+pub fn patient(conn: &mut DbConnection, id: i32, reach: Reach) -> Result<PatientRecord, AppError> {
     let row = match patients::by_id(conn, id) {
         Ok(row) => row,
         Err(diesel::result::Error::NotFound) => return Err(AppError::NotFound("patient")),
@@ -62,7 +68,11 @@ pub fn patient(
         ));
     }
     let appointments = crate::db::appointments::schedule::of_patient(conn, id, reach.only())?;
-    Ok((row, appointments))
+    Ok(PatientRecord {
+        clinic: clinic::load(conn)?,
+        patient: row,
+        appointments,
+    })
 }
 
 #[cfg(test)]

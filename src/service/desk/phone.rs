@@ -1,11 +1,61 @@
 //! Phone bookings: staff book on a patient's behalf by exactly the rules of online booking
-//! (`service::booking::book` with the staff actor); only the form's wording is theirs.
+//! (`service::booking::book` with the staff actor); only the form, its choices and its wording
+//! are theirs.
 
+use chrono::{DateTime, NaiveDate, Utc};
+
+use super::appointment::{FreeTimes, free_times};
+use crate::db::DbConnection;
+use crate::db::models::TreatmentRow;
 use crate::domain::booking::{PatientInput, PractitionerChoice, parse_patient};
 use crate::domain::errors::FieldErrors;
-use crate::domain::time::parse_instant;
+use crate::domain::time::{local_parts, parse_instant, today};
+use crate::error::AppError;
 use crate::service::audit::Actor;
 use crate::service::booking::BookCommand;
+use crate::service::clinic::{self, Clinic};
+
+/// What the phone booking form offers.
+pub struct PhoneForm {
+    pub clinic: Clinic,
+    /// The treatments on offer.
+    pub treatments: Vec<TreatmentRow>,
+    /// The day shown: as asked, else that of the time picked, else today.
+    pub date: NaiveDate,
+    /// The treatment chosen, if it is on offer, and its free times that day.
+    pub chosen: Option<(TreatmentRow, FreeTimes)>,
+}
+
+/// The form's choices for treatment `slug` (may be empty), a day, a practitioner choice and the
+/// time already picked.
+pub fn form(
+    conn: &mut DbConnection,
+    now: DateTime<Utc>,
+    slug: &str,
+    date: Option<NaiveDate>,
+    choice: PractitionerChoice,
+    picked: Option<DateTime<Utc>>,
+) -> Result<PhoneForm, AppError> {
+    let clinic = clinic::load(conn)?;
+    let treatments = crate::db::treatments::active_treatments(conn)?;
+    let treatment = treatments.iter().find(|t| t.slug == slug).cloned();
+    let date = date
+        .or(picked.map(|s| local_parts(clinic.tz, s).0))
+        .unwrap_or_else(|| today(clinic.tz, now));
+    let chosen = match treatment {
+        Some(t) => {
+            let free = free_times(conn, now, &t, date, choice, None)?;
+            Some((t, free))
+        }
+        None => None,
+    };
+    Ok(PhoneForm {
+        clinic,
+        treatments,
+        date,
+        chosen,
+    })
+}
 
 /// The phone booking form as typed.
 #[derive(Debug, Clone, Default)]

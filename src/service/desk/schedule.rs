@@ -3,7 +3,7 @@
 
 use std::collections::BTreeSet;
 
-use chrono::{Datelike, NaiveDate};
+use chrono::{DateTime, Datelike, Days, NaiveDate, Utc};
 use chrono_tz::Tz;
 
 use super::{Reach, status_of};
@@ -12,10 +12,10 @@ use crate::db::appointments::schedule::Listed;
 use crate::db::models::{PractitionerHoursRow, PractitionerRow, from_db, to_db};
 use crate::domain::appointment::Status;
 use crate::domain::hours::{MinuteRange, WeeklyHours, weekday_from_index};
-use crate::domain::time::local_day_bounds;
+use crate::domain::time::{local_day_bounds, today};
 use crate::domain::wall_clock::{WallSpan, Window, gaps, wall_span};
 use crate::error::AppError;
-use crate::service::clinic::{Clinic, minute_range};
+use crate::service::clinic::{self, Clinic, minute_range};
 
 /// Whose schedule to show, already limited to what the viewer may see.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -259,5 +259,74 @@ pub fn load(
         lanes,
         blocks,
         cancelled,
+    })
+}
+
+/// The day view: the day shown and its schedule.
+pub struct DayView {
+    pub clinic: Clinic,
+    /// As asked, or today.
+    pub date: NaiveDate,
+    pub today: NaiveDate,
+    /// `None` for an account that sees nobody's schedule.
+    pub schedule: Option<Schedule>,
+}
+
+/// `date` (default: today in the clinic's zone) with a lane for every active practitioner.
+pub fn day(
+    conn: &mut DbConnection,
+    now: DateTime<Utc>,
+    date: Option<NaiveDate>,
+    who: Option<Who>,
+) -> Result<DayView, AppError> {
+    let clinic = clinic::load(conn)?;
+    let today = today(clinic.tz, now);
+    let date = date.unwrap_or(today);
+    let schedule = match who {
+        Some(who) => Some(load(conn, &clinic, &[date], who, Lanes::Everyone)?),
+        None => None,
+    };
+    Ok(DayView {
+        clinic,
+        date,
+        today,
+        schedule,
+    })
+}
+
+/// The week view: Monday to Sunday around the day asked, and whom one may pick.
+pub struct WeekView {
+    pub clinic: Clinic,
+    pub monday: NaiveDate,
+    pub today: NaiveDate,
+    /// `None` for an account that sees nobody's schedule.
+    pub schedule: Option<Schedule>,
+    /// The active practitioners, for the picker.
+    pub practitioners: Vec<PractitionerRow>,
+}
+
+/// The week holding `date` (default: today in the clinic's zone), with lanes only for those
+/// working or booked each day.
+pub fn week(
+    conn: &mut DbConnection,
+    now: DateTime<Utc>,
+    date: Option<NaiveDate>,
+    who: Option<Who>,
+) -> Result<WeekView, AppError> {
+    let clinic = clinic::load(conn)?;
+    let today = today(clinic.tz, now);
+    let date = date.unwrap_or(today);
+    let monday = date - Days::new(u64::from(date.weekday().num_days_from_monday()));
+    let days: Vec<NaiveDate> = (0..7).map(|i| monday + Days::new(i)).collect();
+    let schedule = match who {
+        Some(who) => Some(load(conn, &clinic, &days, who, Lanes::Working)?),
+        None => None,
+    };
+    Ok(WeekView {
+        practitioners: crate::db::practitioners::active_practitioners(conn)?,
+        clinic,
+        monday,
+        today,
+        schedule,
     })
 }

@@ -10,10 +10,10 @@ use actix_web::dev::Payload;
 use actix_web::http::StatusCode;
 use actix_web::{FromRequest, HttpRequest, HttpResponse, ResponseError, web};
 
-use crate::db::staff;
 use crate::domain::staff::Role;
 use crate::error::AppError;
 use crate::service::audit::Actor;
+use crate::service::staff;
 use crate::web::AppState;
 use crate::web::forms::Fields;
 
@@ -153,7 +153,7 @@ async fn load_user(req: HttpRequest) -> Result<StaffUser, actix_web::Error> {
         .app_data::<web::Data<AppState>>()
         .cloned()
         .ok_or_else(|| AppError::Internal("no app state".into()))?;
-    let row = state.db(move |c| Ok(staff::by_id(c, id)?)).await?;
+    let row = state.db(move |c| staff::account(c, id)).await?;
     let Some(row) = row.filter(|r| r.active) else {
         session.purge();
         return Err(LoginRequired { next }.into());

@@ -6,11 +6,13 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 
 use super::auth::{CSRF, STAFF_ID, StaffForm, StaffUser, csrf_matches, new_csrf, session_csrf};
+use super::clinic_name;
 use super::layout::StaffLayout;
 use crate::domain::errors::FieldErrors;
 use crate::error::AppError;
 use crate::service::staff::{self as accounts, LoginError};
 use crate::web::forms::Fields;
+use crate::web::outcome::answer;
 use crate::web::{AppState, render_status, see_other};
 
 #[derive(Template)]
@@ -20,16 +22,6 @@ struct LoginPage {
     email: String,
     next: String,
     message: Option<String>,
-}
-
-async fn clinic_name(state: &AppState) -> Result<String, AppError> {
-    state
-        .db(|c| {
-            Ok(crate::db::clinic::clinic(c)?
-                .map(|c| c.name)
-                .unwrap_or_else(|| "Carepath".into()))
-        })
-        .await
 }
 
 /// Only same-site paths under /staff may be a post-login destination (no open redirect).
@@ -159,7 +151,7 @@ pub async fn password_form(
 
 async fn must_change(state: &AppState, id: i32) -> Result<bool, AppError> {
     state
-        .db(move |c| Ok(crate::db::staff::by_id(c, id)?.is_some_and(|r| r.must_change_password)))
+        .db(move |c| accounts::must_change_password(c, id))
         .await
 }
 
@@ -179,20 +171,22 @@ pub async fn password_submit(
     let result = state
         .db(move |c| accounts::change_password(c, now, id, &current, &new, &confirm, None))
         .await;
-    match result {
-        Ok(()) => {
+    let (user, state) = (&user, &state);
+    answer(
+        result,
+        |()| {
             user.session.renew();
-            Ok(see_other("/staff/password?done=1"))
-        }
-        Err(AppError::Invalid(errors)) => {
+            "/staff/password?done=1".to_string()
+        },
+        |r| async move {
             let page = PasswordPage {
-                layout: StaffLayout::new(&user, &clinic_name(&state).await?, "Change password", ""),
-                forced: must_change(&state, user.id).await?,
-                errors,
+                layout: StaffLayout::new(user, &clinic_name(state).await?, "Change password", ""),
+                forced: must_change(state, user.id).await?,
+                errors: r.errors,
                 done: false,
             };
-            render_status(StatusCode::UNPROCESSABLE_ENTITY, &page)
-        }
-        Err(e) => Err(e),
-    }
+            render_status(r.status, &page)
+        },
+    )
+    .await
 }

@@ -16,6 +16,9 @@ use actix_web::web;
 
 use session_store::DbSessionStore;
 
+use crate::error::AppError;
+use crate::web::AppState;
+
 /// The staff session cookie: encrypted (actix-session's private content security), HttpOnly,
 /// SameSite=Lax, Secure when the site is served over https, valid under /staff only.
 pub fn session_middleware(
@@ -46,4 +49,17 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     desk::routes(cfg);
     admin::routes(cfg);
     reminders::routes(cfg);
+}
+
+/// An id from the path; anything but a positive number finds nothing.
+pub(crate) fn path_id(raw: &str, what: &'static str) -> Result<i32, AppError> {
+    raw.parse::<i32>()
+        .ok()
+        .filter(|id| *id > 0)
+        .ok_or(AppError::NotFound(what))
+}
+
+/// The clinic's name, for the header of a page that needs nothing else of the clinic.
+pub(crate) async fn clinic_name(state: &AppState) -> Result<String, AppError> {
+    state.db(crate::service::clinic_settings::clinic_name).await
 }

@@ -8,8 +8,9 @@ use actix_session::storage::{LoadError, SaveError, SessionKey, SessionStore, Upd
 use actix_web::cookie::time::Duration as CookieDuration;
 
 use crate::config::Clock;
-use crate::db::models::to_db;
-use crate::db::{Pool, staff};
+use crate::db::{DbConnection, Pool};
+use crate::error::AppError;
+use crate::service::staff::sessions;
 
 #[derive(Clone)]
 pub struct DbSessionStore {
@@ -29,15 +30,13 @@ fn staff_id(state: &State) -> Option<i32> {
 }
 
 impl DbSessionStore {
-    fn expiry(&self, ttl: &CookieDuration) -> chrono::NaiveDateTime {
-        to_db(self.clock.now() + chrono::Duration::seconds(ttl.whole_seconds()))
+    fn expiry(&self, ttl: &CookieDuration) -> chrono::DateTime<chrono::Utc> {
+        self.clock.now() + chrono::Duration::seconds(ttl.whole_seconds())
     }
 
     async fn run<T: Send + 'static>(
         &self,
-        f: impl FnOnce(&mut crate::db::DbConnection) -> Result<T, diesel::result::Error>
-        + Send
-        + 'static,
+        f: impl FnOnce(&mut DbConnection) -> Result<T, AppError> + Send + 'static,
     ) -> anyhow::Result<T> {
         let pool = self.pool.clone();
         actix_web::web::block(move || -> anyhow::Result<T> {
@@ -51,9 +50,9 @@ impl DbSessionStore {
 impl SessionStore for DbSessionStore {
     async fn load(&self, key: &SessionKey) -> Result<Option<State>, LoadError> {
         let k = key.as_ref().to_string();
-        let now = to_db(self.clock.now());
+        let now = self.clock.now();
         let raw = self
-            .run(move |c| staff::session(c, &k, now))
+            .run(move |c| sessions::load(c, now, &k))
             .await
             .map_err(LoadError::Other)?;
         match raw {
@@ -69,15 +68,11 @@ impl SessionStore for DbSessionStore {
         let key = new_key();
         let k = key.clone();
         let expires = self.expiry(ttl);
-        let now = to_db(self.clock.now());
+        let now = self.clock.now();
         let id = staff_id(&state);
-        self.run(move |c| {
-            // Expired rows go when new ones come, so the table doesn't grow without bound.
-            staff::delete_expired_sessions(c, now)?;
-            staff::insert_session(c, &k, &body, id, expires)
-        })
-        .await
-        .map_err(SaveError::Other)?;
+        self.run(move |c| sessions::start(c, now, &k, &body, id, expires))
+            .await
+            .map_err(SaveError::Other)?;
         SessionKey::try_from(key).map_err(|e| SaveError::Other(e.into()))
     }
 
@@ -93,10 +88,10 @@ impl SessionStore for DbSessionStore {
         let expires = self.expiry(ttl);
         let id = staff_id(&state);
         let updated = self
-            .run(move |c| staff::update_session(c, &k, &body, id, expires))
+            .run(move |c| sessions::update(c, &k, &body, id, expires))
             .await
             .map_err(UpdateError::Other)?;
-        if updated == 0 {
+        if !updated {
             // The row is gone (expired, or logged out elsewhere): start a fresh session.
             return self
                 .save(state, ttl)
@@ -109,14 +104,13 @@ impl SessionStore for DbSessionStore {
     async fn update_ttl(&self, key: &SessionKey, ttl: &CookieDuration) -> anyhow::Result<()> {
         let k = key.as_ref().to_string();
         let expires = self.expiry(ttl);
-        self.run(move |c| staff::touch_session(c, &k, expires))
-            .await?;
+        self.run(move |c| sessions::extend(c, &k, expires)).await?;
         Ok(())
     }
 
     async fn delete(&self, key: &SessionKey) -> anyhow::Result<()> {
         let k = key.as_ref().to_string();
-        self.run(move |c| staff::delete_session(c, &k)).await?;
+        self.run(move |c| sessions::end(c, &k)).await?;
         Ok(())
     }
 }

@@ -1,20 +1,20 @@
 //! /staff/accounts: staff accounts, their roles and access.
 
-use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 
-use super::parts::saved_notice;
-use super::{clinic_name, parse_id, require_admin};
+use super::{require_admin, saved_notice};
 use crate::db::models::PractitionerRow;
-use crate::db::staff;
 use crate::domain::errors::FieldErrors;
 use crate::domain::staff::Role;
 use crate::error::AppError;
+use crate::service::practitioners;
 use crate::service::staff_accounts::{self as svc, AccountEdit, AccountInput};
+use crate::web::outcome::answer;
 use crate::web::staff::auth::{StaffForm, StaffUser};
 use crate::web::staff::layout::StaffLayout;
-use crate::web::{AppState, render, render_status, see_other};
+use crate::web::staff::{clinic_name, path_id};
+use crate::web::{AppState, render, render_status};
 
 const SECTION: &str = "/staff/accounts";
 
@@ -42,19 +42,7 @@ pub async fn list(
     req: HttpRequest,
 ) -> Result<HttpResponse, AppError> {
     require_admin(&user)?;
-    let (rows, practitioners) = state
-        .db(|c| {
-            Ok((
-                staff::all(c)?,
-                crate::db::practitioners::all_practitioners(c)?,
-            ))
-        })
-        .await?;
-    let name_of = |id: Option<i32>| {
-        id.and_then(|id| practitioners.iter().find(|p| p.id == id))
-            .map(|p| p.name.clone())
-            .unwrap_or_default()
-    };
+    let rows = state.db(svc::list).await?;
     render(&ListPage {
         layout: StaffLayout::new(
             &user,
@@ -64,13 +52,13 @@ pub async fn list(
         ),
         notice: saved_notice(req.query_string()),
         accounts: rows
-            .iter()
-            .map(|r| AccountLine {
+            .into_iter()
+            .map(|(r, practitioner)| AccountLine {
                 id: r.id,
-                email: r.email.clone(),
-                name: r.name.clone(),
                 role: Role::parse(&r.role).map_or("?", Role::label),
-                practitioner: name_of(r.practitioner_id),
+                email: r.email,
+                name: r.name,
+                practitioner: practitioner.unwrap_or_default(),
                 active: r.active,
                 must_change_password: r.must_change_password,
             })
@@ -144,9 +132,7 @@ async fn form_page(
     errors: FieldErrors,
     notice: Option<&'static str>,
 ) -> Result<FormPage, AppError> {
-    let all = state
-        .db(|c| Ok(crate::db::practitioners::all_practitioners(c)?))
-        .await?;
+    let all = state.db(practitioners::all).await?;
     let title = match id {
         Some(_) => format!("Account: {}", input.email),
         None => "Add a staff account".to_string(),
@@ -207,17 +193,15 @@ pub async fn create(form: StaffForm, state: web::Data<AppState>) -> Result<HttpR
             )
         })
         .await;
-    match result {
-        Ok(row) => Ok(see_other(&format!(
-            "/staff/accounts/{}?saved=created",
-            row.id
-        ))),
-        Err(AppError::Invalid(errors)) => render_status(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            &form_page(&form.user, &state, None, input, errors, None).await?,
-        ),
-        Err(e) => Err(e),
-    }
+    answer(
+        result,
+        |row| format!("/staff/accounts/{}?saved=created", row.id),
+        |r| async move {
+            let page = form_page(&form.user, &state, None, input, r.errors, None).await?;
+            render_status(r.status, &page)
+        },
+    )
+    .await
 }
 
 pub async fn edit_form(
@@ -227,10 +211,8 @@ pub async fn edit_form(
     req: HttpRequest,
 ) -> Result<HttpResponse, AppError> {
     require_admin(&user)?;
-    let id = parse_id(&path, "staff account")?;
-    let row = state
-        .db(move |c| staff::by_id(c, id)?.ok_or(AppError::NotFound("staff account")))
-        .await?;
+    let id = path_id(&path, "staff account")?;
+    let row = state.db(move |c| svc::find(c, id)).await?;
     let input = AccountForm {
         email: row.email,
         name: row.name,
@@ -251,7 +233,7 @@ pub async fn update(
     path: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
     require_admin(&form.user)?;
-    let id = parse_id(&path, "staff account")?;
+    let id = path_id(&path, "staff account")?;
     let f = &form.fields;
     let mut input = AccountForm {
         email: String::new(),
@@ -277,18 +259,14 @@ pub async fn update(
             svc::update(c, now, &actor, me, id, &edit)
         })
         .await;
-    match result {
-        Ok(_) => Ok(see_other(&format!("/staff/accounts/{id}?saved=account"))),
-        Err(AppError::Invalid(errors)) => {
-            input.email = state
-                .db(move |c| staff::by_id(c, id)?.ok_or(AppError::NotFound("staff account")))
-                .await?
-                .email;
-            render_status(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                &form_page(&form.user, &state, Some(id), input, errors, None).await?,
-            )
-        }
-        Err(e) => Err(e),
-    }
+    answer(
+        result,
+        |_| format!("/staff/accounts/{id}?saved=account"),
+        |r| async move {
+            input.email = state.db(move |c| svc::find(c, id)).await?.email;
+            let page = form_page(&form.user, &state, Some(id), input, r.errors, None).await?;
+            render_status(r.status, &page)
+        },
+    )
+    .await
 }

@@ -63,13 +63,7 @@ pub async fn browse(
         page: f.get("page").to_string(),
     };
     let q = query.clone();
-    let (tz, (result, clinic_name)) = state
-        .db(move |c| {
-            let (tz, result) = svc::browse(c, &q)?;
-            let name = crate::service::clinic::load(c)?.row.name;
-            Ok((tz, (result, name)))
-        })
-        .await?;
+    let (clinic, result) = state.db(move |c| svc::browse(c, &q)).await?;
     let (status, lines, errors, page, has_next) = match result {
         Ok(p) => (
             StatusCode::OK,
@@ -89,7 +83,7 @@ pub async fn browse(
     render_status(
         status,
         &AuditPage {
-            layout: StaffLayout::new(&user, &clinic_name, "Audit trail", "/staff/audit"),
+            layout: StaffLayout::new(&user, &clinic.row.name, "Audit trail", "/staff/audit"),
             kinds: SUBJECT_KINDS
                 .iter()
                 .map(|(value, label)| KindChoice {
@@ -102,7 +96,7 @@ pub async fn browse(
             next_link: has_next.then(|| page_link(&query, page + 1)),
             query,
             errors,
-            timezone: tz.name().to_string(),
+            timezone: clinic.tz.name().to_string(),
             lines,
             page,
         },

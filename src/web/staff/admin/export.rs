@@ -5,7 +5,6 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use chrono::{Datelike, Duration};
 
-use super::clinic_name;
 use crate::domain::errors::FieldErrors;
 use crate::domain::export::parse_range;
 use crate::domain::staff::Role;
@@ -48,12 +47,7 @@ async fn page(
     render_status(
         status,
         &ExportPage {
-            layout: StaffLayout::new(
-                user,
-                &clinic_name(state).await?,
-                "Export appointments",
-                "/staff/export",
-            ),
+            layout: StaffLayout::new(user, &c.row.name, "Export appointments", "/staff/export"),
             from: from.unwrap_or_else(|| first.to_string()),
             to: to.unwrap_or_else(|| last.to_string()),
             timezone: c.row.timezone,

@@ -4,20 +4,22 @@
 
 mod accounts;
 mod audit;
+mod conflicts_list;
 mod dashboard;
 mod export;
 pub mod feed;
-mod parts;
 mod practitioners;
+mod qualifications;
 mod settings;
 mod treatments;
+mod week_editor;
 
 use actix_web::web;
 
 use super::auth::StaffUser;
 use crate::domain::staff::Role;
 use crate::error::AppError;
-use crate::web::AppState;
+use crate::web::forms::Fields;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/treatments", web::get().to(treatments::list))
@@ -86,20 +88,19 @@ fn require_admin(user: &StaffUser) -> Result<(), AppError> {
     user.require(Role::manages_clinic)
 }
 
-/// A numeric id from the path; anything else is simply not found.
-fn parse_id(raw: &str, what: &'static str) -> Result<i32, AppError> {
-    raw.parse::<i32>()
-        .ok()
-        .filter(|id| *id > 0)
-        .ok_or(AppError::NotFound(what))
-}
-
-async fn clinic_name(state: &AppState) -> Result<String, AppError> {
-    state
-        .db(|c| {
-            Ok(crate::db::clinic::clinic(c)?
-                .map(|c| c.name)
-                .unwrap_or_else(|| "Carepath".into()))
-        })
-        .await
+/// The one-line notice after a redirect (`?saved=…`).
+fn saved_notice(query: &str) -> Option<&'static str> {
+    let q = Fields::from_query(query).unwrap_or_default();
+    Some(match q.get("saved") {
+        "created" => "Created.",
+        "profile" | "treatment" | "settings" | "account" => "Saved.",
+        "hours" => "Working hours saved.",
+        "time_off" => "Time off added.",
+        "time_off_removed" => "Time off removed.",
+        "deactivated" => "Deactivated: no longer offered for booking.",
+        "reactivated" => "Reactivated: offered for booking again.",
+        "feed" => "A new calendar feed address was created; any earlier address no longer works.",
+        "feed_revoked" => "The calendar feed was revoked; its address no longer works.",
+        _ => return None,
+    })
 }

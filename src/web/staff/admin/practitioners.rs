@@ -4,23 +4,23 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 
-use super::parts::{
-    QualificationBox, conflicts_block, held, qualification_boxes, read_week, saved_notice,
-    ticked_qualifications, week_editor,
-};
-use super::{clinic_name, parse_id, require_admin};
+use super::conflicts_list::{Reshown, answer_guarded};
+use super::qualifications::{QualificationBox, held, qualification_boxes, ticked_qualifications};
+use super::week_editor::{read_week, week_editor};
+use super::{require_admin, saved_notice};
 use crate::db::models::from_db;
 use crate::domain::catalog::PractitionerInput;
 use crate::domain::errors::FieldErrors;
 use crate::domain::time::datetime_label;
 use crate::domain::working_week::WeekInput;
 use crate::error::AppError;
-use crate::service::clinic;
 use crate::service::practitioners::{self as svc, TimeOffForm};
 use crate::service::schedule_conflicts::{Confirmation, Guarded};
 use crate::web::forms::Fields;
+use crate::web::outcome::answer;
 use crate::web::staff::auth::{StaffForm, StaffUser};
 use crate::web::staff::layout::StaffLayout;
+use crate::web::staff::{clinic_name, path_id};
 use crate::web::{AppState, render, render_status, see_other};
 
 const SECTION: &str = "/staff/practitioners";
@@ -48,9 +48,7 @@ pub async fn list(
     req: HttpRequest,
 ) -> Result<HttpResponse, AppError> {
     require_admin(&user)?;
-    let rows = state
-        .db(|c| Ok(crate::db::practitioners::all_practitioners(c)?))
-        .await?;
+    let rows = state.db(svc::all).await?;
     render(&ListPage {
         layout: StaffLayout::new(&user, &clinic_name(&state).await?, "Practitioners", SECTION),
         notice: saved_notice(req.query_string()),
@@ -125,17 +123,18 @@ pub async fn create(form: StaffForm, state: web::Data<AppState>) -> Result<HttpR
     require_admin(&form.user)?;
     let input = profile_from(&form.fields);
     let (now, actor, i) = (state.clock.now(), form.user.actor(), input.clone());
-    match state.db(move |c| svc::create(c, now, &actor, &i)).await {
-        Ok(row) => Ok(see_other(&format!(
-            "/staff/practitioners/{}?saved=created",
-            row.id
-        ))),
-        Err(AppError::Invalid(errors)) => render_status(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            &new_page(&form.user, &state, input, errors).await?,
-        ),
-        Err(e) => Err(e),
-    }
+    let result = state.db(move |c| svc::create(c, now, &actor, &i)).await;
+    answer(
+        result,
+        |row| format!("/staff/practitioners/{}?saved=created", row.id),
+        |r| async move {
+            render_status(
+                r.status,
+                &new_page(&form.user, &state, input, r.errors).await?,
+            )
+        },
+    )
+    .await
 }
 
 pub struct TimeOffLine {
@@ -191,18 +190,12 @@ async fn show_page(
     status: StatusCode,
 ) -> Result<HttpResponse, AppError> {
     let now = state.clock.now();
-    let (clinic, p, hours, off) = state
-        .db(move |c| {
-            let p = crate::db::practitioners::find_practitioner(c, id)?
-                .ok_or(AppError::NotFound("practitioner"))?;
-            Ok((
-                clinic::load(c)?,
-                p,
-                svc::weekly_hours(c, id)?,
-                svc::upcoming_time_off(c, now, id)?,
-            ))
-        })
-        .await?;
+    let svc::PractitionerPage {
+        clinic,
+        practitioner: p,
+        hours,
+        time_off: off,
+    } = state.db(move |c| svc::page(c, now, id)).await?;
     let (profile, profile_errors) = shown.profile.unwrap_or_else(|| {
         (
             PractitionerInput {
@@ -269,7 +262,7 @@ pub async fn show(
     req: HttpRequest,
 ) -> Result<HttpResponse, AppError> {
     require_admin(&user)?;
-    let id = parse_id(&path, "practitioner")?;
+    let id = path_id(&path, "practitioner")?;
     let shown = Shown {
         notice: saved_notice(req.query_string()),
         ..Shown::default()
@@ -283,57 +276,52 @@ pub async fn update(
     path: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
     require_admin(&form.user)?;
-    let id = parse_id(&path, "practitioner")?;
+    let id = path_id(&path, "practitioner")?;
     let input = profile_from(&form.fields);
     let (now, actor, i) = (state.clock.now(), form.user.actor(), input.clone());
-    match state.db(move |c| svc::update(c, now, &actor, id, &i)).await {
-        Ok(_) => Ok(see_other(&format!(
-            "/staff/practitioners/{id}?saved=profile"
-        ))),
-        Err(AppError::Invalid(errors)) => {
+    let result = state.db(move |c| svc::update(c, now, &actor, id, &i)).await;
+    answer(
+        result,
+        |_| format!("/staff/practitioners/{id}?saved=profile"),
+        |r| async move {
             let shown = Shown {
-                profile: Some((input, errors)),
+                profile: Some((input, r.errors)),
                 ..Shown::default()
             };
-            show_page(
-                &form.user,
-                &state,
-                id,
-                shown,
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await
-        }
-        Err(e) => Err(e),
-    }
+            show_page(&form.user, &state, id, shown, r.status).await
+        },
+    )
+    .await
 }
 
 fn confirmation(f: &Fields) -> Confirmation {
     Confirmation::from_form(f.checked("confirm"), f.get("seen"))
 }
 
-/// How a guarded change answers: saved and clean → back to the page; saved with conflicts →
-/// the page listing them; not saved → the page asking to confirm, with the input kept.
-async fn answer<T>(
-    user: &StaffUser,
+/// A guarded change's answer on this page: back to it with `?saved=…`, or the page again with
+/// `shown` keeping what was posted beside the conflicts.
+async fn answer_here<T>(
+    form: &StaffForm,
     state: &AppState,
     id: i32,
-    g: Guarded<T>,
+    result: Result<Guarded<T>, AppError>,
     saved: &str,
-    shown: impl FnOnce(String) -> Shown,
+    shown: impl FnOnce(Reshown) -> Shown,
 ) -> Result<HttpResponse, AppError> {
-    let block = conflicts_block(&g)?;
-    match (g.saved.is_some(), g.conflicts.is_empty()) {
-        (true, true) => Ok(see_other(&format!(
-            "/staff/practitioners/{id}?saved={saved}"
-        ))),
-        (true, false) => {
-            let mut s = shown(block);
-            s.notice = saved_notice(&format!("saved={saved}"));
-            show_page(user, state, id, s, StatusCode::OK).await
-        }
-        (false, _) => show_page(user, state, id, shown(block), StatusCode::CONFLICT).await,
-    }
+    answer_guarded(
+        result,
+        format!("/staff/practitioners/{id}?saved={saved}"),
+        |r| async move {
+            let status = r.status;
+            let saved_now = r.saved;
+            let mut s = shown(r);
+            if saved_now {
+                s.notice = saved_notice(&format!("saved={saved}"));
+            }
+            show_page(&form.user, state, id, s, status).await
+        },
+    )
+    .await
 }
 
 pub async fn set_status(
@@ -342,7 +330,7 @@ pub async fn set_status(
     path: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
     require_admin(&form.user)?;
-    let id = parse_id(&path, "practitioner")?;
+    let id = path_id(&path, "practitioner")?;
     let active = match form.fields.get("active") {
         "1" => true,
         "0" => false,
@@ -358,12 +346,12 @@ pub async fn set_status(
         form.user.actor(),
         confirmation(&form.fields),
     );
-    let g = state
+    let result = state
         .db(move |c| svc::set_active(c, now, &actor, id, active, &confirm))
-        .await?;
+        .await;
     let saved = if active { "reactivated" } else { "deactivated" };
-    answer(&form.user, &state, id, g, saved, |block| Shown {
-        status_conflicts: block,
+    answer_here(&form, &state, id, result, saved, |r| Shown {
+        status_conflicts: r.conflicts,
         ..Shown::default()
     })
     .await
@@ -375,7 +363,7 @@ pub async fn set_hours(
     path: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
     require_admin(&form.user)?;
-    let id = parse_id(&path, "practitioner")?;
+    let id = path_id(&path, "practitioner")?;
     let week = read_week(&form.fields);
     let (now, actor, confirm, w) = (
         state.clock.now(),
@@ -383,34 +371,15 @@ pub async fn set_hours(
         confirmation(&form.fields),
         week.clone(),
     );
-    match state
+    let result = state
         .db(move |c| svc::set_hours(c, now, &actor, id, &w, &confirm))
-        .await
-    {
-        Ok(g) => {
-            answer(&form.user, &state, id, g, "hours", |block| Shown {
-                week: Some((week, FieldErrors::new())),
-                hours_conflicts: block,
-                ..Shown::default()
-            })
-            .await
-        }
-        Err(AppError::Invalid(errors)) => {
-            let shown = Shown {
-                week: Some((week, errors)),
-                ..Shown::default()
-            };
-            show_page(
-                &form.user,
-                &state,
-                id,
-                shown,
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await
-        }
-        Err(e) => Err(e),
-    }
+        .await;
+    answer_here(&form, &state, id, result, "hours", |r| Shown {
+        week: Some((week, r.errors)),
+        hours_conflicts: r.conflicts,
+        ..Shown::default()
+    })
+    .await
 }
 
 pub async fn add_time_off(
@@ -419,7 +388,7 @@ pub async fn add_time_off(
     path: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
     require_admin(&form.user)?;
-    let id = parse_id(&path, "practitioner")?;
+    let id = path_id(&path, "practitioner")?;
     let typed = [
         form.fields.get("starts").to_string(),
         form.fields.get("ends").to_string(),
@@ -441,37 +410,16 @@ pub async fn add_time_off(
             svc::add_time_off(c, now, &actor, id, &off, &confirm)
         })
         .await;
-    match result {
-        Ok(g) => {
-            // Once saved, the form is cleared for the next entry.
-            let keep = if g.saved.is_some() {
-                Default::default()
-            } else {
-                typed
-            };
-            answer(&form.user, &state, id, g, "time_off", |block| Shown {
-                time_off: Some((keep, FieldErrors::new())),
-                off_conflicts: block,
-                ..Shown::default()
-            })
-            .await
+    answer_here(&form, &state, id, result, "time_off", |r| {
+        // Once saved, the form is cleared for the next entry.
+        let keep = if r.saved { Default::default() } else { typed };
+        Shown {
+            time_off: Some((keep, r.errors)),
+            off_conflicts: r.conflicts,
+            ..Shown::default()
         }
-        Err(AppError::Invalid(errors)) => {
-            let shown = Shown {
-                time_off: Some((typed, errors)),
-                ..Shown::default()
-            };
-            show_page(
-                &form.user,
-                &state,
-                id,
-                shown,
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await
-        }
-        Err(e) => Err(e),
-    }
+    })
+    .await
 }
 
 pub async fn remove_time_off(
@@ -480,8 +428,8 @@ pub async fn remove_time_off(
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, AppError> {
     require_admin(&form.user)?;
-    let id = parse_id(&path.0, "practitioner")?;
-    let off = parse_id(&path.1, "time off")?;
+    let id = path_id(&path.0, "practitioner")?;
+    let off = path_id(&path.1, "time off")?;
     let (now, actor) = (state.clock.now(), form.user.actor());
     state
         .db(move |c| svc::remove_time_off(c, now, &actor, id, off))
@@ -497,7 +445,7 @@ pub async fn publish_feed(
     path: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
     require_admin(&form.user)?;
-    let id = parse_id(&path, "practitioner")?;
+    let id = path_id(&path, "practitioner")?;
     let (now, actor) = (state.clock.now(), form.user.actor());
     state
         .db(move |c| svc::publish_feed(c, now, &actor, id))
@@ -513,7 +461,7 @@ pub async fn revoke_feed(
     path: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
     require_admin(&form.user)?;
-    let id = parse_id(&path, "practitioner")?;
+    let id = path_id(&path, "practitioner")?;
     let (now, actor) = (state.clock.now(), form.user.actor());
     state
         .db(move |c| svc::revoke_feed(c, now, &actor, id))

@@ -4,8 +4,9 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 
-use super::parts::{conflicts_block, read_week, saved_notice, week_editor};
-use super::require_admin;
+use super::conflicts_list::answer_guarded;
+use super::week_editor::{read_week, week_editor};
+use super::{require_admin, saved_notice};
 use crate::domain::clinic_settings::SettingsInput;
 use crate::domain::errors::FieldErrors;
 use crate::domain::working_week::WeekInput;
@@ -15,8 +16,9 @@ use crate::service::clinic_settings as svc;
 use crate::service::schedule_conflicts::Confirmation;
 use crate::web::forms::Fields;
 use crate::web::staff::auth::{StaffForm, StaffUser};
+use crate::web::staff::clinic_name;
 use crate::web::staff::layout::StaffLayout;
-use crate::web::{AppState, render_status, see_other};
+use crate::web::{AppState, render_status};
 
 const SECTION: &str = "/staff/settings";
 
@@ -113,41 +115,23 @@ pub async fn save(form: StaffForm, state: web::Data<AppState>) -> Result<HttpRes
     let result = state
         .db(move |c| svc::save(c, now, &actor, &i, &confirm))
         .await;
-    let name = state.db(clinic::load).await?.row.name;
-    match result {
-        Ok(g) => {
-            let block = conflicts_block(&g)?;
-            match (g.saved.is_some(), g.conflicts.is_empty()) {
-                (true, true) => Ok(see_other("/staff/settings?saved=settings")),
-                (true, false) => page(
-                    &form.user,
-                    &name,
-                    Some("Saved."),
-                    input,
-                    FieldErrors::new(),
-                    block,
-                    StatusCode::OK,
-                ),
-                (false, _) => page(
-                    &form.user,
-                    &name,
-                    None,
-                    input,
-                    FieldErrors::new(),
-                    block,
-                    StatusCode::CONFLICT,
-                ),
-            }
-        }
-        Err(AppError::Invalid(errors)) => page(
-            &form.user,
-            &name,
-            None,
-            input,
-            errors,
-            String::new(),
-            StatusCode::UNPROCESSABLE_ENTITY,
-        ),
-        Err(e) => Err(e),
-    }
+    answer_guarded(
+        result,
+        "/staff/settings?saved=settings".into(),
+        |r| async move {
+            // Read after the save: a new name shows at once.
+            let name = clinic_name(&state).await?;
+            let notice = if r.saved { Some("Saved.") } else { None };
+            page(
+                &form.user,
+                &name,
+                notice,
+                input,
+                r.errors,
+                r.conflicts,
+                r.status,
+            )
+        },
+    )
+    .await
 }

@@ -1,13 +1,10 @@
 //! /staff/treatments: the catalog editor.
 
-use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 
-use super::parts::{
-    QualificationBox, held, qualification_boxes, saved_notice, ticked_qualifications,
-};
-use super::{clinic_name, parse_id, require_admin};
+use super::qualifications::{QualificationBox, held, qualification_boxes, ticked_qualifications};
+use super::{require_admin, saved_notice};
 use crate::db::models::TreatmentRow;
 use crate::domain::catalog::TreatmentInput;
 use crate::domain::errors::FieldErrors;
@@ -16,9 +13,11 @@ use crate::domain::treatment::{duration_label, price_range_label};
 use crate::error::AppError;
 use crate::service::treatments as svc;
 use crate::web::forms::Fields;
+use crate::web::outcome::answer;
 use crate::web::staff::auth::{StaffForm, StaffUser};
 use crate::web::staff::layout::StaffLayout;
-use crate::web::{AppState, render, render_status, see_other};
+use crate::web::staff::{clinic_name, path_id};
+use crate::web::{AppState, render, render_status};
 
 const SECTION: &str = "/staff/treatments";
 
@@ -46,9 +45,7 @@ pub async fn list(
     req: HttpRequest,
 ) -> Result<HttpResponse, AppError> {
     require_admin(&user)?;
-    let rows = state
-        .db(|c| Ok(crate::db::treatments::all_treatments(c)?))
-        .await?;
+    let rows = state.db(svc::all).await?;
     render(&ListPage {
         layout: StaffLayout::new(&user, &clinic_name(&state).await?, "Treatments", SECTION),
         notice: saved_notice(req.query_string()),
@@ -166,12 +163,8 @@ pub async fn edit_form(
     req: HttpRequest,
 ) -> Result<HttpResponse, AppError> {
     require_admin(&user)?;
-    let id = parse_id(&path, "treatment")?;
-    let t = state
-        .db(move |c| {
-            crate::db::treatments::find_treatment(c, id)?.ok_or(AppError::NotFound("treatment"))
-        })
-        .await?;
+    let id = path_id(&path, "treatment")?;
+    let t = state.db(move |c| svc::find(c, id)).await?;
     let notice = saved_notice(req.query_string());
     render(
         &form_page(
@@ -190,17 +183,16 @@ pub async fn create(form: StaffForm, state: web::Data<AppState>) -> Result<HttpR
     require_admin(&form.user)?;
     let input = input_from(&form.fields);
     let (now, actor, i) = (state.clock.now(), form.user.actor(), input.clone());
-    match state.db(move |c| svc::create(c, now, &actor, &i)).await {
-        Ok(row) => Ok(see_other(&format!(
-            "/staff/treatments/{}?saved=created",
-            row.id
-        ))),
-        Err(AppError::Invalid(errors)) => render_status(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            &form_page(&form.user, &state, None, input, errors, None).await?,
-        ),
-        Err(e) => Err(e),
-    }
+    let result = state.db(move |c| svc::create(c, now, &actor, &i)).await;
+    answer(
+        result,
+        |row| format!("/staff/treatments/{}?saved=created", row.id),
+        |r| async move {
+            let page = form_page(&form.user, &state, None, input, r.errors, None).await?;
+            render_status(r.status, &page)
+        },
+    )
+    .await
 }
 
 pub async fn update(
@@ -209,27 +201,19 @@ pub async fn update(
     path: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
     require_admin(&form.user)?;
-    let id = parse_id(&path, "treatment")?;
+    let id = path_id(&path, "treatment")?;
     let mut input = input_from(&form.fields);
     let (now, actor, i) = (state.clock.now(), form.user.actor(), input.clone());
-    match state.db(move |c| svc::update(c, now, &actor, id, &i)).await {
-        Ok(_) => Ok(see_other(&format!(
-            "/staff/treatments/{id}?saved=treatment"
-        ))),
-        Err(AppError::Invalid(errors)) => {
+    let result = state.db(move |c| svc::update(c, now, &actor, id, &i)).await;
+    answer(
+        result,
+        |_| format!("/staff/treatments/{id}?saved=treatment"),
+        |r| async move {
             // The slug is fixed: show the stored one, whatever the form sent.
-            let t = state
-                .db(move |c| {
-                    crate::db::treatments::find_treatment(c, id)?
-                        .ok_or(AppError::NotFound("treatment"))
-                })
-                .await?;
-            input.slug = t.slug;
-            render_status(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                &form_page(&form.user, &state, Some(id), input, errors, None).await?,
-            )
-        }
-        Err(e) => Err(e),
-    }
+            input.slug = state.db(move |c| svc::find(c, id)).await?.slug;
+            let page = form_page(&form.user, &state, Some(id), input, r.errors, None).await?;
+            render_status(r.status, &page)
+        },
+    )
+    .await
 }

@@ -10,25 +10,25 @@ use chrono::{DateTime, NaiveDate, Utc};
 use super::views::{
     OptionView, TimeOption, day_param, practitioner_choices, slot_message, time_options, time_range,
 };
-use super::{path_id, query_date, reach};
+use super::{query_date, reach};
 use crate::db::models::from_db;
 use crate::domain::appointment::{Action, transition};
 use crate::domain::attendance::{Offer, default_completion_minute, offered};
 use crate::domain::booking::PractitionerChoice;
 use crate::domain::errors::FieldErrors;
-use crate::domain::time::{
-    date_label, datetime_label, local_parts, parse_instant, time_label, today,
-};
+use crate::domain::time::{date_label, datetime_label, local_parts, parse_instant, time_label};
 use crate::domain::treatment::duration_label;
 use crate::error::AppError;
 use crate::service::audit::Actor;
-use crate::service::desk::appointment::{self as page_data, AppointmentPage};
+use crate::service::desk::appointment::{self as page_data, AppointmentPage, Reschedule};
 use crate::service::desk::history::Change;
 use crate::service::desk::{self, Reach};
 use crate::web::forms::Fields;
+use crate::web::outcome::answer_with;
 use crate::web::staff::auth::{StaffForm, StaffUser};
 use crate::web::staff::layout::StaffLayout;
-use crate::web::{AppState, render_status, see_other};
+use crate::web::staff::path_id;
+use crate::web::{AppState, render_status};
 
 pub struct Facts {
     pub patient_href: String,
@@ -239,45 +239,28 @@ pub async fn show(
 }
 
 /// The answer to an action: back to the page, or the page again saying why nothing changed.
-async fn answer(
+async fn back_to_page(
     state: &AppState,
     user: &StaffUser,
     id: i32,
     result: Result<(), AppError>,
     done: &str,
-    mut redo: Redo,
+    redo: Redo,
 ) -> Result<HttpResponse, AppError> {
-    match result {
-        Ok(()) => Ok(see_other(&format!("/staff/appointments/{id}?done={done}"))),
-        Err(e @ (AppError::NotAllowed(_) | AppError::Refused(_))) => {
-            redo.message = Some(format!("{} Nothing was changed.", e.public_message()));
-            page(state, user, id, StatusCode::CONFLICT, None, redo).await
-        }
-        Err(AppError::SlotUnavailable(p)) => {
-            redo.message = Some(format!("{} Nothing was changed.", slot_message(p)));
-            page(state, user, id, StatusCode::CONFLICT, None, redo).await
-        }
-        Err(AppError::Invalid(errors)) => {
-            // Said at the top too: the form holding the field may not be on the page any more.
-            let said = errors
-                .iter()
-                .next()
-                .map(|(_, m)| m.clone())
-                .unwrap_or_default();
-            redo.message = Some(format!("{said} Nothing was changed."));
-            redo.errors = errors;
-            page(
-                state,
-                user,
-                id,
-                StatusCode::UNPROCESSABLE_ENTITY,
-                None,
-                redo,
-            )
-            .await
-        }
-        Err(e) => Err(e),
-    }
+    answer_with(
+        result,
+        |()| format!("/staff/appointments/{id}?done={done}"),
+        |r| {
+            let redo = Redo {
+                message: Some(format!("{} Nothing was changed.", r.message)),
+                errors: r.errors,
+                ..redo
+            };
+            page(state, user, id, r.status, None, redo)
+        },
+        |p| slot_message(p).to_string(),
+    )
+    .await
 }
 
 /// Who acts, within what reach, at what moment.
@@ -295,7 +278,7 @@ pub async fn check_in(
     let result = state
         .db(move |c| desk::check_in(c, now, id, &actor, reach).map(drop))
         .await;
-    answer(
+    back_to_page(
         &state,
         &form.user,
         id,
@@ -322,7 +305,7 @@ pub async fn complete(
         ended_at: Some(typed),
         ..Redo::default()
     };
-    answer(&state, &form.user, id, result, "completed", redo).await
+    back_to_page(&state, &form.user, id, result, "completed", redo).await
 }
 
 pub async fn no_show(
@@ -335,7 +318,7 @@ pub async fn no_show(
     let result = state
         .db(move |c| desk::no_show(c, now, id, &actor, reach).map(drop))
         .await;
-    answer(&state, &form.user, id, result, "no-show", Redo::default()).await
+    back_to_page(&state, &form.user, id, result, "no-show", Redo::default()).await
 }
 
 pub async fn add_note(
@@ -354,7 +337,7 @@ pub async fn add_note(
         note_body: body,
         ..Redo::default()
     };
-    answer(&state, &form.user, id, result, "note", redo).await
+    back_to_page(&state, &form.user, id, result, "note", redo).await
 }
 
 pub async fn cancel(
@@ -374,7 +357,7 @@ pub async fn cancel(
         reason,
         ..Redo::default()
     };
-    answer(&state, &form.user, id, result, "cancelled", redo).await
+    back_to_page(&state, &form.user, id, result, "cancelled", redo).await
 }
 
 #[derive(Template)]
@@ -408,24 +391,13 @@ async fn reschedule_page(
 ) -> Result<HttpResponse, AppError> {
     let reach = reach(user);
     let now = state.clock.now();
-    let data = state
-        .db(move |c| {
-            let page = page_data::load(c, id, reach)?;
-            let d = &page.details;
-            if let Err(refusal) = transition(d.status, Action::Reschedule) {
-                return Ok(Err((page, refusal)));
-            }
-            let tz = page.clinic.tz;
-            let date = date.unwrap_or_else(|| local_parts(tz, d.starts_at()).0.max(today(tz, now)));
-            let choice =
-                choice.unwrap_or(PractitionerChoice::Specific(d.appointment.practitioner_id));
-            let free = page_data::free_times(c, now, &d.treatment, date, choice, Some(id))?;
-            Ok(Ok((page, free)))
-        })
+    let options = state
+        .db(move |c| page_data::reschedule_options(c, now, id, reach, date, choice))
         .await?;
-    let (page, free) = match data {
-        Ok(v) => v,
-        Err((page, refusal)) => {
+    let Reschedule { page, free } = options;
+    let free = match free {
+        Ok(free) => free,
+        Err(refusal) => {
             let redo = Redo {
                 message: Some(format!("{refusal} Nothing was changed.")),
                 ..Redo::default()
@@ -536,9 +508,6 @@ pub async fn reschedule(
         .db(move |c| desk::reschedule(c, now, id, &actor, reach, start, choice))
         .await;
     match result {
-        Ok(_) => Ok(see_other(&format!(
-            "/staff/appointments/{id}?done=rescheduled"
-        ))),
         // The chosen time can't be had: pick another on the same day.
         Err(AppError::SlotUnavailable(p)) => {
             let tz = state
@@ -568,6 +537,10 @@ pub async fn reschedule(
             )
             .await
         }
-        Err(e) => answer(&state, user, id, Err(e), "rescheduled", Redo::default()).await,
+        // Done, or a move the status refuses: the appointment's own page answers.
+        other => {
+            let done = other.map(drop);
+            back_to_page(&state, user, id, done, "rescheduled", Redo::default()).await
+        }
     }
 }

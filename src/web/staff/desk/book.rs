@@ -12,17 +12,16 @@ use super::views::{
 };
 use crate::domain::booking::PractitionerChoice;
 use crate::domain::errors::FieldErrors;
-use crate::domain::time::{date_label, local_parts, parse_instant, today};
+use crate::domain::time::{date_label, parse_instant};
 use crate::domain::treatment::{duration_label, price_range_label};
 use crate::error::AppError;
 use crate::service::booking;
-use crate::service::clinic;
-use crate::service::desk::appointment::free_times;
-use crate::service::desk::phone::{self, PhoneBookingInput};
+use crate::service::desk::phone::{self, PhoneBookingInput, PhoneForm};
 use crate::web::forms::Fields;
+use crate::web::outcome::answer_with;
 use crate::web::staff::auth::{StaffForm, StaffUser};
 use crate::web::staff::layout::StaffLayout;
-use crate::web::{AppState, render_status, see_other};
+use crate::web::{AppState, render_status};
 
 /// The form as typed, kept to be shown again.
 #[derive(Debug, Clone, Default)]
@@ -105,26 +104,14 @@ async fn page(
         PractitionerChoice::Any
     });
     let (slug, start) = (t.treatment.clone(), parse_instant(&t.start).ok());
-    let (clinic, treatments, chosen) = state
-        .db(move |c| {
-            let clinic = clinic::load(c)?;
-            let treatments = crate::db::treatments::active_treatments(c)?;
-            let treatment = treatments.iter().find(|x| x.slug == slug).cloned();
-            // The day shown: as asked, else that of the time picked, else today.
-            let date = date
-                .or(start.map(|s| local_parts(clinic.tz, s).0))
-                .unwrap_or_else(|| today(clinic.tz, now));
-            let chosen = match treatment {
-                Some(tr) => {
-                    let free = free_times(c, now, &tr, date, choice, None)?;
-                    Some((tr, free))
-                }
-                None => None,
-            };
-            Ok((clinic, treatments, (date, chosen)))
-        })
+    let PhoneForm {
+        clinic,
+        treatments,
+        date,
+        chosen,
+    } = state
+        .db(move |c| phone::form(c, now, &slug, date, choice, start))
         .await?;
-    let (date, chosen) = chosen;
     if !t.treatment.is_empty() && chosen.is_none() {
         problems.push("That treatment isn't offered; please choose one from the list.".into());
     }
@@ -234,34 +221,28 @@ pub async fn submit(form: StaffForm, state: web::Data<AppState>) -> Result<HttpR
         }
     };
     let now = state.clock.now();
-    match state.db(move |c| booking::book(c, now, &cmd)).await {
-        Ok(row) => Ok(see_other(&format!(
-            "/staff/appointments/{}?done=booked",
-            row.id
-        ))),
-        Err(AppError::SlotUnavailable(p)) => {
-            // The time shown again is gone; everything else typed stays.
-            let mut errors = FieldErrors::new();
-            errors.add("start", slot_message(p));
-            let message = Some(format!(
-                "{} The patient's details are kept below; nothing was booked.",
-                slot_message(p)
-            ));
-            t.start.clear();
-            page(&state, user, t, errors, message, StatusCode::CONFLICT).await
-        }
-        Err(AppError::Invalid(errors)) => {
-            let message = Some("Please check the highlighted fields; nothing was booked.".into());
-            page(
-                &state,
-                user,
-                t,
-                errors,
-                message,
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await
-        }
-        Err(e) => Err(e),
-    }
+    let result = state.db(move |c| booking::book(c, now, &cmd)).await;
+    answer_with(
+        result,
+        |row| format!("/staff/appointments/{}?done=booked", row.id),
+        |r| async move {
+            let (errors, message) = if r.status == StatusCode::CONFLICT {
+                // The time shown again is gone; everything else typed stays.
+                let mut errors = FieldErrors::new();
+                errors.add("start", r.message.as_str());
+                t.start.clear();
+                let message = format!(
+                    "{} The patient's details are kept below; nothing was booked.",
+                    r.message
+                );
+                (errors, message)
+            } else {
+                let message = "Please check the highlighted fields; nothing was booked.";
+                (r.errors, message.to_string())
+            };
+            page(&state, &form.user, t, errors, Some(message), r.status).await
+        },
+        |p| slot_message(p).to_string(),
+    )
+    .await
 }

@@ -13,7 +13,6 @@ use chrono::{Datelike, NaiveDate};
 
 use super::auth::StaffUser;
 use crate::domain::time::parse_date;
-use crate::error::AppError;
 use crate::service::desk::Reach;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
@@ -63,14 +62,6 @@ fn reach(user: &StaffUser) -> Reach {
     }
 }
 
-/// An id from the path; anything but a positive number finds nothing.
-fn path_id(raw: &str, what: &'static str) -> Result<i32, AppError> {
-    raw.parse::<i32>()
-        .ok()
-        .filter(|id| *id > 0)
-        .ok_or(AppError::NotFound(what))
-}
-
 /// The schedule reaches this far: further out, dates stop meaning much and the stored text
 /// form of instants stops sorting.
 const FIRST_YEAR: i32 = 1970;
@@ -90,10 +81,10 @@ fn query_date(raw: &str) -> Result<Option<NaiveDate>, String> {
     }
 }
 
-/// A `date` query value, or `today` with the reason when it is unusable.
-fn date_or_today(raw: &str, today: NaiveDate) -> (NaiveDate, Option<String>) {
+/// A `date` query value (`None`: today), or today with the reason when it is unusable.
+fn date_or_today(raw: &str) -> (Option<NaiveDate>, Option<String>) {
     match query_date(raw) {
-        Ok(d) => (d.unwrap_or(today), None),
-        Err(e) => (today, Some(format!("{e} Showing today."))),
+        Ok(d) => (d, None),
+        Err(e) => (None, Some(format!("{e} Showing today."))),
     }
 }

@@ -4,16 +4,16 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 
+use super::reach;
 use super::views::{ListedView, listed_view};
-use super::{path_id, reach};
 use crate::db::models::PatientRow;
 use crate::domain::time::date_label;
 use crate::error::AppError;
-use crate::service::clinic;
 use crate::service::desk::patients::{self as svc, MAX_RESULTS};
 use crate::web::forms::Fields;
 use crate::web::staff::auth::StaffUser;
 use crate::web::staff::layout::StaffLayout;
+use crate::web::staff::{clinic_name, path_id};
 use crate::web::{AppState, render_status};
 
 pub struct PatientLine {
@@ -53,12 +53,8 @@ pub async fn search(
     let q = Fields::from_query(req.query_string())?.get("q").to_string();
     let reach = reach(&user);
     let query = q.clone();
-    let (name, found) = state
-        .db(move |c| {
-            let name = clinic::load(c)?.row.name;
-            Ok((name, svc::search(c, &query, reach)))
-        })
-        .await?;
+    let name = clinic_name(&state).await?;
+    let found = state.db(move |c| svc::search(c, &query, reach)).await;
     let (status, patients, message) = match found {
         Ok(rows) => (StatusCode::OK, rows, None),
         Err(AppError::Invalid(f)) => (
@@ -97,9 +93,11 @@ pub async fn show(
 ) -> Result<HttpResponse, AppError> {
     let id = path_id(&path, "patient")?;
     let reach = reach(&user);
-    let (clinic, (patient, appointments)) = state
-        .db(move |c| Ok((clinic::load(c)?, svc::patient(c, id, reach)?)))
-        .await?;
+    let svc::PatientRecord {
+        clinic,
+        patient,
+        appointments,
+    } = state.db(move |c| svc::patient(c, id, reach)).await?;
     let tz = clinic.tz;
     let book_link = user.role.manages_bookings().then(|| {
         let q = serde_urlencoded::to_string([

@@ -10,11 +10,10 @@ use super::views::{
 };
 use super::{date_or_today, reach};
 use crate::domain::hours::weekday_name;
-use crate::domain::time::{date_label, today};
+use crate::domain::time::date_label;
 use crate::error::AppError;
-use crate::service::clinic;
 use crate::service::desk::Reach;
-use crate::service::desk::schedule::{self, Lanes, Who};
+use crate::service::desk::schedule::{self, DayView, WeekView, Who};
 use crate::web::forms::Fields;
 use crate::web::staff::auth::StaffUser;
 use crate::web::staff::layout::StaffLayout;
@@ -58,19 +57,14 @@ pub async fn day(
     let q = query(&req)?;
     let now = state.clock.now();
     let reach = reach(&user);
-    let raw = q.get("date").to_string();
-    let (clinic, date, message, data) = state
-        .db(move |c| {
-            let clinic = clinic::load(c)?;
-            let (date, message) = date_or_today(&raw, today(clinic.tz, now));
-            let data = match default_who(reach) {
-                Some(who) => Some(schedule::load(c, &clinic, &[date], who, Lanes::Everyone)?),
-                None => None,
-            };
-            Ok((clinic, date, message, data))
-        })
-        .await?;
-    let today = today(clinic.tz, now);
+    let (date, message) = date_or_today(q.get("date"));
+    let who = default_who(reach);
+    let DayView {
+        clinic,
+        date,
+        today,
+        schedule: data,
+    } = state.db(move |c| schedule::day(c, now, date, who)).await?;
     let (grid, cancelled, closed) = match &data {
         Some(s) => (
             grid_view(
@@ -179,23 +173,15 @@ pub async fn week(
         (None, _) => None,
         (Some(default), asked) => Some(Who::limited(asked.unwrap_or(default), reach)?),
     };
-    let raw = q.get("date").to_string();
-    let (clinic, monday, date_problem, data, practitioners) = state
-        .db(move |c| {
-            let clinic = clinic::load(c)?;
-            let (date, problem) = date_or_today(&raw, today(clinic.tz, now));
-            let monday = date - Days::new(u64::from(date.weekday().num_days_from_monday()));
-            let days: Vec<NaiveDate> = (0..7).map(|i| monday + Days::new(i)).collect();
-            let data = match who {
-                Some(w) => Some(schedule::load(c, &clinic, &days, w, Lanes::Working)?),
-                None => None,
-            };
-            let practitioners = crate::db::practitioners::active_practitioners(c)?;
-            Ok((clinic, monday, problem, data, practitioners))
-        })
-        .await?;
+    let (date, date_problem) = date_or_today(q.get("date"));
+    let WeekView {
+        clinic,
+        monday,
+        today,
+        schedule: data,
+        practitioners,
+    } = state.db(move |c| schedule::week(c, now, date, who)).await?;
     message = message.or(date_problem);
-    let today = today(clinic.tz, now);
     let sunday = monday + Days::new(6);
     let everyone = who == Some(Who::Everyone);
     let (grid, cancelled) = match &data {
