@@ -8,7 +8,8 @@ use chrono_tz::Tz;
 
 use super::{Reach, status_of};
 use crate::db::DbConnection;
-use crate::db::appointments::schedule::Listed;
+/// An appointment with the names beside it, as the schedule and a patient's history list it.
+pub use crate::db::appointments::schedule::Listed;
 use crate::db::models::{PractitionerHoursRow, PractitionerRow, from_db, to_db};
 use crate::domain::appointment::Status;
 use crate::domain::hours::{MinuteRange, WeeklyHours, weekday_from_index};

@@ -4,7 +4,6 @@ use chrono::{DateTime, NaiveDate, Utc};
 use chrono_tz::Tz;
 
 use super::grid::{Placement, place};
-use crate::db::appointments::schedule::Listed;
 use crate::db::models::{PractitionerRow, from_db};
 use crate::domain::appointment::Status;
 use crate::domain::availability::SlotProblem;
@@ -13,6 +12,7 @@ use crate::domain::hours::minute_label;
 use crate::domain::time::{date_label, rfc3339_local, time_label};
 use crate::domain::wall_clock::WallSpan;
 use crate::service::availability::SlotView;
+use crate::service::desk::schedule::Listed;
 use crate::service::desk::schedule::{Lane, Schedule};
 
 /// A header cell: a practitioner (day view), a day, or a day's practitioner lane (week view).
