@@ -331,76 +331,85 @@ fn queries_live_in_db() {
     );
 }
 
-#[test]
-fn no_import_cycles() {
-    // Tarjan's strongly connected components over the file graph: a component of two or more
-    // files is a cycle.
-    let g = graph();
-    let nodes: Vec<&ModPath> = g.edges.keys().collect();
-    let index_of: BTreeMap<&ModPath, usize> =
-        nodes.iter().enumerate().map(|(i, n)| (*n, i)).collect();
-    let n = nodes.len();
-    let (mut index, mut low, mut on) = (vec![usize::MAX; n], vec![0; n], vec![false; n]);
-    let (mut stack, mut next, mut comps) = (Vec::new(), 0, Vec::new());
-    fn visit(
-        v: usize,
-        g: &Graph,
-        nodes: &[&ModPath],
-        index_of: &BTreeMap<&ModPath, usize>,
-        st: (
-            &mut Vec<usize>,
-            &mut Vec<usize>,
-            &mut Vec<bool>,
-            &mut Vec<usize>,
-            &mut usize,
-            &mut Vec<Vec<usize>>,
-        ),
-    ) {
-        let (index, low, on, stack, next, comps) = st;
-        index[v] = *next;
-        low[v] = *next;
-        *next += 1;
-        stack.push(v);
-        on[v] = true;
-        for t in &g.edges[nodes[v]] {
-            // A folder's mod.rs naming its own files (declaring, re-exporting) is no dependency.
-            if t.starts_with(nodes[v]) {
-                continue;
-            }
-            let Some(&w) = index_of.get(t) else { continue };
-            if index[w] == usize::MAX {
-                visit(w, g, nodes, index_of, (index, low, on, stack, next, comps));
-                low[v] = low[v].min(low[w]);
-            } else if on[w] {
-                low[v] = low[v].min(index[w]);
+/// Tarjan's strongly connected components: every component of two or more nodes is a cycle.
+struct Tarjan<'a> {
+    edges: &'a [Vec<usize>],
+    index: Vec<Option<usize>>,
+    low: Vec<usize>,
+    on_stack: Vec<bool>,
+    stack: Vec<usize>,
+    next: usize,
+    components: Vec<Vec<usize>>,
+}
+
+impl<'a> Tarjan<'a> {
+    fn run(edges: &'a [Vec<usize>]) -> Vec<Vec<usize>> {
+        let n = edges.len();
+        let mut t = Tarjan {
+            edges,
+            index: vec![None; n],
+            low: vec![0; n],
+            on_stack: vec![false; n],
+            stack: Vec::new(),
+            next: 0,
+            components: Vec::new(),
+        };
+        for v in 0..n {
+            if t.index[v].is_none() {
+                t.visit(v);
             }
         }
-        if low[v] == index[v] {
-            let mut comp = Vec::new();
-            while let Some(w) = stack.pop() {
-                on[w] = false;
-                comp.push(w);
+        t.components
+    }
+
+    fn visit(&mut self, v: usize) {
+        self.index[v] = Some(self.next);
+        self.low[v] = self.next;
+        self.next += 1;
+        self.stack.push(v);
+        self.on_stack[v] = true;
+        for &w in &self.edges[v] {
+            match self.index[w] {
+                None => {
+                    self.visit(w);
+                    self.low[v] = self.low[v].min(self.low[w]);
+                }
+                Some(i) if self.on_stack[w] => self.low[v] = self.low[v].min(i),
+                Some(_) => {}
+            }
+        }
+        if Some(self.low[v]) == self.index[v] {
+            let mut component = Vec::new();
+            while let Some(w) = self.stack.pop() {
+                self.on_stack[w] = false;
+                component.push(w);
                 if w == v {
                     break;
                 }
             }
-            comps.push(comp);
+            self.components.push(component);
         }
     }
-    for v in 0..n {
-        if index[v] == usize::MAX {
-            visit(
-                v,
-                &g,
-                &nodes,
-                &index_of,
-                (
-                    &mut index, &mut low, &mut on, &mut stack, &mut next, &mut comps,
-                ),
-            );
-        }
-    }
-    let wrong: Vec<String> = comps
+}
+
+#[test]
+fn no_import_cycles() {
+    let g = graph();
+    let nodes: Vec<&ModPath> = g.edges.keys().collect();
+    let index_of: BTreeMap<&ModPath, usize> =
+        nodes.iter().enumerate().map(|(i, n)| (*n, i)).collect();
+    let edges: Vec<Vec<usize>> = nodes
+        .iter()
+        .map(|m| {
+            g.edges[*m]
+                .iter()
+                // A folder's mod.rs naming its own files (declaring, re-exporting) is no dependency.
+                .filter(|t| !t.starts_with(m))
+                .filter_map(|t| index_of.get(t).copied())
+                .collect()
+        })
+        .collect();
+    let wrong: Vec<String> = Tarjan::run(&edges)
         .into_iter()
         .filter(|c| c.len() > 1)
         .map(|c| {
