@@ -38,7 +38,10 @@ impl AppState {
         F: FnOnce(&mut DbConnection) -> Result<T, AppError> + Send + 'static,
     {
         let pool = self.pool.clone();
+        // The request's span (and so its request id) follows the work onto the blocking thread.
+        let span = tracing::Span::current();
         web::block(move || {
+            let _entered = span.enter();
             let waited = std::time::Instant::now();
             let conn = pool.get();
             metrics::histogram!("carepath_db_pool_wait_seconds")

@@ -346,3 +346,43 @@ async fn a_database_outage_answers_503_and_recovers_by_itself() {
     }
     assert!(sent >= 1, "the dispatcher recovered");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn leases_are_short_and_renewed_while_a_send_is_in_flight() {
+    use crate::helpers::smtp_server::SmtpServer;
+    use carepath::dispatch::{HEARTBEAT, LEASE};
+    assert!(
+        LEASE <= Duration::from_secs(60),
+        "a crashed dispatcher's rows wait a minute at most"
+    );
+    // A relay that takes longer than a heartbeat to accept the message.
+    let server = SmtpServer::start_with(HEARTBEAT + Duration::from_secs(3), None).await;
+    let (app, appt) = app_with_appointment().await;
+    add_rows(&app, appt, "slow", "reminder", 1, app.clock.now());
+    let mut mail = mail_settings(&app, Some(server.url()), "unused");
+    mail.connections = 1;
+    let d = crate::helpers::mail::dispatcher(&app, &mail);
+    let now = app.clock.now();
+    let pass = tokio::spawn(async move { dispatch_due(&d, now).await });
+    // Watch the row's lease from another connection while the send is in flight.
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let first = lease_of_slow_row(&app);
+    tokio::time::sleep(HEARTBEAT).await;
+    let later = lease_of_slow_row(&app);
+    let r = pass.await.expect("join").expect("dispatch");
+    assert_eq!(r.sent, 1, "{r}");
+    let (first, later) = (first.expect("leased"), later.expect("still leased"));
+    assert!(
+        later > first,
+        "the heartbeat pushed the lease on: {first} → {later}"
+    );
+    assert_eq!(server.message_id_counts().len(), 1);
+    assert_eq!(crate::helpers::mail::count_status(&app, "sent"), 1);
+}
+
+fn lease_of_slow_row(app: &TestApp) -> Option<chrono::NaiveDateTime> {
+    app.outbox()
+        .into_iter()
+        .find(|r| r.recipient.starts_with("slow-"))
+        .and_then(|r| r.lease_until)
+}
