@@ -93,8 +93,8 @@ fn main() -> std::process::ExitCode {
                     Err(e) => return fail(&e),
                 };
                 let bound = app.shutdown_timeout();
-                // On SIGTERM (or Ctrl-C) the server stops accepting and lets requests in flight
-                // finish (at most CAREPATH_SHUTDOWN_SECONDS); then the dispatcher winds down.
+                // On SIGTERM the server stops accepting and lets requests in flight finish (at
+                // most CAREPATH_SHUTDOWN_SECONDS; SIGINT drops them); then the dispatcher winds down.
                 let result = app.run_until_stopped().await;
                 log::info!("shutting down");
                 if let Some(runner) = scheduler {

@@ -110,25 +110,6 @@ pub fn session_key(pool: &Pool, settings: &Settings) -> Result<Key, String> {
     Key::try_from(bytes.as_slice()).map_err(|e| format!("session key: {e}"))
 }
 
-/// A request path fit for the log: the secrets some links carry (manage links, calendar feeds,
-/// unsubscribe links) are replaced, so a log file never grants access to anything.
-pub fn redact_secrets(path: &str) -> String {
-    const SECRET_AFTER: [&str; 4] = ["appointments", "bookings", "calendar", "unsubscribe"];
-    let mut out = Vec::new();
-    let mut hide_next = false;
-    for (i, segment) in path.split('/').enumerate() {
-        // /staff/appointments/{id} holds a plain id, not a secret.
-        let staff = path.starts_with("/staff/");
-        if hide_next && !staff && !segment.is_empty() {
-            out.push("[redacted]".to_string());
-        } else {
-            out.push(segment.to_string());
-        }
-        hide_next = i > 0 && SECRET_AFTER.contains(&segment);
-    }
-    out.join("/")
-}
-
 /// The in-process dispatcher: its clock and the dispatcher it ticks.
 pub struct DispatchRunner {
     scheduler: tokio_cron_scheduler::JobScheduler,
@@ -298,33 +279,5 @@ impl Application {
 
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         self.server.await
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::redact_secrets;
-
-    #[test]
-    fn secrets_in_paths_stay_out_of_the_log() {
-        assert_eq!(
-            redact_secrets("/appointments/abcDEF123/cancel"),
-            "/appointments/[redacted]/cancel"
-        );
-        assert_eq!(
-            redact_secrets("/api/v1/bookings/abc"),
-            "/api/v1/bookings/[redacted]"
-        );
-        assert_eq!(redact_secrets("/calendar/tok.ics"), "/calendar/[redacted]");
-        assert_eq!(
-            redact_secrets("/unsubscribe/tok"),
-            "/unsubscribe/[redacted]"
-        );
-        assert_eq!(redact_secrets("/api/v1/bookings"), "/api/v1/bookings");
-        assert_eq!(
-            redact_secrets("/staff/appointments/12"),
-            "/staff/appointments/12"
-        );
-        assert_eq!(redact_secrets("/book/chemical-peel"), "/book/chemical-peel");
     }
 }

@@ -91,6 +91,10 @@ fn describe() {
     describe_gauge!("carepath_db_pool_connections", "Open database connections");
     describe_gauge!("carepath_db_pool_in_use", "Database connections handed out");
     describe_gauge!("carepath_db_pool_max", "The pool's size limit");
+    describe_gauge!(
+        "carepath_up",
+        "1 when the last scrape could read the database, else 0"
+    );
     describe_histogram!(
         "carepath_db_pool_wait_seconds",
         "Time spent waiting for a database connection"
@@ -108,7 +112,7 @@ pub async fn observe(
     let request_id = request_id(&req);
     let method = req.method().to_string();
     let span = tracing::info_span!("request", request_id = %request_id);
-    let path = crate::startup::redact_secrets(req.path());
+    let path = redact_secrets(req.path());
     let result = next.call(req).instrument(span.clone()).await;
     let _entered = span.enter();
     let elapsed = started.elapsed();
@@ -168,5 +172,52 @@ fn request_id(req: &ServiceRequest) -> String {
     match given {
         Some(v) => v.to_string(),
         None => format!("{:016x}", rand::rng().random::<u64>()),
+    }
+}
+
+/// A request path fit for the log: the secrets some links carry (manage links, calendar feeds,
+/// unsubscribe links) are replaced, so a log file never grants access to anything.
+pub fn redact_secrets(path: &str) -> String {
+    const SECRET_AFTER: [&str; 4] = ["appointments", "bookings", "calendar", "unsubscribe"];
+    let mut out = Vec::new();
+    let mut hide_next = false;
+    for (i, segment) in path.split('/').enumerate() {
+        // /staff/appointments/{id} holds a plain id, not a secret.
+        let staff = path.starts_with("/staff/");
+        if hide_next && !staff && !segment.is_empty() {
+            out.push("[redacted]".to_string());
+        } else {
+            out.push(segment.to_string());
+        }
+        hide_next = i > 0 && SECRET_AFTER.contains(&segment);
+    }
+    out.join("/")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::redact_secrets;
+
+    #[test]
+    fn secrets_in_paths_stay_out_of_the_log() {
+        assert_eq!(
+            redact_secrets("/appointments/abcDEF123/cancel"),
+            "/appointments/[redacted]/cancel"
+        );
+        assert_eq!(
+            redact_secrets("/api/v1/bookings/abc"),
+            "/api/v1/bookings/[redacted]"
+        );
+        assert_eq!(redact_secrets("/calendar/tok.ics"), "/calendar/[redacted]");
+        assert_eq!(
+            redact_secrets("/unsubscribe/tok"),
+            "/unsubscribe/[redacted]"
+        );
+        assert_eq!(redact_secrets("/api/v1/bookings"), "/api/v1/bookings");
+        assert_eq!(
+            redact_secrets("/staff/appointments/12"),
+            "/staff/appointments/12"
+        );
+        assert_eq!(redact_secrets("/book/chemical-peel"), "/book/chemical-peel");
     }
 }
