@@ -38,6 +38,20 @@ pub struct SettingsArgs {
     /// Database connections kept open.
     #[arg(long, env = "CAREPATH_DB_POOL_SIZE", default_value_t = 16)]
     pub db_pool_size: u32,
+    /// Seconds a request waits for a database connection before it answers 503 (an outage
+    /// shows at once instead of hanging every request).
+    #[arg(long, env = "CAREPATH_DB_CONNECT_TIMEOUT_SECONDS", default_value_t = 2)]
+    pub db_connect_timeout_seconds: u64,
+    /// Serve Prometheus metrics at /metrics to requests with `Authorization: Bearer <this>`.
+    /// Unset: /metrics is not served (404).
+    #[arg(long, env = "CAREPATH_METRICS_TOKEN", hide_env_values = true)]
+    pub metrics_token: Option<String>,
+    /// `text` (default) or `json` (one JSON object per log line).
+    #[arg(long, env = "CAREPATH_LOG_FORMAT", default_value = "text")]
+    pub log_format: String,
+    /// On SIGTERM, seconds requests in flight get to finish before they are dropped.
+    #[arg(long, env = "CAREPATH_SHUTDOWN_SECONDS", default_value_t = 30)]
+    pub shutdown_seconds: u64,
     /// HTTP worker threads (default: one per CPU core).
     #[arg(long, env = "CAREPATH_WORKERS")]
     pub workers: Option<usize>,
@@ -100,6 +114,9 @@ pub struct Settings {
     pub rules: BookingRules,
     pub cancel_cutoff: Duration,
     pub pool_size: u32,
+    pub db_connect_timeout: std::time::Duration,
+    pub metrics_token: Option<String>,
+    pub shutdown_timeout: std::time::Duration,
     pub workers: Option<usize>,
     pub page_cache: std::time::Duration,
     pub admin_email: String,
@@ -146,6 +163,15 @@ impl Settings {
         if a.db_pool_size == 0 {
             return Err("CAREPATH_DB_POOL_SIZE must be at least 1".into());
         }
+        if !(1..=60).contains(&a.db_connect_timeout_seconds) {
+            return Err("CAREPATH_DB_CONNECT_TIMEOUT_SECONDS must be between 1 and 60".into());
+        }
+        let metrics_token = a
+            .metrics_token
+            .as_deref()
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+            .map(str::to_string);
         let secret_key = match a
             .secret_key
             .as_deref()
@@ -187,6 +213,9 @@ impl Settings {
             },
             cancel_cutoff: Duration::hours(i64::from(a.cancel_cutoff_hours)),
             pool_size: a.db_pool_size,
+            db_connect_timeout: std::time::Duration::from_secs(a.db_connect_timeout_seconds),
+            metrics_token,
+            shutdown_timeout: std::time::Duration::from_secs(a.shutdown_seconds.min(600)),
             workers: a.workers,
             page_cache: std::time::Duration::from_secs(a.page_cache_seconds.min(3600)),
             admin_email: a.admin_email.trim().to_string(),

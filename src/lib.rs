@@ -9,4 +9,5 @@ pub mod error;
 pub mod mail;
 pub mod service;
 pub mod startup;
+pub mod telemetry;
 pub mod web;

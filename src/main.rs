@@ -44,12 +44,8 @@ enum Command {
 }
 
 fn main() -> std::process::ExitCode {
-    env_logger::Builder::from_env(
-        env_logger::Env::default()
-            .default_filter_or("info,actix_web=warn,actix_server=warn,tokio_cron_scheduler=warn"),
-    )
-    .init();
     let cli = Cli::parse();
+    carepath::telemetry::init_logging(&cli.settings.log_format);
     let settings = match Settings::from_args(&cli.settings) {
         Ok(s) => s,
         Err(e) => return fail(&e),
@@ -96,10 +92,15 @@ fn main() -> std::process::ExitCode {
                     Ok(s) => s,
                     Err(e) => return fail(&e),
                 };
+                let bound = app.shutdown_timeout();
+                // On SIGTERM the server stops accepting and lets requests in flight finish (at
+                // most CAREPATH_SHUTDOWN_SECONDS; SIGINT drops them); then the dispatcher winds down.
                 let result = app.run_until_stopped().await;
-                if let Some(mut s) = scheduler {
-                    let _ = s.shutdown().await;
+                log::info!("shutting down");
+                if let Some(runner) = scheduler {
+                    runner.shutdown(bound).await;
                 }
+                log::info!("stopped");
                 match result {
                     Ok(()) => std::process::ExitCode::SUCCESS,
                     Err(e) => fail(&e.to_string()),

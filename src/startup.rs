@@ -4,7 +4,7 @@ use std::net::TcpListener;
 use std::sync::Arc;
 
 use actix_web::dev::Server;
-use actix_web::middleware::{Compress, DefaultHeaders, Logger};
+use actix_web::middleware::{Compress, DefaultHeaders, from_fn};
 use actix_web::{App, HttpServer, web};
 
 use crate::config::{Clock, Settings};
@@ -30,7 +30,11 @@ pub fn prepare_database(settings: &Settings, clock: &Clock) -> Result<Pool, Stri
         std::fs::create_dir_all(parent)
             .map_err(|e| format!("cannot create {}: {e}", parent.display()))?;
     }
-    let pool = db::build_pool(&settings.database, settings.pool_size)?;
+    let pool = db::build_pool_with_timeout(
+        &settings.database,
+        settings.pool_size,
+        settings.db_connect_timeout,
+    )?;
     let mut conn = pool
         .get()
         .map_err(|e| format!("cannot connect to the database: {e}"))?;
@@ -106,23 +110,26 @@ pub fn session_key(pool: &Pool, settings: &Settings) -> Result<Key, String> {
     Key::try_from(bytes.as_slice()).map_err(|e| format!("session key: {e}"))
 }
 
-/// A request path fit for the log: the secrets some links carry (manage links, calendar feeds,
-/// unsubscribe links) are replaced, so a log file never grants access to anything.
-pub fn redact_secrets(path: &str) -> String {
-    const SECRET_AFTER: [&str; 4] = ["appointments", "bookings", "calendar", "unsubscribe"];
-    let mut out = Vec::new();
-    let mut hide_next = false;
-    for (i, segment) in path.split('/').enumerate() {
-        // /staff/appointments/{id} holds a plain id, not a secret.
-        let staff = path.starts_with("/staff/");
-        if hide_next && !staff && !segment.is_empty() {
-            out.push("[redacted]".to_string());
+/// The in-process dispatcher: its clock and the dispatcher it ticks.
+pub struct DispatchRunner {
+    scheduler: tokio_cron_scheduler::JobScheduler,
+    dispatcher: Dispatcher,
+}
+
+impl DispatchRunner {
+    /// Shutdown: no new ticks, claims or sends; the pass in flight finishes its sends (at most
+    /// `bound`), records them and releases the rows it did not send, so another instance can
+    /// take them at once.
+    pub async fn shutdown(mut self, bound: std::time::Duration) {
+        self.dispatcher.stop();
+        let _ = self.scheduler.shutdown().await;
+        if self.dispatcher.drain(bound).await {
+            log::info!("email dispatch stopped cleanly");
         } else {
-            out.push(segment.to_string());
+            log::warn!("email dispatch still busy after {bound:?}; its leases will expire");
         }
-        hide_next = i > 0 && SECRET_AFTER.contains(&segment);
+        self.dispatcher.mailer.close().await;
     }
-    out.join("/")
 }
 
 pub struct Application {
@@ -151,12 +158,18 @@ impl Application {
             .unwrap_or_else(|| format!("http://{addr}"));
         let secure_cookies = base_url.starts_with("https://");
         let workers = settings.workers;
+        let shutdown_timeout = settings.shutdown_timeout;
+        let metrics = settings
+            .metrics_token
+            .as_ref()
+            .and_then(|_| crate::telemetry::metrics_handle());
         let state = web::Data::new(AppState {
             page_cache: crate::web::cache::PageCache::new(settings.page_cache),
             pool,
             settings: Arc::new(settings),
             clock,
             base_url,
+            metrics,
         });
         let shared = state.clone();
         let mut server = HttpServer::new(move || {
@@ -171,12 +184,7 @@ impl Application {
                         .add(("Referrer-Policy", "no-referrer")),
                 )
                 .wrap(Compress::default())
-                .wrap(
-                    Logger::new("%s %{method}xi %{path}xi %Dms")
-                        .custom_request_replace("method", |req| req.method().to_string())
-                        .custom_request_replace("path", |req| redact_secrets(req.path()))
-                        .exclude("/healthz"),
-                )
+                .wrap(from_fn(crate::telemetry::observe))
                 .service(
                     web::scope("/staff")
                         .wrap(staff::session_middleware(
@@ -191,6 +199,7 @@ impl Application {
                     Err::<actix_web::HttpResponse, _>(AppError::NotFound("page"))
                 }))
         })
+        .shutdown_timeout(shutdown_timeout.as_secs())
         .listen(listener)
         .map_err(|e| e.to_string())?;
         if let Some(n) = workers {
@@ -217,9 +226,7 @@ impl Application {
     /// `serve` only (tests call `dispatch_due` themselves): every CAREPATH_DISPATCH_SECONDS a
     /// dispatch pass at the clock's now. tokio-cron-scheduler is only the clock; the outbox is
     /// the queue, so every instance may tick and the claim sends each message once.
-    pub async fn start_dispatcher(
-        &self,
-    ) -> Result<Option<tokio_cron_scheduler::JobScheduler>, String> {
+    pub async fn start_dispatcher(&self) -> Result<Option<DispatchRunner>, String> {
         use tokio_cron_scheduler::{Job, JobScheduler};
         let every = self.state.settings.mail.dispatch_seconds;
         log::info!("email goes to {}", self.mailer.describe());
@@ -230,15 +237,16 @@ impl Application {
         let dispatcher = self.dispatcher();
         let instance = dispatcher.instance.clone();
         let clock = self.state.clock.clone();
+        let ticking = dispatcher.clone();
         let job = Job::new_repeated_async(std::time::Duration::from_secs(every), move |_, _| {
-            let (d, now) = (dispatcher.clone(), clock.now());
+            let (d, now) = (ticking.clone(), clock.now());
             Box::pin(async move {
                 match d.tick(now).await {
-                    // The previous pass is still going, and it loops until nothing is due.
-                    None => log::debug!("email dispatch still running; tick skipped"),
+                    // The previous pass is still going (it loops until nothing is due), or
+                    // the pause after failed passes is not over (`tick` logs outages).
+                    None => log::debug!("email dispatch tick skipped"),
                     Some(Ok(r)) if r.claimed > 0 => log::info!("email dispatch: {r}"),
-                    Some(Ok(_)) => {}
-                    Some(Err(e)) => log::error!("email dispatch failed: {e}"),
+                    Some(Ok(_)) | Some(Err(_)) => {}
                 }
             })
         })
@@ -255,7 +263,14 @@ impl Application {
             .await
             .map_err(|e| format!("cannot start the scheduler: {e}"))?;
         log::info!("dispatching due email every {every}s as {instance}");
-        Ok(Some(scheduler))
+        Ok(Some(DispatchRunner {
+            scheduler,
+            dispatcher,
+        }))
+    }
+
+    pub fn shutdown_timeout(&self) -> std::time::Duration {
+        self.state.settings.shutdown_timeout
     }
 
     pub fn port(&self) -> u16 {
@@ -264,33 +279,5 @@ impl Application {
 
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         self.server.await
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::redact_secrets;
-
-    #[test]
-    fn secrets_in_paths_stay_out_of_the_log() {
-        assert_eq!(
-            redact_secrets("/appointments/abcDEF123/cancel"),
-            "/appointments/[redacted]/cancel"
-        );
-        assert_eq!(
-            redact_secrets("/api/v1/bookings/abc"),
-            "/api/v1/bookings/[redacted]"
-        );
-        assert_eq!(redact_secrets("/calendar/tok.ics"), "/calendar/[redacted]");
-        assert_eq!(
-            redact_secrets("/unsubscribe/tok"),
-            "/unsubscribe/[redacted]"
-        );
-        assert_eq!(redact_secrets("/api/v1/bookings"), "/api/v1/bookings");
-        assert_eq!(
-            redact_secrets("/staff/appointments/12"),
-            "/staff/appointments/12"
-        );
-        assert_eq!(redact_secrets("/book/chemical-peel"), "/book/chemical-peel");
     }
 }

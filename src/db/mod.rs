@@ -125,7 +125,18 @@ impl ManageConnection for Manager {
 pub type Pool = r2d2::Pool<Manager>;
 pub type PooledConn = r2d2::PooledConnection<Manager>;
 
+/// How long a request waits for a connection by default: short, so an outage answers 503 fast.
+pub const CONNECT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(2);
+
 pub fn build_pool(url: &DatabaseUrl, max_size: u32) -> Result<Pool, String> {
+    build_pool_with_timeout(url, max_size, CONNECT_TIMEOUT)
+}
+
+pub fn build_pool_with_timeout(
+    url: &DatabaseUrl,
+    max_size: u32,
+    connection_timeout: std::time::Duration,
+) -> Result<Pool, String> {
     if url.backend == Backend::Sqlite {
         // WAL lets readers run beside the writer; set it once, before the pool opens connections.
         let mut c = SqliteConnection::establish(&url.target)
@@ -137,7 +148,7 @@ pub fn build_pool(url: &DatabaseUrl, max_size: u32) -> Result<Pool, String> {
         .max_size(max_size)
         // Open connections as they are needed, not all at start.
         .min_idle(Some(max_size.min(2)))
-        .connection_timeout(std::time::Duration::from_secs(15))
+        .connection_timeout(connection_timeout)
         .build(Manager { url: url.clone() })
         .map_err(|e| format!("cannot open the database: {e}"))
 }
@@ -154,6 +165,15 @@ pub fn run_migrations(conn: &mut DbConnection) -> Result<Vec<String>, String> {
         }
     };
     applied.map_err(|e| format!("migration failed: {e}"))
+}
+
+/// How many embedded migrations this database has not applied (0: the schema is current).
+pub fn pending_migrations(conn: &mut DbConnection) -> Result<usize, String> {
+    let pending = match conn {
+        DbConnection::Sqlite(c) => c.pending_migrations(SQLITE_MIGRATIONS).map(|v| v.len()),
+        DbConnection::Pg(c) => c.pending_migrations(POSTGRES_MIGRATIONS).map(|v| v.len()),
+    };
+    pending.map_err(|e| format!("cannot read the applied migrations: {e}"))
 }
 
 fn names(v: Vec<diesel::migration::MigrationVersion<'_>>) -> Vec<String> {

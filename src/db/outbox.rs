@@ -339,3 +339,39 @@ fn clip(s: &str) -> String {
         None => s.to_string(),
     }
 }
+
+/// Rows per status (for the metrics scrape).
+pub fn depth_by_status(conn: &mut DbConnection) -> QueryResult<Vec<(String, i64)>> {
+    outbox::table
+        .group_by(outbox::status)
+        .select((outbox::status, diesel::dsl::count_star()))
+        .load(conn)
+}
+
+/// The due time of the oldest message due at `at` and not yet gone out.
+pub fn oldest_due(
+    conn: &mut DbConnection,
+    at: NaiveDateTime,
+) -> QueryResult<Option<NaiveDateTime>> {
+    outbox::table
+        .filter(outbox::status.eq_any(texts(&OutboxStatus::PENDING)))
+        .filter(outbox::due_at.le(at))
+        .select(diesel::dsl::min(outbox::due_at))
+        .first(conn)
+}
+
+/// Pushes the lease of the rows `token` still holds (and has not finished) to `lease_until`:
+/// the dispatcher's heartbeat while its sends are in flight. Returns how many it still holds.
+pub fn renew(
+    conn: &mut DbConnection,
+    token: &str,
+    lease_until: NaiveDateTime,
+) -> QueryResult<usize> {
+    diesel::update(
+        outbox::table
+            .filter(outbox::leased_by.eq(token))
+            .filter(outbox::status.eq_any(texts(&OutboxStatus::PENDING))),
+    )
+    .set(outbox::lease_until.eq(Some(lease_until)))
+    .execute(conn)
+}

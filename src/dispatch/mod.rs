@@ -2,15 +2,17 @@
 //! the mailer's connections, and record each outcome as soon as it is known.
 //!
 //! The outbox table is the queue; any number of instances may dispatch at once, and the claim
-//! makes each message go out once. A process that dies mid-batch leaves leases that expire, and
-//! the rows are taken over: only the messages that were on the wire when it died (accepted by
-//! the server but not yet recorded) can go out twice.
+//! makes each message go out once. Leases are short and renewed by a heartbeat while a batch is
+//! in flight, so a process that dies mid-batch leaves leases that expire within a minute and the
+//! rows are taken over: only the messages that were on the wire when it died (accepted by the
+//! server but not yet recorded) can go out twice.
 
 mod record;
 pub mod render;
 
 use diesel::Connection;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, NaiveDateTime, Utc};
@@ -24,16 +26,24 @@ use crate::error::AppError;
 use crate::mail::{Email, Mailer, SendError};
 use render::{RenderContext, Rendered};
 
-/// How long a claim holds its rows. A crashed dispatcher's rows wait this long to be taken over.
-pub const LEASE: Duration = Duration::from_secs(300);
-/// No send starts later than this after the claim. With the mailer's bounds (a connection within
-/// 30 s, a message within 120 s) every send then ends while the lease still holds, so no other
-/// dispatcher can have taken the row over in the meantime.
+/// How long a claim (or its last renewal) holds its rows. A crashed dispatcher's rows wait this
+/// long to be taken over.
+pub const LEASE: Duration = Duration::from_secs(60);
+/// While a batch is in flight its leases are renewed this often.
+pub const HEARTBEAT: Duration = Duration::from_secs(10);
+/// When the lease could not be renewed and will lapse within this margin, the batch gives up:
+/// sends in flight are abandoned (their rows retried later) and no new one starts, so a live
+/// dispatcher never sends a row that another one may have taken over.
+const GIVE_UP_BEFORE_EXPIRY: Duration = Duration::from_secs(20);
+/// No send starts later than this after the claim (the rest are released for the next claim).
 const START_SENDS_WITHIN: Duration = Duration::from_secs(120);
 const _: () = assert!(
-    START_SENDS_WITHIN.as_secs() + crate::mail::transport::SEND_BOUND.as_secs() + 20
-        < LEASE.as_secs(),
-    "a send started in time must end (and be recorded) within the lease"
+    HEARTBEAT.as_secs() + GIVE_UP_BEFORE_EXPIRY.as_secs() + 10 < LEASE.as_secs(),
+    "a healthy heartbeat renews the lease long before the batch would give it up"
+);
+const _: () = assert!(
+    crate::mail::transport::SEND_BOUND.as_secs() > GIVE_UP_BEFORE_EXPIRY.as_secs(),
+    "sends can outlive an unrenewed lease: the give-up watchdog must cut them off"
 );
 /// Rows rendered per database round.
 const RENDER_CHUNK: usize = 25;
@@ -57,6 +67,17 @@ pub struct Dispatcher {
     /// A pass stops after this many batches even if more is due (the next tick goes on).
     pub max_batches: u32,
     running: Arc<tokio::sync::Mutex<()>>,
+    /// Set on shutdown: no new claim or send; sends in flight finish and are recorded.
+    stopping: Arc<AtomicBool>,
+    outage: Arc<std::sync::Mutex<Outage>>,
+}
+
+/// The database (or the pass) failing tick after tick: logged once, then ticks are skipped with
+/// a growing pause until a pass succeeds again.
+#[derive(Default)]
+struct Outage {
+    failures: u32,
+    retry_at: Option<Instant>,
 }
 
 /// What one pass did.
@@ -122,14 +143,66 @@ impl Dispatcher {
             max_attempts: mail.max_attempts.max(1),
             max_batches: 200,
             running: Arc::new(tokio::sync::Mutex::new(())),
+            stopping: Arc::new(AtomicBool::new(false)),
+            outage: Arc::default(),
         }
     }
 
     /// One scheduler tick: a pass, unless the previous tick's pass is still running (then this
-    /// tick does nothing; the running pass already loops until nothing is due).
+    /// tick does nothing; the running pass already loops until nothing is due), or the last
+    /// passes failed and the pause before the next try has not passed yet. A failure is logged
+    /// when an outage starts, not on every tick; the recovery is logged too.
     pub async fn tick(&self, now: DateTime<Utc>) -> Option<Result<DispatchReport, AppError>> {
         let _guard = self.running.try_lock().ok()?;
-        Some(dispatch_due(self, now).await)
+        if self.is_stopping() {
+            return None;
+        }
+        if let Ok(o) = self.outage.lock()
+            && o.retry_at.is_some_and(|t| Instant::now() < t)
+        {
+            return None;
+        }
+        let result = dispatch_due(self, now).await;
+        if let Ok(mut o) = self.outage.lock() {
+            match &result {
+                Ok(_) if o.failures > 0 => {
+                    log::info!(
+                        "email dispatch works again after {} failed pass(es)",
+                        o.failures
+                    );
+                    *o = Outage::default();
+                }
+                Ok(_) => {}
+                Err(e) => {
+                    if o.failures == 0 {
+                        log::error!("email dispatch failed: {e}; retrying with a growing pause");
+                    }
+                    o.failures += 1;
+                    let pause =
+                        Duration::from_secs(1 << o.failures.min(6)).min(Duration::from_secs(60));
+                    o.retry_at = Some(Instant::now() + pause);
+                }
+            }
+        }
+        Some(result)
+    }
+
+    /// Shutdown: no new claims or sends from now on.
+    pub fn stop(&self) {
+        self.stopping.store(true, Ordering::SeqCst);
+    }
+
+    pub fn is_stopping(&self) -> bool {
+        self.stopping.load(Ordering::SeqCst)
+    }
+
+    /// Stops and waits (at most `bound`) for the pass in flight to record its sends and release
+    /// what it did not send. False when the bound ran out (the leases then expire on their own).
+    pub async fn drain(&self, bound: Duration) -> bool {
+        self.stop();
+        tokio::time::timeout(bound, self.running.lock())
+            .await
+            .is_ok()
     }
 }
 
@@ -152,6 +225,9 @@ pub async fn dispatch_due(d: &Dispatcher, now: DateTime<Utc>) -> Result<Dispatch
     let started = Instant::now();
     let mut report = DispatchReport::default();
     for _ in 0..d.max_batches {
+        if d.is_stopping() {
+            break;
+        }
         let r = run_batch(d, now, started).await?;
         report += r;
         // Stop when nothing more is due, when the lease ran short, or when a whole batch failed
@@ -195,6 +271,10 @@ async fn run_batch(
     let claimed = rows.len() as u64;
     let send_by = Instant::now() + START_SENDS_WITHIN;
     let parallel = d.mailer.parallelism().max(1);
+    // The heartbeat keeps the lease while this batch runs; `lost` turns true when it could not,
+    // shortly before the lease would lapse.
+    let (lost_tx, lost) = tokio::sync::watch::channel(false);
+    let heartbeat = tokio::spawn(heartbeat(d.clone(), token.clone(), now, started, lost_tx));
 
     let (work_tx, mut work_rx) = mpsc::channel::<(OutboxRow, Email)>(parallel * 4);
     let (out_tx, out_rx) = mpsc::unbounded_channel::<Outcome>();
@@ -207,16 +287,31 @@ async fn run_batch(
         let Ok(permit) = permits.clone().acquire_owned().await else {
             break;
         };
-        if Instant::now() > send_by {
+        if Instant::now() > send_by || d.is_stopping() || *lost.borrow() {
             let _ = out_tx.send(Outcome::Released(row));
             continue;
         }
-        let (mailer, out) = (d.mailer.clone(), out_tx.clone());
+        let (mailer, out, mut lost) = (d.mailer.clone(), out_tx.clone(), lost.clone());
         tokio::spawn(async move {
-            let outcome = match mailer.send(&email).await {
-                Ok(reply) => Outcome::Sent(row, reply),
-                Err(e) => Outcome::Failed(row, e),
+            let started = Instant::now();
+            let outcome = tokio::select! {
+                r = mailer.send(&email) => match r {
+                    Ok(reply) => Outcome::Sent(row, reply),
+                    Err(e) => Outcome::Failed(row, e),
+                },
+                _ = lost.wait_for(|l| *l) => Outcome::Failed(
+                    row,
+                    SendError::temporary("abandoned: the lease could not be renewed"),
+                ),
             };
+            let label = match &outcome {
+                Outcome::Sent(..) => "sent",
+                Outcome::Failed(_, e) if e.permanent => "refused",
+                _ => "failed",
+            };
+            metrics::counter!("carepath_email_sends_total", "outcome" => label).increment(1);
+            metrics::histogram!("carepath_smtp_send_duration_seconds")
+                .record(started.elapsed().as_secs_f64());
             let _ = out.send(outcome);
             drop(permit);
         });
@@ -225,11 +320,52 @@ async fn run_batch(
     if let Err(e) = renderer.await {
         log::error!("rendering task failed: {e}");
     }
-    let mut report = recorder
+    let recorded = recorder
         .await
-        .map_err(|e| AppError::Internal(format!("recording task failed: {e}")))??;
+        .map_err(|e| AppError::Internal(format!("recording task failed: {e}")));
+    heartbeat.abort();
+    let mut report = recorded??;
     report.claimed = claimed;
     Ok(report)
+}
+
+/// Renews the batch's leases every HEARTBEAT. When renewals keep failing (the database is
+/// unreachable), flips `lost` GIVE_UP_BEFORE_EXPIRY before the last lease it holds would lapse.
+async fn heartbeat(
+    d: Dispatcher,
+    token: String,
+    now: DateTime<Utc>,
+    started: Instant,
+    lost: tokio::sync::watch::Sender<bool>,
+) {
+    let mut held_until = Instant::now() + LEASE;
+    loop {
+        let give_up_at = held_until - GIVE_UP_BEFORE_EXPIRY;
+        let next = Instant::now() + HEARTBEAT;
+        if give_up_at <= next {
+            tokio::time::sleep_until(give_up_at.into()).await;
+            // One last try before giving up.
+        } else {
+            tokio::time::sleep_until(next.into()).await;
+        }
+        let asked = Instant::now();
+        let (t, until) = (token.clone(), at(now, started) + LEASE);
+        let renewed = tokio::time::timeout(
+            HEARTBEAT,
+            blocking(&d.pool, move |c| Ok(outbox::renew(c, &t, until)?)),
+        )
+        .await;
+        match renewed {
+            Ok(Ok(_)) => held_until = asked + LEASE,
+            Ok(Err(e)) => log::warn!("could not renew the outbox leases: {e}"),
+            Err(_) => log::warn!("could not renew the outbox leases in time"),
+        }
+        if Instant::now() + GIVE_UP_BEFORE_EXPIRY >= held_until {
+            log::error!("outbox leases about to lapse: abandoning the sends in flight");
+            let _ = lost.send(true);
+            return;
+        }
+    }
 }
 
 /// Renders in chunks off the async runtime; messages go to the senders, skips and render errors

@@ -62,8 +62,39 @@ fn worth_trying_another(e: &AppError) -> bool {
     )
 }
 
-/// Books a slot. For "any practitioner" each qualified practitioner is tried in turn.
+/// Books a slot. For "any practitioner" each qualified practitioner is tried in turn. Every
+/// attempt is counted by outcome (`carepath_bookings_total`).
 pub fn book(
+    conn: &mut DbConnection,
+    now: DateTime<Utc>,
+    cmd: &BookCommand,
+) -> Result<AppointmentRow, AppError> {
+    let result = book_any(conn, now, cmd);
+    let (outcome, reason) = match &result {
+        Ok(_) => ("booked", "none"),
+        Err(AppError::SlotUnavailable(SlotProblem::Taken)) => ("taken", "taken"),
+        Err(AppError::SlotUnavailable(p)) => ("refused", slot_problem(*p)),
+        Err(AppError::NotFound(_)) => ("refused", "unknown_treatment"),
+        Err(AppError::Invalid(_)) => ("refused", "invalid"),
+        Err(_) => ("error", "none"),
+    };
+    metrics::counter!("carepath_bookings_total", "outcome" => outcome, "reason" => reason)
+        .increment(1);
+    result
+}
+
+fn slot_problem(p: SlotProblem) -> &'static str {
+    match p {
+        SlotProblem::OffGrid => "off_grid",
+        SlotProblem::InPast => "in_past",
+        SlotProblem::TooSoon => "too_soon",
+        SlotProblem::BeyondHorizon => "beyond_horizon",
+        SlotProblem::OutsideHours => "outside_hours",
+        SlotProblem::Taken => "taken",
+    }
+}
+
+fn book_any(
     conn: &mut DbConnection,
     now: DateTime<Utc>,
     cmd: &BookCommand,

@@ -15,6 +15,7 @@ pub mod clinic_settings;
 pub mod dashboard;
 pub mod desk;
 pub mod export;
+pub mod health;
 pub mod messages;
 pub mod planning;
 pub mod practitioners;

@@ -26,6 +26,8 @@ pub struct AppState {
     pub base_url: String,
     /// The booking page and availability API, between writes.
     pub page_cache: cache::PageCache,
+    /// Renders /metrics; None when metrics are off.
+    pub metrics: Option<metrics_exporter_prometheus::PrometheusHandle>,
 }
 
 impl AppState {
@@ -36,8 +38,15 @@ impl AppState {
         F: FnOnce(&mut DbConnection) -> Result<T, AppError> + Send + 'static,
     {
         let pool = self.pool.clone();
+        // The request's span (and so its request id) follows the work onto the blocking thread.
+        let span = tracing::Span::current();
         web::block(move || {
-            let mut conn = pool.get()?;
+            let _entered = span.enter();
+            let waited = std::time::Instant::now();
+            let conn = pool.get();
+            metrics::histogram!("carepath_db_pool_wait_seconds")
+                .record(waited.elapsed().as_secs_f64());
+            let mut conn = conn?;
             f(&mut conn)
         })
         .await?

@@ -78,6 +78,15 @@ async fn kill_9_mid_batch_loses_nothing() {
         .collect();
     let held: Vec<i32> = held_rows.iter().map(|r| r.id).collect();
     assert!(!held.is_empty(), "the batch in flight is still leased");
+    // Short leases: the dead process's rows are free again within LEASE (a minute) of the kill.
+    assert!(LEASE <= Duration::from_secs(60));
+    let lapse_by = carepath::db::models::to_db(Utc::now() + Span::from_std(LEASE).expect("lease"));
+    assert!(
+        held_rows
+            .iter()
+            .all(|r| r.lease_until.is_some_and(|t| t <= lapse_by)),
+        "every lease lapses within LEASE of the kill"
+    );
     assert!(held.len() <= 40);
 
     // Run again at once: the dead process's leases are honoured, everything else goes out.

@@ -15,6 +15,8 @@ mod mail_outage;
 mod mail_retry;
 mod mail_smtp;
 mod mail_tls;
+mod ops;
+mod ops_binary;
 mod reminders;
 mod same_answers;
 mod staff_admin;

@@ -5,6 +5,7 @@ mod booking;
 mod calendar;
 mod home;
 mod manage;
+mod probes;
 mod slots;
 mod unsubscribe;
 
@@ -13,6 +14,8 @@ use actix_web::{HttpResponse, web};
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/", web::get().to(home::home))
         .route("/healthz", web::get().to(healthz))
+        .route("/readyz", web::get().to(probes::readyz))
+        .route("/metrics", web::get().to(probes::metrics))
         .route("/static/app.css", web::get().to(assets::stylesheet))
         .route("/static/staff.css", web::get().to(assets::staff_stylesheet))
         .route(
