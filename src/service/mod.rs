@@ -18,6 +18,7 @@ pub mod export;
 pub mod messages;
 pub mod planning;
 pub mod practitioners;
+pub mod privacy;
 pub mod schedule_conflicts;
 pub mod staff;
 pub mod staff_accounts;
