@@ -27,8 +27,8 @@ erasure, and you may stop follow-up emails at any time through the link in them.
 clinic by email or phone (see the foot of this page). You may also complain to your data \
 protection authority (in the UK, the Information Commissioner's Office).";
 
-/// The longest notice an admin may save.
-pub const MAX_NOTICE_CHARS: usize = 20_000;
+/// The longest notice an admin may save (its form must stay within the 16 KiB body limit).
+pub const MAX_NOTICE_CHARS: usize = 10_000;
 
 /// The most days any retention period may be (about 100 years).
 pub const MAX_RETENTION_DAYS: i32 = 36_500;
