@@ -219,3 +219,18 @@ pub fn purge_sessions(conn: &mut DbConnection, cutoff: NaiveDateTime) -> QueryRe
     diesel::delete(staff_sessions::table.filter(staff_sessions::expires_at.lt(cutoff)))
         .execute(conn)
 }
+
+/// Rewrites an audit entry's snapshots (erasure takes patient-typed text out of them).
+pub fn set_audit_snapshots(
+    conn: &mut DbConnection,
+    id: i32,
+    before: Option<&str>,
+    after: Option<&str>,
+) -> QueryResult<usize> {
+    diesel::update(audit_log::table.find(id))
+        .set((
+            audit_log::before_json.eq(before),
+            audit_log::after_json.eq(after),
+        ))
+        .execute(conn)
+}

@@ -214,6 +214,7 @@ fn erase_in(
         || ManageToken::generate().as_str().to_string(),
         at,
     )?;
+    scrub_audit(c, patient_id)?;
     audit::record(
         c,
         now,
@@ -234,6 +235,39 @@ fn erase_in(
         appointments_kept,
         messages_cancelled,
     })
+}
+
+/// Snapshot fields of the audit trail that hold text the patient typed.
+const TYPED_BY_PATIENT: [&str; 2] = ["cancel_reason", "patient_note"];
+
+/// Takes the patient's own words out of the audit entries about them; who did what, when, stays.
+fn scrub_audit(c: &mut DbConnection, patient_id: i32) -> Result<(), AppError> {
+    let scrub = |s: &Option<String>| -> (Option<String>, bool) {
+        let Some(mut v) = s
+            .as_deref()
+            .and_then(|t| serde_json::from_str::<Value>(t).ok())
+        else {
+            return (s.clone(), false);
+        };
+        let mut changed = false;
+        if let Some(o) = v.as_object_mut() {
+            for k in TYPED_BY_PATIENT {
+                if o.get(k).is_some_and(|x| !x.is_null()) {
+                    o.insert(k.to_string(), Value::Null);
+                    changed = true;
+                }
+            }
+        }
+        (Some(v.to_string()), changed)
+    };
+    for r in q::audit_about(c, patient_id)? {
+        let (before, b) = scrub(&r.before_json);
+        let (after, a) = scrub(&r.after_json);
+        if a || b {
+            q::set_audit_snapshots(c, r.id, before.as_deref(), after.as_deref())?;
+        }
+    }
+    Ok(())
 }
 
 /// What the daily retention job did.

@@ -180,9 +180,28 @@ async fn erasing_a_patient_keeps_anonymous_appointments_and_kills_their_links() 
     let unsubscribe = format!("/unsubscribe/{}", two.ann_unsubscribe);
     assert_eq!(app.get(&manage).await.status().as_u16(), 200);
     assert_eq!(app.get(&unsubscribe).await.status().as_u16(), 200);
+    // A second appointment of Ann's, which she cancelled giving a reason.
+    let other = app
+        .booked("chemical-peel", "2030-06-06T10:00:00+01:00", 3, &ANN)
+        .await;
+    let (status, body) = app
+        .post_json(
+            &format!("/api/v1/bookings/{}/cancel", other.token),
+            &serde_json::json!({"reason": "Moving to Leeds"}),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert!(
+        app.audit_trail("appointment", other.id).iter().any(|e| e
+            .after_json
+            .clone()
+            .unwrap_or_default()
+            .contains("Leeds"))
+    );
     let planned_before = app
         .outbox_of(two.ann.id)
         .iter()
+        .chain(app.outbox_of(other.id).iter())
         .filter(|r| r.status == "planned")
         .count();
     assert!(planned_before > 0, "booking planned reminders");
@@ -236,15 +255,32 @@ async fn erasing_a_patient_keeps_anonymous_appointments_and_kills_their_links() 
         "{page}"
     );
     // Planned messages cancelled; the sent one stays sent; none addressed to her any more.
-    let rows = app.outbox_of(two.ann.id);
+    let rows: Vec<_> = app
+        .outbox_of(two.ann.id)
+        .into_iter()
+        .chain(app.outbox_of(other.id))
+        .collect();
     assert!(
         rows.iter()
-            .all(|r| r.status == "cancelled" || r.status == "sent")
+            .all(|r| r.status != "planned" && r.status != "failed")
+    );
+    assert!(
+        rows.iter().any(|r| r.status == "sent"),
+        "what went out stays sent"
     );
     assert_eq!(
-        rows.iter().filter(|r| r.status == "cancelled").count(),
+        rows.iter()
+            .filter(|r| r.note.as_deref() == Some("patient erased"))
+            .count(),
         planned_before
     );
+    // Her cancel reason is gone from the appointment and from the audit trail.
+    assert_eq!(app.appointment(other.id).cancel_reason, None);
+    assert_eq!(app.appointment(other.id).status, "cancelled");
+    for e in app.audit_trail("appointment", other.id) {
+        let text = format!("{:?}{:?}", e.before_json, e.after_json);
+        assert!(!text.contains("Leeds"), "{text}");
+    }
     assert!(rows.iter().all(|r| r.recipient != "ann@example.org"));
     // Her links are dead.
     assert_eq!(app.get(&manage).await.status().as_u16(), 404);
@@ -343,7 +379,8 @@ async fn the_retention_job_erases_only_patients_past_the_period() {
         .booked("chemical-peel", "2030-08-30T10:00:00+01:00", 3, &cara)
         .await;
     let cara_id = app.appointment(late.id).patient_id;
-    let admin = app.staff(Role::Admin).await;
+    // A staff session, which ends long before the job runs.
+    let _first_session = app.staff(Role::Admin).await;
 
     // Off by default: a year on, nobody is erased, and the default audit period keeps the trail.
     let audit_before = app.audit_count();
