@@ -1,5 +1,6 @@
 //! The `carepath` command: parses the command line and runs one subcommand (serve, migrate,
-//! create-staff, send-due, backup). The work itself lives in the library, so tests drive the same code.
+//! create-staff, send-due, backup). The work itself lives in the library, so tests drive the
+//! same code.
 
 use clap::{Parser, Subcommand};
 
