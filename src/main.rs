@@ -1,5 +1,6 @@
 //! The `carepath` command: parses the command line and runs one subcommand (serve, migrate,
-//! create-staff, send-due). The work itself lives in the library, so tests drive the same code.
+//! create-staff, send-due, backup). The work itself lives in the library, so tests drive the
+//! same code.
 
 use clap::{Parser, Subcommand};
 
@@ -41,6 +42,12 @@ enum Command {
     },
     /// Send the email that is due now (one dispatch pass), print what happened, and exit.
     SendDue,
+    /// Copy the live SQLite database to PATH (a new file) while it keeps serving; on PostgreSQL,
+    /// print the pg_dump/pg_restore commands instead and exit with status 2.
+    Backup {
+        /// The file to write (it must not exist yet).
+        path: String,
+    },
 }
 
 fn main() -> std::process::ExitCode {
@@ -92,11 +99,16 @@ fn main() -> std::process::ExitCode {
                     Ok(s) => s,
                     Err(e) => return fail(&e),
                 };
+                let mut retention = match app.start_retention().await {
+                    Ok(s) => s,
+                    Err(e) => return fail(&e),
+                };
                 let bound = app.shutdown_timeout();
                 // On SIGTERM the server stops accepting and lets requests in flight finish (at
                 // most CAREPATH_SHUTDOWN_SECONDS; SIGINT drops them); then the dispatcher winds down.
                 let result = app.run_until_stopped().await;
                 log::info!("shutting down");
+                let _ = retention.shutdown().await;
                 if let Some(runner) = scheduler {
                     runner.shutdown(bound).await;
                 }
@@ -107,6 +119,17 @@ fn main() -> std::process::ExitCode {
                 }
             })
         }
+        Command::Backup { path } => match db::backup::backup(&settings.database, &path) {
+            Ok(db::backup::BackupOutcome::Copied(to)) => {
+                println!("backed up the database to {to}");
+                std::process::ExitCode::SUCCESS
+            }
+            Ok(db::backup::BackupOutcome::UsePgDump(help)) => {
+                eprintln!("{help}");
+                std::process::ExitCode::from(2)
+            }
+            Err(e) => fail(&e),
+        },
         Command::SendDue => match send_due(settings) {
             Ok(report) => {
                 println!("{report}");

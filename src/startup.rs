@@ -273,6 +273,43 @@ impl Application {
         self.state.settings.shutdown_timeout
     }
 
+    /// `serve` only (tests call `service::privacy::run_retention` themselves): the retention
+    /// job, daily at 03:30 UTC. Each instance may run it; a second run the same night finds
+    /// nothing left to erase.
+    pub async fn start_retention(&self) -> Result<tokio_cron_scheduler::JobScheduler, String> {
+        use tokio_cron_scheduler::{Job, JobScheduler};
+        let (pool, clock) = (self.state.pool.clone(), self.state.clock.clone());
+        let job = Job::new_async("0 30 3 * * *", move |_, _| {
+            let (pool, now) = (pool.clone(), clock.now());
+            Box::pin(async move {
+                let run = tokio::task::spawn_blocking(move || {
+                    let mut conn = pool.get().map_err(|e| e.to_string())?;
+                    crate::service::privacy::run_retention(&mut conn, now)
+                        .map_err(|e| e.to_string())
+                })
+                .await;
+                match run {
+                    Ok(Ok(report)) => log::info!("retention: {report}"),
+                    Ok(Err(e)) => log::error!("retention job failed: {e}"),
+                    Err(e) => log::error!("retention job failed: {e}"),
+                }
+            })
+        })
+        .map_err(|e| format!("cannot schedule the retention job: {e}"))?;
+        let scheduler = JobScheduler::new()
+            .await
+            .map_err(|e| format!("cannot start the scheduler: {e}"))?;
+        scheduler
+            .add(job)
+            .await
+            .map_err(|e| format!("cannot schedule the retention job: {e}"))?;
+        scheduler
+            .start()
+            .await
+            .map_err(|e| format!("cannot start the scheduler: {e}"))?;
+        Ok(scheduler)
+    }
+
     pub fn port(&self) -> u16 {
         self.port
     }

@@ -2,12 +2,14 @@
 
 pub mod appointments;
 pub mod audit;
+pub mod backup;
 pub mod care_plans;
 pub mod clinic;
 pub mod models;
 pub mod outbox;
 pub mod patients;
 pub mod practitioners;
+pub mod privacy;
 pub mod schema;
 pub mod seed;
 pub mod staff;

@@ -369,3 +369,18 @@ pub struct NewOutbox<'a> {
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
 }
+
+/// The privacy notice and the retention periods (one row, id 1).
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = privacy_settings)]
+pub struct PrivacySettingsRow {
+    pub id: i32,
+    /// None: the built-in default notice.
+    pub notice_text: Option<String>,
+    /// None: patients' personal data is kept (retention off).
+    pub patient_retention_days: Option<i32>,
+    /// None: the audit trail is kept for ever.
+    pub audit_retention_days: Option<i32>,
+    pub session_retention_days: i32,
+    pub updated_at: Option<NaiveDateTime>,
+}

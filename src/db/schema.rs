@@ -92,6 +92,18 @@ diesel::table! {
         updated_at -> Timestamp,
         followups_opt_out -> Bool,
         unsubscribe_token -> Nullable<Text>,
+        erased_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    privacy_settings (id) {
+        id -> Integer,
+        notice_text -> Nullable<Text>,
+        patient_retention_days -> Nullable<Integer>,
+        audit_retention_days -> Nullable<Integer>,
+        session_retention_days -> Integer,
+        updated_at -> Nullable<Timestamp>,
     }
 }
 
@@ -241,4 +253,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     appointment_notes,
     care_plan_steps,
     outbox,
+    privacy_settings,
 );

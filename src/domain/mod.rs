@@ -22,6 +22,7 @@ pub mod input;
 pub mod money;
 pub mod outbox;
 pub mod patient;
+pub mod privacy;
 pub mod schedule_conflicts;
 pub mod staff;
 pub mod time;

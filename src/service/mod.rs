@@ -19,6 +19,7 @@ pub mod health;
 pub mod messages;
 pub mod planning;
 pub mod practitioners;
+pub mod privacy;
 pub mod schedule_conflicts;
 pub mod staff;
 pub mod staff_accounts;

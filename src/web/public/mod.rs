@@ -5,6 +5,7 @@ mod booking;
 mod calendar;
 mod home;
 mod manage;
+mod privacy;
 mod probes;
 mod slots;
 mod unsubscribe;
@@ -22,6 +23,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             "/calendar/{token}.ics",
             web::get().to(crate::web::staff::admin::feed::ics),
         )
+        .route("/privacy", web::get().to(privacy::show))
         .route("/treatments/{slug}", web::get().to(home::treatment))
         .route("/book/{slug}", web::get().to(booking::pick_slot))
         .route("/book/{slug}", web::post().to(booking::submit))

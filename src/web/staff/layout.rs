@@ -38,6 +38,7 @@ const NAV: &[NavEntry] = &[
         Role::manages_clinic,
     ),
     ("/staff/settings", "Clinic", Role::manages_clinic),
+    ("/staff/privacy", "Privacy", Role::manages_clinic),
     ("/staff/accounts", "Staff", Role::manages_clinic),
     ("/staff/audit", "Audit trail", Role::manages_clinic),
 ];

@@ -1,4 +1,4 @@
-//! Staff routes of clinic set-up, staff accounts, the audit trail and exports.
+//! Staff routes of clinic set-up, staff accounts, the audit trail, exports and patients' data rights.
 
 use super::{Access, Route, get, post};
 
@@ -45,4 +45,9 @@ pub const ROUTES: &[Route] = &[
         "/staff/export.csv?from=2030-06-01&to=2030-06-30",
         Access::Bookings,
     ),
+    get("/staff/privacy", Access::Admin),
+    post("/staff/privacy", Access::Admin),
+    get("/staff/patients/{patient}/export.json", Access::Admin),
+    get("/staff/patients/{patient}/erase", Access::Admin),
+    post("/staff/patients/{patient}/erase", Access::Admin),
 ];

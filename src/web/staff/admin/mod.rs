@@ -9,6 +9,7 @@ mod dashboard;
 mod export;
 pub mod feed;
 mod practitioners;
+mod privacy;
 mod qualifications;
 mod settings;
 mod treatments;
@@ -68,6 +69,17 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             "/practitioners/{practitioner}/calendar/revoke",
             web::post().to(practitioners::revoke_feed),
         )
+        .route("/privacy", web::get().to(privacy::show))
+        .route("/privacy", web::post().to(privacy::save))
+        .route(
+            "/patients/{patient}/export.json",
+            web::get().to(privacy::export),
+        )
+        .route(
+            "/patients/{patient}/erase",
+            web::get().to(privacy::erase_form),
+        )
+        .route("/patients/{patient}/erase", web::post().to(privacy::erase))
         .route("/settings", web::get().to(settings::show))
         .route("/settings", web::post().to(settings::save))
         .route("/accounts", web::get().to(accounts::list))

@@ -84,14 +84,19 @@ struct PatientPage {
     appointments: Vec<ListedView>,
     book_link: Option<String>,
     own_only: bool,
+    /// Admins see the export and erase links.
+    data_rights: bool,
+    erased_now: bool,
 }
 
 pub async fn show(
     user: StaffUser,
     state: web::Data<AppState>,
     path: web::Path<String>,
+    req: HttpRequest,
 ) -> Result<HttpResponse, AppError> {
     let id = path_id(&path, "patient")?;
+    let erased_now = Fields::from_query(req.query_string())?.get("erased") == "1";
     let reach = reach(&user);
     let svc::PatientRecord {
         clinic,
@@ -124,6 +129,8 @@ pub async fn show(
         appointments: appointments.iter().map(|l| listed_view(tz, l)).collect(),
         book_link,
         own_only: !user.role.manages_bookings(),
+        data_rights: user.role.manages_clinic(),
+        erased_now,
     };
     render_status(StatusCode::OK, &page)
 }

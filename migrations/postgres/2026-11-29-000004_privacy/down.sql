@@ -1,0 +1,2 @@
+ALTER TABLE patients DROP COLUMN erased_at;
+DROP TABLE privacy_settings;
