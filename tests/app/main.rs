@@ -15,6 +15,7 @@ mod mail_outage;
 mod mail_retry;
 mod mail_smtp;
 mod mail_tls;
+mod record_takeover;
 mod reminders;
 mod same_answers;
 mod staff_admin;
