@@ -151,6 +151,9 @@ impl Application {
             .unwrap_or_else(|| format!("http://{addr}"));
         let secure_cookies = base_url.starts_with("https://");
         let workers = settings.workers;
+        let limits = web::Data::new(crate::web::rate_limit::RateLimits::new(
+            &settings.rate_limits,
+        ));
         let state = web::Data::new(AppState {
             page_cache: crate::web::cache::PageCache::new(settings.page_cache),
             pool,
@@ -163,6 +166,10 @@ impl Application {
             App::new()
                 .app_data(shared.clone())
                 .app_data(web::PayloadConfig::new(MAX_BODY_BYTES))
+                .app_data(limits.clone())
+                .wrap(actix_web::middleware::from_fn(
+                    crate::web::rate_limit::guard,
+                ))
                 .wrap(
                     DefaultHeaders::new()
                         .add(("X-Content-Type-Options", "nosniff"))

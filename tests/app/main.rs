@@ -1,6 +1,7 @@
 //! Black-box tests: each starts the real app on port 0 with a fresh database (SQLite by
 //! default; PostgreSQL when CAREPATH_TEST_POSTGRES is set) and talks HTTP to it.
 
+mod abuse_limits;
 mod bad_input;
 mod booking_api;
 mod booking_pages;
