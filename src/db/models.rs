@@ -215,6 +215,8 @@ pub struct AppointmentRow {
     /// The name and phone typed with this booking (shown on its pages and emails).
     pub contact_name: String,
     pub contact_phone: Option<String>,
+    /// The email as typed (the record's, up to case: the booking is filed under it).
+    pub contact_email: String,
     /// Staff decided this contact stays apart from the patient record.
     pub contact_kept_apart: bool,
 }
@@ -236,6 +238,7 @@ pub struct NewAppointment<'a> {
     pub booked_by: &'a str,
     pub contact_name: &'a str,
     pub contact_phone: Option<&'a str>,
+    pub contact_email: &'a str,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable)]

@@ -116,6 +116,7 @@ diesel::table! {
         booked_by -> Text,
         contact_name -> Text,
         contact_phone -> Nullable<Text>,
+        contact_email -> Text,
         contact_kept_apart -> Bool,
     }
 }

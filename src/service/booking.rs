@@ -43,7 +43,7 @@ pub struct AppointmentDetails {
     pub practitioner: PractitionerRow,
     /// The patient record: for staff. Patients' pages and emails use `contact`.
     pub patient: PatientRow,
-    /// What was typed with this booking, and the record's email (where its emails go).
+    /// What was typed with this booking (its emails still go to the record's address).
     pub contact: Contact,
 }
 
@@ -152,6 +152,7 @@ fn try_book(
                 },
                 contact_name: cmd.patient.name.as_str(),
                 contact_phone: cmd.patient.phone.as_ref().map(|p| p.as_str()),
+                contact_email: cmd.patient.email.as_str(),
             },
         )?;
         audit::appointment_change(
@@ -330,7 +331,11 @@ pub fn details_of(
             appointment.contact_name.clone()
         },
         phone: appointment.contact_phone.clone(),
-        email: patient.email.clone(),
+        email: if appointment.contact_email.is_empty() {
+            patient.email.clone()
+        } else {
+            appointment.contact_email.clone()
+        },
     };
     Ok(AppointmentDetails {
         status: status_of(&appointment)?,

@@ -33,6 +33,7 @@ fn raw(
             booked_by: "patient",
             contact_name: "Test Patient",
             contact_phone: None,
+            contact_email: "ann@example.org",
         },
     )
 }

@@ -62,6 +62,7 @@ async fn a_booking_with_a_victims_email_neither_changes_nor_reveals_their_record
     assert!(!text.contains("Ann Lee"), "the stored name leaked: {text}");
     assert_eq!(json["patient"]["name"], EVIL);
     assert!(json["patient"]["phone"].is_null(), "{text}");
+    assert_eq!(json["patient"]["email"], "ANN@example.org", "as typed");
     let attacker_id = json["id"].as_i64().expect("id") as i32;
     let attacker_token = token_of(json["manage_url"].as_str().expect("manage_url"));
 
