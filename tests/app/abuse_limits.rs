@@ -172,11 +172,15 @@ const DAYS: [&str; 5] = [
 #[tokio::test]
 async fn one_email_holds_at_most_four_upcoming_bookings_online() {
     let app = TestApp::spawn().await;
+    let mut first = json!(null);
     for day in &DAYS[..4] {
         let (status, body) = app
             .book("microdermabrasion", day, None, "ann@example.org")
             .await;
         assert_eq!(status, 201, "{day}: {body}");
+        if first.is_null() {
+            first = body;
+        }
     }
     let (status, body) = app
         .book("microdermabrasion", DAYS[4], None, "ANN@example.org")
@@ -204,12 +208,27 @@ async fn one_email_holds_at_most_four_upcoming_bookings_online() {
     assert_eq!(r.status().as_u16(), 409);
     let html = r.text().await.unwrap();
     assert!(html.contains("as many upcoming appointments"), "{html}");
-    // Another email is not affected; a cancelled booking frees a place.
+    // Another email is not affected.
     let (status, _) = app
         .book("microdermabrasion", DAYS[4], None, "bob@example.org")
         .await;
     assert_eq!(status, 201);
     assert_eq!(app.appointment_count(), 5);
+    // A cancelled booking frees a place.
+    let token = token_of(first["manage_url"].as_str().expect("manage_url"));
+    let (status, _) = app
+        .post_json(&format!("/api/v1/bookings/{token}/cancel"), &json!({}))
+        .await;
+    assert_eq!(status, 200);
+    let (status, body) = app
+        .book(
+            "microdermabrasion",
+            "2030-06-12T10:00:00+01:00",
+            None,
+            "ann@example.org",
+        )
+        .await;
+    assert_eq!(status, 201, "{body}");
 }
 
 #[tokio::test]
