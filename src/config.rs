@@ -103,6 +103,149 @@ pub struct SettingsArgs {
     /// When set, it is written to the clinic's settings at start.
     #[arg(long, env = "CAREPATH_QUIET_HOURS")]
     pub send_window: Option<String>,
+    #[command(flatten)]
+    pub rate_limits: RateLimitArgs,
+}
+
+/// Per-client token buckets on public POSTs and the staff login (see README, Security).
+#[derive(Debug, Clone, clap::Args)]
+pub struct RateLimitArgs {
+    /// `on` (default) or `off` (benchmarks, load tests).
+    #[arg(long, env = "CAREPATH_RATE_LIMITS", default_value = "on")]
+    pub rate_limits: String,
+    /// Bookings (form and API) per client per minute, also the burst.
+    #[arg(long, env = "CAREPATH_RATE_BOOKING_PER_MINUTE", default_value_t = 5)]
+    pub rate_booking_per_minute: u32,
+    /// Cancel and reschedule POSTs (manage link and API) per client per minute.
+    #[arg(long, env = "CAREPATH_RATE_MANAGE_PER_MINUTE", default_value_t = 10)]
+    pub rate_manage_per_minute: u32,
+    /// Unsubscribe POSTs per client per minute.
+    #[arg(
+        long,
+        env = "CAREPATH_RATE_UNSUBSCRIBE_PER_MINUTE",
+        default_value_t = 10
+    )]
+    pub rate_unsubscribe_per_minute: u32,
+    /// Any other public POST per client per minute.
+    #[arg(
+        long,
+        env = "CAREPATH_RATE_PUBLIC_POST_PER_MINUTE",
+        default_value_t = 20
+    )]
+    pub rate_public_post_per_minute: u32,
+    /// Staff login POSTs per client per minute.
+    #[arg(long, env = "CAREPATH_RATE_LOGIN_PER_MINUTE", default_value_t = 10)]
+    pub rate_login_per_minute: u32,
+    /// Proxies (IPs or CIDR ranges, comma-separated) whose X-Forwarded-For is believed.
+    #[arg(long, env = "CAREPATH_TRUSTED_PROXIES", default_value = "")]
+    pub trusted_proxies: String,
+}
+
+/// The rate limits in force: requests per client per minute for each kind of POST.
+#[derive(Debug, Clone)]
+pub struct RateLimitSettings {
+    pub enabled: bool,
+    pub booking: u32,
+    pub manage: u32,
+    pub unsubscribe: u32,
+    pub public_post: u32,
+    pub login: u32,
+    pub trusted_proxies: Vec<IpRange>,
+}
+
+impl RateLimitSettings {
+    fn parse(a: &RateLimitArgs) -> Result<Self, String> {
+        let enabled = match a.rate_limits.trim().to_ascii_lowercase().as_str() {
+            "" | "on" | "true" | "1" | "yes" => true,
+            "off" | "false" | "0" | "no" => false,
+            other => {
+                return Err(format!(
+                    "CAREPATH_RATE_LIMITS must be on or off, not '{other}'"
+                ));
+            }
+        };
+        let per_minute = |name: &str, n: u32| {
+            if (1..=100_000).contains(&n) {
+                Ok(n)
+            } else {
+                Err(format!("{name} must be between 1 and 100000"))
+            }
+        };
+        let trusted_proxies = a
+            .trusted_proxies
+            .split(',')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(|s| {
+                IpRange::parse(s).ok_or_else(|| {
+                    format!("CAREPATH_TRUSTED_PROXIES: '{s}' is not an IP address or CIDR range")
+                })
+            })
+            .collect::<Result<_, _>>()?;
+        Ok(Self {
+            enabled,
+            booking: per_minute(
+                "CAREPATH_RATE_BOOKING_PER_MINUTE",
+                a.rate_booking_per_minute,
+            )?,
+            manage: per_minute("CAREPATH_RATE_MANAGE_PER_MINUTE", a.rate_manage_per_minute)?,
+            unsubscribe: per_minute(
+                "CAREPATH_RATE_UNSUBSCRIBE_PER_MINUTE",
+                a.rate_unsubscribe_per_minute,
+            )?,
+            public_post: per_minute(
+                "CAREPATH_RATE_PUBLIC_POST_PER_MINUTE",
+                a.rate_public_post_per_minute,
+            )?,
+            login: per_minute("CAREPATH_RATE_LOGIN_PER_MINUTE", a.rate_login_per_minute)?,
+            trusted_proxies,
+        })
+    }
+}
+
+/// An IP address or a CIDR range of them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct IpRange {
+    addr: std::net::IpAddr,
+    prefix: u8,
+}
+
+impl IpRange {
+    pub fn parse(s: &str) -> Option<Self> {
+        let (ip, prefix) = match s.split_once('/') {
+            Some((ip, p)) => (ip.parse().ok()?, Some(p.parse::<u8>().ok()?)),
+            None => (s.parse().ok()?, None),
+        };
+        let max = match ip {
+            std::net::IpAddr::V4(_) => 32,
+            std::net::IpAddr::V6(_) => 128,
+        };
+        let prefix = prefix.unwrap_or(max);
+        (prefix <= max).then_some(Self { addr: ip, prefix })
+    }
+
+    pub fn contains(&self, ip: std::net::IpAddr) -> bool {
+        use std::net::IpAddr::{V4, V6};
+        let ip = match ip {
+            V6(v6) => v6.to_ipv4_mapped().map(V4).unwrap_or(V6(v6)),
+            v4 => v4,
+        };
+        match (self.addr, ip) {
+            (V4(a), V4(b)) => {
+                let mask = u32::MAX
+                    .checked_shl(32 - u32::from(self.prefix))
+                    .unwrap_or(0);
+                u32::from(a) & mask == u32::from(b) & mask
+            }
+            (V6(a), V6(b)) => {
+                let mask = u128::MAX
+                    .checked_shl(128 - u32::from(self.prefix))
+                    .unwrap_or(0);
+                u128::from(a) & mask == u128::from(b) & mask
+            }
+            _ => false,
+        }
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -123,6 +266,7 @@ pub struct Settings {
     pub admin_password: Option<String>,
     pub secret_key: Option<Vec<u8>>,
     pub mail: MailSettings,
+    pub rate_limits: RateLimitSettings,
 }
 
 /// Email and dispatcher settings.
@@ -231,6 +375,7 @@ impl Settings {
                 max_attempts: a.max_attempts.max(1),
                 send_window: a.send_window.as_deref().map(parse_window).transpose()?,
             },
+            rate_limits: RateLimitSettings::parse(&a.rate_limits)?,
         })
     }
 

@@ -163,6 +163,9 @@ impl Application {
             .metrics_token
             .as_ref()
             .and_then(|_| crate::telemetry::metrics_handle());
+        let limits = web::Data::new(crate::web::rate_limit::RateLimits::new(
+            &settings.rate_limits,
+        ));
         let state = web::Data::new(AppState {
             page_cache: crate::web::cache::PageCache::new(settings.page_cache),
             pool,
@@ -176,6 +179,10 @@ impl Application {
             App::new()
                 .app_data(shared.clone())
                 .app_data(web::PayloadConfig::new(MAX_BODY_BYTES))
+                .app_data(limits.clone())
+                .wrap(actix_web::middleware::from_fn(
+                    crate::web::rate_limit::guard,
+                ))
                 .wrap(
                     DefaultHeaders::new()
                         .add(("X-Content-Type-Options", "nosniff"))

@@ -55,6 +55,13 @@ pub struct ClinicUpdate<'a> {
     pub cancel_cutoff_hours: i32,
 }
 
+/// How many upcoming bookings one patient email may hold online.
+pub fn set_max_active_bookings(conn: &mut DbConnection, id: i32, n: i32) -> QueryResult<usize> {
+    diesel::update(clinics::table.find(id))
+        .set(clinics::max_active_bookings.eq(n))
+        .execute(conn)
+}
+
 pub fn update_clinic(conn: &mut DbConnection, id: i32, u: &ClinicUpdate<'_>) -> QueryResult<usize> {
     diesel::update(clinics::table.find(id))
         .set((

@@ -31,6 +31,7 @@ pub struct ClinicRow {
     pub created_at: NaiveDateTime,
     pub mail_window_start: i32,
     pub mail_window_end: i32,
+    pub max_active_bookings: i32,
 }
 
 #[derive(Debug, Insertable)]
@@ -211,6 +212,13 @@ pub struct AppointmentRow {
     pub checked_in_at: Option<NaiveDateTime>,
     pub completed_at: Option<NaiveDateTime>,
     pub booked_by: String,
+    /// The name and phone typed with this booking (shown on its pages and emails).
+    pub contact_name: String,
+    pub contact_phone: Option<String>,
+    /// The email as typed (the record's, up to case: the booking is filed under it).
+    pub contact_email: String,
+    /// Staff decided this contact stays apart from the patient record.
+    pub contact_kept_apart: bool,
 }
 
 #[derive(Debug, Insertable)]
@@ -228,6 +236,9 @@ pub struct NewAppointment<'a> {
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
     pub booked_by: &'a str,
+    pub contact_name: &'a str,
+    pub contact_phone: Option<&'a str>,
+    pub contact_email: &'a str,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable)]

@@ -11,8 +11,10 @@ use diesel::sql_types::{Nullable, Text};
 use super::schema::{appointments, patients};
 use crate::domain::booking::PatientDetails;
 
-/// The patient with this email, created or brought up to date with what they just typed.
-pub fn upsert(
+/// The patient with this email, created from what was typed when new. An existing record is
+/// never changed here: what a booker typed stays with the appointment (its contact), and the
+/// record changes only through the staff console.
+pub fn find_or_create(
     conn: &mut DbConnection,
     p: &PatientDetails,
     now: NaiveDateTime,
@@ -23,40 +25,55 @@ pub fn upsert(
         .select(PatientRow::as_select())
         .first(conn)
         .optional()?;
-    match existing {
-        Some(row) => {
-            // A returning patient keeps their record; a phone given now replaces an old one.
-            let phone = p
-                .phone
-                .as_ref()
-                .map(|ph| ph.as_str().to_string())
-                .or(row.phone.clone());
-            diesel::update(patients::table.find(row.id))
-                .set((
-                    patients::name.eq(p.name.as_str()),
-                    patients::email.eq(p.email.as_str()),
-                    patients::phone.eq(phone),
-                    patients::updated_at.eq(now),
-                ))
-                .execute(conn)?;
-        }
-        None => {
-            diesel::insert_into(patients::table)
-                .values(NewPatient {
-                    name: p.name.as_str(),
-                    email: p.email.as_str(),
-                    email_normalized: &key,
-                    phone: p.phone.as_ref().map(|ph| ph.as_str()),
-                    created_at: now,
-                    updated_at: now,
-                })
-                .execute(conn)?;
-        }
+    if let Some(row) = existing {
+        return Ok(row);
     }
+    diesel::insert_into(patients::table)
+        .values(NewPatient {
+            name: p.name.as_str(),
+            email: p.email.as_str(),
+            email_normalized: &key,
+            phone: p.phone.as_ref().map(|ph| ph.as_str()),
+            created_at: now,
+            updated_at: now,
+        })
+        .execute(conn)?;
     patients::table
         .filter(patients::email_normalized.eq(&key))
         .select(PatientRow::as_select())
         .first(conn)
+}
+
+/// Staff took a booking's contact into the record: its name, and its phone when it has one.
+pub fn set_contact(
+    conn: &mut DbConnection,
+    id: i32,
+    name: &str,
+    phone: Option<&str>,
+    now: NaiveDateTime,
+) -> QueryResult<usize> {
+    diesel::update(patients::table.find(id))
+        .set((
+            patients::name.eq(name),
+            patients::phone.eq(phone),
+            patients::updated_at.eq(now),
+        ))
+        .execute(conn)
+}
+
+/// Active (booked or checked-in) appointments of this patient starting after `now`.
+pub fn active_future_bookings(
+    conn: &mut DbConnection,
+    patient_id: i32,
+    now: NaiveDateTime,
+    active: &[&str],
+) -> QueryResult<i64> {
+    appointments::table
+        .filter(appointments::patient_id.eq(patient_id))
+        .filter(appointments::starts_at.gt(now))
+        .filter(appointments::status.eq_any(active))
+        .count()
+        .get_result(conn)
 }
 
 pub fn by_id(conn: &mut DbConnection, id: i32) -> QueryResult<PatientRow> {

@@ -16,6 +16,7 @@ diesel::table! {
         created_at -> Timestamp,
         mail_window_start -> Integer,
         mail_window_end -> Integer,
+        max_active_bookings -> Integer,
     }
 }
 
@@ -125,6 +126,10 @@ diesel::table! {
         checked_in_at -> Nullable<Timestamp>,
         completed_at -> Nullable<Timestamp>,
         booked_by -> Text,
+        contact_name -> Text,
+        contact_phone -> Nullable<Text>,
+        contact_email -> Text,
+        contact_kept_apart -> Bool,
     }
 }
 

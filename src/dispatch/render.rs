@@ -41,7 +41,7 @@ fn values(
     book_url: &str,
 ) -> Vec<(&'static str, String)> {
     vec![
-        ("patient_name", d.patient.name.clone()),
+        ("patient_name", d.contact.name.clone()),
         ("treatment", d.treatment.name.to_lowercase()),
         ("treatment_name", d.treatment.name.clone()),
         ("when", datetime_label(tz, d.starts_at())),

@@ -111,6 +111,8 @@ pub enum SelfServiceRefusal {
     NoLongerBooked,
     /// Too close to the start: the patient must call the clinic.
     PastCutoff,
+    /// The email already holds as many upcoming bookings as the clinic takes online.
+    TooManyBookings,
 }
 
 impl SelfServiceRefusal {
@@ -119,6 +121,7 @@ impl SelfServiceRefusal {
             SelfServiceRefusal::AlreadyCancelled => "already_cancelled",
             SelfServiceRefusal::NoLongerBooked => "not_changeable",
             SelfServiceRefusal::PastCutoff => "past_cutoff",
+            SelfServiceRefusal::TooManyBookings => "too_many_bookings",
         }
     }
 
@@ -132,6 +135,10 @@ impl SelfServiceRefusal {
             }
             SelfServiceRefusal::PastCutoff => {
                 "It is too close to your appointment to change it online. Please call the clinic."
+            }
+            SelfServiceRefusal::TooManyBookings => {
+                "This email address already has as many upcoming appointments as can be booked \
+                 online. Please cancel one first, or call the clinic to book more."
             }
         }
     }

@@ -19,6 +19,8 @@ pub struct SettingsInput {
     pub lead_time_minutes: String,
     pub horizon_days: String,
     pub cancel_cutoff_hours: String,
+    /// Blank keeps what the clinic has.
+    pub max_active_bookings: String,
     pub week: WeekInput,
 }
 
@@ -33,6 +35,8 @@ pub struct ClinicSettings {
     pub lead_time_minutes: i32,
     pub horizon_days: i32,
     pub cancel_cutoff_hours: i32,
+    /// Upcoming bookings one patient email may hold online; `None` keeps the current value.
+    pub max_active_bookings: Option<i32>,
     pub hours: WeeklyHours,
 }
 
@@ -93,6 +97,14 @@ impl SettingsInput {
             "cancel_cutoff_hours",
             parse_int_in(&self.cancel_cutoff_hours, 0..=8760, "hours"),
         );
+        let max_active = e.take(
+            "max_active_bookings",
+            if self.max_active_bookings.trim().is_empty() {
+                Ok(None)
+            } else {
+                parse_int_in(&self.max_active_bookings, 1..=1000, "bookings").map(Some)
+            },
+        );
         let hours = match self.week.parse() {
             Ok(h) => Some(h),
             Err(days) => {
@@ -103,7 +115,7 @@ impl SettingsInput {
             }
         };
         match (
-            name, address, phone, email, tz, slot, lead, horizon, cutoff, hours,
+            name, address, phone, email, tz, slot, lead, horizon, cutoff, hours, max_active,
         ) {
             (
                 Some(name),
@@ -116,6 +128,7 @@ impl SettingsInput {
                 Some(horizon_days),
                 Some(cancel_cutoff_hours),
                 Some(hours),
+                Some(max_active_bookings),
             ) if e.is_empty() => Ok(ClinicSettings {
                 name,
                 address,
@@ -126,6 +139,7 @@ impl SettingsInput {
                 lead_time_minutes,
                 horizon_days,
                 cancel_cutoff_hours,
+                max_active_bookings,
                 hours,
             }),
             _ => Err(e),
@@ -154,6 +168,7 @@ mod tests {
             lead_time_minutes: "60".into(),
             horizon_days: "90".into(),
             cancel_cutoff_hours: "24".into(),
+            max_active_bookings: "4".into(),
             week,
         }
     }

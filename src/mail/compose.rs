@@ -43,6 +43,83 @@ struct HtmlPart<'a> {
     unsubscribe_url: Option<&'a str>,
 }
 
+/// Placeholders whose values the app generates itself (its own links). Only these, and URLs the
+/// clinic wrote into the template, become links: a value someone typed (a name, a note) never does.
+const APP_LINKS: &[&str] = &["manage_url", "book_url"];
+
+/// Marks where a typed value goes in the body before it is split into paragraphs and links
+/// (private-use characters, taken out of the template first so it can't fake one).
+const OPEN: char = '\u{E000}';
+const CLOSE: char = '\u{E001}';
+
+/// The body with each value that must stay text replaced by a marker, and those values.
+fn marked(body_template: &str, values: &[(&str, &str)]) -> (String, Vec<String>) {
+    let clean = body_template.replace([OPEN, CLOSE], "");
+    let markers: Vec<(String, String)> = values
+        .iter()
+        .enumerate()
+        .map(|(i, (k, v))| {
+            if APP_LINKS.contains(k) {
+                (k.to_string(), v.to_string())
+            } else {
+                (k.to_string(), format!("{OPEN}{i}{CLOSE}"))
+            }
+        })
+        .collect();
+    let pairs: Vec<(&str, &str)> = markers
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    let texts = values.iter().map(|(_, v)| v.to_string()).collect();
+    (fill(&clean, &pairs), texts)
+}
+
+/// Appends plain text, joining it to a plain segment before it.
+fn push_text(out: &mut Vec<Segment>, text: &str) {
+    match out.last_mut() {
+        Some(last) if last.href.is_none() => last.text.push_str(text),
+        _ => out.push(Segment {
+            text: text.to_string(),
+            href: None,
+        }),
+    }
+}
+
+/// A line of the marked body: the clinic's own text linkified, typed values as plain text.
+fn segments_marked(line: &str, values: &[String]) -> Vec<Segment> {
+    let mut out: Vec<Segment> = Vec::new();
+    let mut rest = line;
+    while let Some(open) = rest.find(OPEN) {
+        let literal = &rest[..open];
+        let after = &rest[open + OPEN.len_utf8()..];
+        let Some(close) = after.find(CLOSE) else {
+            break;
+        };
+        for seg in segments(literal) {
+            match seg.href {
+                Some(_) => out.push(seg),
+                None => push_text(&mut out, &seg.text),
+            }
+        }
+        let value = after[..close]
+            .parse::<usize>()
+            .ok()
+            .and_then(|i| values.get(i));
+        if let Some(v) = value {
+            push_text(&mut out, v);
+        }
+        rest = &after[close + CLOSE.len_utf8()..];
+    }
+    for seg in segments(rest) {
+        match seg.href {
+            Some(_) => out.push(seg),
+            None => push_text(&mut out, &seg.text),
+        }
+    }
+    out.retain(|s| !s.text.is_empty());
+    out
+}
+
 fn segments(line: &str) -> Vec<Segment> {
     let mut out: Vec<Segment> = Vec::new();
     for (i, word) in line.split(' ').enumerate() {
@@ -79,6 +156,12 @@ fn segments(line: &str) -> Vec<Segment> {
 
 /// Paragraphs split on blank lines; a paragraph whose lines all start with "- " is a list.
 pub fn blocks(body: &str) -> Vec<Block> {
+    blocks_with(body, &[])
+}
+
+/// `blocks` of a marked body: each marker becomes its value, as text.
+fn blocks_with(body: &str, values: &[String]) -> Vec<Block> {
+    let segments = |l: &str| segments_marked(l, values);
     body.replace("\r\n", "\n")
         .split("\n\n")
         .map(str::trim)
@@ -120,6 +203,7 @@ pub fn compose(
     // A subject is one line whatever the template says (no header injection).
     let subject = fill(subject_template, values).replace(['\r', '\n'], " ");
     let body = fill(body_template, values);
+    let (marked_body, texts) = marked(body_template, values);
     let c = letterhead;
     let text = TextPart {
         body: &body,
@@ -134,7 +218,7 @@ pub fn compose(
     .map_err(|e| e.to_string())?;
     let html = HtmlPart {
         subject: &subject,
-        blocks: blocks(&body),
+        blocks: blocks_with(&marked_body, &texts),
         clinic_name: c.name,
         clinic_address: c.address,
         clinic_phone: c.phone,
@@ -154,6 +238,59 @@ pub fn compose(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn links(b: &[Block]) -> Vec<String> {
+        let mut out = Vec::new();
+        for block in b {
+            let segs: Vec<&Segment> = match block {
+                Block::Para(s) => s.iter().collect(),
+                Block::List(items) => items.iter().flatten().collect(),
+            };
+            out.extend(segs.iter().filter_map(|s| s.href.clone()));
+        }
+        out
+    }
+
+    #[test]
+    fn typed_values_never_become_links_but_the_apps_and_the_clinics_do() {
+        let values = [
+            ("patient_name", "Click https://evil.example/login now"),
+            ("manage_url", "https://clinic.example/appointments/abc"),
+        ];
+        let (body, texts) = marked(
+            "Hello {patient_name},\n\nManage: {manage_url}\n\nSee https://clinic.example/care",
+            &values,
+        );
+        let b = blocks_with(&body, &texts);
+        assert_eq!(
+            links(&b),
+            vec![
+                "https://clinic.example/appointments/abc".to_string(),
+                "https://clinic.example/care".to_string()
+            ]
+        );
+        match &b[0] {
+            Block::Para(s) => {
+                let text: String = s.iter().map(|s| s.text.as_str()).collect();
+                assert_eq!(text, "Hello Click https://evil.example/login now,");
+            }
+            Block::List(_) => panic!("expected a paragraph"),
+        }
+    }
+
+    #[test]
+    fn a_template_cannot_forge_a_marker() {
+        let values = [("patient_name", "Ann")];
+        let (body, texts) = marked("Hi \u{E000}0\u{E001} {patient_name}", &values);
+        let b = blocks_with(&body, &texts);
+        match &b[0] {
+            Block::Para(s) => {
+                let text: String = s.iter().map(|s| s.text.as_str()).collect();
+                assert_eq!(text, "Hi 0 Ann");
+            }
+            Block::List(_) => panic!("expected a paragraph"),
+        }
+    }
 
     #[test]
     fn bodies_become_paragraphs_lists_and_links() {

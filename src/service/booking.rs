@@ -41,10 +41,29 @@ pub struct AppointmentDetails {
     pub status: Status,
     pub treatment: TreatmentRow,
     pub practitioner: PractitionerRow,
+    /// The patient record: for staff. Patients' pages and emails use `contact`.
     pub patient: PatientRow,
+    /// What was typed with this booking (its emails still go to the record's address).
+    pub contact: Contact,
+}
+
+/// The name and phone given with one booking.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Contact {
+    pub name: String,
+    pub phone: Option<String>,
+    pub email: String,
 }
 
 impl AppointmentDetails {
+    /// Whether the booking's contact says something other than the record (and staff haven't
+    /// decided to keep it apart).
+    pub fn contact_differs(&self) -> bool {
+        !self.appointment.contact_kept_apart
+            && (self.contact.name != self.patient.name
+                || (self.contact.phone.is_some() && self.contact.phone != self.patient.phone))
+    }
+
     pub fn starts_at(&self) -> DateTime<Utc> {
         from_db(self.appointment.starts_at)
     }
@@ -134,7 +153,14 @@ fn try_book(
         crate::db::practitioners::lock_practitioner(c, pid)?;
         let slot = check_one(c, clinic, treatment, pid, policy, cmd.start, None)?;
         let now = to_db(policy.now);
-        let patient = patients::upsert(c, &cmd.patient, now)?;
+        let patient = patients::find_or_create(c, &cmd.patient, now)?;
+        if !matches!(cmd.actor, Actor::Staff { .. }) {
+            let active = [Status::Booked.as_str(), Status::CheckedIn.as_str()];
+            let held = patients::active_future_bookings(c, patient.id, now, &active)?;
+            if held >= i64::from(clinic.row.max_active_bookings.max(1)) {
+                return Err(AppError::Refused(SelfServiceRefusal::TooManyBookings));
+            }
+        }
         let token = ManageToken::generate();
         let t = timing(treatment);
         let row = appointments::insert(
@@ -155,6 +181,9 @@ fn try_book(
                     Actor::Staff { .. } => "staff",
                     _ => "patient",
                 },
+                contact_name: cmd.patient.name.as_str(),
+                contact_phone: cmd.patient.phone.as_ref().map(|p| p.as_str()),
+                contact_email: cmd.patient.email.as_str(),
             },
         )?;
         audit::appointment_change(
@@ -325,11 +354,26 @@ pub fn details_of(
     conn: &mut DbConnection,
     appointment: AppointmentRow,
 ) -> Result<AppointmentDetails, AppError> {
+    let patient = patients::by_id(conn, appointment.patient_id)?;
+    let contact = Contact {
+        name: if appointment.contact_name.is_empty() {
+            patient.name.clone()
+        } else {
+            appointment.contact_name.clone()
+        },
+        phone: appointment.contact_phone.clone(),
+        email: if appointment.contact_email.is_empty() {
+            patient.email.clone()
+        } else {
+            appointment.contact_email.clone()
+        },
+    };
     Ok(AppointmentDetails {
         status: status_of(&appointment)?,
         treatment: crate::db::treatments::treatment(conn, appointment.treatment_id)?,
         practitioner: crate::db::practitioners::practitioner(conn, appointment.practitioner_id)?,
-        patient: patients::by_id(conn, appointment.patient_id)?,
+        patient,
+        contact,
         appointment,
     })
 }

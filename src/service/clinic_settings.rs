@@ -26,6 +26,7 @@ pub fn snapshot(c: &Clinic) -> Value {
         "lead_time_minutes": c.row.lead_time_minutes,
         "horizon_days": c.row.horizon_days,
         "cancel_cutoff_hours": c.row.cancel_cutoff_hours,
+        "max_active_bookings": c.row.max_active_bookings,
         "hours": summary(&c.hours),
     })
 }
@@ -67,6 +68,9 @@ pub fn save(
                 cancel_cutoff_hours: new.cancel_cutoff_hours,
             },
         )?;
+        if let Some(n) = new.max_active_bookings {
+            crate::db::clinic::set_max_active_bookings(c, id, n)?;
+        }
         replace_clinic_hours(c, &rows(&new.hours))?;
         let after = clinic::load(c)?;
         audit::record(

@@ -5,6 +5,7 @@ pub mod cache;
 pub mod forms;
 pub mod outcome;
 pub mod public;
+pub mod rate_limit;
 pub mod staff;
 pub mod views;
 

@@ -168,8 +168,9 @@ pub fn appointment_summary(
         price: price_range_label(d.treatment.price_min_cents, d.treatment.price_max_cents),
         status: d.status.as_str(),
         status_label: d.status.label(),
-        patient_name: d.patient.name.clone(),
-        patient_email: d.patient.email.clone(),
+        // What was typed with this booking, never the stored record.
+        patient_name: d.contact.name.clone(),
+        patient_email: d.contact.email.clone(),
         note: d.appointment.patient_note.clone(),
         cancel_reason: d.appointment.cancel_reason.clone(),
         ics_url: format!("{manage_url}/calendar.ics"),

@@ -31,6 +31,9 @@ fn raw(
             created_at: now,
             updated_at: now,
             booked_by: "patient",
+            contact_name: "Test Patient",
+            contact_phone: None,
+            contact_email: "ann@example.org",
         },
     )
 }

@@ -1,6 +1,7 @@
 //! Black-box tests: each starts the real app on port 0 with a fresh database (SQLite by
 //! default; PostgreSQL when CAREPATH_TEST_POSTGRES is set) and talks HTTP to it.
 
+mod abuse_limits;
 mod backup;
 mod bad_input;
 mod booking_api;
@@ -19,6 +20,7 @@ mod mail_tls;
 mod ops;
 mod ops_binary;
 mod privacy;
+mod record_takeover;
 mod reminders;
 mod same_answers;
 mod staff_admin;

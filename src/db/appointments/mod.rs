@@ -158,3 +158,10 @@ pub fn set_status(
         StatusMove::NoShow => diesel::update(target).set(common).execute(conn),
     }
 }
+
+/// Staff decided a booking's contact stays apart from its patient record (or not).
+pub fn set_contact_kept_apart(conn: &mut DbConnection, id: i32, apart: bool) -> QueryResult<usize> {
+    diesel::update(appointments::table.find(id))
+        .set(appointments::contact_kept_apart.eq(apart))
+        .execute(conn)
+}

@@ -10,6 +10,7 @@
 //! desk's checks in front of it.
 
 pub mod appointment;
+pub mod contact;
 pub mod history;
 pub mod patients;
 pub mod phone;

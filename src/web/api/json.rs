@@ -161,10 +161,11 @@ impl<'a> Booking<'a> {
                 id: d.practitioner.id,
                 name: &d.practitioner.name,
             },
+            // What was submitted with this booking, never the stored record.
             patient: Patient {
-                name: &d.patient.name,
-                email: &d.patient.email,
-                phone: d.patient.phone.as_deref(),
+                name: &d.contact.name,
+                email: &d.contact.email,
+                phone: d.contact.phone.as_deref(),
             },
             note: d.appointment.patient_note.as_deref(),
             cancel_reason: d.appointment.cancel_reason.as_deref(),

@@ -77,6 +77,14 @@ fn html(status: StatusCode, body: web::Bytes) -> HttpResponse {
         .body(body)
 }
 
+/// The booking form's hidden trap field (see details.html).
+const HONEYPOT: &str = "website";
+
+/// What a robot that filled the trap is shown: like a confirmation, with nothing behind it.
+#[derive(Template)]
+#[template(path = "received.html")]
+struct Received;
+
 #[derive(Template)]
 #[template(path = "details.html")]
 struct DetailsPage {
@@ -289,6 +297,11 @@ pub async fn submit(
 ) -> Result<HttpResponse, AppError> {
     let slug = slug.into_inner();
     let fields = Fields::parse(&body)?;
+    if !fields.get(HONEYPOT).is_empty() {
+        // A robot filled the hidden field: it sees a plausible page; nothing is stored or sent.
+        log::info!("booking form honeypot filled; nothing stored");
+        return crate::web::render(&Received);
+    }
     let choice =
         PractitionerChoice::parse(fields.get("practitioner")).unwrap_or(PractitionerChoice::Any);
     let Ok(start) = parse_instant(fields.get("start")) else {

@@ -106,6 +106,11 @@ pub struct Options {
     pub now: &'static str,
     /// CAREPATH_QUIET_HOURS, as local minutes.
     pub send_window: Option<(u16, u16)>,
+    /// Rate limits as the app's defaults have them; off unless a test turns them on, since
+    /// the suite fires many requests from 127.0.0.1.
+    pub rate_limits: bool,
+    /// CAREPATH_TRUSTED_PROXIES.
+    pub trusted_proxies: &'static str,
 }
 
 impl Default for Options {
@@ -114,6 +119,8 @@ impl Default for Options {
             timezone: "Europe/London",
             now: NOW,
             send_window: None,
+            rate_limits: false,
+            trusted_proxies: "",
         }
     }
 }
@@ -149,6 +156,13 @@ impl TestApp {
         settings.pool_size = 8;
         settings.timezone = opts.timezone.parse().expect("zone");
         settings.mail.send_window = opts.send_window;
+        settings.rate_limits.enabled = opts.rate_limits;
+        settings.rate_limits.trusted_proxies = opts
+            .trusted_proxies
+            .split(',')
+            .filter(|s| !s.is_empty())
+            .map(|s| carepath::config::IpRange::parse(s).expect("proxy range"))
+            .collect();
         let clock = Clock::fixed(t(opts.now));
         let app = Application::build(settings, clock.clone()).expect("app starts");
         let address = format!("http://127.0.0.1:{}", app.port());

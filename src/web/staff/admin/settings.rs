@@ -46,6 +46,7 @@ fn input_of(c: &Clinic) -> SettingsInput {
         lead_time_minutes: c.row.lead_time_minutes.to_string(),
         horizon_days: c.row.horizon_days.to_string(),
         cancel_cutoff_hours: c.row.cancel_cutoff_hours.to_string(),
+        max_active_bookings: c.row.max_active_bookings.to_string(),
         week: WeekInput::from_hours(&c.hours),
     }
 }
@@ -61,6 +62,7 @@ fn input_from(f: &Fields) -> SettingsInput {
         lead_time_minutes: f.get("lead_time_minutes").to_string(),
         horizon_days: f.get("horizon_days").to_string(),
         cancel_cutoff_hours: f.get("cancel_cutoff_hours").to_string(),
+        max_active_bookings: f.get("max_active_bookings").to_string(),
         week: read_week(f),
     }
 }

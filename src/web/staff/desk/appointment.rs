@@ -50,6 +50,14 @@ pub struct Facts {
     pub cancel_reason: Option<String>,
 }
 
+/// A booking's typed contact when it differs from the record.
+pub struct ContactView {
+    pub name: String,
+    pub phone: Option<String>,
+    /// Whether this staff member may merge it or keep it apart.
+    pub may_decide: bool,
+}
+
 pub struct HistoryView {
     pub when: String,
     pub who: String,
@@ -73,6 +81,7 @@ struct AppointmentTemplate {
     message: Option<String>,
     errors: FieldErrors,
     a: Facts,
+    contact: Option<ContactView>,
     offer: Offer,
     /// Why completing or marking a no-show isn't offered yet.
     hint: Option<String>,
@@ -109,6 +118,8 @@ fn flash(done: &str) -> Option<String> {
             "cancelled" => "Cancelled; the time is free again.",
             "rescheduled" => "Moved to the new time.",
             "note" => "Note added.",
+            "merged" => "The patient record now has this booking's name and phone.",
+            "kept-apart" => "Kept apart: the record stays as it was.",
             _ => return None,
         }
         .to_string(),
@@ -170,6 +181,11 @@ fn template(
             patient_note: a.patient_note.clone(),
             cancel_reason: a.cancel_reason.clone(),
         },
+        contact: d.contact_differs().then(|| ContactView {
+            name: d.contact.name.clone(),
+            phone: d.contact.phone.clone(),
+            may_decide: user.role.manages_bookings(),
+        }),
         offer,
         hint,
         ended_at: redo
@@ -338,6 +354,44 @@ pub async fn add_note(
         ..Redo::default()
     };
     back_to_page(&state, &form.user, id, result, "note", redo).await
+}
+
+/// Takes the booking's typed name and phone into the patient record (audited).
+pub async fn merge_contact(
+    form: StaffForm,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    form.user.require(|r| r.manages_bookings())?;
+    let id = path_id(&path, "appointment")?;
+    let (actor, reach, now) = acting(&form, &state);
+    let result = state
+        .db(move |c| desk::contact::merge_into_record(c, now, id, &actor, reach))
+        .await;
+    back_to_page(&state, &form.user, id, result, "merged", Redo::default()).await
+}
+
+/// Leaves the record alone and stops flagging this booking's different contact (audited).
+pub async fn keep_contact_apart(
+    form: StaffForm,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    form.user.require(|r| r.manages_bookings())?;
+    let id = path_id(&path, "appointment")?;
+    let (actor, reach, now) = acting(&form, &state);
+    let result = state
+        .db(move |c| desk::contact::keep_apart(c, now, id, &actor, reach))
+        .await;
+    back_to_page(
+        &state,
+        &form.user,
+        id,
+        result,
+        "kept-apart",
+        Redo::default(),
+    )
+    .await
 }
 
 pub async fn cancel(

@@ -36,6 +36,14 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             web::post().to(appointment::no_show),
         )
         .route(
+            "/appointments/{id}/contact/merge",
+            web::post().to(appointment::merge_contact),
+        )
+        .route(
+            "/appointments/{id}/contact/keep-apart",
+            web::post().to(appointment::keep_contact_apart),
+        )
+        .route(
             "/appointments/{id}/cancel",
             web::post().to(appointment::cancel),
         )
