@@ -165,11 +165,13 @@ impl Application {
                 .app_data(web::PayloadConfig::new(MAX_BODY_BYTES))
                 .wrap(
                     DefaultHeaders::new()
-                        .add(("X-Content-Type-Options", "nosniff"))
                         .add(("X-Frame-Options", "DENY"))
                         // Manage links carry their secret in the path: never send it onwards.
                         .add(("Referrer-Policy", "no-referrer")),
                 )
+                .wrap(actix_web::middleware::from_fn(
+                    crate::web::headers::security_headers,
+                ))
                 .wrap(Compress::default())
                 .wrap(
                     Logger::new("%s %{method}xi %{path}xi %Dms")

@@ -323,6 +323,17 @@ pub fn parse_reason(reason: &str) -> Result<Option<String>, AppError> {
         f.add("reason", "A reason can be at most 500 characters.");
         return Err(AppError::Invalid(f));
     }
+    if reason
+        .chars()
+        .any(|c| crate::domain::input::refused_char(c, true))
+    {
+        let mut f = FieldErrors::new();
+        f.add(
+            "reason",
+            "A reason cannot contain control characters or invisible formatting characters.",
+        );
+        return Err(AppError::Invalid(f));
+    }
     Ok((!reason.is_empty()).then(|| reason.to_string()))
 }
 

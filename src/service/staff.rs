@@ -58,8 +58,8 @@ pub fn create(
         "email",
         EmailAddress::parse(a.email).map(|e| e.normalized()),
     );
-    if a.name.trim().is_empty() {
-        errors.add("name", "Please enter a name.");
+    if let Err(e) = crate::domain::input::parse_line(a.name, 200, "a name") {
+        errors.add("name", e);
     }
     if let Err(e) = check_new_password(a.password, a.password) {
         errors.add("password", e);

@@ -3,6 +3,7 @@
 pub mod api;
 pub mod cache;
 pub mod forms;
+pub mod headers;
 pub mod outcome;
 pub mod public;
 pub mod staff;

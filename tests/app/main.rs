@@ -7,6 +7,7 @@ mod booking_pages;
 mod browser;
 mod database;
 mod double_booking;
+mod hardening;
 mod helpers;
 mod mail_concurrent;
 mod mail_crash;

@@ -26,15 +26,7 @@ struct LoginPage {
 
 /// Only same-site paths under /staff may be a post-login destination (no open redirect).
 fn safe_next(next: &str) -> String {
-    if next.starts_with("/staff")
-        && !next.starts_with("//")
-        && !next.contains("://")
-        && !next.contains('\\')
-    {
-        next.to_string()
-    } else {
-        "/staff".to_string()
-    }
+    super::safe_staff_path(next).unwrap_or("/staff").to_string()
 }
 
 pub async fn form(
