@@ -125,6 +125,21 @@ pub fn redact_secrets(path: &str) -> String {
     out.join("/")
 }
 
+/// How often expired sessions are purged.
+const PURGE_EVERY: std::time::Duration = std::time::Duration::from_secs(5 * 60);
+
+/// One purge pass (see `Application::purge_job`); tests call it directly.
+pub async fn purge(state: &web::Data<AppState>) -> Result<usize, AppError> {
+    let now = state.clock.now();
+    let unknown = state.login_throttle.tick(now);
+    if unknown > 0 {
+        log::warn!("{unknown} failed staff login(s) for unknown emails in the last minutes");
+    }
+    state
+        .db(move |c| crate::service::staff::sessions::purge_expired(c, now))
+        .await
+}
+
 pub struct Application {
     server: Server,
     port: u16,
@@ -157,6 +172,8 @@ impl Application {
             settings: Arc::new(settings),
             clock,
             base_url,
+            login_throttle: Default::default(),
+            cookie_key: key.clone(),
         });
         let shared = state.clone();
         let mut server = HttpServer::new(move || {
@@ -225,39 +242,59 @@ impl Application {
         use tokio_cron_scheduler::{Job, JobScheduler};
         let every = self.state.settings.mail.dispatch_seconds;
         log::info!("email goes to {}", self.mailer.describe());
-        if every == 0 {
-            log::info!("in-process email dispatch is off (CAREPATH_DISPATCH_SECONDS=0)");
-            return Ok(None);
-        }
-        let dispatcher = self.dispatcher();
-        let instance = dispatcher.instance.clone();
-        let clock = self.state.clock.clone();
-        let job = Job::new_repeated_async(std::time::Duration::from_secs(every), move |_, _| {
-            let (d, now) = (dispatcher.clone(), clock.now());
-            Box::pin(async move {
-                match d.tick(now).await {
-                    // The previous pass is still going, and it loops until nothing is due.
-                    None => log::debug!("email dispatch still running; tick skipped"),
-                    Some(Ok(r)) if r.claimed > 0 => log::info!("email dispatch: {r}"),
-                    Some(Ok(_)) => {}
-                    Some(Err(e)) => log::error!("email dispatch failed: {e}"),
-                }
-            })
-        })
-        .map_err(|e| format!("cannot schedule email dispatch: {e}"))?;
         let scheduler = JobScheduler::new()
             .await
             .map_err(|e| format!("cannot start the scheduler: {e}"))?;
         scheduler
-            .add(job)
+            .add(self.purge_job()?)
             .await
-            .map_err(|e| format!("cannot schedule email dispatch: {e}"))?;
+            .map_err(|e| format!("cannot schedule purges: {e}"))?;
+        if every == 0 {
+            log::info!("in-process email dispatch is off (CAREPATH_DISPATCH_SECONDS=0)");
+        } else {
+            let dispatcher = self.dispatcher();
+            let instance = dispatcher.instance.clone();
+            let clock = self.state.clock.clone();
+            let job =
+                Job::new_repeated_async(std::time::Duration::from_secs(every), move |_, _| {
+                    let (d, now) = (dispatcher.clone(), clock.now());
+                    Box::pin(async move {
+                        match d.tick(now).await {
+                            // The previous pass is still going, and it loops until nothing is due.
+                            None => log::debug!("email dispatch still running; tick skipped"),
+                            Some(Ok(r)) if r.claimed > 0 => log::info!("email dispatch: {r}"),
+                            Some(Ok(_)) => {}
+                            Some(Err(e)) => log::error!("email dispatch failed: {e}"),
+                        }
+                    })
+                })
+                .map_err(|e| format!("cannot schedule email dispatch: {e}"))?;
+            scheduler
+                .add(job)
+                .await
+                .map_err(|e| format!("cannot schedule email dispatch: {e}"))?;
+            log::info!("dispatching due email every {every}s as {instance}");
+        }
         scheduler
             .start()
             .await
             .map_err(|e| format!("cannot start the scheduler: {e}"))?;
-        log::info!("dispatching due email every {every}s as {instance}");
         Ok(Some(scheduler))
+    }
+
+    /// Every few minutes: expired staff sessions go (by their indexed expiry), the login
+    /// throttle forgets quiet clients, and attempts at unknown staff emails are logged as one count.
+    fn purge_job(&self) -> Result<tokio_cron_scheduler::Job, String> {
+        let state = self.state.clone();
+        tokio_cron_scheduler::Job::new_repeated_async(PURGE_EVERY, move |_, _| {
+            let state = state.clone();
+            Box::pin(async move {
+                if let Err(e) = purge(&state).await {
+                    log::error!("purge failed: {e}");
+                }
+            })
+        })
+        .map_err(|e| format!("cannot schedule purges: {e}"))
     }
 
     pub fn port(&self) -> u16 {

@@ -41,26 +41,13 @@ pub fn insert(conn: &mut DbConnection, new: &NewStaff<'_>) -> QueryResult<StaffR
     by_email(conn, new.email)?.ok_or(diesel::result::Error::NotFound)
 }
 
-pub fn record_login_failure(
+pub fn set_password_expiry(
     conn: &mut DbConnection,
     id: i32,
-    failures: i32,
-    locked_until: Option<NaiveDateTime>,
+    expires: Option<NaiveDateTime>,
 ) -> QueryResult<usize> {
     diesel::update(staff_users::table.find(id))
-        .set((
-            staff_users::failed_logins.eq(failures),
-            staff_users::locked_until.eq(locked_until),
-        ))
-        .execute(conn)
-}
-
-pub fn record_login_success(conn: &mut DbConnection, id: i32) -> QueryResult<usize> {
-    diesel::update(staff_users::table.find(id))
-        .set((
-            staff_users::failed_logins.eq(0),
-            staff_users::locked_until.eq(None::<NaiveDateTime>),
-        ))
+        .set(staff_users::password_expires_at.eq(expires))
         .execute(conn)
 }
 
@@ -75,6 +62,7 @@ pub fn set_password(
         .set((
             staff_users::password_hash.eq(hash),
             staff_users::must_change_password.eq(must_change),
+            staff_users::password_expires_at.eq(None::<NaiveDateTime>),
             staff_users::updated_at.eq(now),
         ))
         .execute(conn)

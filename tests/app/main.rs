@@ -9,6 +9,7 @@ mod database;
 mod double_booking;
 mod hardening;
 mod helpers;
+mod login_security;
 mod mail_concurrent;
 mod mail_crash;
 mod mail_file;
