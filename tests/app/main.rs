@@ -7,6 +7,7 @@ mod booking_pages;
 mod browser;
 mod database;
 mod double_booking;
+mod fuzz;
 mod hardening;
 mod helpers;
 mod login_security;
