@@ -12,6 +12,10 @@ pub fn count(conn: &mut DbConnection) -> QueryResult<i64> {
 }
 
 pub fn by_email(conn: &mut DbConnection, email_lower: &str) -> QueryResult<Option<StaffRow>> {
+    if email_lower.contains('\0') {
+        // PostgreSQL refuses NUL in a parameter; no stored email holds one.
+        return Ok(None);
+    }
     staff_users::table
         .filter(staff_users::email.eq(email_lower))
         .select(StaffRow::as_select())

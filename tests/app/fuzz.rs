@@ -352,6 +352,20 @@ fn request(rng: &mut StdRng, ctx: &Ctx) -> Req {
                 )
             }
         }
+        // The login form, anonymous.
+        7 => {
+            let mut f = form(rng, None);
+            f.push(("email".into(), word(rng)));
+            f.push(("password".into(), word(rng)));
+            f.push(("next".into(), word(rng)));
+            Req {
+                form: Some(f),
+                ..public(
+                    if rng.random_bool(0.8) { "POST" } else { "GET" },
+                    "/staff/login".into(),
+                )
+            }
+        }
         // Staff routes, logged in as an admin.
         _ => {
             let routes = all_routes();
