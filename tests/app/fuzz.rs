@@ -124,11 +124,22 @@ struct Ctx {
     tokens: Vec<String>,
     unsubscribe: Vec<String>,
     csrf: String,
+    /// The login form's token of the anonymous browser that posts logins.
+    login_csrf: String,
+}
+
+/// Who sends a request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Who {
+    Anonymous,
+    /// An anonymous browser holding the login form's cookie.
+    LoginForm,
+    Admin,
 }
 
 #[derive(Debug, Clone)]
 struct Req {
-    staff: bool,
+    who: Who,
     method: &'static str,
     path: String,
     form: Option<Vec<(String, String)>>,
@@ -216,7 +227,7 @@ fn token(rng: &mut StdRng, known: &[String]) -> String {
 
 fn request(rng: &mut StdRng, ctx: &Ctx) -> Req {
     let public = |method, path: String| Req {
-        staff: false,
+        who: Who::Anonymous,
         method,
         path,
         form: None,
@@ -352,13 +363,14 @@ fn request(rng: &mut StdRng, ctx: &Ctx) -> Req {
                 )
             }
         }
-        // The login form, anonymous.
+        // The login form, from a browser that holds its cookie.
         7 => {
-            let mut f = form(rng, None);
+            let mut f = form(rng, Some(&ctx.login_csrf));
             f.push(("email".into(), word(rng)));
             f.push(("password".into(), word(rng)));
             f.push(("next".into(), word(rng)));
             Req {
+                who: Who::LoginForm,
                 form: Some(f),
                 ..public(
                     if rng.random_bool(0.8) { "POST" } else { "GET" },
@@ -407,7 +419,7 @@ fn request(rng: &mut StdRng, ctx: &Ctx) -> Req {
                 path = format!("{path}{sep}{}", q.join("&"));
             }
             Req {
-                staff: true,
+                who: Who::Admin,
                 method: if route.post { "POST" } else { "GET" },
                 form: route.post.then(|| form(rng, Some(&ctx.csrf))),
                 ..public("GET", path)
@@ -416,8 +428,17 @@ fn request(rng: &mut StdRng, ctx: &Ctx) -> Req {
     }
 }
 
-async fn send(app: &TestApp, staff: &StaffClient, r: &Req) -> Result<u16, String> {
-    let client = if r.staff { &staff.client } else { &app.client };
+async fn send(
+    app: &TestApp,
+    staff: &StaffClient,
+    login: &StaffClient,
+    r: &Req,
+) -> Result<u16, String> {
+    let client = match r.who {
+        Who::Anonymous => &app.client,
+        Who::LoginForm => &login.client,
+        Who::Admin => &staff.client,
+    };
     let url = app.url(&r.path);
     let mut b = if r.method == "POST" {
         client.post(&url)
@@ -484,17 +505,19 @@ async fn thousands_of_hostile_requests_never_get_a_5xx() {
             .collect()
     };
     let admin = app.staff(Role::Admin).await;
+    let login = app.browser();
     let ctx = Ctx {
         tokens,
         unsubscribe,
         csrf: admin.csrf.clone(),
+        login_csrf: login.login_csrf().await,
     };
     let mut rng = StdRng::seed_from_u64(seed);
     let requests: Vec<Req> = (0..REQUESTS).map(|_| request(&mut rng, &ctx)).collect();
-    let (app, admin) = (&app, &admin);
+    let (app, admin, login) = (&app, &admin, &login);
     let results: Vec<(usize, Result<u16, String>)> =
         futures::stream::iter(requests.iter().enumerate())
-            .map(|(i, r)| async move { (i, send(app, admin, r).await) })
+            .map(|(i, r)| async move { (i, send(app, admin, login, r).await) })
             .buffer_unordered(CONCURRENCY)
             .collect()
             .await;
@@ -504,13 +527,15 @@ async fn thousands_of_hostile_requests_never_get_a_5xx() {
         .map(|(i, r)| format!("#{i} {:?} → {:?}", requests[*i], r))
         .collect();
     let mut by_status = std::collections::BTreeMap::new();
-    for (_, r) in &results {
-        *by_status.entry(r.clone().unwrap_or(0)).or_insert(0) += 1;
+    for (i, r) in &results {
+        *by_status
+            .entry((format!("{:?}", requests[*i].who), r.clone().unwrap_or(0)))
+            .or_insert(0) += 1;
     }
     println!("answers by status: {by_status:?}");
     let staff_ok = results
         .iter()
-        .filter(|(i, r)| requests[*i].staff && matches!(r, Ok(200)))
+        .filter(|(i, r)| requests[*i].who == Who::Admin && matches!(r, Ok(200)))
         .count();
     assert!(
         staff_ok > 100,

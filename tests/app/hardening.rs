@@ -163,6 +163,12 @@ async fn cr_lf_in_a_redirect_target_goes_to_a_safe_page() {
         .await;
     assert_eq!(r.status().as_u16(), 303);
     assert_eq!(location(&r), "/staff");
+    // NUL in the login email: the usual refusal, not a database error (PostgreSQL).
+    let other = app.browser();
+    let r = other
+        .try_login("desk\u{0}@clinic.example", STAFF_PASSWORD)
+        .await;
+    assert_eq!(r.status().as_u16(), 401);
 
     let booked = app.booked("microdermabrasion", START, 2, &ANN).await;
     let admin = app.staff(Role::Admin).await;
