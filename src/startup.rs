@@ -132,6 +132,21 @@ impl DispatchRunner {
     }
 }
 
+/// How often expired sessions are purged.
+const PURGE_EVERY: std::time::Duration = std::time::Duration::from_secs(5 * 60);
+
+/// One purge pass (see `Application::purge_job`); tests call it directly.
+pub async fn purge(state: &web::Data<AppState>) -> Result<usize, AppError> {
+    let now = state.clock.now();
+    let unknown = state.login_throttle.tick(now);
+    if unknown > 0 {
+        log::warn!("{unknown} failed staff login(s) for unknown emails in the last minutes");
+    }
+    state
+        .db(move |c| crate::service::staff::sessions::purge_expired(c, now))
+        .await
+}
+
 pub struct Application {
     server: Server,
     port: u16,
@@ -173,6 +188,8 @@ impl Application {
             clock,
             base_url,
             metrics,
+            login_throttle: Default::default(),
+            cookie_key: key.clone(),
         });
         let shared = state.clone();
         let mut server = HttpServer::new(move || {
@@ -185,11 +202,13 @@ impl Application {
                 ))
                 .wrap(
                     DefaultHeaders::new()
-                        .add(("X-Content-Type-Options", "nosniff"))
                         .add(("X-Frame-Options", "DENY"))
                         // Manage links carry their secret in the path: never send it onwards.
                         .add(("Referrer-Policy", "no-referrer")),
                 )
+                .wrap(actix_web::middleware::from_fn(
+                    crate::web::headers::security_headers,
+                ))
                 .wrap(Compress::default())
                 .wrap(from_fn(crate::telemetry::observe))
                 .service(
@@ -280,8 +299,9 @@ impl Application {
         self.state.settings.shutdown_timeout
     }
 
-    /// `serve` only (tests call `service::privacy::run_retention` themselves): the retention
-    /// job, daily at 03:30 UTC. Each instance may run it; a second run the same night finds
+    /// `serve` only (tests call `service::privacy::run_retention` and `purge` themselves): the
+    /// housekeeping clock — the retention job, daily at 03:30 UTC, and the session purge every
+    /// few minutes (whether or not this instance dispatches email). Each instance may run it; a second run the same night finds
     /// nothing left to erase.
     pub async fn start_retention(&self) -> Result<tokio_cron_scheduler::JobScheduler, String> {
         use tokio_cron_scheduler::{Job, JobScheduler};
@@ -311,10 +331,29 @@ impl Application {
             .await
             .map_err(|e| format!("cannot schedule the retention job: {e}"))?;
         scheduler
+            .add(self.purge_job()?)
+            .await
+            .map_err(|e| format!("cannot schedule purges: {e}"))?;
+        scheduler
             .start()
             .await
             .map_err(|e| format!("cannot start the scheduler: {e}"))?;
         Ok(scheduler)
+    }
+
+    /// Every few minutes: expired staff sessions go (by their indexed expiry), the login
+    /// throttle forgets quiet clients, and attempts at unknown staff emails are logged as one count.
+    fn purge_job(&self) -> Result<tokio_cron_scheduler::Job, String> {
+        let state = self.state.clone();
+        tokio_cron_scheduler::Job::new_repeated_async(PURGE_EVERY, move |_, _| {
+            let state = state.clone();
+            Box::pin(async move {
+                if let Err(e) = purge(&state).await {
+                    log::error!("purge failed: {e}");
+                }
+            })
+        })
+        .map_err(|e| format!("cannot schedule purges: {e}"))
     }
 
     pub fn port(&self) -> u16 {

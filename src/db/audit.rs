@@ -40,13 +40,13 @@ pub fn search(
 ) -> QueryResult<Vec<AuditRow>> {
     let mut q = audit_log::table.into_boxed();
     if let Some(a) = &f.actor {
-        q = q.filter(audit_log::actor_label.like(format!("%{}%", a.replace(['%', '_'], ""))));
+        q = q.filter(audit_log::actor_label.like(format!("%{}%", a.replace(['%', '_', '\0'], ""))));
     }
     if let Some(a) = &f.action_prefix {
-        q = q.filter(audit_log::action.like(format!("{}%", a.replace(['%', '_'], ""))));
+        q = q.filter(audit_log::action.like(format!("{}%", a.replace(['%', '_', '\0'], ""))));
     }
     if let Some(k) = &f.subject_kind {
-        q = q.filter(audit_log::subject_kind.eq(k.clone()));
+        q = q.filter(audit_log::subject_kind.eq(k.replace('\0', "")));
     }
     if let Some(from) = f.from {
         q = q.filter(audit_log::at.ge(from));

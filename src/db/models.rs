@@ -256,6 +256,8 @@ pub struct StaffRow {
     pub locked_until: Option<NaiveDateTime>,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    /// A printed one-time password stops working at this instant.
+    pub password_expires_at: Option<NaiveDateTime>,
 }
 
 #[derive(Debug, Insertable)]

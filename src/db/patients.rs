@@ -134,7 +134,8 @@ pub struct PatientSearch {
 fn contains_pattern(s: &str) -> String {
     let mut p = String::with_capacity(s.len() + 2);
     p.push('%');
-    for c in s.chars() {
+    // PostgreSQL can't take NUL in a text parameter: it can't be in any stored text either.
+    for c in s.chars().filter(|c| *c != '\0') {
         if matches!(c, '\\' | '%' | '_') {
             p.push('\\');
         }

@@ -147,6 +147,7 @@ diesel::table! {
         locked_until -> Nullable<Timestamp>,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        password_expires_at -> Nullable<Timestamp>,
     }
 }
 

@@ -12,6 +12,10 @@ pub fn count(conn: &mut DbConnection) -> QueryResult<i64> {
 }
 
 pub fn by_email(conn: &mut DbConnection, email_lower: &str) -> QueryResult<Option<StaffRow>> {
+    if email_lower.contains('\0') {
+        // PostgreSQL refuses NUL in a parameter; no stored email holds one.
+        return Ok(None);
+    }
     staff_users::table
         .filter(staff_users::email.eq(email_lower))
         .select(StaffRow::as_select())
@@ -41,26 +45,13 @@ pub fn insert(conn: &mut DbConnection, new: &NewStaff<'_>) -> QueryResult<StaffR
     by_email(conn, new.email)?.ok_or(diesel::result::Error::NotFound)
 }
 
-pub fn record_login_failure(
+pub fn set_password_expiry(
     conn: &mut DbConnection,
     id: i32,
-    failures: i32,
-    locked_until: Option<NaiveDateTime>,
+    expires: Option<NaiveDateTime>,
 ) -> QueryResult<usize> {
     diesel::update(staff_users::table.find(id))
-        .set((
-            staff_users::failed_logins.eq(failures),
-            staff_users::locked_until.eq(locked_until),
-        ))
-        .execute(conn)
-}
-
-pub fn record_login_success(conn: &mut DbConnection, id: i32) -> QueryResult<usize> {
-    diesel::update(staff_users::table.find(id))
-        .set((
-            staff_users::failed_logins.eq(0),
-            staff_users::locked_until.eq(None::<NaiveDateTime>),
-        ))
+        .set(staff_users::password_expires_at.eq(expires))
         .execute(conn)
 }
 
@@ -75,6 +66,7 @@ pub fn set_password(
         .set((
             staff_users::password_hash.eq(hash),
             staff_users::must_change_password.eq(must_change),
+            staff_users::password_expires_at.eq(None::<NaiveDateTime>),
             staff_users::updated_at.eq(now),
         ))
         .execute(conn)

@@ -19,6 +19,10 @@ pub fn active_treatment_by_slug(
     conn: &mut DbConnection,
     slug: &str,
 ) -> QueryResult<Option<TreatmentRow>> {
+    if slug.contains('\0') {
+        // PostgreSQL refuses NUL in a parameter; no slug holds one.
+        return Ok(None);
+    }
     treatments::table
         .filter(treatments::slug.eq(slug))
         .filter(treatments::active.eq(true))
@@ -53,6 +57,9 @@ pub fn find_treatment(conn: &mut DbConnection, id: i32) -> QueryResult<Option<Tr
 
 /// Active or not: a slug stays taken by an inactive treatment.
 pub fn treatment_by_slug(conn: &mut DbConnection, slug: &str) -> QueryResult<Option<TreatmentRow>> {
+    if slug.contains('\0') {
+        return Ok(None);
+    }
     treatments::table
         .filter(treatments::slug.eq(slug))
         .select(TreatmentRow::as_select())

@@ -84,11 +84,8 @@ fn record(
                 }
                 AfterFailure::Dead => {
                     r.dead += 1;
-                    log::warn!(
-                        "email {} to {} is dead after {attempts} attempt(s): {e}",
-                        row.id,
-                        row.recipient
-                    );
+                    // The row id only: the recipient's address stays out of the log.
+                    log::warn!("email {} is dead after {attempts} attempt(s): {e}", row.id);
                     None
                 }
             };

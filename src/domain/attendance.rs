@@ -143,6 +143,8 @@ pub fn offered(
 }
 
 /// A staff note: not empty, and bounded.
+const FREE_TEXT_CHARS: &str = "Control characters and invisible formatting characters (such as text-direction overrides) can't be used here.";
+
 pub fn parse_note(s: &str) -> Result<String, String> {
     let s = s.trim();
     if s.is_empty() {
@@ -152,6 +154,9 @@ pub fn parse_note(s: &str) -> Result<String, String> {
         return Err(format!(
             "A note can be at most {NOTE_MAX_CHARS} characters."
         ));
+    }
+    if s.chars().any(|c| super::input::refused_char(c, true)) {
+        return Err(FREE_TEXT_CHARS.into());
     }
     Ok(s.to_string())
 }
@@ -166,6 +171,9 @@ pub fn parse_cancel_reason(s: &str) -> Result<String, String> {
         return Err(format!(
             "A reason can be at most {REASON_MAX_CHARS} characters."
         ));
+    }
+    if s.chars().any(|c| super::input::refused_char(c, true)) {
+        return Err(FREE_TEXT_CHARS.into());
     }
     Ok(s.to_string())
 }

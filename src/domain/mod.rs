@@ -19,6 +19,7 @@ pub mod errors;
 pub mod export;
 pub mod hours;
 pub mod input;
+pub mod login_throttle;
 pub mod money;
 pub mod outbox;
 pub mod patient;

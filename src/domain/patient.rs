@@ -12,8 +12,11 @@ impl PatientName {
         if s.chars().count() > 120 {
             return Err("A name can be at most 120 characters.".into());
         }
-        if s.chars().any(|c| c.is_control()) {
-            return Err("A name cannot contain control characters.".into());
+        if s.chars().any(|c| super::input::refused_char(c, false)) {
+            return Err(
+                "A name cannot contain control characters or invisible formatting characters (such as text-direction overrides)."
+                    .into(),
+            );
         }
         Ok(Self(s.to_string()))
     }
@@ -111,6 +114,12 @@ pub fn parse_note(s: &str) -> Result<Option<String>, String> {
     }
     if s.chars().count() > 1000 {
         return Err("A note can be at most 1000 characters.".into());
+    }
+    if s.chars().any(|c| super::input::refused_char(c, true)) {
+        return Err(
+            "A note cannot contain control characters or invisible formatting characters (such as text-direction overrides)."
+                .into(),
+        );
     }
     Ok(Some(s.to_string()))
 }

@@ -1,7 +1,5 @@
 //! Staff roles and what each may do, password rules, and the login lockout schedule.
 
-use chrono::Duration;
-
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Role {
     /// Everything, including clinic set-up, staff accounts and the audit trail.
@@ -73,19 +71,6 @@ pub fn check_new_password(password: &str, confirm: &str) -> Result<(), String> {
     Ok(())
 }
 
-/// Failed logins in a row before an account is locked.
-pub const FREE_ATTEMPTS: i32 = 5;
-
-/// How long an account stays locked after `failures` failed logins in a row: nothing for the
-/// first few, then one minute, doubling each further failure, at most an hour.
-pub fn lockout_after(failures: i32) -> Option<Duration> {
-    if failures < FREE_ATTEMPTS {
-        return None;
-    }
-    let doublings = (failures - FREE_ATTEMPTS).min(6) as u32;
-    Some(Duration::minutes((1i64 << doublings).min(60)))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -109,14 +94,5 @@ mod tests {
         assert!(check_new_password("short", "short").is_err());
         assert!(check_new_password("long enough pass", "long enough pas").is_err());
         assert!(check_new_password("long enough pass", "long enough pass").is_ok());
-    }
-
-    #[test]
-    fn lockout_grows_then_caps() {
-        assert_eq!(lockout_after(4), None);
-        assert_eq!(lockout_after(5), Some(Duration::minutes(1)));
-        assert_eq!(lockout_after(6), Some(Duration::minutes(2)));
-        assert_eq!(lockout_after(8), Some(Duration::minutes(8)));
-        assert_eq!(lockout_after(50), Some(Duration::minutes(60)));
     }
 }

@@ -108,9 +108,17 @@ pub fn parse_instant(s: &str) -> Result<DateTime<Utc>, String> {
         .map_err(|_| "not a date and time in RFC 3339 form, e.g. 2026-03-03T14:30:00+00:00".into())
 }
 
+/// Years outside 1900–9999 are refused: chrono reads dates out to ±262142, where the date
+/// arithmetic and zone conversions that follow would overflow.
 pub fn parse_date(s: &str) -> Result<NaiveDate, String> {
-    NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d")
-        .map_err(|_| "not a date in the form YYYY-MM-DD".into())
+    use chrono::Datelike;
+    let d = NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d")
+        .map_err(|_| "not a date in the form YYYY-MM-DD".to_string())?;
+    if (1900..=9999).contains(&d.year()) {
+        Ok(d)
+    } else {
+        Err("not a date between the years 1900 and 9999".into())
+    }
 }
 
 #[cfg(test)]

@@ -36,6 +36,7 @@ fn parse_local(s: &str) -> Result<NaiveDateTime, String> {
     ]
     .iter()
     .find_map(|f| NaiveDateTime::parse_from_str(s, f).ok())
+    .filter(|t| (1900..=9999).contains(&chrono::Datelike::year(t)))
     .ok_or_else(|| "Use a date and time like 2030-06-04 13:00.".into())
 }
 
@@ -74,7 +75,7 @@ pub fn parse(tz: Tz, starts: &str, ends: &str, reason: &str) -> Result<TimeOffSp
             "reason",
             format!("At most {MAX_REASON_CHARS} characters, please."),
         );
-    } else if reason.chars().any(char::is_control) {
+    } else if reason.chars().any(|c| super::input::refused_char(c, false)) {
         errors.add(
             "reason",
             "Line breaks and control characters can't be used here.",

@@ -13,6 +13,16 @@ pub fn random_url_safe(bytes: usize) -> String {
     URL_SAFE_NO_PAD.encode(b)
 }
 
+/// The SHA-256 of a secret, in lower-case hex: what the database keeps of session keys (and what
+/// rows are looked up by), so a copy of the database opens nothing.
+pub fn sha256_hex(secret: &str) -> String {
+    use sha2::{Digest, Sha256};
+    Sha256::digest(secret.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
 /// Whether `s` can be a `random_url_safe` token of `chars` characters (checked before any
 /// lookup, so junk never reaches the database).
 pub fn looks_like_token(s: &str, chars: usize) -> bool {

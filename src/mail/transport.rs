@@ -78,12 +78,9 @@ impl Mailer {
             Kind::Smtp(pool) => pool.send(message.envelope(), &message.formatted()).await,
             Kind::Files(dir) => {
                 let path = dir.write(&email.message_id, message.formatted()).await?;
-                log::info!(
-                    "email to {} \"{}\" written to {}",
-                    email.to,
-                    email.subject,
-                    path.display()
-                );
+                // The message id only: recipients and subjects (which name appointment times)
+                // stay out of the log.
+                log::info!("email {} written to {}", email.message_id, path.display());
                 Ok(format!("written to {}", path.display()))
             }
         }

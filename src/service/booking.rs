@@ -398,6 +398,17 @@ pub fn parse_reason(reason: &str) -> Result<Option<String>, AppError> {
         f.add("reason", "A reason can be at most 500 characters.");
         return Err(AppError::Invalid(f));
     }
+    if reason
+        .chars()
+        .any(|c| crate::domain::input::refused_char(c, true))
+    {
+        let mut f = FieldErrors::new();
+        f.add(
+            "reason",
+            "A reason cannot contain control characters or invisible formatting characters.",
+        );
+        return Err(AppError::Invalid(f));
+    }
     Ok((!reason.is_empty()).then(|| reason.to_string()))
 }
 
@@ -423,6 +434,12 @@ pub fn cancel_appointment(
     let clinic = clinic::load(conn)?;
     let policy = clinic.policy(now);
     changes::committed(conn.transaction(|c| {
+        // The row first: on SQLite this makes the transaction a writer from its first statement
+        // (a read-then-write transaction gets "database is locked" at once when another write
+        // committed in between, which the fuzz test found as a 503), on PostgreSQL a row lock.
+        if appointments::lock(c, id)? == 0 {
+            return Err(AppError::NotFound("appointment"));
+        }
         let before = appointments::by_id(c, id)?;
         permitted(&before, policy, actor, Action::Cancel)?;
         if appointments::cancel(c, id, &before.status, reason, to_db(now))? == 0 {

@@ -1,4 +1,4 @@
-//! Staff accounts: creating them, logging in (with lockout), changing passwords.
+//! Staff accounts: creating them, logging in (throttled, never locked), changing passwords.
 
 use argon2::Argon2;
 use argon2::password_hash::rand_core::OsRng;
@@ -8,10 +8,11 @@ use diesel::Connection;
 use serde_json::json;
 
 use crate::db::models::{NewStaff, StaffRow, from_db, to_db};
-use crate::db::{DbConnection, staff};
+use crate::db::{DbConnection, Pool, staff};
 use crate::domain::errors::FieldErrors;
+use crate::domain::login_throttle::{self, Throttle};
 use crate::domain::patient::EmailAddress;
-use crate::domain::staff::{Role, check_new_password, lockout_after};
+use crate::domain::staff::{Role, check_new_password};
 use crate::error::AppError;
 use crate::service::audit::{self, Actor, Entry};
 
@@ -58,8 +59,8 @@ pub fn create(
         "email",
         EmailAddress::parse(a.email).map(|e| e.normalized()),
     );
-    if a.name.trim().is_empty() {
-        errors.add("name", "Please enter a name.");
+    if let Err(e) = crate::domain::input::parse_line(a.name, 200, "a name") {
+        errors.add("name", e);
     }
     if let Err(e) = check_new_password(a.password, a.password) {
         errors.add("password", e);
@@ -137,56 +138,117 @@ pub fn ensure_initial_admin(
         must_change_password: generated.is_some(),
     };
     let row = create(conn, now, &Actor::System, &account)?;
+    if generated.is_some() {
+        staff::set_password_expiry(conn, row.id, Some(to_db(now + ONE_TIME_PASSWORD_LIFE)))?;
+    }
     Ok(generated.map(|p| (row.email, p)))
 }
+
+/// How long the printed first-admin password works.
+pub const ONE_TIME_PASSWORD_LIFE: chrono::Duration = chrono::Duration::hours(24);
 
 pub fn generate_password() -> String {
     crate::domain::token::random_url_safe(15)
 }
 
-#[derive(Debug)]
+#[derive(Debug, PartialEq, Eq)]
 pub enum LoginError {
+    /// Unknown email, wrong password, or too many attempts: one answer for all three.
     Invalid,
-    Locked { minutes: i64 },
+    /// The right one-time password, printed too long ago.
+    Expired,
 }
 
-/// Checks a login. Failed attempts count up per account and lock it for a while (see
-/// `domain::staff::lockout_after`); a success resets the count.
+/// Failed logins by client and by account, in memory (see `domain::login_throttle`), and the
+/// count of attempts at unknown emails (which write nothing to the database).
+#[derive(Default)]
+pub struct LoginThrottle(std::sync::Mutex<Throttle>);
+
+impl LoginThrottle {
+    fn with<T>(&self, f: impl FnOnce(&mut Throttle) -> T) -> T {
+        // A poisoned lock only means another request panicked mid-update; the counts are still
+        // usable.
+        let mut t = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        f(&mut t)
+    }
+
+    fn keys(client: &str, email: &str) -> [String; 2] {
+        [format!("client:{client}"), format!("account:{email}")]
+    }
+
+    fn blocked(&self, keys: &[String; 2], now: DateTime<Utc>) -> bool {
+        self.with(|t| t.blocked(&keys[0], now) || t.blocked(&keys[1], now))
+    }
+
+    fn failure(&self, keys: &[String; 2], now: DateTime<Utc>) {
+        self.with(|t| {
+            t.failure(&keys[0], now, login_throttle::PER_CLIENT);
+            t.failure(&keys[1], now, login_throttle::PER_ACCOUNT);
+        });
+    }
+
+    fn success(&self, keys: &[String; 2]) {
+        self.with(|t| keys.iter().for_each(|k| t.success(k)));
+    }
+
+    /// Forgets quiet keys; returns the unknown-email failures since the last call (for the log).
+    pub fn tick(&self, now: DateTime<Utc>) -> u64 {
+        self.with(|t| {
+            t.prune(now);
+            t.take_unknown_email_failures()
+        })
+    }
+}
+
+/// Checks a login from `client` (its address). No database connection is held while Argon2
+/// runs; an unknown email is verified against a dummy hash (same time) and only counted in
+/// memory; a known account's failure is audited. A client or account that failed too often
+/// waits a short, doubling while (`domain::login_throttle`), answered exactly like a wrong
+/// password — and never longer than a minute for a fresh client with the right password.
 pub fn login(
-    conn: &mut DbConnection,
+    pool: &Pool,
+    guard: &LoginThrottle,
     now: DateTime<Utc>,
+    client: &str,
     email: &str,
     password: &str,
 ) -> Result<Result<StaffRow, LoginError>, AppError> {
     let key = email.trim().to_lowercase();
-    let row = staff::by_email(conn, &key)?;
-    let Some(row) = row.filter(|r| r.active) else {
+    let keys = LoginThrottle::keys(client, &key);
+    if guard.blocked(&keys, now) {
+        // The same work as a real attempt, so not even the timing tells it apart.
         let _ = verify(password, dummy_hash());
-        audit_login(conn, now, &key, None, "login.failure")?;
         return Ok(Err(LoginError::Invalid));
+    }
+    let row = {
+        let mut c = pool.get()?;
+        staff::by_email(&mut c, &key)?
+    }
+    .filter(|r| r.active);
+    let hash = row
+        .as_ref()
+        .map_or(dummy_hash(), |r| r.password_hash.as_str());
+    let ok = verify(password, hash);
+    let row = match row {
+        Some(row) if ok => row,
+        Some(row) => {
+            guard.failure(&keys, now);
+            let mut c = pool.get()?;
+            audit_login(&mut c, now, &key, Some(row.id), "login.failure")?;
+            return Ok(Err(LoginError::Invalid));
+        }
+        None => {
+            guard.failure(&keys, now);
+            guard.with(Throttle::unknown_email);
+            return Ok(Err(LoginError::Invalid));
+        }
     };
-    if let Some(until) = row.locked_until.map(from_db)
-        && until > now
-    {
-        audit_login(conn, now, &key, Some(row.id), "login.locked")?;
-        return Ok(Err(LoginError::Locked {
-            minutes: (until - now).num_minutes() + 1,
-        }));
+    if row.password_expires_at.is_some_and(|t| from_db(t) <= now) {
+        return Ok(Err(LoginError::Expired));
     }
-    if !verify(password, &row.password_hash) {
-        let failures = row.failed_logins + 1;
-        let locked_until = lockout_after(failures).map(|d| to_db(now + d));
-        staff::record_login_failure(conn, row.id, failures, locked_until)?;
-        audit_login(conn, now, &key, Some(row.id), "login.failure")?;
-        return Ok(Err(match lockout_after(failures) {
-            Some(d) => LoginError::Locked {
-                minutes: d.num_minutes(),
-            },
-            None => LoginError::Invalid,
-        }));
-    }
-    staff::record_login_success(conn, row.id)?;
-    audit_login(conn, now, &key, Some(row.id), "login.success")?;
+    guard.success(&keys);
+    let mut c = pool.get()?;
+    audit_login(&mut c, now, &key, Some(row.id), "login.success")?;
     Ok(Ok(row))
 }
 
@@ -220,19 +282,34 @@ fn audit_login(
     Ok(())
 }
 
-/// Changes a password after checking the current one; other sessions of the account end.
+/// Changes a password after checking the current one; other sessions of the account end. A
+/// wrong current password counts like a failed login (and is throttled the same way); no
+/// database connection is held while Argon2 runs.
+#[allow(clippy::too_many_arguments)]
 pub fn change_password(
-    conn: &mut DbConnection,
+    pool: &Pool,
+    guard: &LoginThrottle,
     now: DateTime<Utc>,
+    client: &str,
     id: i32,
     current: &str,
     new: &str,
     confirm: &str,
-    keep_session: Option<&str>,
 ) -> Result<(), AppError> {
-    let row = staff::by_id(conn, id)?.ok_or(AppError::NotFound("account"))?;
+    let row = {
+        let mut c = pool.get()?;
+        staff::by_id(&mut c, id)?
+    }
+    .ok_or(AppError::NotFound("account"))?;
+    let keys = LoginThrottle::keys(client, &row.email);
     let mut errors = FieldErrors::new();
-    if !verify(current, &row.password_hash) {
+    if guard.blocked(&keys, now) {
+        errors.add(
+            "current",
+            "Too many wrong passwords. Wait a minute and try again.",
+        );
+    } else if !verify(current, &row.password_hash) {
+        guard.failure(&keys, now);
         errors.add("current", "That is not your current password.");
     }
     if let Err(e) = check_new_password(new, confirm) {
@@ -243,10 +320,12 @@ pub fn change_password(
     if !errors.is_empty() {
         return Err(AppError::Invalid(errors));
     }
+    guard.success(&keys);
     let hash = hash_password(new)?;
+    let mut conn = pool.get()?;
     conn.transaction(|c| {
         staff::set_password(c, id, &hash, false, to_db(now))?;
-        staff::delete_sessions_of(c, id, keep_session)?;
+        staff::delete_sessions_of(c, id, None)?;
         audit::record(
             c,
             now,
@@ -284,7 +363,10 @@ pub mod sessions {
 
     use crate::db::models::to_db;
     use crate::db::{DbConnection, staff};
+    use crate::domain::token::sha256_hex;
     use crate::error::AppError;
+
+    // Keys are stored, and looked up, as their SHA-256 only.
 
     /// The state of session `key`, unless it has expired.
     pub fn load(
@@ -292,25 +374,29 @@ pub mod sessions {
         now: DateTime<Utc>,
         key: &str,
     ) -> Result<Option<String>, AppError> {
-        Ok(staff::session(conn, key, to_db(now))?)
+        Ok(staff::session(conn, &sha256_hex(key), to_db(now))?)
     }
 
     /// Stores a new session.
     pub fn start(
         conn: &mut DbConnection,
-        now: DateTime<Utc>,
         key: &str,
         state: &str,
         staff_id: Option<i32>,
         expires: DateTime<Utc>,
     ) -> Result<(), AppError> {
-        // Expired rows go when new ones come, so the table doesn't grow without bound.
-        staff::delete_expired_sessions(conn, to_db(now))?;
-        staff::insert_session(conn, key, state, staff_id, to_db(expires))?;
+        staff::insert_session(conn, &sha256_hex(key), state, staff_id, to_db(expires))?;
         Ok(())
     }
 
-    /// Replaces a session's state; false when the session is gone.
+    /// Removes expired sessions (the scheduler's tick calls this, not every login).
+    pub fn purge_expired(conn: &mut DbConnection, now: DateTime<Utc>) -> Result<usize, AppError> {
+        Ok(staff::delete_expired_sessions(conn, to_db(now))?)
+    }
+
+    /// Replaces a session's state; false when the session is gone. An UPDATE only, never an
+    /// insert: a session revoked (logged out, password changed, account deactivated) while a
+    /// request of it was in flight stays gone when that request ends.
     pub fn update(
         conn: &mut DbConnection,
         key: &str,
@@ -318,7 +404,7 @@ pub mod sessions {
         staff_id: Option<i32>,
         expires: DateTime<Utc>,
     ) -> Result<bool, AppError> {
-        Ok(staff::update_session(conn, key, state, staff_id, to_db(expires))? > 0)
+        Ok(staff::update_session(conn, &sha256_hex(key), state, staff_id, to_db(expires))? > 0)
     }
 
     pub fn extend(
@@ -326,12 +412,12 @@ pub mod sessions {
         key: &str,
         expires: DateTime<Utc>,
     ) -> Result<(), AppError> {
-        staff::touch_session(conn, key, to_db(expires))?;
+        staff::touch_session(conn, &sha256_hex(key), to_db(expires))?;
         Ok(())
     }
 
     pub fn end(conn: &mut DbConnection, key: &str) -> Result<(), AppError> {
-        staff::delete_session(conn, key)?;
+        staff::delete_session(conn, &sha256_hex(key))?;
         Ok(())
     }
 }

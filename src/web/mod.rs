@@ -3,6 +3,7 @@
 pub mod api;
 pub mod cache;
 pub mod forms;
+pub mod headers;
 pub mod outcome;
 pub mod public;
 pub mod rate_limit;
@@ -29,6 +30,10 @@ pub struct AppState {
     pub page_cache: cache::PageCache,
     /// Renders /metrics; None when metrics are off.
     pub metrics: Option<metrics_exporter_prometheus::PrometheusHandle>,
+    /// Failed staff logins by client and account (in memory).
+    pub login_throttle: crate::service::staff::LoginThrottle,
+    /// The cookie key (staff sessions, and the login form's signed CSRF cookie).
+    pub cookie_key: actix_web::cookie::Key,
 }
 
 impl AppState {
@@ -56,6 +61,17 @@ impl AppState {
     pub fn manage_url(&self, token: &str) -> String {
         format!("{}/appointments/{token}", self.base_url)
     }
+}
+
+/// Runs blocking work that takes database connections itself, as it needs them (so none is held
+/// while it hashes a password).
+pub async fn blocking<T, F>(state: &web::Data<AppState>, f: F) -> Result<T, AppError>
+where
+    T: Send + 'static,
+    F: FnOnce(&AppState) -> Result<T, AppError> + Send + 'static,
+{
+    let state = state.clone();
+    web::block(move || f(&state)).await?
 }
 
 pub fn render(t: &impl Template) -> Result<HttpResponse, AppError> {

@@ -166,6 +166,20 @@ fn too_many(api: bool, wait: u64) -> HttpResponse {
     }
 }
 
+/// The client address of a request as every limit sees it (the peer, or X-Forwarded-For from a
+/// trusted proxy), so the staff login throttle and the rate limits count the same client.
+pub fn client_of(req: &actix_web::HttpRequest) -> Option<IpAddr> {
+    let peer = req.peer_addr().map(|a| a.ip());
+    let forwarded = req
+        .headers()
+        .get("X-Forwarded-For")
+        .and_then(|v| v.to_str().ok());
+    match req.app_data::<web::Data<RateLimits>>() {
+        Some(limits) => limits.client(peer, forwarded),
+        None => peer,
+    }
+}
+
 /// The middleware: draws a token for a limited request, or answers 429.
 pub async fn guard(
     req: ServiceRequest,

@@ -94,25 +94,22 @@ async fn login_refuses_open_redirects() {
 }
 
 #[tokio::test]
-async fn wrong_passwords_slow_down_then_lock_the_account() {
+async fn wrong_passwords_slow_down_the_client_but_never_lock_the_account() {
     let app = TestApp::spawn().await;
     desk_account(&app);
     let b = app.browser();
-    for i in 1..=5 {
+    for i in 1..=8 {
         let r = b.try_login(DESK, "wrong").await;
         assert_eq!(r.status().as_u16(), 401, "attempt {i}");
         let html = r.text().await.unwrap();
-        if i < 5 {
-            assert!(html.contains("match an active account"));
-        } else {
-            assert!(html.contains("locked"), "{html}");
-        }
+        assert!(html.contains("match an active account"));
+        assert!(!html.contains("locked"), "{html}");
     }
-    // Even the right password is refused while locked …
+    // While this client waits, even the right password gets the same answer …
     let csrf = b.login_csrf().await;
     let r = b.post_login(&csrf, DESK, STAFF_PASSWORD, None).await;
     assert_eq!(r.status().as_u16(), 401);
-    // … and accepted once the lock has passed.
+    // … and is accepted once the short wait has passed.
     app.clock.set(t(NOW) + chrono::Duration::minutes(2));
     let r = b.post_login(&csrf, DESK, STAFF_PASSWORD, None).await;
     assert_eq!(r.status().as_u16(), 303);

@@ -51,6 +51,18 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     reminders::routes(cfg);
 }
 
+/// A same-site path under /staff to send someone back to (after login, after an action), or
+/// `None`: no other site (`//host`, `scheme://`, backslashes), and nothing a Location header
+/// can't carry (CR/LF or any other control or non-ASCII character).
+pub(crate) fn safe_staff_path(p: &str) -> Option<&str> {
+    (p.starts_with("/staff")
+        && !p.starts_with("//")
+        && !p.contains("://")
+        && !p.contains('\\')
+        && p.bytes().all(|b| (0x21..=0x7e).contains(&b)))
+    .then_some(p)
+}
+
 /// An id from the path; anything but a positive number finds nothing.
 pub(crate) fn path_id(raw: &str, what: &'static str) -> Result<i32, AppError> {
     raw.parse::<i32>()

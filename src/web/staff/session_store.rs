@@ -1,6 +1,6 @@
 //! actix-session storage in our own database: the cookie carries only an encrypted session key,
-//! the state lives in `staff_sessions`, so every instance shares sessions and logging out (or a
-//! password change) really ends them.
+//! the state lives in `staff_sessions` (under the key's SHA-256), so every instance shares
+//! sessions and logging out (or a password change) really ends them — for good.
 
 use std::collections::HashMap;
 
@@ -68,9 +68,8 @@ impl SessionStore for DbSessionStore {
         let key = new_key();
         let k = key.clone();
         let expires = self.expiry(ttl);
-        let now = self.clock.now();
         let id = staff_id(&state);
-        self.run(move |c| sessions::start(c, now, &k, &body, id, expires))
+        self.run(move |c| sessions::start(c, &k, &body, id, expires))
             .await
             .map_err(SaveError::Other)?;
         SessionKey::try_from(key).map_err(|e| SaveError::Other(e.into()))
@@ -87,17 +86,12 @@ impl SessionStore for DbSessionStore {
         let k = key.as_ref().to_string();
         let expires = self.expiry(ttl);
         let id = staff_id(&state);
-        let updated = self
-            .run(move |c| sessions::update(c, &k, &body, id, expires))
+        // An UPDATE only. When the row is gone (expired, logged out elsewhere, password changed,
+        // account deactivated while this request was in flight) nothing is written back: the
+        // cookie keeps pointing at nothing, and the next request is sent to the login page.
+        self.run(move |c| sessions::update(c, &k, &body, id, expires))
             .await
             .map_err(UpdateError::Other)?;
-        if !updated {
-            // The row is gone (expired, or logged out elsewhere): start a fresh session.
-            return self
-                .save(state, ttl)
-                .await
-                .map_err(|e| UpdateError::Other(anyhow::anyhow!(e.to_string())));
-        }
         Ok(key)
     }
 

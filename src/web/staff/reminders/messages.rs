@@ -74,6 +74,8 @@ struct MessagesPage {
 }
 
 const PAGE: i64 = 100;
+/// Far beyond any real log, and far from overflowing `page * PAGE`.
+const MAX_PAGE: i64 = 1_000_000;
 
 pub async fn list(
     user: StaffUser,
@@ -83,7 +85,18 @@ pub async fn list(
     user.require(|r| r.manages_bookings())?;
     let q = Fields::from_query(req.query_string()).unwrap_or_default();
     let filter = OutboxStatus::parse(q.get("status"));
-    let page = q.get("page").parse::<i64>().unwrap_or(0).max(0);
+    let page = match q.get("page") {
+        "" => 0,
+        p => p
+            .parse::<i64>()
+            .ok()
+            .filter(|n| (0..=MAX_PAGE).contains(n))
+            .ok_or_else(|| {
+                AppError::BadRequest(format!(
+                    "The page number must be a whole number from 0 to {MAX_PAGE}."
+                ))
+            })?,
+    };
     let log = state.db(move |c| svc::log(c, filter, page, PAGE)).await?;
     let flash = match q.get("done") {
         "retry" => Some("The message will be sent again shortly.".to_string()),
@@ -122,12 +135,10 @@ async fn act(
             }
         })
         .await?;
-    let back = form.fields.get("back");
-    let to = if back.starts_with("/staff/") && !back.starts_with("//") {
-        back.to_string()
-    } else {
-        "/staff/messages".into()
-    };
+    let to = crate::web::staff::safe_staff_path(form.fields.get("back"))
+        .filter(|b| b.starts_with("/staff/"))
+        .unwrap_or("/staff/messages")
+        .to_string();
     let sep = if to.contains('?') { '&' } else { '?' };
     Ok(see_other(&format!(
         "{to}{sep}done={}",
