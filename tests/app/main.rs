@@ -26,6 +26,7 @@ mod privacy;
 mod record_takeover;
 mod reminders;
 mod same_answers;
+mod secrets_at_rest;
 mod staff_admin;
 mod staff_auth;
 mod staff_desk;
