@@ -9,6 +9,7 @@ mod booking_pages;
 mod browser;
 mod database;
 mod double_booking;
+mod error_pages;
 mod fuzz;
 mod hardening;
 mod helpers;
