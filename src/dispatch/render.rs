@@ -14,6 +14,7 @@ use crate::mail::compose::compose;
 use crate::service::booking::{AppointmentDetails, details_of};
 use crate::service::calendar::appointment_ics;
 use crate::service::clinic::{self, Clinic};
+use crate::service::links::{self, Grant};
 
 /// What rendering needs from outside the database.
 #[derive(Debug, Clone)]
@@ -26,7 +27,9 @@ pub struct RenderContext {
 /// What to do with a claimed message.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Rendered {
-    Send(Email),
+    /// The email, and the link secrets minted for it: the dispatcher stores them (`links::store`)
+    /// before the email is sent. Rendering itself only reads.
+    Send(Email, Vec<Grant>),
     /// Not to be sent after all (e.g. the patient opted out of follow-ups since it was planned):
     /// the dispatcher marks it cancelled with this reason.
     Skip(String),
@@ -81,25 +84,39 @@ pub fn render(
             d.status.label().to_lowercase()
         )));
     }
-    // The details already carry the patient row, opt-out and unsubscribe token included.
+    // The details already carry the patient row, opt-out included.
     let patient = &d.patient;
     if kind.can_opt_out() && patient.followups_opt_out {
         return Ok(Rendered::Skip(
             "patient opted out of check-ins and follow-ups".into(),
         ));
     }
-    let manage_url = format!("{}/appointments/{}", ctx.base_url, d.appointment.token);
-    let book_url = format!("{}/book/{}", ctx.base_url, d.treatment.slug);
-    let unsubscribe_url = match (kind.can_opt_out(), &patient.unsubscribe_token) {
-        (true, Some(t)) => Some(format!("{}/unsubscribe/{t}", ctx.base_url)),
-        _ => None,
-    };
-    let owned = values(clinic.tz, &clinic, &d, &manage_url, &book_url);
-    let pairs: Vec<(&str, &str)> = owned.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    // Each email gets its own link secrets: no token is kept to build links from later, only
+    // digests, so these are new ones for this appointment (or patient), stored before sending.
     let show_manage = matches!(
         kind,
         StepKind::Confirmation | StepKind::Preparation | StepKind::Reminder
     );
+    // The confirmation's .ics carries it too (a confirmation shows it anyway).
+    let carries_manage =
+        show_manage || step.subject.contains("{manage_url}") || step.body.contains("{manage_url}");
+    let mut grants = Vec::new();
+    let manage_url = if carries_manage {
+        let (manage, grant) = links::mint_manage(&d.appointment);
+        grants.push(grant);
+        format!("{}/appointments/{}", ctx.base_url, manage.as_str())
+    } else {
+        // Not in this email: no secret is minted for it.
+        String::new()
+    };
+    let book_url = format!("{}/book/{}", ctx.base_url, d.treatment.slug);
+    let unsubscribe_url = kind.can_opt_out().then(|| {
+        let (token, grant) = links::mint_unsubscribe(patient.id);
+        grants.push(grant);
+        format!("{}/unsubscribe/{}", ctx.base_url, token.as_str())
+    });
+    let owned = values(clinic.tz, &clinic, &d, &manage_url, &book_url);
+    let pairs: Vec<(&str, &str)> = owned.iter().map(|(k, v)| (*k, v.as_str())).collect();
     let composed = compose(
         &clinic.letterhead(),
         &step.subject,
@@ -110,13 +127,16 @@ pub fn render(
     )?;
     let ics = (kind == StepKind::Confirmation)
         .then(|| appointment_ics(&clinic, &d, &manage_url, &ctx.host));
-    Ok(Rendered::Send(Email {
-        to: row.recipient.clone(),
-        subject: composed.subject,
-        text: composed.text,
-        html: composed.html,
-        message_id: format!("{}@{}", row.message_id, ctx.host),
-        unsubscribe_url,
-        ics,
-    }))
+    Ok(Rendered::Send(
+        Email {
+            to: row.recipient.clone(),
+            subject: composed.subject,
+            text: composed.text,
+            html: composed.html,
+            message_id: format!("{}@{}", row.message_id, ctx.host),
+            unsubscribe_url,
+            ics,
+        },
+        grants,
+    ))
 }
