@@ -11,6 +11,7 @@ pub mod outbox;
 pub mod patients;
 pub mod practitioners;
 pub mod privacy;
+pub mod resources;
 pub mod schema;
 pub mod seed;
 pub mod staff;
@@ -245,6 +246,8 @@ pub fn is_overlap(e: &DieselError) -> bool {
     match e {
         DieselError::DatabaseError(_, info) => {
             info.constraint_name() == Some("appointments_no_overlap")
+                || info.constraint_name() == Some("appointment_resources_no_overlap")
+                || info.message().contains("resource_overlap")
                 || info.message().contains("appointment_overlap")
                 || info.message().contains("appointments_no_overlap")
         }

@@ -254,7 +254,42 @@ diesel::joinable!(link_tokens -> patients (patient_id));
 diesel::joinable!(appointments -> treatments (treatment_id));
 diesel::joinable!(appointments -> practitioners (practitioner_id));
 
+diesel::table! {
+    resources (id) {
+        id -> Integer,
+        name -> Text,
+        kind -> Text,
+        active -> Bool,
+    }
+}
+
+diesel::table! {
+    treatment_resource_kinds (id) {
+        id -> Integer,
+        treatment_id -> Integer,
+        kind -> Text,
+    }
+}
+
+diesel::table! {
+    appointment_resources (id) {
+        id -> Integer,
+        appointment_id -> Integer,
+        resource_id -> Integer,
+        starts_at -> Timestamp,
+        blocks_until -> Timestamp,
+        active -> Bool,
+    }
+}
+
+diesel::joinable!(appointment_resources -> resources (resource_id));
+diesel::joinable!(appointment_resources -> appointments (appointment_id));
+diesel::joinable!(treatment_resource_kinds -> treatments (treatment_id));
+
 diesel::allow_tables_to_appear_in_same_query!(
+    resources,
+    treatment_resource_kinds,
+    appointment_resources,
     clinics,
     clinic_hours,
     treatments,

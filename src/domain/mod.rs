@@ -24,6 +24,7 @@ pub mod money;
 pub mod outbox;
 pub mod patient;
 pub mod privacy;
+pub mod resources;
 pub mod schedule_conflicts;
 pub mod staff;
 pub mod time;

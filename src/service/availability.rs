@@ -118,7 +118,16 @@ pub fn day_slots(
         return Ok(Vec::new());
     }
     let days = practitioner_days(conn, clinic, &ids, date, exclude)?;
-    Ok(free_slots(&ctx, timing(treatment), &days)
+    let t = timing(treatment);
+    // Only times when every device and room the treatment needs is free too (issue 11).
+    let slots = super::resources::keep_free(
+        conn,
+        treatment.id,
+        free_slots(&ctx, t, &days),
+        |s| (s.start, t.blocks_until(s.start)),
+        exclude,
+    )?;
+    Ok(slots
         .into_iter()
         .map(|s| SlotView {
             start: s.start,

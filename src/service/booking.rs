@@ -194,6 +194,8 @@ fn try_book(
                 contact_email: cmd.patient.email.as_str(),
             },
         )?;
+        // Shared devices and rooms (issue 11): one of each kind the treatment needs.
+        crate::service::resources::take_for(c, treatment, &row)?;
         audit::appointment_change(
             c,
             policy.now,
@@ -511,10 +513,13 @@ pub fn reschedule_appointment(
                     ends_at: to_db(slot.end),
                     blocks_until: to_db(timing(&treatment).blocks_until(slot.start)),
                 };
+                // Its devices and rooms are let go and taken afresh at the new time.
+                crate::service::resources::release(c, row.id)?;
                 if appointments::move_to(c, row.id, &to, to_db(now))? == 0 {
                     return Err(AppError::Refused(SelfServiceRefusal::NoLongerBooked));
                 }
                 let after = appointments::by_id(c, row.id)?;
+                crate::service::resources::take_for(c, &treatment, &after)?;
                 audit::appointment_change(
                     c,
                     now,

@@ -21,6 +21,7 @@ pub mod messages;
 pub mod planning;
 pub mod practitioners;
 pub mod privacy;
+pub mod resources;
 pub mod schedule_conflicts;
 pub mod staff;
 pub mod staff_accounts;

@@ -26,6 +26,7 @@ mod ops_binary;
 mod privacy;
 mod record_takeover;
 mod reminders;
+mod resources;
 mod same_answers;
 mod secrets_at_rest;
 mod staff_admin;

@@ -5,6 +5,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 pub mod care_plans;
+pub mod resources;
 
 use crate::db::models::*;
 use crate::db::schema::*;
@@ -263,5 +264,6 @@ fn insert_demo(conn: &mut DbConnection, opts: &SeedOptions<'_>) -> QueryResult<(
                 .execute(conn)?;
         }
     }
+    resources::seed(conn)?;
     Ok(())
 }

@@ -1,0 +1,207 @@
+//! Shared devices and rooms (issue 11): one laser, whoever performs the treatment, is held by
+//! one appointment at a time — in availability, in the booking transaction and, however
+//! requests race, in the database.
+
+use carepath::db::models::{NewPractitioner, NewPractitionerHours};
+use carepath::db::schema::{practitioner_hours, practitioners};
+use diesel::prelude::*;
+use futures::future::join_all;
+use serde_json::json;
+
+use crate::helpers::*;
+
+const RACERS: usize = 64;
+const TUESDAY_10: &str = "2030-06-04T10:00:00+01:00";
+
+/// Adds `n` more physicians (who may do laser) working Tuesdays 09:00–17:00; returns their ids.
+fn more_physicians(app: &TestApp, n: usize) -> Vec<i32> {
+    let mut c = app.state.pool.get().expect("conn");
+    (0..n)
+        .map(|i| {
+            let name = format!("Dr. Extra {i}");
+            diesel::insert_into(practitioners::table)
+                .values(NewPractitioner {
+                    name: &name,
+                    title: "Physician",
+                    qualifications: "physician",
+                    bio: "",
+                    active: true,
+                })
+                .execute(&mut *c)
+                .expect("practitioner");
+            let id: i32 = practitioners::table
+                .filter(practitioners::name.eq(&name))
+                .select(practitioners::id)
+                .first(&mut *c)
+                .expect("id");
+            diesel::insert_into(practitioner_hours::table)
+                .values(NewPractitionerHours {
+                    practitioner_id: id,
+                    weekday: 1,
+                    start_minute: 540,
+                    end_minute: 1020,
+                })
+                .execute(&mut *c)
+                .expect("hours");
+            id
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn one_laser_is_booked_once_however_many_practitioners_race_for_it() {
+    let app = TestApp::spawn().await;
+    let mut ids = vec![1];
+    ids.extend(more_physicians(&app, RACERS - 1));
+    let app = &app;
+    let attempts = ids.iter().enumerate().map(|(i, &pid)| async move {
+        let email = format!("laser{i}@example.org");
+        if i % 2 == 0 {
+            let racer = Patient::new("Racer", &email);
+            app.book_for("laser-resurfacing", TUESDAY_10, Some(pid), &racer)
+                .await
+                .0
+        } else {
+            let p = pid.to_string();
+            app.post_form(
+                "/book/laser-resurfacing",
+                &[
+                    ("start", TUESDAY_10),
+                    ("practitioner", &p),
+                    ("name", "Racer"),
+                    ("email", &email),
+                    ("consent", "yes"),
+                ],
+            )
+            .await
+            .status()
+            .as_u16()
+        }
+    });
+    let statuses = join_all(attempts).await;
+    let ok = statuses.iter().filter(|s| **s == 201 || **s == 303).count();
+    let refused = statuses.iter().filter(|s| **s == 409).count();
+    assert_eq!(ok, 1, "{statuses:?}");
+    assert_eq!(
+        refused,
+        RACERS - 1,
+        "every loser gets a clean 409: {statuses:?}"
+    );
+    assert_eq!(app.appointment_count(), 1);
+}
+
+#[tokio::test]
+async fn availability_leaves_out_times_the_laser_is_held() {
+    let app = TestApp::spawn().await;
+    let other = more_physicians(&app, 1)[0];
+    let before = starts(
+        &app.slots("laser-resurfacing", "2030-06-04", Some(other))
+            .await,
+    );
+    assert!(
+        before.iter().any(|s| s.starts_with("2030-06-04T09:00")),
+        "{before:?}"
+    );
+    app.booked("laser-resurfacing", TUESDAY_10, 1, &ANN).await;
+    // Held 10:00–12:00 (90 minutes and a 30-minute buffer): a 120-minute session may start at
+    // 08:00 at the latest before it, and at 12:00 after it.
+    let after = starts(
+        &app.slots("laser-resurfacing", "2030-06-04", Some(other))
+            .await,
+    );
+    for taken in ["09:00", "09:45", "10:00", "11:45"] {
+        assert!(
+            !after
+                .iter()
+                .any(|s| s.starts_with(&format!("2030-06-04T{taken}"))),
+            "{taken} offered while the laser is held: {after:?}"
+        );
+    }
+    assert!(
+        after.iter().any(|s| s.starts_with("2030-06-04T12:00")),
+        "{after:?}"
+    );
+    // Microdermabrasion needs a room, not the laser: still free for someone else at 10:00.
+    app.booked(
+        "microdermabrasion",
+        TUESDAY_10,
+        2,
+        &Patient::new("Bo", "bo@example.org"),
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn the_booking_refuses_a_held_laser_and_a_cancellation_frees_it() {
+    let app = TestApp::spawn().await;
+    let other = more_physicians(&app, 1)[0];
+    let first = app.booked("laser-resurfacing", TUESDAY_10, 1, &ANN).await;
+    let bo = Patient::new("Bo", "bo@example.org");
+    let (status, body) = app
+        .book_for(
+            "laser-resurfacing",
+            "2030-06-04T11:00:00+01:00",
+            Some(other),
+            &bo,
+        )
+        .await;
+    assert_eq!(status, 409, "{body}");
+    // Through the page too.
+    let p = other.to_string();
+    let r = app
+        .post_form(
+            "/book/laser-resurfacing",
+            &[
+                ("start", TUESDAY_10),
+                ("practitioner", &p),
+                ("name", "Bo"),
+                ("email", "bo@example.org"),
+                ("consent", "yes"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status().as_u16(), 409);
+    let (status, body) = app
+        .post_json(
+            &format!("/api/v1/bookings/{}/cancel", first.token),
+            &json!({}),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    app.booked("laser-resurfacing", TUESDAY_10, other, &bo)
+        .await;
+}
+
+#[tokio::test]
+async fn a_move_onto_a_held_laser_is_refused_and_a_free_one_takes_it_along() {
+    let app = TestApp::spawn().await;
+    let other = more_physicians(&app, 1)[0];
+    app.booked("laser-resurfacing", TUESDAY_10, 1, &ANN).await;
+    let bo = Patient::new("Bo", "bo@example.org");
+    let moving = app
+        .booked("laser-resurfacing", "2030-06-04T14:00:00+01:00", other, &bo)
+        .await;
+    let path = format!("/api/v1/bookings/{}/reschedule", moving.token);
+    let (status, body) = app
+        .post_json(
+            &path,
+            &json!({"start": "2030-06-04T11:00:00+01:00", "practitioner": other}),
+        )
+        .await;
+    assert_eq!(status, 409, "{body}");
+    let (status, body) = app
+        .post_json(
+            &path,
+            &json!({"start": "2030-06-04T12:00:00+01:00", "practitioner": other}),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    // The old 14:00 is free again for the first physician.
+    app.booked(
+        "laser-resurfacing",
+        "2030-06-04T14:00:00+01:00",
+        1,
+        &Patient::new("Cy", "cy@example.org"),
+    )
+    .await;
+}
