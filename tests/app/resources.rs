@@ -8,6 +8,8 @@ use diesel::prelude::*;
 use futures::future::join_all;
 use serde_json::json;
 
+use carepath::domain::staff::Role;
+
 use crate::helpers::*;
 
 const RACERS: usize = 64;
@@ -204,4 +206,110 @@ async fn a_move_onto_a_held_laser_is_refused_and_a_free_one_takes_it_along() {
         &Patient::new("Cy", "cy@example.org"),
     )
     .await;
+}
+
+#[tokio::test]
+async fn the_day_view_shows_the_device_and_filters_by_it() {
+    let app = TestApp::spawn().await;
+    let laser = app.booked("laser-resurfacing", TUESDAY_10, 1, &ANN).await;
+    let peel = app
+        .booked(
+            "microdermabrasion",
+            TUESDAY_10,
+            2,
+            &Patient::new("Bo", "bo@example.org"),
+        )
+        .await;
+    let desk = app.staff(Role::FrontDesk).await;
+    let (status, page) = desk.get_text("/staff/day?date=2030-06-04").await;
+    assert_eq!(status, 200);
+    let held = block_of(&page, laser.id);
+    assert!(held.contains("Laser device"), "{held}");
+    let room = block_of(&page, peel.id);
+    assert!(room.contains("Room 1"), "{room}");
+    // Filtered by the laser (resource 1 in the demo clinic): only its appointment.
+    let (status, page) = desk.get_text("/staff/day?date=2030-06-04&resource=1").await;
+    assert_eq!(status, 200);
+    assert!(block(&page, laser.id).is_some());
+    assert!(block(&page, peel.id).is_none(), "{page}");
+    let (status, _) = desk
+        .get_text("/staff/day?date=2030-06-04&resource=laser")
+        .await;
+    assert_eq!(status, 400);
+}
+
+/// An appointment's whole block on the grid, to its closing tag.
+fn block_of(page: &str, id: i32) -> String {
+    let at = page
+        .find(&format!("data-appointment=\"{id}\""))
+        .expect("block");
+    let end = at + page[at..].find("</a>").expect("end of block");
+    page[at..end].to_string()
+}
+
+#[tokio::test]
+async fn admins_add_devices_and_say_what_treatments_need() {
+    let app = TestApp::spawn().await;
+    let admin = app.staff(Role::Admin).await;
+    let (status, page) = admin.get_text("/staff/resources").await;
+    assert_eq!(status, 200);
+    assert!(
+        page.contains("Laser device") && page.contains("Room 3"),
+        "{page}"
+    );
+    // A bad kind is shown back with a message, and nothing is written.
+    let (status, page) = admin
+        .post_text(
+            "/staff/resources",
+            &[("name", "Second laser"), ("kind", "   ")],
+        )
+        .await;
+    assert_eq!(status, 422, "{page}");
+    assert!(page.contains("Give a kind"), "{page}");
+    let (status, page) = admin
+        .post_text(
+            "/staff/resources",
+            &[("name", "Room 1"), ("kind", "treatment room")],
+        )
+        .await;
+    assert_eq!(status, 422);
+    assert!(page.contains("already a resource with that name"), "{page}");
+    // A second laser: two laser sessions at once with two physicians.
+    admin
+        .post_redirect(
+            "/staff/resources",
+            &[("name", "Second laser"), ("kind", "Laser  Device")],
+        )
+        .await;
+    let other = more_physicians(&app, 1)[0];
+    app.booked("laser-resurfacing", TUESDAY_10, 1, &ANN).await;
+    app.booked(
+        "laser-resurfacing",
+        TUESDAY_10,
+        other,
+        &Patient::new("Bo", "bo@example.org"),
+    )
+    .await;
+    // Microneedling made to need the laser too: none free at 10:00 now.
+    admin
+        .post_redirect(
+            "/staff/treatments/4/resources",
+            &[("kinds", "treatment room, laser device")],
+        )
+        .await;
+    let slots = starts(&app.slots("microneedling", "2030-06-04", Some(2)).await);
+    assert!(
+        !slots.iter().any(|s| s.starts_with("2030-06-04T10:00")),
+        "{slots:?}"
+    );
+    // Taking the second laser out of use: the first physician's 12:00 stays, the other's
+    // future bookings keep theirs.
+    admin
+        .post_redirect("/staff/resources/5/status", &[("active", "no")])
+        .await;
+    let (_, page) = admin.get_text("/staff/resources").await;
+    assert!(page.contains("Put back in use"), "{page}");
+    // Front desk may not manage resources.
+    let desk = app.staff(Role::FrontDesk).await;
+    assert_eq!(desk.get("/staff/resources").await.status().as_u16(), 403);
 }

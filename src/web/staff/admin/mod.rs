@@ -11,6 +11,7 @@ pub mod feed;
 mod practitioners;
 mod privacy;
 mod qualifications;
+mod resources;
 mod settings;
 mod treatments;
 mod week_editor;
@@ -68,6 +69,16 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route(
             "/practitioners/{practitioner}/calendar/revoke",
             web::post().to(practitioners::revoke_feed),
+        )
+        .route("/resources", web::get().to(resources::list))
+        .route("/resources", web::post().to(resources::create))
+        .route(
+            "/resources/{resource}/status",
+            web::post().to(resources::set_status),
+        )
+        .route(
+            "/treatments/{treatment}/resources",
+            web::post().to(resources::set_needs),
         )
         .route("/privacy", web::get().to(privacy::show))
         .route("/privacy", web::post().to(privacy::save))

@@ -34,6 +34,7 @@ struct DayPage {
     nobody: bool,
     grid: GridView,
     cancelled: Vec<CancelledView>,
+    resources: Vec<OptionView>,
 }
 
 fn query(req: &HttpRequest) -> Result<Fields, AppError> {
@@ -59,12 +60,30 @@ pub async fn day(
     let reach = reach(&user);
     let (date, message) = date_or_today(q.get("date"));
     let who = default_who(reach);
+    // Only the appointments holding one device or room (issue 11); an unknown id shows none.
+    let resource = match Some(q.get("resource").trim()).filter(|r| !r.is_empty()) {
+        None => None,
+        Some(r) => Some(r.parse::<i32>().map_err(|_| {
+            AppError::BadRequest("The resource to filter by should be a number.".into())
+        })?),
+    };
     let DayView {
         clinic,
         date,
         today,
         schedule: data,
-    } = state.db(move |c| schedule::day(c, now, date, who)).await?;
+        resources,
+    } = state
+        .db(move |c| schedule::day(c, now, date, who, resource))
+        .await?;
+    let resource_options: Vec<OptionView> = resources
+        .iter()
+        .map(|r| OptionView {
+            value: r.id.to_string(),
+            label: format!("{} ({})", r.name, r.kind),
+            selected: Some(r.id) == resource,
+        })
+        .collect();
     let (grid, cancelled, closed) = match &data {
         Some(s) => (
             grid_view(
@@ -99,6 +118,7 @@ pub async fn day(
         nobody: data.is_none(),
         grid,
         cancelled,
+        resources: resource_options,
     };
     render_status(status_for(&message), &page)
 }
