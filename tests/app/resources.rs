@@ -302,10 +302,16 @@ async fn admins_add_devices_and_say_what_treatments_need() {
         !slots.iter().any(|s| s.starts_with("2030-06-04T10:00")),
         "{slots:?}"
     );
-    // Taking the second laser out of use: the first physician's 12:00 stays, the other's
-    // future bookings keep theirs.
+    // Taking the second laser out of use (bookings holding it keep it).
+    let (_, page) = admin.get_text("/staff/resources").await;
+    let row = &page[..page.find("<td>Second laser</td>").expect("listed")];
+    let id = row.rsplit("data-resource=\"").next().expect("row");
+    let id = &id[..id.find('"').expect("id")];
     admin
-        .post_redirect("/staff/resources/5/status", &[("active", "no")])
+        .post_redirect(
+            &format!("/staff/resources/{id}/status"),
+            &[("active", "no")],
+        )
         .await;
     let (_, page) = admin.get_text("/staff/resources").await;
     assert!(page.contains("Put back in use"), "{page}");
