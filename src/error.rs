@@ -27,6 +27,9 @@ pub enum AppError {
     /// A status move the appointment state machine forbids (staff actions).
     #[error("not allowed: {0}")]
     NotAllowed(String),
+    /// A course session booked too soon after (or before) another session of its course.
+    #[error("course interval: {0}")]
+    CourseInterval(String),
     /// The database stayed locked or the pool stayed empty too long: try again shortly.
     #[error("busy")]
     Busy,
@@ -53,9 +56,10 @@ impl AppError {
             AppError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
             AppError::Forbidden(_) => StatusCode::FORBIDDEN,
-            AppError::SlotUnavailable(_) | AppError::Refused(_) | AppError::NotAllowed(_) => {
-                StatusCode::CONFLICT
-            }
+            AppError::SlotUnavailable(_)
+            | AppError::Refused(_)
+            | AppError::NotAllowed(_)
+            | AppError::CourseInterval(_) => StatusCode::CONFLICT,
             AppError::Busy | AppError::Pool(_) => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Db(e) if is_locked(e) => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Db(_) | AppError::Template(_) | AppError::Internal(_) => {
@@ -72,7 +76,7 @@ impl AppError {
             AppError::BadRequest(m) | AppError::Forbidden(m) => m.clone(),
             AppError::SlotUnavailable(p) => p.message().into(),
             AppError::Refused(r) => r.message().into(),
-            AppError::NotAllowed(m) => m.clone(),
+            AppError::NotAllowed(m) | AppError::CourseInterval(m) => m.clone(),
             _ if self.status() == StatusCode::SERVICE_UNAVAILABLE => {
                 "The clinic's system is busy right now. Please try again in a moment.".into()
             }
@@ -153,6 +157,7 @@ impl ApiError {
             }
             AppError::Refused(r) => json!({"error": r.code(), "message": message}),
             AppError::NotAllowed(_) => json!({"error": "not_allowed", "message": message}),
+            AppError::CourseInterval(_) => json!({"error": "course_interval", "message": message}),
             _ if e.status() == StatusCode::SERVICE_UNAVAILABLE => {
                 json!({"error": "busy", "message": message})
             }

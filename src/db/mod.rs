@@ -5,6 +5,7 @@ pub mod audit;
 pub mod backup;
 pub mod care_plans;
 pub mod clinic;
+pub mod courses;
 pub mod links;
 pub mod models;
 pub mod outbox;

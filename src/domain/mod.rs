@@ -13,6 +13,7 @@ pub mod calendar_feed;
 pub mod care_plan;
 pub mod catalog;
 pub mod clinic_settings;
+pub mod course;
 pub mod dashboard;
 pub mod delivery;
 pub mod errors;

@@ -53,6 +53,8 @@ pub struct AppointmentDetails {
     pub patient: PatientRow,
     /// What was typed with this booking (its emails still go to the record's address).
     pub contact: Contact,
+    /// Where it stands in its treatment course, if its treatment has one (issue 11).
+    pub course: Option<crate::service::courses::Progress>,
 }
 
 /// The name and phone given with one booking.
@@ -103,6 +105,7 @@ pub fn book(
         Err(AppError::SlotUnavailable(p)) => ("refused", slot_problem(*p)),
         Err(AppError::NotFound(_)) => ("refused", "unknown_treatment"),
         Err(AppError::Invalid(_)) => ("refused", "invalid"),
+        Err(AppError::CourseInterval(_)) => ("refused", "course_interval"),
         Err(_) => ("error", "none"),
     };
     metrics::counter!("carepath_bookings_total", "outcome" => outcome, "reason" => reason)
@@ -196,6 +199,8 @@ fn try_book(
         )?;
         // Shared devices and rooms (issue 11): one of each kind the treatment needs.
         crate::service::resources::take_for(c, treatment, &row)?;
+        // Treatment courses (issue 11): joins the patient's course, or refuses the interval.
+        crate::service::courses::on_booked(c, clinic.tz, &row)?;
         audit::appointment_change(
             c,
             policy.now,
@@ -381,6 +386,7 @@ pub fn details_of(
         },
     };
     Ok(AppointmentDetails {
+        course: crate::service::courses::progress(conn, appointment.id)?,
         status: status_of(&appointment)?,
         treatment: crate::db::treatments::treatment(conn, appointment.treatment_id)?,
         practitioner: crate::db::practitioners::practitioner(conn, appointment.practitioner_id)?,
@@ -520,6 +526,7 @@ pub fn reschedule_appointment(
                 }
                 let after = appointments::by_id(c, row.id)?;
                 crate::service::resources::take_for(c, &treatment, &after)?;
+                crate::service::courses::on_moved(c, clinic.tz, &after)?;
                 audit::appointment_change(
                     c,
                     now,

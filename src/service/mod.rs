@@ -12,6 +12,7 @@ pub mod catalog;
 pub mod changes;
 pub mod clinic;
 pub mod clinic_settings;
+pub mod courses;
 pub mod dashboard;
 pub mod desk;
 pub mod export;

@@ -5,6 +5,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 pub mod care_plans;
+pub mod courses;
 pub mod resources;
 
 use crate::db::models::*;
@@ -265,5 +266,6 @@ fn insert_demo(conn: &mut DbConnection, opts: &SeedOptions<'_>) -> QueryResult<(
         }
     }
     resources::seed(conn)?;
+    courses::seed(conn)?;
     Ok(())
 }

@@ -140,6 +140,19 @@ pub struct Booking<'a> {
     note: Option<&'a str>,
     cancel_reason: Option<&'a str>,
     manage_url: String,
+    /// Its place in a treatment course (absent for treatments without one).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    course: Option<Course>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Course {
+    id: i32,
+    session: usize,
+    sessions: i32,
+    ended: bool,
+    /// The first start the next session may have, while sessions remain.
+    next_from: Option<String>,
 }
 
 #[derive(Debug, Serialize)]
@@ -170,6 +183,13 @@ impl<'a> Booking<'a> {
             note: d.appointment.patient_note.as_deref(),
             cancel_reason: d.appointment.cancel_reason.as_deref(),
             manage_url,
+            course: d.course.as_ref().map(|c| Course {
+                id: c.course_id,
+                session: c.n,
+                sessions: c.of,
+                ended: c.ended,
+                next_from: c.next_from.map(|t| rfc3339_local(tz, t)),
+            }),
         }
     }
 }

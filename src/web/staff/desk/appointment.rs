@@ -96,6 +96,9 @@ struct AppointmentTemplate {
     lines: Vec<crate::web::staff::reminders::MessageLine>,
     is_admin: bool,
     back: String,
+    /// Its treatment course, if any (issue 11).
+    course: Option<crate::service::courses::Progress>,
+    may_manage: bool,
 }
 
 /// What a re-shown page keeps of the refused request.
@@ -118,6 +121,10 @@ fn flash(done: &str) -> Option<String> {
             "cancelled" => "Cancelled; the time is free again.",
             "rescheduled" => "Moved to the new time.",
             "note" => "Note added.",
+            "course-ended" => {
+                "Course ended: the next booking of this treatment starts a new course."
+            }
+            "course-extended" => "Course extended by one session.",
             "merged" => "The patient record now has this booking's name and phone.",
             "kept-apart" => "Kept apart: the record stays as it was.",
             _ => return None,
@@ -218,6 +225,8 @@ fn template(
         lines: crate::web::staff::reminders::message_lines(tz, &data.messages),
         is_admin: user.role.manages_clinic(),
         back: format!("/staff/appointments/{}", a.id),
+        course: d.course.clone(),
+        may_manage: user.role.manages_bookings(),
     }
 }
 

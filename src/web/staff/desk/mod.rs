@@ -3,6 +3,7 @@
 
 mod appointment;
 mod book;
+mod courses;
 mod grid;
 mod patients;
 mod schedule;
@@ -55,6 +56,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             "/appointments/{id}/reschedule",
             web::post().to(appointment::reschedule),
         )
+        .route("/courses/{id}/end", web::post().to(courses::end))
+        .route("/courses/{id}/extend", web::post().to(courses::extend))
         .route("/book", web::get().to(book::form))
         .route("/book", web::post().to(book::submit))
         .route("/patients", web::get().to(patients::search))
