@@ -219,6 +219,8 @@ pub struct AppointmentRow {
     pub contact_email: String,
     /// Staff decided this contact stays apart from the patient record.
     pub contact_kept_apart: bool,
+    /// The calendar entry's SEQUENCE (raised by each move and by a cancellation).
+    pub ics_sequence: i32,
 }
 
 #[derive(Debug, Insertable)]
@@ -328,6 +330,8 @@ pub struct CarePlanStepRow {
     pub body: String,
     pub active: bool,
     pub updated_at: NaiveDateTime,
+    /// The short variant for patients booked inside the step's window (empty: none).
+    pub late_body: String,
 }
 
 #[derive(Debug, Insertable)]
@@ -342,6 +346,7 @@ pub struct NewCarePlanStep<'a> {
     pub body: &'a str,
     pub active: bool,
     pub updated_at: NaiveDateTime,
+    pub late_body: &'a str,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable)]

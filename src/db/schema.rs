@@ -130,6 +130,7 @@ diesel::table! {
         contact_phone -> Nullable<Text>,
         contact_email -> Text,
         contact_kept_apart -> Bool,
+        ics_sequence -> Integer,
     }
 }
 
@@ -205,6 +206,7 @@ diesel::table! {
         body -> Text,
         active -> Bool,
         updated_at -> Timestamp,
+        late_body -> Text,
     }
 }
 

@@ -132,6 +132,8 @@ impl Dispatcher {
         let render = RenderContext {
             base_url: base_url.trim_end_matches('/').to_string(),
             host: mailer.from_domain(),
+            // Set for each chunk to the dispatch pass's clock.
+            now: DateTime::<Utc>::UNIX_EPOCH,
         };
         Self {
             pool,
@@ -278,7 +280,13 @@ async fn run_batch(
 
     let (work_tx, mut work_rx) = mpsc::channel::<(OutboxRow, Email)>(parallel * 4);
     let (out_tx, out_rx) = mpsc::unbounded_channel::<Outcome>();
-    let renderer = tokio::spawn(render_all(d.clone(), rows, work_tx, out_tx.clone()));
+    let renderer = tokio::spawn(render_all(
+        d.clone(),
+        rows,
+        (now, started),
+        work_tx,
+        out_tx.clone(),
+    ));
     let recorder = tokio::spawn(record::record_all(d.clone(), token, out_rx, now, started));
 
     // Each send is its own task, so sends progress while outcomes are being written.
@@ -373,13 +381,16 @@ async fn heartbeat(
 async fn render_all(
     d: Dispatcher,
     rows: Vec<OutboxRow>,
+    (now, started): (DateTime<Utc>, Instant),
     work: mpsc::Sender<(OutboxRow, Email)>,
     out: mpsc::UnboundedSender<Outcome>,
 ) {
     let mut rows = rows.into_iter().peekable();
     while rows.peek().is_some() {
         let chunk: Vec<OutboxRow> = rows.by_ref().take(RENDER_CHUNK).collect();
-        let (ctx, render) = (d.render.clone(), d.render_fn);
+        let (mut ctx, render) = (d.render.clone(), d.render_fn);
+        // The words of each message are true for the moment it is rendered.
+        ctx.now = at(now, started).and_utc();
         let copy = chunk.clone();
         let rendered = blocking(&d.pool, move |c| {
             // One read transaction for the chunk: a consistent view, and on SQLite one read

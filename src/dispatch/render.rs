@@ -1,19 +1,24 @@
 //! Turns a claimed outbox row into an email: loads the appointment and its care plan step, checks
 //! the message still applies, and composes it (`mail::compose`) with the appointment's details.
 
-use chrono_tz::Tz;
+use chrono::{DateTime, Duration, Utc};
 
 use crate::db::models::{CarePlanStepRow, OutboxRow};
-use crate::db::{DbConnection, appointments, care_plans};
-use crate::domain::care_plan::StepKind;
+use crate::db::{DbConnection, appointments, audit, care_plans};
+use crate::domain::care_plan::{Anchor, StepKind};
+use crate::domain::message_words::{
+    CancelledBy, cancel_note, change_deadline, change_or_call, day_word, is_late, length_words,
+    past_change_cutoff,
+};
 use crate::domain::outbox::still_relevant;
-use crate::domain::time::datetime_label;
+use crate::domain::time::{datetime_label, time_label};
 use crate::domain::treatment::price_range_label;
 use crate::mail::Email;
 use crate::mail::compose::compose;
 use crate::service::booking::{AppointmentDetails, details_of};
 use crate::service::calendar::appointment_ics;
 use crate::service::clinic::{self, Clinic};
+use crate::service::planning::is_move_notice;
 
 /// What rendering needs from outside the database.
 #[derive(Debug, Clone)]
@@ -21,6 +26,9 @@ pub struct RenderContext {
     pub base_url: String,
     /// Host part of Message-IDs.
     pub host: String,
+    /// When the message is rendered for sending: every date word ("today", "tomorrow") and
+    /// whether the online change still works are judged at this moment, not at planning.
+    pub now: DateTime<Utc>,
 }
 
 /// What to do with a claimed message.
@@ -32,19 +40,32 @@ pub enum Rendered {
     Skip(String),
 }
 
-/// The placeholder values for an appointment.
+/// The placeholder values for an appointment, as true at `now`.
 fn values(
-    tz: Tz,
+    now: DateTime<Utc>,
     clinic: &Clinic,
     d: &AppointmentDetails,
     manage_url: &str,
     book_url: &str,
 ) -> Vec<(&'static str, String)> {
+    let tz = clinic.tz;
+    let start = d.starts_at();
     vec![
         ("patient_name", d.contact.name.clone()),
         ("treatment", d.treatment.name.to_lowercase()),
         ("treatment_name", d.treatment.name.clone()),
-        ("when", datetime_label(tz, d.starts_at())),
+        ("when", datetime_label(tz, start)),
+        ("day", day_word(tz, now, start)),
+        ("time", time_label(tz, start)),
+        ("duration", length_words(d.treatment.duration_minutes)),
+        (
+            "change_until",
+            datetime_label(tz, change_deadline(start, clinic.cutoff)),
+        ),
+        (
+            "change_or_call",
+            change_or_call(tz, now, start, clinic.cutoff, &clinic.row.phone),
+        ),
         ("practitioner", d.practitioner.name.clone()),
         (
             "price",
@@ -94,22 +115,38 @@ pub fn render(
         (true, Some(t)) => Some(format!("{}/unsubscribe/{t}", ctx.base_url)),
         _ => None,
     };
-    let owned = values(clinic.tz, &clinic, &d, &manage_url, &book_url);
+    let now = ctx.now;
+    let mut owned = values(now, &clinic, &d, &manage_url, &book_url);
+    if kind == StepKind::Cancellation {
+        let by = cancelled_by(conn, d.appointment.id)?;
+        owned.push((
+            "cancel_note",
+            cancel_note(
+                by,
+                d.appointment.cancel_reason.as_deref(),
+                &clinic.row.phone,
+            ),
+        ));
+    }
     let pairs: Vec<(&str, &str)> = owned.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    // The button only while it can still change something; after the cut-off the words say
+    // to call instead.
     let show_manage = matches!(
         kind,
         StepKind::Confirmation | StepKind::Preparation | StepKind::Reminder
-    );
+    ) && !past_change_cutoff(now, d.starts_at(), clinic.cutoff);
+    let moved = kind == StepKind::Confirmation && is_move_notice(&row.dedupe_key);
+    let (subject, body) = wording(&step, d.starts_at(), now, moved);
     let composed = compose(
         &clinic.letterhead(),
-        &step.subject,
-        &step.body,
+        &subject,
+        &body,
         &pairs,
         show_manage.then_some(manage_url.as_str()),
         unsubscribe_url.as_deref(),
     )?;
-    let ics = (kind == StepKind::Confirmation)
-        .then(|| appointment_ics(&clinic, &d, &manage_url, &ctx.host));
+    let ics = matches!(kind, StepKind::Confirmation | StepKind::Cancellation)
+        .then(|| appointment_ics(&clinic, &d, &manage_url));
     Ok(Rendered::Send(Email {
         to: row.recipient.clone(),
         subject: composed.subject,
@@ -119,4 +156,52 @@ pub fn render(
         unsubscribe_url,
         ics,
     }))
+}
+
+/// The subject and body templates this message uses: the step's, its short variant when the
+/// patient no longer has the time the full text assumes (booked or moved inside the step's
+/// window), or the notice of a move.
+fn wording(
+    step: &CarePlanStepRow,
+    start: DateTime<Utc>,
+    now: DateTime<Utc>,
+    moved: bool,
+) -> (String, String) {
+    if moved {
+        let body = match step.body.split_once("\n\n") {
+            Some((greeting, rest)) => format!("{greeting}\n\n{MOVED_LEAD}\n\n{rest}"),
+            None => format!("{MOVED_LEAD}\n\n{}", step.body),
+        };
+        return (MOVED_SUBJECT.to_string(), body);
+    }
+    let intended = Anchor::parse(&step.anchor)
+        .filter(|a| *a == Anchor::Start)
+        .map(|_| start + Duration::minutes(i64::from(step.offset_minutes)));
+    let late = intended.is_some_and(|i| is_late(now, i));
+    if late && !step.late_body.trim().is_empty() {
+        (step.subject.clone(), step.late_body.clone())
+    } else {
+        (step.subject.clone(), step.body.clone())
+    }
+}
+
+/// The subject of the notice sent when an appointment moves (the confirmation's text follows,
+/// with the new time).
+const MOVED_SUBJECT: &str = "Your {treatment} has moved to {when}";
+const MOVED_LEAD: &str = "Your appointment has moved. The new time is below; the attached calendar file updates the entry already in your calendar.";
+
+/// Who cancelled, from the audit trail of the cancellation: staff are the clinic.
+fn cancelled_by(conn: &mut DbConnection, appointment_id: i32) -> Result<CancelledBy, String> {
+    let trail =
+        audit::for_subject(conn, "appointment", appointment_id).map_err(|e| e.to_string())?;
+    let staff = trail
+        .iter()
+        .rev()
+        .find(|a| a.action == "appointment.cancel")
+        .is_some_and(|a| a.actor_kind == "staff");
+    Ok(if staff {
+        CancelledBy::Clinic
+    } else {
+        CancelledBy::Patient
+    })
 }

@@ -70,8 +70,12 @@ impl StepKind {
     }
 
     /// Patients may opt out of these (and only these): instructions for a booked session still go.
+    /// "We missed you" invites a rebooking, so it carries the one-click opt-out too.
     pub fn can_opt_out(self) -> bool {
-        matches!(self, StepKind::CheckIn | StepKind::FollowUp)
+        matches!(
+            self,
+            StepKind::CheckIn | StepKind::FollowUp | StepKind::Missed
+        )
     }
 
     /// For steps before the session: the latest a message is still useful, before the start.

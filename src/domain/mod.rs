@@ -20,6 +20,7 @@ pub mod export;
 pub mod hours;
 pub mod input;
 pub mod login_throttle;
+pub mod message_words;
 pub mod money;
 pub mod outbox;
 pub mod patient;

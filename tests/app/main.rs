@@ -22,6 +22,7 @@ mod mail_smtp;
 mod mail_tls;
 mod ops;
 mod ops_binary;
+mod patient_mail;
 mod privacy;
 mod record_takeover;
 mod reminders;

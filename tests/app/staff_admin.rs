@@ -1286,7 +1286,9 @@ async fn a_calendar_feed_serves_its_practitioners_booked_appointments() {
     assert!(ics.contains("SUMMARY:Microdermabrasion – Ivy Feed"));
     assert!(ics.contains("DTSTART:20300604T090000Z"));
     assert!(ics.contains("DTEND:20300604T094500Z"));
-    assert!(ics.contains(&format!("UID:appointment-{}.practitioner-feed@", a.id)));
+    // The appointment's one UID, the same as in the patient's own calendar entry (issue 9).
+    assert!(ics.contains(&format!("UID:appointment-{}-", a.id)) && ics.contains("@carepath\r\n"));
+    assert!(ics.contains("PRODID:-//Carepath//"));
     assert!(
         !ics.contains("Carl Cancelled"),
         "cancelled appointments are left out"

@@ -20,35 +20,38 @@ const CONFIRMATION: StepSeed = (
     "Your {treatment} is booked for {when}",
     "Hello {patient_name},
 
-Your {treatment} with {practitioner} is booked for {when}.
+Your {treatment} with {practitioner} is booked for {when}. The session takes about {duration}.
 
 The price is {price} per session; it is confirmed with you at your visit. The attached calendar file adds the appointment to your calendar.
 
-You can see, move or cancel your appointment here: {manage_url}",
+You can see your appointment, and move or cancel it online until {change_until}, here: {manage_url}
+After that, please call us on {clinic_phone}.",
 );
 
+/// Two days before: well before the online change cut-off (24 hours by default), so the
+/// reminder's link still lets the patient move or cancel.
 const REMINDER: StepSeed = (
     "reminder",
     "start",
-    -DAY,
-    "Reminder: your {treatment} tomorrow, {when}",
+    -2 * DAY,
+    "Reminder: your {treatment} {day} at {time}",
     "Hello {patient_name},
 
-This is a reminder of your {treatment} with {practitioner} on {when}.
+This is a reminder of your {treatment} with {practitioner} {day}, {when}.
 
 Please arrive a few minutes early, with clean skin and no make-up on the treatment area.
 
-If you can no longer come, please let us know: {manage_url} or call {clinic_phone}.",
+{change_or_call}",
 );
 
 const MISSED: StepSeed = (
     "missed",
     "no_show",
     2 * 60,
-    "We missed you today",
+    "We missed you {day}",
     "Hello {patient_name},
 
-We are sorry we didn't see you for your {treatment} on {when}.
+We are sorry we didn't see you for your {treatment} {day}, {when}.
 
 If you'd like to book another time, you can do so here: {book_url}
 Or call us on {clinic_phone}; we are happy to help.",
@@ -61,9 +64,11 @@ const CANCELLATION: StepSeed = (
     "Your {treatment} on {when} is cancelled",
     "Hello {patient_name},
 
-Your {treatment} on {when} has been cancelled.
+Your {treatment} on {when} has been cancelled. The attached calendar file removes it from your calendar.
 
-If you'd like to book another time: {book_url}",
+{cancel_note}
+
+To book another time: {book_url}",
 );
 
 const PEEL: &[StepSeed] = &[
@@ -75,7 +80,7 @@ const PEEL: &[StepSeed] = &[
         "Preparing for your chemical peel on {when}",
         "Hello {patient_name},
 
-Your chemical peel is in five days. To prepare your skin:
+Your chemical peel is {day}, {when}. To prepare your skin over the five days before it:
 
 - Pause retinoids (retinol, tretinoin) and exfoliating products such as AHA/BHA acids and scrubs from today.
 - Avoid sun exposure and tanning; use a broad-spectrum SPF 30 or higher every day.
@@ -138,7 +143,7 @@ const LASER: &[StepSeed] = &[
         "Preparing for your laser resurfacing on {when}",
         "Hello {patient_name},
 
-Your laser resurfacing is in two weeks. To prepare:
+Your laser resurfacing is {day}, {when}. To prepare over the two weeks before it:
 
 - No sun exposure or tanning from today, including sunbeds and self-tan; use SPF 30 or higher every day.
 - Pause retinoids and exfoliating acids for the last week before your treatment.
@@ -242,7 +247,7 @@ const MICRONEEDLING: &[StepSeed] = &[
         "Preparing for your microneedling on {when}",
         "Hello {patient_name},
 
-A numbing cream is applied when you arrive, so please allow a little extra time.
+Your microneedling is {day}, {when}. A numbing cream is applied when you arrive, so please allow a little extra time.
 
 - For the days before, avoid sunburn and pause retinoids and exfoliating acids.
 - Come with clean skin and no make-up.
@@ -292,6 +297,62 @@ Book your next session here: {book_url}",
     CANCELLATION,
 ];
 
+/// The short variants of the preparation steps, for patients booked (or moved) inside the
+/// preparation's window: only what can still be done, and what to ask the clinic about.
+const LATE_PREPARATION: &[(&str, &str)] = &[
+    (
+        "chemical-peel",
+        "Hello {patient_name},
+
+Your chemical peel is {day}, {when}: sooner than the five days of preparation we usually suggest, so here is what still helps.
+
+- From now until your visit, don't use retinoids (retinol, tretinoin) or exfoliating products such as AHA/BHA acids and scrubs.
+- Stay out of the sun and use a broad-spectrum SPF 30 or higher.
+- Don't wax or use hair-removal creams on the treatment area before your visit.
+
+Please call us on {clinic_phone} before your visit if you have used retinoids or exfoliants, waxed or had sunburn in the last few days, or have a cold sore, broken skin or a new medication: your practitioner may adjust the peel or suggest another date.
+
+On the day, come with clean skin and no make-up. Your appointment: {manage_url}",
+    ),
+    (
+        "laser-resurfacing",
+        "Hello {patient_name},
+
+Your laser resurfacing is {day}, {when}: sooner than the two weeks of preparation we ask for.
+
+- From now on, stay out of the sun and don't use sunbeds or self-tan; use SPF 30 or higher every day.
+- Don't use retinoids or exfoliating acids before your treatment.
+
+Please call us on {clinic_phone} before your visit if you can't follow this preparation, if you have had sun exposure, a tan, retinoids or exfoliating acids in the last two weeks, if you get cold sores (an antiviral may need to be started beforehand), or if you have taken isotretinoin in the past year. Your doctor may need to move the treatment to keep it safe.
+
+Your appointment: {manage_url}",
+    ),
+    (
+        "microneedling",
+        "Hello {patient_name},
+
+Your microneedling is {day}, {when}. A numbing cream is applied when you arrive, so please allow a little extra time.
+
+- Until then, avoid sunburn and don't use retinoids or exfoliating acids.
+- Come with clean skin and no make-up.
+
+Please call us on {clinic_phone} before your visit if you have a cold sore, an active acne breakout, sunburn or broken skin on the area, or have used retinoids or acids in the last few days.
+
+Your appointment: {manage_url}",
+    ),
+];
+
+/// The short variant of a seeded step, if it has one.
+fn late_body(slug: &str, kind: &str) -> &'static str {
+    match kind {
+        "preparation" => LATE_PREPARATION
+            .iter()
+            .find(|(s, _)| *s == slug)
+            .map_or("", |(_, body)| body),
+        _ => "",
+    }
+}
+
 /// Seeds the default plans for the four seeded treatments when no plan exists yet (a fresh
 /// database, or one from before care plans existed). Never over a clinic's own plans.
 pub fn seed_if_empty(conn: &mut DbConnection, now: NaiveDateTime) -> QueryResult<bool> {
@@ -325,6 +386,7 @@ pub fn seed_if_empty(conn: &mut DbConnection, now: NaiveDateTime) -> QueryResult
                         body,
                         active: true,
                         updated_at: now,
+                        late_body: late_body(slug, kind),
                     })
                     .execute(conn)?;
             }
