@@ -38,6 +38,7 @@ struct HtmlPart<'a> {
     clinic_name: &'a str,
     clinic_address: &'a str,
     clinic_phone: &'a str,
+    clinic_tel: String,
     clinic_email: &'a str,
     manage_url: Option<&'a str>,
     unsubscribe_url: Option<&'a str>,
@@ -131,7 +132,7 @@ fn segments(line: &str) -> Vec<Segment> {
                 href: None,
             });
             out.push(Segment {
-                text: trimmed.to_string(),
+                text: link_text(trimmed),
                 href: Some(trimmed.to_string()),
             });
             out.push(Segment {
@@ -152,6 +153,33 @@ fn segments(line: &str) -> Vec<Segment> {
         }
     }
     out
+}
+
+/// What a link shows in the HTML part: the address without its scheme, cut short (the link
+/// keeps the whole of it), so a long token can't push a phone's screen wider than 390 px.
+fn link_text(url: &str) -> String {
+    const MAX: usize = 32;
+    let bare = url
+        .strip_prefix("https://")
+        .or_else(|| url.strip_prefix("http://"))
+        .unwrap_or(url);
+    if bare.chars().count() <= MAX {
+        bare.to_string()
+    } else {
+        let cut: String = bare.chars().take(MAX - 1).collect();
+        format!("{cut}…")
+    }
+}
+
+/// A phone number as a `tel:` link: its digits, with the leading + (spaces and dashes out).
+pub fn tel_href(phone: &str) -> String {
+    let digits: String = phone
+        .chars()
+        .enumerate()
+        .filter(|(i, c)| c.is_ascii_digit() || (*i == 0 && *c == '+'))
+        .map(|(_, c)| c)
+        .collect();
+    format!("tel:{digits}")
 }
 
 /// Paragraphs split on blank lines; a paragraph whose lines all start with "- " is a list.
@@ -222,6 +250,7 @@ pub fn compose(
         clinic_name: c.name,
         clinic_address: c.address,
         clinic_phone: c.phone,
+        clinic_tel: tel_href(c.phone),
         clinic_email: c.email,
         manage_url,
         unsubscribe_url,
@@ -290,6 +319,21 @@ mod tests {
             }
             Block::List(_) => panic!("expected a paragraph"),
         }
+    }
+
+    #[test]
+    fn long_links_show_short_text_and_phones_become_tel_links() {
+        let url = "https://clinic.example/appointments/AbCdEfGhIjKlMnOpQrStUvWxYz012345";
+        let b = blocks(&format!("Manage: {url}"));
+        match &b[0] {
+            Block::Para(s) => {
+                let link = s.iter().find(|s| s.href.is_some()).expect("a link");
+                assert_eq!(link.href.as_deref(), Some(url));
+                assert_eq!(link.text, "clinic.example/appointments/AbC…");
+            }
+            Block::List(_) => panic!("expected a paragraph"),
+        }
+        assert_eq!(tel_href("+44 20 7946-0000"), "tel:+442079460000");
     }
 
     #[test]
