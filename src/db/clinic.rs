@@ -53,6 +53,9 @@ pub struct ClinicUpdate<'a> {
     pub lead_time_minutes: i32,
     pub horizon_days: i32,
     pub cancel_cutoff_hours: i32,
+    pub reply_to: &'a str,
+    pub out_of_hours: &'a str,
+    pub currency: &'a str,
 }
 
 /// How many upcoming bookings one patient email may hold online.
@@ -74,6 +77,9 @@ pub fn update_clinic(conn: &mut DbConnection, id: i32, u: &ClinicUpdate<'_>) -> 
             clinics::lead_time_minutes.eq(u.lead_time_minutes),
             clinics::horizon_days.eq(u.horizon_days),
             clinics::cancel_cutoff_hours.eq(u.cancel_cutoff_hours),
+            clinics::reply_to.eq(u.reply_to),
+            clinics::out_of_hours.eq(u.out_of_hours),
+            clinics::currency.eq(u.currency),
         ))
         .execute(conn)
 }

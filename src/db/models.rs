@@ -32,6 +32,12 @@ pub struct ClinicRow {
     pub mail_window_start: i32,
     pub mail_window_end: i32,
     pub max_active_bookings: i32,
+    /// Where replies go (empty: the clinic's email).
+    pub reply_to: String,
+    /// What patients should do when the clinic is closed (empty: nothing said).
+    pub out_of_hours: String,
+    /// ISO 4217 code of the prices.
+    pub currency: String,
 }
 
 #[derive(Debug, Insertable)]
@@ -49,6 +55,9 @@ pub struct NewClinic<'a> {
     pub created_at: NaiveDateTime,
     pub mail_window_start: i32,
     pub mail_window_end: i32,
+    pub reply_to: &'a str,
+    pub out_of_hours: &'a str,
+    pub currency: &'a str,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable)]

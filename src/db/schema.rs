@@ -17,6 +17,9 @@ diesel::table! {
         mail_window_start -> Integer,
         mail_window_end -> Integer,
         max_active_bookings -> Integer,
+        reply_to -> Text,
+        out_of_hours -> Text,
+        currency -> Text,
     }
 }
 

@@ -69,7 +69,11 @@ fn values(
         ("practitioner", d.practitioner.name.clone()),
         (
             "price",
-            price_range_label(d.treatment.price_min_cents, d.treatment.price_max_cents),
+            price_range_label(
+                clinic.currency,
+                d.treatment.price_min_cents,
+                d.treatment.price_max_cents,
+            ),
         ),
         ("clinic_name", clinic.row.name.clone()),
         ("clinic_phone", clinic.row.phone.clone()),
@@ -155,6 +159,7 @@ pub fn render(
         message_id: format!("{}@{}", row.message_id, ctx.host),
         unsubscribe_url,
         ics,
+        reply_to: Some(clinic.letterhead().reply_to.to_string()),
     }))
 }
 

@@ -26,6 +26,7 @@ struct TextPart<'a> {
     clinic_address: &'a str,
     clinic_phone: &'a str,
     clinic_email: &'a str,
+    out_of_hours: &'a str,
     manage_url: Option<&'a str>,
     unsubscribe_url: Option<&'a str>,
 }
@@ -40,6 +41,7 @@ struct HtmlPart<'a> {
     clinic_phone: &'a str,
     clinic_tel: String,
     clinic_email: &'a str,
+    out_of_hours: &'a str,
     manage_url: Option<&'a str>,
     unsubscribe_url: Option<&'a str>,
 }
@@ -211,6 +213,10 @@ pub struct Letterhead<'a> {
     pub address: &'a str,
     pub phone: &'a str,
     pub email: &'a str,
+    /// Where replies go (the clinic's email unless it set another).
+    pub reply_to: &'a str,
+    /// What to do when the clinic is closed (empty: nothing said).
+    pub out_of_hours: &'a str,
 }
 
 /// The subject, text part and HTML part of a step for one appointment.
@@ -239,6 +245,7 @@ pub fn compose(
         clinic_address: c.address,
         clinic_phone: c.phone,
         clinic_email: c.email,
+        out_of_hours: c.out_of_hours,
         manage_url,
         unsubscribe_url,
     }
@@ -252,6 +259,7 @@ pub fn compose(
         clinic_phone: c.phone,
         clinic_tel: tel_href(c.phone),
         clinic_email: c.email,
+        out_of_hours: c.out_of_hours,
         manage_url,
         unsubscribe_url,
     }

@@ -82,6 +82,14 @@ pub fn build(from: &Mailbox, email: &Email) -> Result<Message, BuildError> {
         .subject(email.subject.as_str())
         .date_now()
         .message_id(Some(format!("<{}>", email.message_id)));
+    // A reply-to the clinic typed wrongly must not stop the email: it goes without one.
+    if let Some(reply_to) = email
+        .reply_to
+        .as_deref()
+        .and_then(|r| r.trim().parse::<Mailbox>().ok())
+    {
+        builder = builder.reply_to(reply_to);
+    }
     if let Some(url) = &email.unsubscribe_url {
         builder = builder
             .header(ListUnsubscribe(url.clone()))
@@ -131,6 +139,7 @@ mod tests {
             message_id: "outbox-7.abc@carepath.example".into(),
             unsubscribe_url: None,
             ics: None,
+            reply_to: None,
         }
     }
 
@@ -172,6 +181,17 @@ mod tests {
         e.ics = Some("BEGIN:VCALENDAR\r\nMETHOD:CANCEL\r\nEND:VCALENDAR\r\n".into());
         let m = text(&build(&from(), &e).expect("builds"));
         assert!(m.contains("method=CANCEL"), "{m}");
+    }
+
+    #[test]
+    fn reply_to_goes_to_the_clinic() {
+        let mut e = email();
+        e.reply_to = Some("desk@clinic.example".into());
+        let m = text(&build(&from(), &e).expect("builds"));
+        assert!(m.contains("Reply-To: desk@clinic.example\r\n"), "{m}");
+        e.reply_to = Some("not an address".into());
+        let m = text(&build(&from(), &e).expect("still builds"));
+        assert!(!m.contains("Reply-To"));
     }
 
     #[test]

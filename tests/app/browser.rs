@@ -189,7 +189,7 @@ async fn a_patient_books_and_staff_complete_the_session_in_a_real_browser() {
         .unwrap();
     let text = body_text(b).await;
     assert!(text.contains("Monday 3 June 2030 at 11:00 (BST)"), "{text}");
-    assert!(text.contains("$100–$500"));
+    assert!(text.contains("£80–£400"));
     save(b, "confirmation.png").await;
     assert_eq!(app.appointment_count(), 1);
 

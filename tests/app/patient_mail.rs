@@ -325,6 +325,37 @@ async fn a_cancellation_removes_the_calendar_entry_and_says_who_cancelled() {
         assert_eq!(ics_line(ics, "STATUS"), "CANCELLED");
         assert_eq!(ics_line(ics, "SEQUENCE"), "1");
     }
-    let _ = patient.reply_to.as_ref();
-    let _ = patient.unsubscribe;
+}
+
+#[tokio::test]
+async fn emails_carry_the_clinics_reply_to_out_of_hours_line_and_prices() {
+    let server = SmtpServer::start().await;
+    let app = TestApp::spawn().await;
+    app.booked("chemical-peel", "2030-06-11T10:00:00+01:00", 2, &ANN)
+        .await;
+    let got = send_due(&app, &server, t(NOW)).await;
+    let conf = only(&got, "Your chemical peel is booked");
+    assert_eq!(conf.reply_to.as_deref(), Some("hello@carepath.example"));
+    assert!(conf.text.contains("The price is £80–£400 per session"));
+    assert!(conf.text.contains("call NHS 111") && conf.html.contains("call NHS 111"));
+    assert!(conf.html.contains("href=\"tel:+442079460000\""));
+}
+
+#[tokio::test]
+async fn a_clinic_in_new_york_is_one_place_and_keeps_the_articles_dollar_prices() {
+    let server = SmtpServer::start().await;
+    let app = TestApp::spawn_with(Options {
+        timezone: "America/New_York",
+        now: "2030-06-03T12:00:00Z",
+        ..Options::default()
+    })
+    .await;
+    app.booked("chemical-peel", "2030-06-11T10:00:00-04:00", 2, &ANN)
+        .await;
+    let got = send_due(&app, &server, t("2030-06-03T12:00:00Z")).await;
+    let conf = only(&got, "Your chemical peel is booked");
+    assert!(conf.text.contains("The price is $100–$500 per session"));
+    assert!(conf.text.contains("New York, NY") && conf.text.contains("+1 212"));
+    assert!(conf.text.contains("call 911"));
+    assert!(conf.subject.ends_with("at 10:00 (EDT)"));
 }
