@@ -1,10 +1,11 @@
 //! Care plans: which emails a treatment sends, anchored on what, and when each goes out —
 //! including quiet hours in the clinic's zone and skipping advice that would arrive too late.
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Datelike, Duration, Utc};
 use chrono_tz::Tz;
 
 use super::errors::FieldErrors;
+use super::hours::WeeklyHours;
 use super::time::{boundary_instant, local_parts};
 
 /// Which email a care plan step sends. It is also the kind of every outbox message (the
@@ -310,6 +311,34 @@ pub fn plan(
     Planned::At(due)
 }
 
+/// Messages that ask the patient to call if anything worries them: they should not arrive on a
+/// day the clinic is closed and nobody answers.
+pub fn wants_open_day(kind: StepKind) -> bool {
+    matches!(kind, StepKind::CheckIn | StepKind::Missed)
+}
+
+/// `t`, or the same wall-clock time on the next day the clinic is open (then inside the sending
+/// window). A clinic with no hours at all leaves `t` as it is.
+pub fn on_open_day(
+    t: DateTime<Utc>,
+    tz: Tz,
+    hours: &WeeklyHours,
+    window: SendWindow,
+) -> DateTime<Utc> {
+    let (mut date, minute) = local_parts(tz, t);
+    for _ in 0..7 {
+        if !hours.on(date.weekday()).is_empty() {
+            return if date == local_parts(tz, t).0 {
+                t
+            } else {
+                window.next_open(tz, boundary_instant(tz, date, minute))
+            };
+        }
+        date = date.succ_opt().unwrap_or(date);
+    }
+    t
+}
+
 /// Fills `{placeholders}` in a template; unknown ones stay as typed so a typo is visible.
 pub fn fill(template: &str, values: &[(&str, &str)]) -> String {
     let mut out = String::with_capacity(template.len() + 64);
@@ -563,6 +592,27 @@ mod tests {
             ),
             Planned::At(t("2030-06-13T16:40:00Z"))
         );
+    }
+
+    #[test]
+    fn check_ins_wait_for_a_day_the_clinic_is_open() {
+        use crate::domain::hours::MinuteRange;
+        let mut hours = WeeklyHours::default();
+        for d in [chrono::Weekday::Mon, chrono::Weekday::Sat] {
+            hours.add(d, MinuteRange::new(540, 1080).unwrap());
+        }
+        let w = SendWindow::default();
+        // Sunday 9 June 2030 11:50 BST → Monday 10 June 11:50 BST.
+        assert_eq!(
+            on_open_day(t("2030-06-09T10:50:00Z"), LONDON, &hours, w),
+            t("2030-06-10T10:50:00Z")
+        );
+        // Saturday stays.
+        assert_eq!(
+            on_open_day(t("2030-06-08T10:50:00Z"), LONDON, &hours, w),
+            t("2030-06-08T10:50:00Z")
+        );
+        assert!(wants_open_day(StepKind::CheckIn) && !wants_open_day(StepKind::Aftercare));
     }
 
     #[test]

@@ -7,7 +7,7 @@ use chrono::{DateTime, Duration, Utc};
 
 use crate::db::models::*;
 use crate::db::{DbConnection, care_plans, outbox, patients};
-use crate::domain::care_plan::{Anchor, Planned, StepKind, plan};
+use crate::domain::care_plan::{Anchor, Planned, StepKind, on_open_day, plan, wants_open_day};
 use crate::domain::outbox::{OutboxStatus, follows_new_times, skipped_note};
 use crate::domain::token::ManageToken;
 use crate::error::AppError;
@@ -107,6 +107,12 @@ fn plan_steps(
             clinic.tz,
             clinic.send_window,
         );
+        let planned = match planned {
+            Planned::At(t) if wants_open_day(s.kind) => {
+                Planned::At(on_open_day(t, clinic.tz, &clinic.hours, clinic.send_window))
+            }
+            other => other,
+        };
         let (status, due, note) = match planned {
             Planned::At(t) => (OutboxStatus::Planned, to_db(t), None),
             Planned::Skip(why) => (OutboxStatus::Cancelled, to_db(now), Some(skipped_note(why))),

@@ -359,3 +359,92 @@ async fn a_clinic_in_new_york_is_one_place_and_keeps_the_articles_dollar_prices(
     assert!(conf.text.contains("call 911"));
     assert!(conf.subject.ends_with("at 10:00 (EDT)"));
 }
+
+/// Completes an appointment through the console at `ended` (clinic-local "HH:MM"), `at` being
+/// the clock then.
+async fn complete(app: &TestApp, id: i32, at: &str, ended: &str) {
+    app.clock.set(t(at));
+    complete_as(app, &app.staff(Role::FrontDesk).await, id, at, ended).await;
+}
+
+async fn complete_as(app: &TestApp, desk: &StaffClient, id: i32, at: &str, ended: &str) {
+    app.clock.set(t(at));
+    let r = desk
+        .post(
+            &format!("/staff/appointments/{id}/complete"),
+            &[("ended_at", ended)],
+        )
+        .await;
+    assert_eq!(r.status().as_u16(), 303);
+}
+
+#[tokio::test]
+async fn a_check_in_due_on_sunday_waits_for_monday() {
+    let app = TestApp::spawn().await;
+    // Microneedling on Thursday 6 June: three days on is Sunday, when the clinic is closed.
+    let b = app
+        .booked("microneedling", "2030-06-06T10:00:00+01:00", 2, &ANN)
+        .await;
+    complete(&app, b.id, "2030-06-06T10:30:00Z", "11:15").await;
+    let rows = app.outbox_of(b.id);
+    assert_eq!(
+        carepath::db::models::from_db(of_kind(&rows, "check_in")[0].due_at),
+        t("2030-06-10T10:15:00Z"),
+        "Monday 10 June, 11:15 BST"
+    );
+}
+
+#[tokio::test]
+async fn aftercare_says_what_to_avoid_and_when_to_call() {
+    let server = SmtpServer::start().await;
+    let app = TestApp::spawn().await;
+    let needle = app
+        .booked("microneedling", "2030-06-03T09:00:00+01:00", 2, &ANN)
+        .await;
+    let derm = app
+        .booked("microdermabrasion", "2030-06-03T11:00:00+01:00", 2, &ANN)
+        .await;
+    let laser = app
+        .booked("laser-resurfacing", "2030-06-03T13:00:00+01:00", 1, &ANN)
+        .await;
+    let desk = app.staff(Role::FrontDesk).await;
+    complete_as(&app, &desk, needle.id, "2030-06-03T14:00:00Z", "10:15").await;
+    complete_as(&app, &desk, derm.id, "2030-06-03T14:00:00Z", "11:45").await;
+    complete_as(&app, &desk, laser.id, "2030-06-03T14:00:00Z", "14:30").await;
+    let got = send_due(&app, &server, t("2030-06-03T14:00:00Z")).await;
+    let m = only(&got, "Caring for your skin after microneedling");
+    assert!(
+        m.text
+            .contains("Don't pick, scratch or rub the treated skin")
+    );
+    assert!(
+        m.text
+            .contains("Call us on +44 20 7946 0000 if you notice increasing pain")
+    );
+    let d = only(&got, "After your microdermabrasion");
+    assert!(
+        d.text
+            .contains("Call us on +44 20 7946 0000 if the redness gets worse")
+    );
+    let l = only(&got, "Caring for your skin after laser resurfacing");
+    assert!(l.text.contains("Healing usually takes one to two weeks"));
+    assert!(l.text.contains("Our advice: cool"));
+    // The day-2 check-in is honest about swelling; no fixed rebooking nudge for laser.
+    let rows = app.outbox_of(laser.id);
+    assert!(
+        of_kind(&rows, "follow_up").is_empty(),
+        "no laser rebooking nudge"
+    );
+    let got = send_due(&app, &server, t("2030-06-05T13:30:00Z")).await;
+    let c = only(
+        &got,
+        "How are you healing, two days after your laser treatment?",
+    );
+    assert!(
+        c.text
+            .contains("swelling is often at its worst around two to three days")
+    );
+    assert!(!c.text.contains("should be easing"));
+    let (_, page) = app.get_text("/treatments/laser-resurfacing").await;
+    assert!(!page.contains("painless") && page.contains("numbs the skin first"));
+}

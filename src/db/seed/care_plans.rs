@@ -159,9 +159,9 @@ Your appointment: {manage_url}",
         "Caring for your skin after laser resurfacing",
         "Hello {patient_name},
 
-Thank you for coming in today. The treated area now heals over the coming days as new skin forms, with smaller, less noticeable pores.
+Thank you for coming in today. As the treated area heals, new skin forms with smaller, less noticeable pores. Healing usually takes one to two weeks; some pinkness can last for several weeks after that.
 
-At first expect redness, swelling and a warm, sunburn-like feeling.
+At first expect redness, swelling and a warm, sunburn-like feeling. Our advice: cool (not icy) compresses and sleeping with your head raised help; swelling often peaks two to three days after treatment before it settles.
 
 - Keep the area clean and moisturised exactly as your doctor showed you.
 - Don't pick at crusting or peeling skin.
@@ -177,7 +177,7 @@ Call us on {clinic_phone} straight away if pain or swelling increases, the skin 
         "How are you healing, two days after your laser treatment?",
         "Hello {patient_name},
 
-Redness and swelling are normal now and should be easing. Keep following your aftercare and stay out of the sun.
+Redness and swelling are normal now, and swelling is often at its worst around two to three days after treatment before it settles. Keep following your aftercare, keep cooling the skin as shown, and stay out of the sun.
 
 If anything worries you, call us on {clinic_phone}.",
     ),
@@ -191,17 +191,6 @@ If anything worries you, call us on {clinic_phone}.",
 By now new skin is forming. Keep it moisturised and protected with SPF 30 or higher every day.
 
 If you have any questions about your healing, call us on {clinic_phone}.",
-    ),
-    (
-        "follow_up",
-        "completed",
-        35 * DAY,
-        "Planning the next session of your laser course",
-        "Hello {patient_name},
-
-Some people see a significant improvement after one laser treatment; others need several sessions, four to six weeks apart.
-
-If your treatment plan includes another session, now is a good time to book it: {book_url}",
     ),
     MISSED,
     CANCELLATION,
@@ -221,7 +210,9 @@ Thank you for coming in today. Your skin may feel slightly sensitive and look sl
 
 - Use a gentle cleanser and moisturiser.
 - Apply SPF 30 or higher and avoid strong sun for a few days.
-- Skip scrubs, exfoliating acids and retinoids for two days.",
+- Skip scrubs, exfoliating acids and retinoids for two days.
+
+Call us on {clinic_phone} if the redness gets worse instead of settling, or you notice swelling, blistering or broken skin.",
     ),
     (
         "follow_up",
@@ -268,6 +259,9 @@ Thank you for coming in today. Your skin may look red and feel sensitive, like a
 - Keep it clean and use a gentle, fragrance-free moisturiser.
 - No make-up for 24 hours.
 - Avoid the sun, heavy sweating (gym, sauna) and retinoids or acids for a few days; use SPF 30 or higher.
+- Don't pick, scratch or rub the treated skin, and keep your hands and pillowcase clean: the tiny punctures need a few days to close.
+
+Call us on {clinic_phone} if you notice increasing pain, swelling or warmth, pus, or a fever: these can be signs of infection.
 
 Results build over the coming weeks as new collagen forms: texture and pore size improve gradually.",
     ),

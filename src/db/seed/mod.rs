@@ -76,8 +76,10 @@ const TREATMENTS: &[TreatmentSeed] = &[
             is absorbed by the water in your skin cells and vaporises damaged cells, stimulating the production of \
             collagen and elastin. As the treated area heals, new skin forms with smaller, less noticeable pores.",
         during: "Your physician passes the laser over the treatment area; the energy vaporises the damaged top layer \
-            of skin. The procedure is described as painless.",
-        recovery: "The treated area heals over the following days as new skin forms. Avoid sun and tanning, keep the \
+            of skin. Our clinic numbs the skin first and cools it during and after the treatment to keep you \
+            comfortable; your doctor talks you through what you will feel.",
+        recovery: "As the treated area heals, new skin forms; healing usually takes one to two weeks, with redness, \
+            swelling and crusting at first and pinkness that can last several weeks. Avoid sun and tanning, keep the \
             skin moisturised and protected, and follow your doctor's aftercare instructions closely.",
         sessions: "Some people see significant improvement after one treatment; others need several sessions. Your \
             doctor will create a personalised treatment plan.",
