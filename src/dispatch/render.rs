@@ -7,11 +7,9 @@ use crate::db::models::{CarePlanStepRow, OutboxRow};
 use crate::db::{DbConnection, appointments, audit, care_plans};
 use crate::domain::care_plan::{Anchor, StepKind};
 use crate::domain::message_words::{
-    CancelledBy, cancel_note, change_deadline, change_or_call, day_word, is_late, length_words,
-    past_change_cutoff,
+    CancelledBy, Facts, cancel_note, is_late, past_change_cutoff, placeholder_values,
 };
 use crate::domain::outbox::still_relevant;
-use crate::domain::time::{datetime_label, time_label};
 use crate::domain::treatment::price_range_label;
 use crate::mail::Email;
 use crate::mail::compose::compose;
@@ -48,39 +46,26 @@ fn values(
     manage_url: &str,
     book_url: &str,
 ) -> Vec<(&'static str, String)> {
-    let tz = clinic.tz;
-    let start = d.starts_at();
-    vec![
-        ("patient_name", d.contact.name.clone()),
-        ("treatment", d.treatment.name.to_lowercase()),
-        ("treatment_name", d.treatment.name.clone()),
-        ("when", datetime_label(tz, start)),
-        ("day", day_word(tz, now, start)),
-        ("time", time_label(tz, start)),
-        ("duration", length_words(d.treatment.duration_minutes)),
-        (
-            "change_until",
-            datetime_label(tz, change_deadline(start, clinic.cutoff)),
+    placeholder_values(&Facts {
+        now,
+        tz: clinic.tz,
+        cutoff: clinic.cutoff,
+        patient_name: &d.contact.name,
+        treatment_name: &d.treatment.name,
+        start: d.starts_at(),
+        duration_minutes: d.treatment.duration_minutes,
+        practitioner: &d.practitioner.name,
+        price: price_range_label(
+            clinic.currency,
+            d.treatment.price_min_cents,
+            d.treatment.price_max_cents,
         ),
-        (
-            "change_or_call",
-            change_or_call(tz, now, start, clinic.cutoff, &clinic.row.phone),
-        ),
-        ("practitioner", d.practitioner.name.clone()),
-        (
-            "price",
-            price_range_label(
-                clinic.currency,
-                d.treatment.price_min_cents,
-                d.treatment.price_max_cents,
-            ),
-        ),
-        ("clinic_name", clinic.row.name.clone()),
-        ("clinic_phone", clinic.row.phone.clone()),
-        ("clinic_address", clinic.row.address.clone()),
-        ("manage_url", manage_url.to_string()),
-        ("book_url", book_url.to_string()),
-    ]
+        clinic_name: &clinic.row.name,
+        clinic_phone: &clinic.row.phone,
+        clinic_address: &clinic.row.address,
+        manage_url,
+        book_url,
+    })
 }
 
 /// Renders a claimed outbox row. An `Err` is a failure to retry like a send failure.

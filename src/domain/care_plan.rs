@@ -6,6 +6,7 @@ use chrono_tz::Tz;
 
 use super::errors::FieldErrors;
 use super::hours::WeeklyHours;
+use super::message_words::{PLACEHOLDERS, unknown_placeholders};
 use super::time::{boundary_instant, local_parts};
 
 /// Which email a care plan step sends. It is also the kind of every outbox message (the
@@ -171,6 +172,8 @@ pub struct StepForm {
     /// "days", "hours" or "minutes".
     pub offset_unit: String,
     pub active: bool,
+    /// The short variant for patients booked inside the step's window (blank: none).
+    pub late_body: String,
 }
 
 /// A step's new text and timing, checked.
@@ -180,6 +183,7 @@ pub struct StepEdit {
     pub body: String,
     pub offset_minutes: i32,
     pub active: bool,
+    pub late_body: String,
 }
 
 /// How far from its anchor a step may be, either side: a year (a leap one).
@@ -199,6 +203,32 @@ impl StepForm {
                 "body",
                 "The message needs some text (at most 10,000 characters).",
             );
+        }
+        let late_body = self.late_body.trim();
+        if late_body.chars().count() > 10_000 {
+            errors.add("late_body", "At most 10,000 characters, please.");
+        }
+        for (field, text) in [
+            ("subject", subject),
+            ("body", body),
+            ("late_body", late_body),
+        ] {
+            let unknown = unknown_placeholders(text);
+            if !unknown.is_empty() && errors.get(field).is_none() {
+                let named: Vec<String> = unknown.iter().map(|u| format!("{{{u}}}")).collect();
+                let known: Vec<String> = PLACEHOLDERS
+                    .iter()
+                    .map(|(k, _)| format!("{{{k}}}"))
+                    .collect();
+                errors.add(
+                    field,
+                    format!(
+                        "Unknown placeholder {}. Use only: {}.",
+                        named.join(", "),
+                        known.join(", ")
+                    ),
+                );
+            }
         }
         let factor: i32 = match self.offset_unit.as_str() {
             "days" => 24 * 60,
@@ -227,6 +257,7 @@ impl StepForm {
                 body: body.to_string(),
                 offset_minutes,
                 active: self.active,
+                late_body: late_body.to_string(),
             }),
             _ => Err(errors),
         }
@@ -380,6 +411,7 @@ mod tests {
             offset: offset.into(),
             offset_unit: unit.into(),
             active: true,
+            late_body: String::new(),
         }
     }
 
@@ -398,6 +430,24 @@ mod tests {
         );
         assert_eq!(offset_in_units(-7200), ("-5".to_string(), "days"));
         assert_eq!(offset_in_units(90), ("90".to_string(), "minutes"));
+    }
+
+    #[test]
+    fn unknown_placeholders_are_refused_with_the_known_ones() {
+        let f = StepForm {
+            body: "Hi {first_name}, see you {day}.".into(),
+            late_body: "{when} {oops}".into(),
+            ..step_form("-5", "days")
+        };
+        let e = f.parse().unwrap_err();
+        let m = e.get("body").unwrap();
+        assert!(
+            m.starts_with("Unknown placeholder {first_name}. Use only: {patient_name},"),
+            "{m}"
+        );
+        assert!(m.contains("{day}") && m.contains("{book_url}"));
+        assert!(e.get("late_body").unwrap().contains("{oops}"));
+        assert!(e.get("subject").is_none());
     }
 
     #[test]

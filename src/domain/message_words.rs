@@ -5,7 +5,7 @@
 use chrono::{DateTime, Datelike, Duration, Utc};
 use chrono_tz::Tz;
 
-use super::time::{datetime_label, today};
+use super::time::{datetime_label, time_label, today};
 
 /// The session's day as seen from `now`: "today", "tomorrow", "yesterday", or "on Tuesday 11
 /// June" (with the year when it is not this year's).
@@ -75,6 +75,111 @@ pub fn change_or_call(
             datetime_label(tz, change_deadline(start, cutoff))
         )
     }
+}
+
+/// Every placeholder a care plan text may use, with what it becomes. The editor refuses any
+/// other, so a typo never goes out to a patient as typed.
+pub const PLACEHOLDERS: &[(&str, &str)] = &[
+    ("patient_name", "the patient's name"),
+    ("treatment", "the treatment, lower case"),
+    ("treatment_name", "the treatment, as named"),
+    ("when", "the session's date and time"),
+    (
+        "day",
+        "today, tomorrow, yesterday or on Tuesday 11 June, as true when the email is sent",
+    ),
+    ("time", "the session's start time"),
+    ("duration", "how long the session takes"),
+    ("practitioner", "who performs it"),
+    ("price", "its price range, in the clinic's currency"),
+    (
+        "change_until",
+        "until when it can be moved or cancelled online",
+    ),
+    (
+        "change_or_call",
+        "how to move or cancel: online while it can be, else by phone",
+    ),
+    (
+        "cancel_note",
+        "in a cancellation: who cancelled, with the clinic's apology and reason",
+    ),
+    ("clinic_name", "the clinic's name"),
+    ("clinic_phone", "the clinic's phone"),
+    ("clinic_address", "the clinic's address"),
+    ("manage_url", "the link to the appointment"),
+    ("book_url", "the link to book the treatment again"),
+];
+
+/// What the placeholders of one email are made from.
+pub struct Facts<'a> {
+    /// When the email is rendered: date words and the cut-off are judged at this moment.
+    pub now: DateTime<Utc>,
+    pub tz: Tz,
+    pub cutoff: Duration,
+    pub patient_name: &'a str,
+    pub treatment_name: &'a str,
+    pub start: DateTime<Utc>,
+    pub duration_minutes: i32,
+    pub practitioner: &'a str,
+    pub price: String,
+    pub clinic_name: &'a str,
+    pub clinic_phone: &'a str,
+    pub clinic_address: &'a str,
+    pub manage_url: &'a str,
+    pub book_url: &'a str,
+}
+
+/// The value of every placeholder but `cancel_note` (the renderer adds it for cancellations).
+pub fn placeholder_values(f: &Facts<'_>) -> Vec<(&'static str, String)> {
+    let (tz, start) = (f.tz, f.start);
+    vec![
+        ("patient_name", f.patient_name.to_string()),
+        ("treatment", f.treatment_name.to_lowercase()),
+        ("treatment_name", f.treatment_name.to_string()),
+        ("when", datetime_label(tz, start)),
+        ("day", day_word(tz, f.now, start)),
+        ("time", time_label(tz, start)),
+        ("duration", length_words(f.duration_minutes)),
+        ("practitioner", f.practitioner.to_string()),
+        ("price", f.price.clone()),
+        (
+            "change_until",
+            datetime_label(tz, change_deadline(start, f.cutoff)),
+        ),
+        (
+            "change_or_call",
+            change_or_call(tz, f.now, start, f.cutoff, f.clinic_phone),
+        ),
+        ("clinic_name", f.clinic_name.to_string()),
+        ("clinic_phone", f.clinic_phone.to_string()),
+        ("clinic_address", f.clinic_address.to_string()),
+        ("manage_url", f.manage_url.to_string()),
+        ("book_url", f.book_url.to_string()),
+    ]
+}
+
+/// The `{names}` in a text that are not placeholders (each once, in order). Anything in braces
+/// that looks like a name counts, `{First_Name}` too.
+pub fn unknown_placeholders(text: &str) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    let mut rest = text;
+    while let Some(open) = rest.find('{') {
+        let after = &rest[open + 1..];
+        let Some(close) = after.find('}') else { break };
+        let name = &after[..close];
+        let looks_like_one = !name.is_empty()
+            && name.len() <= 40
+            && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+        if looks_like_one
+            && !PLACEHOLDERS.iter().any(|(k, _)| *k == name)
+            && !out.iter().any(|o| o == name)
+        {
+            out.push(name.to_string());
+        }
+        rest = &after[close + 1..];
+    }
+    out
 }
 
 /// Who cancelled, as the cancellation email must say it.
@@ -171,6 +276,15 @@ mod tests {
             "+44 1",
         );
         assert!(line.contains("please call us on +44 1") && !line.contains("button"));
+    }
+
+    #[test]
+    fn unknown_placeholders_are_found_once_each() {
+        assert_eq!(
+            unknown_placeholders("Hi {first_name} {patient_name} {first_name} {Day} {a b} {"),
+            vec!["first_name".to_string(), "Day".to_string()]
+        );
+        assert!(unknown_placeholders("{day} at {time}: {change_or_call}").is_empty());
     }
 
     #[test]

@@ -12,9 +12,10 @@ pub struct Segment {
     pub href: Option<String>,
 }
 
-/// A paragraph, or a list made of lines starting with "- ".
+/// A paragraph (its lines, kept as the clinic broke them), or a list made of lines starting
+/// with "- ".
 pub enum Block {
-    Para(Vec<Segment>),
+    Para(Vec<Vec<Segment>>),
     List(Vec<Vec<Segment>>),
 }
 
@@ -201,7 +202,7 @@ fn blocks_with(body: &str, values: &[String]) -> Vec<Block> {
             if lines.iter().all(|l| l.starts_with("- ")) {
                 Block::List(lines.iter().map(|l| segments(&l[2..])).collect())
             } else {
-                Block::Para(segments(&lines.join(" ")))
+                Block::Para(lines.iter().map(|l| segments(l)).collect())
             }
         })
         .collect()
@@ -280,7 +281,7 @@ mod tests {
         let mut out = Vec::new();
         for block in b {
             let segs: Vec<&Segment> = match block {
-                Block::Para(s) => s.iter().collect(),
+                Block::Para(lines) => lines.iter().flatten().collect(),
                 Block::List(items) => items.iter().flatten().collect(),
             };
             out.extend(segs.iter().filter_map(|s| s.href.clone()));
@@ -307,8 +308,8 @@ mod tests {
             ]
         );
         match &b[0] {
-            Block::Para(s) => {
-                let text: String = s.iter().map(|s| s.text.as_str()).collect();
+            Block::Para(lines) => {
+                let text: String = lines[0].iter().map(|s| s.text.as_str()).collect();
                 assert_eq!(text, "Hello Click https://evil.example/login now,");
             }
             Block::List(_) => panic!("expected a paragraph"),
@@ -321,8 +322,8 @@ mod tests {
         let (body, texts) = marked("Hi \u{E000}0\u{E001} {patient_name}", &values);
         let b = blocks_with(&body, &texts);
         match &b[0] {
-            Block::Para(s) => {
-                let text: String = s.iter().map(|s| s.text.as_str()).collect();
+            Block::Para(lines) => {
+                let text: String = lines[0].iter().map(|s| s.text.as_str()).collect();
                 assert_eq!(text, "Hi 0 Ann");
             }
             Block::List(_) => panic!("expected a paragraph"),
@@ -334,8 +335,8 @@ mod tests {
         let url = "https://clinic.example/appointments/AbCdEfGhIjKlMnOpQrStUvWxYz012345";
         let b = blocks(&format!("Manage: {url}"));
         match &b[0] {
-            Block::Para(s) => {
-                let link = s.iter().find(|s| s.href.is_some()).expect("a link");
+            Block::Para(lines) => {
+                let link = lines[0].iter().find(|s| s.href.is_some()).expect("a link");
                 assert_eq!(link.href.as_deref(), Some(url));
                 assert_eq!(link.text, "clinic.example/appointments/AbC…");
             }
@@ -362,7 +363,14 @@ mod tests {
             Block::Para(_) => panic!("expected a list"),
         }
         match &b[2] {
-            Block::Para(s) => assert_eq!(s.iter().filter(|s| s.href.is_some()).count(), 1),
+            Block::Para(lines) => {
+                assert_eq!(lines[0].iter().filter(|s| s.href.is_some()).count(), 1)
+            }
+            Block::List(_) => panic!("expected a paragraph"),
+        }
+        // A line break inside a paragraph stays a line break.
+        match &blocks("Book here: https://x.example/b\nOr call us.")[0] {
+            Block::Para(lines) => assert_eq!(lines.len(), 2),
             Block::List(_) => panic!("expected a paragraph"),
         }
     }

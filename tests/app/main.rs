@@ -7,6 +7,7 @@ mod bad_input;
 mod booking_api;
 mod booking_pages;
 mod browser;
+mod care_plan_editor;
 mod database;
 mod double_booking;
 mod fuzz;
