@@ -58,6 +58,34 @@ pub struct ClinicUpdate<'a> {
     pub currency: &'a str,
 }
 
+/// Claims the day's summary of unclosed sessions: moves the stored day to `day` if it is
+/// earlier. 1 when this caller won the day, 0 when another instance (or an earlier tick) did.
+pub fn claim_unclosed_summary(conn: &mut DbConnection, id: i32, day: &str) -> QueryResult<usize> {
+    diesel::update(
+        clinics::table
+            .find(id)
+            .filter(clinics::unclosed_summary_on.lt(day)),
+    )
+    .set(clinics::unclosed_summary_on.eq(day))
+    .execute(conn)
+}
+
+/// Gives a claimed day back (the summary could not be sent), if it is still `day`.
+pub fn release_unclosed_summary(
+    conn: &mut DbConnection,
+    id: i32,
+    day: &str,
+    previous: &str,
+) -> QueryResult<usize> {
+    diesel::update(
+        clinics::table
+            .find(id)
+            .filter(clinics::unclosed_summary_on.eq(day)),
+    )
+    .set(clinics::unclosed_summary_on.eq(previous))
+    .execute(conn)
+}
+
 /// How many upcoming bookings one patient email may hold online.
 pub fn set_max_active_bookings(conn: &mut DbConnection, id: i32, n: i32) -> QueryResult<usize> {
     diesel::update(clinics::table.find(id))

@@ -38,6 +38,8 @@ pub struct ClinicRow {
     pub out_of_hours: String,
     /// ISO 4217 code of the prices.
     pub currency: String,
+    /// The clinic day the summary of unclosed sessions last went ('YYYY-MM-DD', or empty).
+    pub unclosed_summary_on: String,
 }
 
 #[derive(Debug, Insertable)]

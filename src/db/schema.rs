@@ -20,6 +20,7 @@ diesel::table! {
         reply_to -> Text,
         out_of_hours -> Text,
         currency -> Text,
+        unclosed_summary_on -> Text,
     }
 }
 

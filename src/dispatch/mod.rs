@@ -9,6 +9,7 @@
 
 mod record;
 pub mod render;
+pub mod summary;
 
 use diesel::Connection;
 use std::sync::Arc;
@@ -165,6 +166,12 @@ impl Dispatcher {
             return None;
         }
         let result = dispatch_due(self, now).await;
+        if result.is_ok() {
+            // Once a day: the clinic hears of sessions nobody closed.
+            if let Err(e) = summary::send_unclosed_summary(self, now).await {
+                log::error!("{e}");
+            }
+        }
         if let Ok(mut o) = self.outage.lock() {
             match &result {
                 Ok(_) if o.failures > 0 => {

@@ -31,5 +31,6 @@ pub mod time;
 pub mod time_off;
 pub mod token;
 pub mod treatment;
+pub mod unclosed;
 pub mod wall_clock;
 pub mod working_week;

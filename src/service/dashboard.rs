@@ -20,6 +20,8 @@ pub struct Dashboard {
     pub clinic_name: String,
     pub today: NaiveDate,
     pub appointments: Vec<Listed>,
+    /// Sessions still booked or checked in after their clinic day: no aftercare until closed.
+    pub unclosed: Vec<Listed>,
     /// Every status with today's count, in the order of the day's life.
     pub counts: Vec<(Status, usize)>,
     pub chart: BarChart,
@@ -57,6 +59,7 @@ pub fn load(
             ..ListFilter::default()
         },
     )?;
+    let unclosed = crate::service::unclosed::list(conn, &clinic, now, practitioner_id)?;
     let counts = STATUSES
         .iter()
         .map(|s| {
@@ -106,6 +109,7 @@ pub fn load(
         clinic_name: clinic.row.name.clone(),
         today: day,
         appointments,
+        unclosed,
         counts,
         chart: bar_chart(day, &series),
         past_total,

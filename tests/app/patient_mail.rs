@@ -448,3 +448,61 @@ async fn aftercare_says_what_to_avoid_and_when_to_call() {
     let (_, page) = app.get_text("/treatments/laser-resurfacing").await;
     assert!(!page.contains("painless") && page.contains("numbs the skin first"));
 }
+
+#[tokio::test]
+async fn sessions_nobody_closed_are_on_the_dashboard_and_in_a_daily_summary() {
+    use carepath::dispatch::summary::send_unclosed_summary;
+    let server = SmtpServer::start().await;
+    let app = TestApp::spawn().await;
+    let peel = app
+        .booked("chemical-peel", "2030-06-03T10:00:00+01:00", 2, &ANN)
+        .await;
+    let bob = Patient::new("Bob Ray", "bob@example.org");
+    app.booked("microdermabrasion", "2030-06-03T14:00:00+01:00", 2, &bob)
+        .await;
+    // 17:30 BST the same day: the clinic is still open, nothing is late yet.
+    app.clock.set(t("2030-06-03T16:30:00Z"));
+    let admin = app.staff(Role::Admin).await;
+    let (_, page) = admin.get_text("/staff").await;
+    assert!(!page.contains("Sessions not closed"));
+    // Tuesday 08:00 BST: Monday is over and neither session was closed.
+    let morning = t("2030-06-04T07:00:00Z");
+    app.clock.set(morning);
+    // (A new login: the evening's session has timed out overnight.)
+    let admin = app.staff(Role::FrontDesk).await;
+    let (_, page) = admin.get_text("/staff").await;
+    assert!(page.contains("Sessions not closed (2)"), "{page}");
+    assert!(page.contains(&format!("/staff/appointments/{}", peel.id)));
+    let mut d = dispatcher(&app, &mail_settings(&app, Some(server.url()), "unused"));
+    d.render_fn = render;
+    assert!(send_unclosed_summary(&d, morning).await.expect("summary"));
+    assert!(
+        !send_unclosed_summary(&d, morning).await.expect("summary"),
+        "once a day"
+    );
+    let got = server.received();
+    assert_eq!(got.len(), 1);
+    assert_eq!(got[0].rcpt, ["hello@carepath.example"]);
+    let m = read(&got[0]);
+    assert_eq!(
+        m.subject,
+        "2 sessions not closed: their patients get no aftercare yet"
+    );
+    assert!(
+        m.text
+            .contains("Monday 3 June 2030 at 10:00 (BST): Chemical peel for Ann Lee")
+    );
+    assert!(m.text.contains(&format!("/staff/appointments/{}", peel.id)));
+    // No aftercare went to anyone; closing the session plans it.
+    assert!(of_kind(&app.outbox_of(peel.id), "aftercare").is_empty());
+    let r = admin
+        .post(
+            &format!("/staff/appointments/{}/complete", peel.id),
+            &[("ended_at", "10:45")],
+        )
+        .await;
+    assert_eq!(r.status().as_u16(), 303);
+    assert_eq!(of_kind(&app.outbox_of(peel.id), "aftercare").len(), 1);
+    let (_, page) = admin.get_text("/staff").await;
+    assert!(page.contains("Sessions not closed (1)"));
+}
