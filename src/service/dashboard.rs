@@ -7,7 +7,9 @@ use chrono::{DateTime, Duration, NaiveDate, Utc};
 use chrono_tz::Tz;
 
 use crate::db::DbConnection;
-use crate::db::appointments::listing::{self, ListFilter, Listed};
+/// A listed appointment, as the dashboard hands it to the page.
+pub use crate::db::appointments::listing::Listed;
+use crate::db::appointments::listing::{self, ListFilter};
 use crate::db::models::{from_db, to_db};
 use crate::domain::appointment::Status;
 use crate::domain::dashboard::{BarChart, DAYS_EACH_SIDE, bar_chart, chart_days, no_show_rate};

@@ -60,7 +60,7 @@ pub async fn show(user: StaffUser, state: web::Data<AppState>) -> Result<HttpRes
     let now = state.clock.now();
     let d = state.db(move |c| dashboard::load(c, now, own)).await?;
     let tz = d.tz;
-    let line = |l: &crate::db::appointments::listing::Listed, time: String| {
+    let line = |l: &dashboard::Listed, time: String| {
         let status = Status::parse(&l.appointment.status);
         TodayLine {
             id: l.appointment.id,
