@@ -506,3 +506,33 @@ async fn sessions_nobody_closed_are_on_the_dashboard_and_in_a_daily_summary() {
     let (_, page) = admin.get_text("/staff").await;
     assert!(page.contains("Sessions not closed (1)"));
 }
+
+#[tokio::test]
+async fn a_move_by_staff_tells_the_patient_too() {
+    let server = SmtpServer::start().await;
+    let app = TestApp::spawn().await;
+    let b = app
+        .booked("chemical-peel", "2030-06-11T10:00:00+01:00", 2, &ANN)
+        .await;
+    send_due(&app, &server, t(NOW)).await;
+    let desk = app.staff(Role::FrontDesk).await;
+    let r = desk
+        .post(
+            &format!("/staff/appointments/{}/reschedule", b.id),
+            &[
+                ("start", "2030-06-12T11:00:00+01:00"),
+                ("practitioner", "2"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status().as_u16(), 303);
+    let got = send_due(&app, &server, t(NOW)).await;
+    let moved = only(&got, "Your chemical peel has moved");
+    assert_eq!(
+        moved.subject,
+        "Your chemical peel has moved to Wednesday 12 June 2030 at 11:00 (BST)"
+    );
+    let ics = moved.ics.expect("the updated calendar entry");
+    assert_eq!(ics_line(&ics, "SEQUENCE"), "1");
+    assert_eq!(ics_line(&ics, "DTSTART"), "20300612T100000Z");
+}
