@@ -16,6 +16,7 @@ use crate::mail::compose::compose;
 use crate::service::booking::{AppointmentDetails, details_of};
 use crate::service::calendar::appointment_ics;
 use crate::service::clinic::{self, Clinic};
+use crate::service::links::{self, Grant};
 use crate::service::planning::is_move_notice;
 
 /// What rendering needs from outside the database.
@@ -32,7 +33,9 @@ pub struct RenderContext {
 /// What to do with a claimed message.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Rendered {
-    Send(Email),
+    /// The email, and the link secrets minted for it: the dispatcher stores them (`links::store`)
+    /// before the email is sent. Rendering itself only reads.
+    Send(Email, Vec<Grant>),
     /// Not to be sent after all (e.g. the patient opted out of follow-ups since it was planned):
     /// the dispatcher marks it cancelled with this reason.
     Skip(String),
@@ -91,20 +94,45 @@ pub fn render(
             d.status.label().to_lowercase()
         )));
     }
-    // The details already carry the patient row, opt-out and unsubscribe token included.
+    // The details already carry the patient row, opt-out included.
     let patient = &d.patient;
     if kind.can_opt_out() && patient.followups_opt_out {
         return Ok(Rendered::Skip(
             "patient opted out of check-ins and follow-ups".into(),
         ));
     }
-    let manage_url = format!("{}/appointments/{}", ctx.base_url, d.appointment.token);
-    let book_url = format!("{}/book/{}", ctx.base_url, d.treatment.slug);
-    let unsubscribe_url = match (kind.can_opt_out(), &patient.unsubscribe_token) {
-        (true, Some(t)) => Some(format!("{}/unsubscribe/{t}", ctx.base_url)),
-        _ => None,
-    };
     let now = ctx.now;
+    let moved = kind == StepKind::Confirmation && is_move_notice(&row.dedupe_key);
+    let (subject, body) = wording(&step, d.starts_at(), now, moved);
+    let manage_kind = matches!(
+        kind,
+        StepKind::Confirmation | StepKind::Preparation | StepKind::Reminder
+    );
+    // The button only while it can still change something; after the cut-off the words say
+    // to call instead.
+    let show_manage = manage_kind && !past_change_cutoff(now, d.starts_at(), clinic.cutoff);
+    // Each email gets its own link secrets: no token is kept to build links from later, only
+    // digests, so these are new ones for this appointment (or patient), stored before sending.
+    // The calendar file of a confirmation or cancellation carries the manage link too.
+    let carries_manage = manage_kind
+        || kind == StepKind::Cancellation
+        || subject.contains("{manage_url}")
+        || body.contains("{manage_url}");
+    let mut grants = Vec::new();
+    let manage_url = if carries_manage {
+        let (manage, grant) = links::mint_manage(&d.appointment);
+        grants.push(grant);
+        format!("{}/appointments/{}", ctx.base_url, manage.as_str())
+    } else {
+        // Not in this email: no secret is minted for it.
+        String::new()
+    };
+    let book_url = format!("{}/book/{}", ctx.base_url, d.treatment.slug);
+    let unsubscribe_url = kind.can_opt_out().then(|| {
+        let (token, grant) = links::mint_unsubscribe(patient.id);
+        grants.push(grant);
+        format!("{}/unsubscribe/{}", ctx.base_url, token.as_str())
+    });
     let mut owned = values(now, &clinic, &d, &manage_url, &book_url);
     if kind == StepKind::Cancellation {
         let by = cancelled_by(conn, d.appointment.id)?;
@@ -118,14 +146,6 @@ pub fn render(
         ));
     }
     let pairs: Vec<(&str, &str)> = owned.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    // The button only while it can still change something; after the cut-off the words say
-    // to call instead.
-    let show_manage = matches!(
-        kind,
-        StepKind::Confirmation | StepKind::Preparation | StepKind::Reminder
-    ) && !past_change_cutoff(now, d.starts_at(), clinic.cutoff);
-    let moved = kind == StepKind::Confirmation && is_move_notice(&row.dedupe_key);
-    let (subject, body) = wording(&step, d.starts_at(), now, moved);
     let composed = compose(
         &clinic.letterhead(),
         &subject,
@@ -136,16 +156,19 @@ pub fn render(
     )?;
     let ics = matches!(kind, StepKind::Confirmation | StepKind::Cancellation)
         .then(|| appointment_ics(&clinic, &d, &manage_url));
-    Ok(Rendered::Send(Email {
-        to: row.recipient.clone(),
-        subject: composed.subject,
-        text: composed.text,
-        html: composed.html,
-        message_id: format!("{}@{}", row.message_id, ctx.host),
-        unsubscribe_url,
-        ics,
-        reply_to: Some(clinic.letterhead().reply_to.to_string()),
-    }))
+    Ok(Rendered::Send(
+        Email {
+            to: row.recipient.clone(),
+            subject: composed.subject,
+            text: composed.text,
+            html: composed.html,
+            message_id: format!("{}@{}", row.message_id, ctx.host),
+            unsubscribe_url,
+            ics,
+            reply_to: Some(clinic.letterhead().reply_to.to_string()),
+        },
+        grants,
+    ))
 }
 
 /// The subject and body templates this message uses: the step's, its short variant when the

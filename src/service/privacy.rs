@@ -105,6 +105,17 @@ pub fn export(
             })
         })
         .collect();
+    // Links emailed to the patient: when and what for (the secrets themselves are not stored).
+    let links: Vec<Value> = crate::db::links::of_patient(conn, patient_id)?
+        .iter()
+        .map(|l| {
+            json!({
+                "purpose": l.purpose,
+                "appointment_id": l.appointment_id,
+                "created_at": rfc(l.created_at),
+            })
+        })
+        .collect();
     let audit: Vec<Value> = q::audit_about(conn, patient_id)?
         .iter()
         .map(audit_json)
@@ -124,6 +135,7 @@ pub fn export(
         },
         "appointments": appointments,
         "messages": messages,
+        "links": links,
         "audit": audit,
         // Carepath records no screening answers or consent records yet. When it does, they
         // belong here (each with the version of the questions or text the patient saw).
@@ -211,7 +223,7 @@ fn erase_in(
             name: privacy::ERASED_NAME,
             email: &email,
         },
-        || ManageToken::generate().as_str().to_string(),
+        || ManageToken::generate().digest(),
         at,
     )?;
     scrub_audit(c, patient_id)?;

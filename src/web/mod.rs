@@ -2,6 +2,7 @@
 
 pub mod api;
 pub mod cache;
+pub mod error_pages;
 pub mod forms;
 pub mod headers;
 pub mod outcome;

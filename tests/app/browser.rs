@@ -331,7 +331,7 @@ async fn every_email_fits_a_390_px_phone() {
             .iter()
             .filter(|r| [peel.id, laser.id, done.id, missed.id].contains(&r.appointment_id))
         {
-            if let Ok(Rendered::Send(email)) = render(&mut c, row, &ctx) {
+            if let Ok(Rendered::Send(email, _)) = render(&mut c, row, &ctx) {
                 pages.push((row.kind.clone(), email.html));
             }
         }

@@ -72,9 +72,11 @@ fn patient_actor() -> Actor {
 fn respond(
     state: &AppState,
     status: StatusCode,
+    token: &str,
     (clinic, d): (Clinic, AppointmentDetails),
 ) -> HttpResponse {
-    let manage_url = state.manage_url(&d.appointment.token);
+    // The token as presented: the database holds only its digest.
+    let manage_url = state.manage_url(token);
     HttpResponse::build(status).json(Booking::new(clinic.tz, &d, manage_url))
 }
 
@@ -84,8 +86,9 @@ async fn show_token(
     status: StatusCode,
     token: String,
 ) -> Result<HttpResponse, ApiError> {
-    let shown = state.db(move |c| svc::lookup(c, &token)).await?;
-    Ok(respond(state, status, shown))
+    let t = token.clone();
+    let shown = state.db(move |c| svc::lookup(c, &t)).await?;
+    Ok(respond(state, status, &token, shown))
 }
 
 impl NewBooking {
@@ -170,8 +173,13 @@ pub async fn create(
     let b: NewBooking = body::object(body.into_inner())?;
     let cmd = b.command().map_err(AppError::Invalid)?;
     let now = state.clock.now();
-    let row = state.db(move |c| svc::book(c, now, &cmd)).await?;
-    show_token(&state, StatusCode::CREATED, row.token).await
+    let booked = state.db(move |c| svc::book(c, now, &cmd)).await?;
+    show_token(
+        &state,
+        StatusCode::CREATED,
+        booked.token.as_str().to_string(),
+    )
+    .await
 }
 
 /// `GET /api/v1/bookings/{token}`
