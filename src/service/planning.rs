@@ -187,6 +187,15 @@ pub fn on_rescheduled(
     let start = from_db(appt.starts_at);
     let now_db = to_db(now);
     let patient = patients::by_id(c, appt.patient_id)?;
+    // A confirmation (or an earlier move's notice) not sent yet would name a time that is no
+    // longer true; the new notice carries everything it said.
+    outbox::cancel_pending(
+        c,
+        appt.id,
+        &[StepKind::Confirmation],
+        "superseded by the notice of a move",
+        now_db,
+    )?;
     for s in steps(c, appt.treatment_id, &[Anchor::Booked])? {
         if s.kind != StepKind::Confirmation {
             continue;

@@ -168,6 +168,9 @@ async fn a_reschedule_moves_the_planned_emails() {
     assert_eq!(of_kind(&rows, "reminder").len(), 1);
     assert_eq!(rows[3].kind, "confirmation");
     assert_eq!(rows[3].note.as_deref(), Some("appointment moved"));
+    // The first confirmation had not gone yet: the notice of the move replaces it.
+    assert_eq!(rows[0].status, "cancelled");
+    assert_eq!(rows[3].status, "planned");
     assert_eq!(
         from_db(of_kind(&rows, "preparation")[0].due_at),
         t("2030-06-13T14:00:00Z")
