@@ -159,9 +159,21 @@ fn send_due(settings: Settings) -> Result<String, String> {
         let report = dispatch_due(&dispatcher, clock.now())
             .await
             .map_err(|e| e.to_string())?;
+        // Deployments that run send-due from cron get the daily summary here.
+        let summary =
+            carepath::dispatch::summary::send_unclosed_summary(&dispatcher, clock.now()).await;
         mailer.close().await;
         let secs = started.elapsed().as_secs_f64();
-        Ok(format!("{report} in {secs:.2}s"))
+        let summary = match summary {
+            Ok(true) => "; the summary of unclosed sessions went to the clinic",
+            Ok(false) => "",
+            // The due emails went; the summary is given back and tried on the next run.
+            Err(e) => {
+                log::error!("{e}");
+                ""
+            }
+        };
+        Ok(format!("{report} in {secs:.2}s{summary}"))
     })
 }
 

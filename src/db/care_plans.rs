@@ -23,21 +23,28 @@ pub fn step(conn: &mut DbConnection, id: i32) -> QueryResult<Option<CarePlanStep
         .optional()
 }
 
+/// A step's editable part.
+pub struct StepUpdate<'a> {
+    pub subject: &'a str,
+    pub body: &'a str,
+    pub late_body: &'a str,
+    pub offset_minutes: i32,
+    pub active: bool,
+}
+
 pub fn update_step(
     conn: &mut DbConnection,
     id: i32,
-    subject: &str,
-    body: &str,
-    offset_minutes: i32,
-    active: bool,
+    u: &StepUpdate<'_>,
     now: NaiveDateTime,
 ) -> QueryResult<usize> {
     diesel::update(care_plan_steps::table.find(id))
         .set((
-            care_plan_steps::subject.eq(subject),
-            care_plan_steps::body.eq(body),
-            care_plan_steps::offset_minutes.eq(offset_minutes),
-            care_plan_steps::active.eq(active),
+            care_plan_steps::subject.eq(u.subject),
+            care_plan_steps::body.eq(u.body),
+            care_plan_steps::late_body.eq(u.late_body),
+            care_plan_steps::offset_minutes.eq(u.offset_minutes),
+            care_plan_steps::active.eq(u.active),
             care_plan_steps::updated_at.eq(now),
         ))
         .execute(conn)

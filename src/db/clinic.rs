@@ -53,6 +53,37 @@ pub struct ClinicUpdate<'a> {
     pub lead_time_minutes: i32,
     pub horizon_days: i32,
     pub cancel_cutoff_hours: i32,
+    pub reply_to: &'a str,
+    pub out_of_hours: &'a str,
+    pub currency: &'a str,
+}
+
+/// Claims the day's summary of unclosed sessions: moves the stored day to `day` if it is
+/// earlier. 1 when this caller won the day, 0 when another instance (or an earlier tick) did.
+pub fn claim_unclosed_summary(conn: &mut DbConnection, id: i32, day: &str) -> QueryResult<usize> {
+    diesel::update(
+        clinics::table
+            .find(id)
+            .filter(clinics::unclosed_summary_on.lt(day)),
+    )
+    .set(clinics::unclosed_summary_on.eq(day))
+    .execute(conn)
+}
+
+/// Gives a claimed day back (the summary could not be sent), if it is still `day`.
+pub fn release_unclosed_summary(
+    conn: &mut DbConnection,
+    id: i32,
+    day: &str,
+    previous: &str,
+) -> QueryResult<usize> {
+    diesel::update(
+        clinics::table
+            .find(id)
+            .filter(clinics::unclosed_summary_on.eq(day)),
+    )
+    .set(clinics::unclosed_summary_on.eq(previous))
+    .execute(conn)
 }
 
 /// How many upcoming bookings one patient email may hold online.
@@ -74,6 +105,9 @@ pub fn update_clinic(conn: &mut DbConnection, id: i32, u: &ClinicUpdate<'_>) -> 
             clinics::lead_time_minutes.eq(u.lead_time_minutes),
             clinics::horizon_days.eq(u.horizon_days),
             clinics::cancel_cutoff_hours.eq(u.cancel_cutoff_hours),
+            clinics::reply_to.eq(u.reply_to),
+            clinics::out_of_hours.eq(u.out_of_hours),
+            clinics::currency.eq(u.currency),
         ))
         .execute(conn)
 }

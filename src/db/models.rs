@@ -32,6 +32,14 @@ pub struct ClinicRow {
     pub mail_window_start: i32,
     pub mail_window_end: i32,
     pub max_active_bookings: i32,
+    /// Where replies go (empty: the clinic's email).
+    pub reply_to: String,
+    /// What patients should do when the clinic is closed (empty: nothing said).
+    pub out_of_hours: String,
+    /// ISO 4217 code of the prices.
+    pub currency: String,
+    /// The clinic day the summary of unclosed sessions last went ('YYYY-MM-DD', or empty).
+    pub unclosed_summary_on: String,
 }
 
 #[derive(Debug, Insertable)]
@@ -49,6 +57,9 @@ pub struct NewClinic<'a> {
     pub created_at: NaiveDateTime,
     pub mail_window_start: i32,
     pub mail_window_end: i32,
+    pub reply_to: &'a str,
+    pub out_of_hours: &'a str,
+    pub currency: &'a str,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -220,6 +231,8 @@ pub struct AppointmentRow {
     pub contact_email: String,
     /// Staff decided this contact stays apart from the patient record.
     pub contact_kept_apart: bool,
+    /// The calendar entry's SEQUENCE (raised by each move and by a cancellation).
+    pub ics_sequence: i32,
 }
 
 #[derive(Debug, Insertable)]
@@ -329,6 +342,8 @@ pub struct CarePlanStepRow {
     pub body: String,
     pub active: bool,
     pub updated_at: NaiveDateTime,
+    /// The short variant for patients booked inside the step's window (empty: none).
+    pub late_body: String,
 }
 
 #[derive(Debug, Insertable)]
@@ -343,6 +358,7 @@ pub struct NewCarePlanStep<'a> {
     pub body: &'a str,
     pub active: bool,
     pub updated_at: NaiveDateTime,
+    pub late_body: &'a str,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable)]

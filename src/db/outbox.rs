@@ -28,6 +28,22 @@ pub fn by_key(conn: &mut DbConnection, key: &str) -> QueryResult<Option<OutboxRo
         .optional()
 }
 
+/// The newest row of one care plan step for an appointment (a step sent before a move may have
+/// a newer row for the new time).
+pub fn latest_of_step(
+    conn: &mut DbConnection,
+    appointment_id: i32,
+    step_id: i32,
+) -> QueryResult<Option<OutboxRow>> {
+    outbox::table
+        .filter(outbox::appointment_id.eq(appointment_id))
+        .filter(outbox::step_id.eq(step_id))
+        .order(outbox::id.desc())
+        .select(OutboxRow::as_select())
+        .first(conn)
+        .optional()
+}
+
 pub fn by_id(conn: &mut DbConnection, id: i32) -> QueryResult<Option<OutboxRow>> {
     outbox::table
         .find(id)

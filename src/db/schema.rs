@@ -17,6 +17,10 @@ diesel::table! {
         mail_window_start -> Integer,
         mail_window_end -> Integer,
         max_active_bookings -> Integer,
+        reply_to -> Text,
+        out_of_hours -> Text,
+        currency -> Text,
+        unclosed_summary_on -> Text,
     }
 }
 
@@ -129,6 +133,7 @@ diesel::table! {
         contact_phone -> Nullable<Text>,
         contact_email -> Text,
         contact_kept_apart -> Bool,
+        ics_sequence -> Integer,
     }
 }
 
@@ -204,6 +209,7 @@ diesel::table! {
         body -> Text,
         active -> Bool,
         updated_at -> Timestamp,
+        late_body -> Text,
     }
 }
 

@@ -9,6 +9,7 @@
 
 mod record;
 pub mod render;
+pub mod summary;
 
 use diesel::Connection;
 use std::sync::Arc;
@@ -133,6 +134,8 @@ impl Dispatcher {
         let render = RenderContext {
             base_url: base_url.trim_end_matches('/').to_string(),
             host: mailer.from_domain(),
+            // Set for each chunk to the dispatch pass's clock.
+            now: DateTime::<Utc>::UNIX_EPOCH,
         };
         Self {
             pool,
@@ -164,6 +167,12 @@ impl Dispatcher {
             return None;
         }
         let result = dispatch_due(self, now).await;
+        if result.is_ok() {
+            // Once a day: the clinic hears of sessions nobody closed.
+            if let Err(e) = summary::send_unclosed_summary(self, now).await {
+                log::error!("{e}");
+            }
+        }
         if let Ok(mut o) = self.outage.lock() {
             match &result {
                 Ok(_) if o.failures > 0 => {
@@ -283,6 +292,7 @@ async fn run_batch(
     let renderer = tokio::spawn(render_all(
         d.clone(),
         rows,
+        (now, started),
         minted_at,
         work_tx,
         out_tx.clone(),
@@ -382,6 +392,7 @@ async fn heartbeat(
 async fn render_all(
     d: Dispatcher,
     rows: Vec<OutboxRow>,
+    (now, started): (DateTime<Utc>, Instant),
     minted_at: DateTime<Utc>,
     work: mpsc::Sender<(OutboxRow, Email)>,
     out: mpsc::UnboundedSender<Outcome>,
@@ -389,7 +400,9 @@ async fn render_all(
     let mut rows = rows.into_iter().peekable();
     while rows.peek().is_some() {
         let chunk: Vec<OutboxRow> = rows.by_ref().take(RENDER_CHUNK).collect();
-        let (ctx, render) = (d.render.clone(), d.render_fn);
+        let (mut ctx, render) = (d.render.clone(), d.render_fn);
+        // The words of each message are true for the moment it is rendered.
+        ctx.now = at(now, started).and_utc();
         let copy = chunk.clone();
         let rendered = blocking(&d.pool, move |c| {
             // One read transaction for the chunk: a consistent view, and on SQLite one read

@@ -1,13 +1,15 @@
 //! Turns a claimed outbox row into an email: loads the appointment and its care plan step, checks
 //! the message still applies, and composes it (`mail::compose`) with the appointment's details.
 
-use chrono_tz::Tz;
+use chrono::{DateTime, Duration, Utc};
 
 use crate::db::models::{CarePlanStepRow, OutboxRow};
-use crate::db::{DbConnection, appointments, care_plans};
-use crate::domain::care_plan::StepKind;
+use crate::db::{DbConnection, appointments, audit, care_plans};
+use crate::domain::care_plan::{Anchor, StepKind};
+use crate::domain::message_words::{
+    CancelledBy, Facts, cancel_note, is_late, past_change_cutoff, placeholder_values,
+};
 use crate::domain::outbox::still_relevant;
-use crate::domain::time::datetime_label;
 use crate::domain::treatment::price_range_label;
 use crate::mail::Email;
 use crate::mail::compose::compose;
@@ -15,6 +17,7 @@ use crate::service::booking::{AppointmentDetails, details_of};
 use crate::service::calendar::appointment_ics;
 use crate::service::clinic::{self, Clinic};
 use crate::service::links::{self, Grant};
+use crate::service::planning::is_move_notice;
 
 /// What rendering needs from outside the database.
 #[derive(Debug, Clone)]
@@ -22,6 +25,9 @@ pub struct RenderContext {
     pub base_url: String,
     /// Host part of Message-IDs.
     pub host: String,
+    /// When the message is rendered for sending: every date word ("today", "tomorrow") and
+    /// whether the online change still works are judged at this moment, not at planning.
+    pub now: DateTime<Utc>,
 }
 
 /// What to do with a claimed message.
@@ -35,30 +41,34 @@ pub enum Rendered {
     Skip(String),
 }
 
-/// The placeholder values for an appointment.
+/// The placeholder values for an appointment, as true at `now`.
 fn values(
-    tz: Tz,
+    now: DateTime<Utc>,
     clinic: &Clinic,
     d: &AppointmentDetails,
     manage_url: &str,
     book_url: &str,
 ) -> Vec<(&'static str, String)> {
-    vec![
-        ("patient_name", d.contact.name.clone()),
-        ("treatment", d.treatment.name.to_lowercase()),
-        ("treatment_name", d.treatment.name.clone()),
-        ("when", datetime_label(tz, d.starts_at())),
-        ("practitioner", d.practitioner.name.clone()),
-        (
-            "price",
-            price_range_label(d.treatment.price_min_cents, d.treatment.price_max_cents),
+    placeholder_values(&Facts {
+        now,
+        tz: clinic.tz,
+        cutoff: clinic.cutoff,
+        patient_name: &d.contact.name,
+        treatment_name: &d.treatment.name,
+        start: d.starts_at(),
+        duration_minutes: d.treatment.duration_minutes,
+        practitioner: &d.practitioner.name,
+        price: price_range_label(
+            clinic.currency,
+            d.treatment.price_min_cents,
+            d.treatment.price_max_cents,
         ),
-        ("clinic_name", clinic.row.name.clone()),
-        ("clinic_phone", clinic.row.phone.clone()),
-        ("clinic_address", clinic.row.address.clone()),
-        ("manage_url", manage_url.to_string()),
-        ("book_url", book_url.to_string()),
-    ]
+        clinic_name: &clinic.row.name,
+        clinic_phone: &clinic.row.phone,
+        clinic_address: &clinic.row.address,
+        manage_url,
+        book_url,
+    })
 }
 
 /// Renders a claimed outbox row. An `Err` is a failure to retry like a send failure.
@@ -91,15 +101,23 @@ pub fn render(
             "patient opted out of check-ins and follow-ups".into(),
         ));
     }
-    // Each email gets its own link secrets: no token is kept to build links from later, only
-    // digests, so these are new ones for this appointment (or patient), stored before sending.
-    let show_manage = matches!(
+    let now = ctx.now;
+    let moved = kind == StepKind::Confirmation && is_move_notice(&row.dedupe_key);
+    let (subject, body) = wording(&step, d.starts_at(), now, moved);
+    let manage_kind = matches!(
         kind,
         StepKind::Confirmation | StepKind::Preparation | StepKind::Reminder
     );
-    // The confirmation's .ics carries it too (a confirmation shows it anyway).
-    let carries_manage =
-        show_manage || step.subject.contains("{manage_url}") || step.body.contains("{manage_url}");
+    // The button only while it can still change something; after the cut-off the words say
+    // to call instead.
+    let show_manage = manage_kind && !past_change_cutoff(now, d.starts_at(), clinic.cutoff);
+    // Each email gets its own link secrets: no token is kept to build links from later, only
+    // digests, so these are new ones for this appointment (or patient), stored before sending.
+    // The calendar file of a confirmation or cancellation carries the manage link too.
+    let carries_manage = manage_kind
+        || kind == StepKind::Cancellation
+        || subject.contains("{manage_url}")
+        || body.contains("{manage_url}");
     let mut grants = Vec::new();
     let manage_url = if carries_manage {
         let (manage, grant) = links::mint_manage(&d.appointment);
@@ -115,18 +133,29 @@ pub fn render(
         grants.push(grant);
         format!("{}/unsubscribe/{}", ctx.base_url, token.as_str())
     });
-    let owned = values(clinic.tz, &clinic, &d, &manage_url, &book_url);
+    let mut owned = values(now, &clinic, &d, &manage_url, &book_url);
+    if kind == StepKind::Cancellation {
+        let by = cancelled_by(conn, d.appointment.id)?;
+        owned.push((
+            "cancel_note",
+            cancel_note(
+                by,
+                d.appointment.cancel_reason.as_deref(),
+                &clinic.row.phone,
+            ),
+        ));
+    }
     let pairs: Vec<(&str, &str)> = owned.iter().map(|(k, v)| (*k, v.as_str())).collect();
     let composed = compose(
         &clinic.letterhead(),
-        &step.subject,
-        &step.body,
+        &subject,
+        &body,
         &pairs,
         show_manage.then_some(manage_url.as_str()),
         unsubscribe_url.as_deref(),
     )?;
-    let ics = (kind == StepKind::Confirmation)
-        .then(|| appointment_ics(&clinic, &d, &manage_url, &ctx.host));
+    let ics = matches!(kind, StepKind::Confirmation | StepKind::Cancellation)
+        .then(|| appointment_ics(&clinic, &d, &manage_url));
     Ok(Rendered::Send(
         Email {
             to: row.recipient.clone(),
@@ -136,7 +165,56 @@ pub fn render(
             message_id: format!("{}@{}", row.message_id, ctx.host),
             unsubscribe_url,
             ics,
+            reply_to: Some(clinic.letterhead().reply_to.to_string()),
         },
         grants,
     ))
+}
+
+/// The subject and body templates this message uses: the step's, its short variant when the
+/// patient no longer has the time the full text assumes (booked or moved inside the step's
+/// window), or the notice of a move.
+fn wording(
+    step: &CarePlanStepRow,
+    start: DateTime<Utc>,
+    now: DateTime<Utc>,
+    moved: bool,
+) -> (String, String) {
+    if moved {
+        let body = match step.body.split_once("\n\n") {
+            Some((greeting, rest)) => format!("{greeting}\n\n{MOVED_LEAD}\n\n{rest}"),
+            None => format!("{MOVED_LEAD}\n\n{}", step.body),
+        };
+        return (MOVED_SUBJECT.to_string(), body);
+    }
+    let intended = Anchor::parse(&step.anchor)
+        .filter(|a| *a == Anchor::Start)
+        .map(|_| start + Duration::minutes(i64::from(step.offset_minutes)));
+    let late = intended.is_some_and(|i| is_late(now, i));
+    if late && !step.late_body.trim().is_empty() {
+        (step.subject.clone(), step.late_body.clone())
+    } else {
+        (step.subject.clone(), step.body.clone())
+    }
+}
+
+/// The subject of the notice sent when an appointment moves (the confirmation's text follows,
+/// with the new time).
+const MOVED_SUBJECT: &str = "Your {treatment} has moved to {when}";
+const MOVED_LEAD: &str = "Your appointment has moved. The new time is below; the attached calendar file updates the entry already in your calendar.";
+
+/// Who cancelled, from the audit trail of the cancellation: staff are the clinic.
+fn cancelled_by(conn: &mut DbConnection, appointment_id: i32) -> Result<CancelledBy, String> {
+    let trail =
+        audit::for_subject(conn, "appointment", appointment_id).map_err(|e| e.to_string())?;
+    let staff = trail
+        .iter()
+        .rev()
+        .find(|a| a.action == "appointment.cancel")
+        .is_some_and(|a| a.actor_kind == "staff");
+    Ok(if staff {
+        CancelledBy::Clinic
+    } else {
+        CancelledBy::Patient
+    })
 }

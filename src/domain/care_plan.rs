@@ -1,10 +1,12 @@
 //! Care plans: which emails a treatment sends, anchored on what, and when each goes out —
 //! including quiet hours in the clinic's zone and skipping advice that would arrive too late.
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Datelike, Duration, Utc};
 use chrono_tz::Tz;
 
 use super::errors::FieldErrors;
+use super::hours::WeeklyHours;
+use super::message_words::{PLACEHOLDERS, unknown_placeholders};
 use super::time::{boundary_instant, local_parts};
 
 /// Which email a care plan step sends. It is also the kind of every outbox message (the
@@ -70,8 +72,12 @@ impl StepKind {
     }
 
     /// Patients may opt out of these (and only these): instructions for a booked session still go.
+    /// "We missed you" invites a rebooking, so it carries the one-click opt-out too.
     pub fn can_opt_out(self) -> bool {
-        matches!(self, StepKind::CheckIn | StepKind::FollowUp)
+        matches!(
+            self,
+            StepKind::CheckIn | StepKind::FollowUp | StepKind::Missed
+        )
     }
 
     /// For steps before the session: the latest a message is still useful, before the start.
@@ -166,6 +172,8 @@ pub struct StepForm {
     /// "days", "hours" or "minutes".
     pub offset_unit: String,
     pub active: bool,
+    /// The short variant for patients booked inside the step's window (blank: none).
+    pub late_body: String,
 }
 
 /// A step's new text and timing, checked.
@@ -175,6 +183,7 @@ pub struct StepEdit {
     pub body: String,
     pub offset_minutes: i32,
     pub active: bool,
+    pub late_body: String,
 }
 
 /// How far from its anchor a step may be, either side: a year (a leap one).
@@ -194,6 +203,32 @@ impl StepForm {
                 "body",
                 "The message needs some text (at most 10,000 characters).",
             );
+        }
+        let late_body = self.late_body.trim();
+        if late_body.chars().count() > 10_000 {
+            errors.add("late_body", "At most 10,000 characters, please.");
+        }
+        for (field, text) in [
+            ("subject", subject),
+            ("body", body),
+            ("late_body", late_body),
+        ] {
+            let unknown = unknown_placeholders(text);
+            if !unknown.is_empty() && errors.get(field).is_none() {
+                let named: Vec<String> = unknown.iter().map(|u| format!("{{{u}}}")).collect();
+                let known: Vec<String> = PLACEHOLDERS
+                    .iter()
+                    .map(|(k, _)| format!("{{{k}}}"))
+                    .collect();
+                errors.add(
+                    field,
+                    format!(
+                        "Unknown placeholder {}. Use only: {}.",
+                        named.join(", "),
+                        known.join(", ")
+                    ),
+                );
+            }
         }
         let factor: i32 = match self.offset_unit.as_str() {
             "days" => 24 * 60,
@@ -222,6 +257,7 @@ impl StepForm {
                 body: body.to_string(),
                 offset_minutes,
                 active: self.active,
+                late_body: late_body.to_string(),
             }),
             _ => Err(errors),
         }
@@ -306,6 +342,34 @@ pub fn plan(
     Planned::At(due)
 }
 
+/// Messages that ask the patient to call if anything worries them: they should not arrive on a
+/// day the clinic is closed and nobody answers.
+pub fn wants_open_day(kind: StepKind) -> bool {
+    matches!(kind, StepKind::CheckIn | StepKind::Missed)
+}
+
+/// `t`, or the same wall-clock time on the next day the clinic is open (then inside the sending
+/// window). A clinic with no hours at all leaves `t` as it is.
+pub fn on_open_day(
+    t: DateTime<Utc>,
+    tz: Tz,
+    hours: &WeeklyHours,
+    window: SendWindow,
+) -> DateTime<Utc> {
+    let (mut date, minute) = local_parts(tz, t);
+    for _ in 0..7 {
+        if !hours.on(date.weekday()).is_empty() {
+            return if date == local_parts(tz, t).0 {
+                t
+            } else {
+                window.next_open(tz, boundary_instant(tz, date, minute))
+            };
+        }
+        date = date.succ_opt().unwrap_or(date);
+    }
+    t
+}
+
 /// Fills `{placeholders}` in a template; unknown ones stay as typed so a typo is visible.
 pub fn fill(template: &str, values: &[(&str, &str)]) -> String {
     let mut out = String::with_capacity(template.len() + 64);
@@ -347,6 +411,7 @@ mod tests {
             offset: offset.into(),
             offset_unit: unit.into(),
             active: true,
+            late_body: String::new(),
         }
     }
 
@@ -365,6 +430,24 @@ mod tests {
         );
         assert_eq!(offset_in_units(-7200), ("-5".to_string(), "days"));
         assert_eq!(offset_in_units(90), ("90".to_string(), "minutes"));
+    }
+
+    #[test]
+    fn unknown_placeholders_are_refused_with_the_known_ones() {
+        let f = StepForm {
+            body: "Hi {first_name}, see you {day}.".into(),
+            late_body: "{when} {oops}".into(),
+            ..step_form("-5", "days")
+        };
+        let e = f.parse().unwrap_err();
+        let m = e.get("body").unwrap();
+        assert!(
+            m.starts_with("Unknown placeholder {first_name}. Use only: {patient_name},"),
+            "{m}"
+        );
+        assert!(m.contains("{day}") && m.contains("{book_url}"));
+        assert!(e.get("late_body").unwrap().contains("{oops}"));
+        assert!(e.get("subject").is_none());
     }
 
     #[test]
@@ -559,6 +642,27 @@ mod tests {
             ),
             Planned::At(t("2030-06-13T16:40:00Z"))
         );
+    }
+
+    #[test]
+    fn check_ins_wait_for_a_day_the_clinic_is_open() {
+        use crate::domain::hours::MinuteRange;
+        let mut hours = WeeklyHours::default();
+        for d in [chrono::Weekday::Mon, chrono::Weekday::Sat] {
+            hours.add(d, MinuteRange::new(540, 1080).unwrap());
+        }
+        let w = SendWindow::default();
+        // Sunday 9 June 2030 11:50 BST → Monday 10 June 11:50 BST.
+        assert_eq!(
+            on_open_day(t("2030-06-09T10:50:00Z"), LONDON, &hours, w),
+            t("2030-06-10T10:50:00Z")
+        );
+        // Saturday stays.
+        assert_eq!(
+            on_open_day(t("2030-06-08T10:50:00Z"), LONDON, &hours, w),
+            t("2030-06-08T10:50:00Z")
+        );
+        assert!(wants_open_day(StepKind::CheckIn) && !wants_open_day(StepKind::Aftercare));
     }
 
     #[test]

@@ -2,7 +2,7 @@
 
 use crate::domain::errors::FieldErrors;
 use crate::domain::input::{parse_int_in, parse_line, parse_text};
-use crate::domain::money::parse_dollars;
+use crate::domain::money::{Currency, parse_amount};
 
 /// The qualifications the clinic knows, with the checkbox label for each.
 pub const QUALIFICATIONS: [(&str, &str); 3] = [
@@ -85,7 +85,8 @@ pub struct TreatmentValues {
 }
 
 impl TreatmentInput {
-    pub fn parse(&self) -> Result<TreatmentValues, FieldErrors> {
+    /// Checks the form; prices are in the clinic's currency.
+    pub fn parse(&self, currency: Currency) -> Result<TreatmentValues, FieldErrors> {
         let mut e = FieldErrors::new();
         let name = e.take("name", parse_line(&self.name, 100, "a name"));
         let summary = e.take(
@@ -117,8 +118,8 @@ impl TreatmentInput {
             "buffer_minutes",
             parse_int_in(&self.buffer_minutes, 0..=240, "minutes"),
         );
-        let min = e.take("price_min", parse_dollars(&self.price_min));
-        let max = e.take("price_max", parse_dollars(&self.price_max));
+        let min = e.take("price_min", parse_amount(&self.price_min, currency));
+        let max = e.take("price_max", parse_amount(&self.price_max, currency));
         if let (Some(min), Some(max)) = (min, max)
             && max < min
         {
@@ -236,7 +237,7 @@ mod tests {
 
     #[test]
     fn a_valid_treatment() {
-        let v = peel().parse().unwrap();
+        let v = peel().parse(crate::domain::money::USD).unwrap();
         assert_eq!(v.price_max_cents, 50_000);
         assert_eq!(v.qualifications, "esthetician,nurse");
     }
@@ -249,7 +250,7 @@ mod tests {
         t.buffer_minutes = "lots".into();
         t.price_min = "600".into();
         t.qualifications = vec!["wizard".into()];
-        let e = t.parse().unwrap_err();
+        let e = t.parse(crate::domain::money::USD).unwrap_err();
         for f in [
             "name",
             "duration_minutes",

@@ -5,6 +5,7 @@ use chrono_tz::Tz;
 use crate::domain::errors::FieldErrors;
 use crate::domain::hours::WeeklyHours;
 use crate::domain::input::{parse_int_in, parse_line};
+use crate::domain::money::Currency;
 use crate::domain::patient::{EmailAddress, Phone};
 use crate::domain::working_week::WeekInput;
 
@@ -21,6 +22,12 @@ pub struct SettingsInput {
     pub cancel_cutoff_hours: String,
     /// Blank keeps what the clinic has.
     pub max_active_bookings: String,
+    /// Where patients' replies go; blank: the clinic's email.
+    pub reply_to: String,
+    /// What patients should do when the clinic is closed; blank says nothing.
+    pub out_of_hours: String,
+    /// ISO 4217 code; blank keeps what the clinic has.
+    pub currency: String,
     pub week: WeekInput,
 }
 
@@ -37,6 +44,10 @@ pub struct ClinicSettings {
     pub cancel_cutoff_hours: i32,
     /// Upcoming bookings one patient email may hold online; `None` keeps the current value.
     pub max_active_bookings: Option<i32>,
+    pub reply_to: Option<String>,
+    pub out_of_hours: String,
+    /// `None` keeps the current currency.
+    pub currency: Option<Currency>,
     pub hours: WeeklyHours,
 }
 
@@ -105,6 +116,30 @@ impl SettingsInput {
                 parse_int_in(&self.max_active_bookings, 1..=1000, "bookings").map(Some)
             },
         );
+        let reply_to = e.take(
+            "reply_to",
+            if self.reply_to.trim().is_empty() {
+                Ok(None)
+            } else {
+                EmailAddress::parse(&self.reply_to).map(|a| Some(a.as_str().to_string()))
+            },
+        );
+        let out_of_hours = e.take(
+            "out_of_hours",
+            if self.out_of_hours.trim().is_empty() {
+                Ok(String::new())
+            } else {
+                parse_line(&self.out_of_hours, 300, "what to do out of hours")
+            },
+        );
+        let currency = e.take(
+            "currency",
+            if self.currency.trim().is_empty() {
+                Ok(None)
+            } else {
+                Currency::parse(&self.currency).map(Some)
+            },
+        );
         let hours = match self.week.parse() {
             Ok(h) => Some(h),
             Err(days) => {
@@ -115,7 +150,18 @@ impl SettingsInput {
             }
         };
         match (
-            name, address, phone, email, tz, slot, lead, horizon, cutoff, hours, max_active,
+            name,
+            address,
+            phone,
+            email,
+            tz,
+            slot,
+            lead,
+            horizon,
+            cutoff,
+            hours,
+            max_active,
+            (reply_to, out_of_hours, currency),
         ) {
             (
                 Some(name),
@@ -129,6 +175,7 @@ impl SettingsInput {
                 Some(cancel_cutoff_hours),
                 Some(hours),
                 Some(max_active_bookings),
+                (Some(reply_to), Some(out_of_hours), Some(currency)),
             ) if e.is_empty() => Ok(ClinicSettings {
                 name,
                 address,
@@ -140,6 +187,9 @@ impl SettingsInput {
                 horizon_days,
                 cancel_cutoff_hours,
                 max_active_bookings,
+                reply_to,
+                out_of_hours,
+                currency,
                 hours,
             }),
             _ => Err(e),
@@ -169,6 +219,9 @@ mod tests {
             horizon_days: "90".into(),
             cancel_cutoff_hours: "24".into(),
             max_active_bookings: "4".into(),
+            reply_to: String::new(),
+            out_of_hours: "Out of hours, call 911 in an emergency.".into(),
+            currency: "usd".into(),
             week,
         }
     }

@@ -1,5 +1,6 @@
 //! The treatment catalog and who may perform what.
 
+use super::money::Currency;
 use std::collections::BTreeSet;
 
 /// A qualification a practitioner holds and a treatment may require.
@@ -19,29 +20,9 @@ pub fn may_perform(held: &BTreeSet<Qualification>, accepted: &BTreeSet<Qualifica
     accepted.is_empty() || held.intersection(accepted).next().is_some()
 }
 
-/// "$100–$500", from whole cents.
-pub fn price_range_label(min_cents: i32, max_cents: i32) -> String {
-    if min_cents == max_cents {
-        dollars(min_cents)
-    } else {
-        format!("{}–{}", dollars(min_cents), dollars(max_cents))
-    }
-}
-
-fn dollars(cents: i32) -> String {
-    let whole = cents / 100;
-    let mut digits = whole.to_string();
-    let mut out = String::new();
-    while digits.len() > 3 {
-        let tail = digits.split_off(digits.len() - 3);
-        out = format!(",{tail}{out}");
-    }
-    let frac = cents % 100;
-    if frac == 0 {
-        format!("${digits}{out}")
-    } else {
-        format!("${digits}{out}.{frac:02}")
-    }
+/// "£100–£500", from whole cents, in the clinic's currency.
+pub fn price_range_label(currency: Currency, min_cents: i32, max_cents: i32) -> String {
+    currency.range(min_cents, max_cents)
 }
 
 /// "1 h 30 min"
@@ -59,9 +40,10 @@ mod tests {
 
     #[test]
     fn labels_prices_like_the_article() {
-        assert_eq!(price_range_label(10_000, 50_000), "$100–$500");
-        assert_eq!(price_range_label(200_000, 500_000), "$2,000–$5,000");
-        assert_eq!(price_range_label(15_050, 15_050), "$150.50");
+        use crate::domain::money::USD;
+        assert_eq!(price_range_label(USD, 10_000, 50_000), "$100–$500");
+        assert_eq!(price_range_label(USD, 200_000, 500_000), "$2,000–$5,000");
+        assert_eq!(price_range_label(USD, 15_050, 15_050), "$150.50");
     }
 
     #[test]

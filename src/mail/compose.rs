@@ -12,9 +12,10 @@ pub struct Segment {
     pub href: Option<String>,
 }
 
-/// A paragraph, or a list made of lines starting with "- ".
+/// A paragraph (its lines, kept as the clinic broke them), or a list made of lines starting
+/// with "- ".
 pub enum Block {
-    Para(Vec<Segment>),
+    Para(Vec<Vec<Segment>>),
     List(Vec<Vec<Segment>>),
 }
 
@@ -26,6 +27,7 @@ struct TextPart<'a> {
     clinic_address: &'a str,
     clinic_phone: &'a str,
     clinic_email: &'a str,
+    out_of_hours: &'a str,
     manage_url: Option<&'a str>,
     unsubscribe_url: Option<&'a str>,
 }
@@ -38,7 +40,9 @@ struct HtmlPart<'a> {
     clinic_name: &'a str,
     clinic_address: &'a str,
     clinic_phone: &'a str,
+    clinic_tel: String,
     clinic_email: &'a str,
+    out_of_hours: &'a str,
     manage_url: Option<&'a str>,
     unsubscribe_url: Option<&'a str>,
 }
@@ -131,7 +135,7 @@ fn segments(line: &str) -> Vec<Segment> {
                 href: None,
             });
             out.push(Segment {
-                text: trimmed.to_string(),
+                text: link_text(trimmed),
                 href: Some(trimmed.to_string()),
             });
             out.push(Segment {
@@ -154,6 +158,33 @@ fn segments(line: &str) -> Vec<Segment> {
     out
 }
 
+/// What a link shows in the HTML part: the address without its scheme, cut short (the link
+/// keeps the whole of it), so a long token can't push a phone's screen wider than 390 px.
+fn link_text(url: &str) -> String {
+    const MAX: usize = 32;
+    let bare = url
+        .strip_prefix("https://")
+        .or_else(|| url.strip_prefix("http://"))
+        .unwrap_or(url);
+    if bare.chars().count() <= MAX {
+        bare.to_string()
+    } else {
+        let cut: String = bare.chars().take(MAX - 1).collect();
+        format!("{cut}…")
+    }
+}
+
+/// A phone number as a `tel:` link: its digits, with the leading + (spaces and dashes out).
+pub fn tel_href(phone: &str) -> String {
+    let digits: String = phone
+        .chars()
+        .enumerate()
+        .filter(|(i, c)| c.is_ascii_digit() || (*i == 0 && *c == '+'))
+        .map(|(_, c)| c)
+        .collect();
+    format!("tel:{digits}")
+}
+
 /// Paragraphs split on blank lines; a paragraph whose lines all start with "- " is a list.
 pub fn blocks(body: &str) -> Vec<Block> {
     blocks_with(body, &[])
@@ -171,7 +202,7 @@ fn blocks_with(body: &str, values: &[String]) -> Vec<Block> {
             if lines.iter().all(|l| l.starts_with("- ")) {
                 Block::List(lines.iter().map(|l| segments(&l[2..])).collect())
             } else {
-                Block::Para(segments(&lines.join(" ")))
+                Block::Para(lines.iter().map(|l| segments(l)).collect())
             }
         })
         .collect()
@@ -183,6 +214,10 @@ pub struct Letterhead<'a> {
     pub address: &'a str,
     pub phone: &'a str,
     pub email: &'a str,
+    /// Where replies go (the clinic's email unless it set another).
+    pub reply_to: &'a str,
+    /// What to do when the clinic is closed (empty: nothing said).
+    pub out_of_hours: &'a str,
 }
 
 /// The subject, text part and HTML part of a step for one appointment.
@@ -211,6 +246,7 @@ pub fn compose(
         clinic_address: c.address,
         clinic_phone: c.phone,
         clinic_email: c.email,
+        out_of_hours: c.out_of_hours,
         manage_url,
         unsubscribe_url,
     }
@@ -222,7 +258,9 @@ pub fn compose(
         clinic_name: c.name,
         clinic_address: c.address,
         clinic_phone: c.phone,
+        clinic_tel: tel_href(c.phone),
         clinic_email: c.email,
+        out_of_hours: c.out_of_hours,
         manage_url,
         unsubscribe_url,
     }
@@ -243,7 +281,7 @@ mod tests {
         let mut out = Vec::new();
         for block in b {
             let segs: Vec<&Segment> = match block {
-                Block::Para(s) => s.iter().collect(),
+                Block::Para(lines) => lines.iter().flatten().collect(),
                 Block::List(items) => items.iter().flatten().collect(),
             };
             out.extend(segs.iter().filter_map(|s| s.href.clone()));
@@ -270,8 +308,8 @@ mod tests {
             ]
         );
         match &b[0] {
-            Block::Para(s) => {
-                let text: String = s.iter().map(|s| s.text.as_str()).collect();
+            Block::Para(lines) => {
+                let text: String = lines[0].iter().map(|s| s.text.as_str()).collect();
                 assert_eq!(text, "Hello Click https://evil.example/login now,");
             }
             Block::List(_) => panic!("expected a paragraph"),
@@ -284,12 +322,27 @@ mod tests {
         let (body, texts) = marked("Hi \u{E000}0\u{E001} {patient_name}", &values);
         let b = blocks_with(&body, &texts);
         match &b[0] {
-            Block::Para(s) => {
-                let text: String = s.iter().map(|s| s.text.as_str()).collect();
+            Block::Para(lines) => {
+                let text: String = lines[0].iter().map(|s| s.text.as_str()).collect();
                 assert_eq!(text, "Hi 0 Ann");
             }
             Block::List(_) => panic!("expected a paragraph"),
         }
+    }
+
+    #[test]
+    fn long_links_show_short_text_and_phones_become_tel_links() {
+        let url = "https://clinic.example/appointments/AbCdEfGhIjKlMnOpQrStUvWxYz012345";
+        let b = blocks(&format!("Manage: {url}"));
+        match &b[0] {
+            Block::Para(lines) => {
+                let link = lines[0].iter().find(|s| s.href.is_some()).expect("a link");
+                assert_eq!(link.href.as_deref(), Some(url));
+                assert_eq!(link.text, "clinic.example/appointments/AbC…");
+            }
+            Block::List(_) => panic!("expected a paragraph"),
+        }
+        assert_eq!(tel_href("+44 20 7946-0000"), "tel:+442079460000");
     }
 
     #[test]
@@ -310,7 +363,14 @@ mod tests {
             Block::Para(_) => panic!("expected a list"),
         }
         match &b[2] {
-            Block::Para(s) => assert_eq!(s.iter().filter(|s| s.href.is_some()).count(), 1),
+            Block::Para(lines) => {
+                assert_eq!(lines[0].iter().filter(|s| s.href.is_some()).count(), 1)
+            }
+            Block::List(_) => panic!("expected a paragraph"),
+        }
+        // A line break inside a paragraph stays a line break.
+        match &blocks("Book here: https://x.example/b\nOr call us.")[0] {
+            Block::Para(lines) => assert_eq!(lines.len(), 2),
             Block::List(_) => panic!("expected a paragraph"),
         }
     }

@@ -12,6 +12,9 @@ pub struct Email {
     pub message_id: String,
     /// For follow-ups and check-ins: the one-click opt-out URL (RFC 8058 List-Unsubscribe).
     pub unsubscribe_url: Option<String>,
-    /// For confirmations: the appointment as an .ics attachment.
+    /// For confirmations, moves and cancellations: the appointment as an .ics attachment (its
+    /// METHOD becomes the attachment's Content-Type method).
     pub ics: Option<String>,
+    /// The clinic's address for replies (the sender is a no-reply address).
+    pub reply_to: Option<String>,
 }

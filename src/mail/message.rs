@@ -82,6 +82,14 @@ pub fn build(from: &Mailbox, email: &Email) -> Result<Message, BuildError> {
         .subject(email.subject.as_str())
         .date_now()
         .message_id(Some(format!("<{}>", email.message_id)));
+    // A reply-to the clinic typed wrongly must not stop the email: it goes without one.
+    if let Some(reply_to) = email
+        .reply_to
+        .as_deref()
+        .and_then(|r| r.trim().parse::<Mailbox>().ok())
+    {
+        builder = builder.reply_to(reply_to);
+    }
     if let Some(url) = &email.unsubscribe_url {
         builder = builder
             .header(ListUnsubscribe(url.clone()))
@@ -91,8 +99,12 @@ pub fn build(from: &Mailbox, email: &Email) -> Result<Message, BuildError> {
     let body = match &email.ics {
         None => alternative,
         Some(ics) => {
-            let calendar = ContentType::parse("text/calendar; charset=utf-8; method=PUBLISH")
-                .map_err(|e| BuildError::Mime(e.to_string()))?;
+            // RFC 6047: the Content-Type's method is the file's own METHOD.
+            let calendar = ContentType::parse(&format!(
+                "text/calendar; charset=utf-8; method={}",
+                ics_method(ics)
+            ))
+            .map_err(|e| BuildError::Mime(e.to_string()))?;
             let attachment: SinglePart =
                 Attachment::new("appointment.ics".to_string()).body(ics.clone(), calendar);
             MultiPart::mixed()
@@ -103,6 +115,15 @@ pub fn build(from: &Mailbox, email: &Email) -> Result<Message, BuildError> {
     builder
         .multipart(body)
         .map_err(|e| BuildError::Mime(e.to_string()))
+}
+
+/// The METHOD the calendar file declares (PUBLISH when it names none).
+fn ics_method(ics: &str) -> &str {
+    ics.lines()
+        .find_map(|l| l.strip_prefix("METHOD:"))
+        .map(str::trim)
+        .filter(|m| !m.is_empty() && m.bytes().all(|b| b.is_ascii_alphabetic()))
+        .unwrap_or("PUBLISH")
 }
 
 #[cfg(test)]
@@ -118,6 +139,7 @@ mod tests {
             message_id: "outbox-7.abc@carepath.example".into(),
             unsubscribe_url: None,
             ics: None,
+            reply_to: None,
         }
     }
 
@@ -148,7 +170,7 @@ mod tests {
     #[test]
     fn ics_makes_it_mixed_with_a_calendar_attachment() {
         let mut e = email();
-        e.ics = Some("BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n".into());
+        e.ics = Some("BEGIN:VCALENDAR\r\nMETHOD:PUBLISH\r\nEND:VCALENDAR\r\n".into());
         let m = text(&build(&from(), &e).expect("builds"));
         assert!(m.contains("multipart/mixed") && m.contains("multipart/alternative"));
         assert!(
@@ -156,6 +178,20 @@ mod tests {
             "{m}"
         );
         assert!(m.contains("filename=\"appointment.ics\""), "{m}");
+        e.ics = Some("BEGIN:VCALENDAR\r\nMETHOD:CANCEL\r\nEND:VCALENDAR\r\n".into());
+        let m = text(&build(&from(), &e).expect("builds"));
+        assert!(m.contains("method=CANCEL"), "{m}");
+    }
+
+    #[test]
+    fn reply_to_goes_to_the_clinic() {
+        let mut e = email();
+        e.reply_to = Some("desk@clinic.example".into());
+        let m = text(&build(&from(), &e).expect("builds"));
+        assert!(m.contains("Reply-To: desk@clinic.example\r\n"), "{m}");
+        e.reply_to = Some("not an address".into());
+        let m = text(&build(&from(), &e).expect("still builds"));
+        assert!(!m.contains("Reply-To"));
     }
 
     #[test]

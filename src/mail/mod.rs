@@ -6,6 +6,7 @@ mod error;
 mod file;
 pub mod message;
 mod smtp;
+pub mod summary;
 pub mod transport;
 
 pub use email::Email;

@@ -3,7 +3,7 @@
 //! apps update the event instead of adding another.
 
 use chrono::{DateTime, Duration, Utc};
-use icalendar::{Calendar, Component, Event, EventLike, EventStatus};
+use icalendar::{Component, Event, EventLike, EventStatus};
 
 use crate::db::DbConnection;
 use crate::db::appointments::listing::{self, ListFilter};
@@ -36,13 +36,8 @@ pub fn calendar(
             ..ListFilter::default()
         },
     )?;
-    let host = base_url
-        .split("://")
-        .nth(1)
-        .and_then(|rest| rest.split('/').next())
-        .filter(|h| !h.is_empty())
-        .unwrap_or("carepath");
-    let mut cal = Calendar::new();
+    // The same event identity as the patient's own calendar entry (one UID per appointment).
+    let mut cal = crate::service::calendar::calendar(None);
     cal.name(&format!("{} · {}", practitioner.name, clinic.row.name))
         .description("Appointments from the clinic's booking system; times are in UTC.")
         // Calendar apps poll a subscription; ask for an hourly refresh.
@@ -52,7 +47,8 @@ pub fn calendar(
         let status = Status::parse(&a.status).map_or("", Status::label);
         let mut event = Event::new();
         event
-            .uid(&format!("appointment-{}.practitioner-feed@{host}", a.id))
+            .uid(&crate::service::calendar::appointment_uid(a))
+            .sequence(u32::try_from(a.ics_sequence).unwrap_or(0))
             .timestamp(from_db(a.updated_at))
             .summary(&format!("{} – {}", l.treatment.name, l.patient.name))
             .description(&format!(

@@ -1,13 +1,16 @@
 //! The clinic's care plans as staff edit them: the steps of each treatment's plan, a step
 //! previewed with sample data, and saving a step's new wording and timing with its audit row.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Duration, Utc};
 use diesel::Connection;
 use serde_json::json;
 
 use crate::db::DbConnection;
-use crate::db::models::{CarePlanStepRow, to_db};
-use crate::domain::care_plan::{StepForm, StepKind};
+use crate::db::models::{CarePlanStepRow, TreatmentRow, to_db};
+use crate::domain::care_plan::{Anchor, StepForm, StepKind};
+use crate::domain::message_words::{CancelledBy, Facts, cancel_note, placeholder_values};
+use crate::domain::time::{boundary_instant, today};
+use crate::domain::treatment::price_range_label;
 use crate::error::AppError;
 use crate::mail::compose::{Composed, compose};
 use crate::service::audit::{self, Actor, Entry};
@@ -38,33 +41,61 @@ pub struct StepPage {
     pub treatment: String,
     /// The step (with the wording being edited, when there is some) filled with sample data.
     pub preview: Composed,
+    /// Its short variant for late bookings, when it has one.
+    pub late_preview: Option<Composed>,
 }
 
 /// Step `id` for its editor; `edited` is the wording just typed, previewed instead of the
 /// stored one.
 pub fn step(
     conn: &mut DbConnection,
+    now: DateTime<Utc>,
     id: i32,
     edited: Option<&StepForm>,
     base_url: &str,
 ) -> Result<StepPage, AppError> {
     let step = find_step(conn, id)?;
-    let treatment = crate::db::treatments::treatment(conn, step.treatment_id)?.name;
+    let treatment = crate::db::treatments::treatment(conn, step.treatment_id)?;
     let clinic = clinic::load(conn)?;
+    // A practitioner who performs this treatment (the first qualified), as a real email would.
+    let practitioner = clinic::eligible_practitioners(conn, &treatment)?
+        .into_iter()
+        .next()
+        .map_or_else(|| "your practitioner".to_string(), |p| p.name);
     let shown = match edited {
         Some(e) => CarePlanStepRow {
             subject: e.subject.clone(),
             body: e.body.clone(),
+            late_body: e.late_body.clone(),
             ..step.clone()
         },
         None => step.clone(),
     };
-    let preview = preview(&clinic, &shown, &treatment, base_url).map_err(AppError::Internal)?;
+    let sample = Sample {
+        clinic: &clinic,
+        treatment: &treatment,
+        practitioner: &practitioner,
+        base_url,
+        now,
+    };
+    let preview = sample
+        .compose(&shown, &shown.body)
+        .map_err(AppError::Internal)?;
+    let late_preview = if shown.late_body.trim().is_empty() {
+        None
+    } else {
+        Some(
+            sample
+                .compose(&shown, &shown.late_body)
+                .map_err(AppError::Internal)?,
+        )
+    };
     Ok(StepPage {
         clinic,
         step,
-        treatment,
+        treatment: treatment.name,
         preview,
+        late_preview,
     })
 }
 
@@ -87,10 +118,13 @@ pub fn update_step(
         crate::db::care_plans::update_step(
             c,
             id,
-            &edit.subject,
-            &edit.body,
-            edit.offset_minutes,
-            edit.active,
+            &crate::db::care_plans::StepUpdate {
+                subject: &edit.subject,
+                body: &edit.body,
+                late_body: &edit.late_body,
+                offset_minutes: edit.offset_minutes,
+                active: edit.active,
+            },
             to_db(now),
         )?;
         audit::record(
@@ -106,12 +140,14 @@ pub fn update_step(
                     "body": before.body,
                     "offset_minutes": before.offset_minutes,
                     "active": before.active,
+                    "late_body": before.late_body,
                 })),
                 after: Some(json!({
                     "subject": edit.subject,
                     "body": edit.body,
                     "offset_minutes": edit.offset_minutes,
                     "active": edit.active,
+                    "late_body": edit.late_body,
                 })),
                 note: None,
             },
@@ -120,38 +156,68 @@ pub fn update_step(
     })
 }
 
-/// A step rendered with sample data, for the care plan editor's preview.
-fn preview(
-    clinic: &Clinic,
-    step: &CarePlanStepRow,
-    treatment_name: &str,
-    base_url: &str,
-) -> Result<Composed, String> {
-    let kind = StepKind::parse(&step.kind).unwrap_or(StepKind::Reminder);
-    let manage_url = format!("{base_url}/appointments/SAMPLE-LINK");
-    let book_url = format!("{base_url}/book/sample");
-    let pairs = [
-        ("patient_name", "Ann Example"),
-        ("treatment", &treatment_name.to_lowercase()[..]),
-        ("treatment_name", treatment_name),
-        ("when", "Tuesday 4 June 2030 at 10:00 (BST)"),
-        ("practitioner", "Jonah Reyes"),
-        ("price", "$100–$500"),
-        ("clinic_name", &clinic.row.name[..]),
-        ("clinic_phone", &clinic.row.phone[..]),
-        ("clinic_address", &clinic.row.address[..]),
-        ("manage_url", &manage_url[..]),
-        ("book_url", &book_url[..]),
-    ];
-    let unsubscribe = kind
-        .can_opt_out()
-        .then(|| format!("{base_url}/unsubscribe/SAMPLE"));
-    compose(
-        &clinic.letterhead(),
-        &step.subject,
-        &step.body,
-        &pairs,
-        Some(&manage_url),
-        unsubscribe.as_deref(),
-    )
+/// What the editor's preview fills a step with: a sample patient, the treatment's own price and
+/// length, and a practitioner who performs it, a week and a day from now.
+struct Sample<'a> {
+    clinic: &'a Clinic,
+    treatment: &'a TreatmentRow,
+    practitioner: &'a str,
+    base_url: &'a str,
+    now: DateTime<Utc>,
+}
+
+impl Sample<'_> {
+    fn compose(&self, step: &CarePlanStepRow, body: &str) -> Result<Composed, String> {
+        let kind = StepKind::parse(&step.kind).unwrap_or(StepKind::Reminder);
+        let tz = self.clinic.tz;
+        let day = today(tz, self.now) + Duration::days(8);
+        let start = boundary_instant(tz, day, 10 * 60);
+        // Read as the patient would when it is sent on time.
+        let sent = match Anchor::parse(&step.anchor) {
+            Some(Anchor::Start) => start + Duration::minutes(i64::from(step.offset_minutes)),
+            _ => self.now,
+        };
+        let manage_url = format!("{}/appointments/SAMPLE-LINK", self.base_url);
+        let book_url = format!("{}/book/{}", self.base_url, self.treatment.slug);
+        let mut owned = placeholder_values(&Facts {
+            now: sent,
+            tz,
+            cutoff: self.clinic.cutoff,
+            patient_name: "Ann Example",
+            treatment_name: &self.treatment.name,
+            start,
+            duration_minutes: self.treatment.duration_minutes,
+            practitioner: self.practitioner,
+            price: price_range_label(
+                self.clinic.currency,
+                self.treatment.price_min_cents,
+                self.treatment.price_max_cents,
+            ),
+            clinic_name: &self.clinic.row.name,
+            clinic_phone: &self.clinic.row.phone,
+            clinic_address: &self.clinic.row.address,
+            manage_url: &manage_url,
+            book_url: &book_url,
+        });
+        owned.push((
+            "cancel_note",
+            cancel_note(
+                CancelledBy::Clinic,
+                Some("(the reason staff give)"),
+                &self.clinic.row.phone,
+            ),
+        ));
+        let pairs: Vec<(&str, &str)> = owned.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let unsubscribe = kind
+            .can_opt_out()
+            .then(|| format!("{}/unsubscribe/SAMPLE", self.base_url));
+        compose(
+            &self.clinic.letterhead(),
+            &step.subject,
+            body,
+            &pairs,
+            Some(&manage_url),
+            unsubscribe.as_deref(),
+        )
+    }
 }

@@ -5,6 +5,7 @@ use super::clinic::{self, Clinic};
 use crate::db::DbConnection;
 use crate::db::models::{PractitionerRow, TreatmentRow};
 use crate::domain::errors::FieldErrors;
+use crate::domain::money::Currency;
 use crate::error::AppError;
 
 /// A treatment with the active practitioners qualified to perform it, in id order.
@@ -12,6 +13,8 @@ use crate::error::AppError;
 pub struct Offer {
     pub treatment: TreatmentRow,
     pub practitioners: Vec<PractitionerRow>,
+    /// The clinic's currency, for the price.
+    pub currency: Currency,
 }
 
 /// The clinic and its active treatments in menu order: the home page.
@@ -26,9 +29,11 @@ pub fn menu(conn: &mut DbConnection) -> Result<(Clinic, Vec<TreatmentRow>), AppE
 pub fn offers(conn: &mut DbConnection) -> Result<Vec<Offer>, AppError> {
     let treatments = crate::db::treatments::active_treatments(conn)?;
     let practitioners = crate::db::practitioners::active_practitioners(conn)?;
+    let currency = clinic::load(conn)?.currency;
     Ok(treatments
         .into_iter()
         .map(|t| Offer {
+            currency,
             practitioners: clinic::qualified(&practitioners, &t),
             treatment: t,
         })
@@ -40,11 +45,14 @@ pub fn offer(conn: &mut DbConnection, slug: &str) -> Result<(Clinic, Offer), App
     let treatment = crate::db::treatments::active_treatment_by_slug(conn, slug)?
         .ok_or(AppError::NotFound("treatment"))?;
     let practitioners = clinic::eligible_practitioners(conn, &treatment)?;
+    let clinic = clinic::load(conn)?;
+    let currency = clinic.currency;
     Ok((
-        clinic::load(conn)?,
+        clinic,
         Offer {
             treatment,
             practitioners,
+            currency,
         },
     ))
 }

@@ -10,6 +10,7 @@ use crate::domain::care_plan::SendWindow;
 use crate::db::DbConnection;
 use crate::db::models::{ClinicRow, PractitionerRow, TreatmentRow};
 use crate::domain::hours::{MinuteRange, WeeklyHours, weekday_from_index};
+use crate::domain::money::{Currency, USD};
 use crate::domain::treatment::{may_perform, parse_qualifications};
 use crate::error::AppError;
 use crate::mail::compose::Letterhead;
@@ -23,6 +24,8 @@ pub struct Clinic {
     pub cutoff: Duration,
     /// When non-urgent email may go out, clinic time.
     pub send_window: SendWindow,
+    /// The currency prices are in.
+    pub currency: Currency,
 }
 
 impl Clinic {
@@ -33,6 +36,12 @@ impl Clinic {
             address: &self.row.address,
             phone: &self.row.phone,
             email: &self.row.email,
+            reply_to: if self.row.reply_to.is_empty() {
+                &self.row.email
+            } else {
+                &self.row.reply_to
+            },
+            out_of_hours: &self.row.out_of_hours,
         }
     }
 
@@ -74,7 +83,11 @@ pub fn load(conn: &mut DbConnection) -> Result<Clinic, AppError> {
         (Ok(start), Ok(end)) if start < end && end <= 24 * 60 => SendWindow { start, end },
         _ => SendWindow::default(),
     };
+    // Only validated codes are stored; an unknown one (edited by hand) shows as US dollars,
+    // what every price meant before clinics had a currency.
+    let currency = Currency::parse(&row.currency).unwrap_or(USD);
     Ok(Clinic {
+        currency,
         row,
         tz,
         hours,

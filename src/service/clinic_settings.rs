@@ -27,6 +27,9 @@ pub fn snapshot(c: &Clinic) -> Value {
         "horizon_days": c.row.horizon_days,
         "cancel_cutoff_hours": c.row.cancel_cutoff_hours,
         "max_active_bookings": c.row.max_active_bookings,
+        "reply_to": c.row.reply_to,
+        "out_of_hours": c.row.out_of_hours,
+        "currency": c.row.currency,
         "hours": summary(&c.hours),
     })
 }
@@ -66,6 +69,11 @@ pub fn save(
                 lead_time_minutes: new.lead_time_minutes,
                 horizon_days: new.horizon_days,
                 cancel_cutoff_hours: new.cancel_cutoff_hours,
+                reply_to: new.reply_to.as_deref().unwrap_or(""),
+                out_of_hours: &new.out_of_hours,
+                currency: new
+                    .currency
+                    .map_or(before.row.currency.as_str(), |c| c.code),
             },
         )?;
         if let Some(n) = new.max_active_bookings {

@@ -7,7 +7,9 @@ use chrono::{DateTime, Duration, NaiveDate, Utc};
 use chrono_tz::Tz;
 
 use crate::db::DbConnection;
-use crate::db::appointments::listing::{self, ListFilter, Listed};
+/// A listed appointment, as the dashboard hands it to the page.
+pub use crate::db::appointments::listing::Listed;
+use crate::db::appointments::listing::{self, ListFilter};
 use crate::db::models::{from_db, to_db};
 use crate::domain::appointment::Status;
 use crate::domain::dashboard::{BarChart, DAYS_EACH_SIDE, bar_chart, chart_days, no_show_rate};
@@ -20,6 +22,8 @@ pub struct Dashboard {
     pub clinic_name: String,
     pub today: NaiveDate,
     pub appointments: Vec<Listed>,
+    /// Sessions still booked or checked in after their clinic day: no aftercare until closed.
+    pub unclosed: Vec<Listed>,
     /// Every status with today's count, in the order of the day's life.
     pub counts: Vec<(Status, usize)>,
     pub chart: BarChart,
@@ -57,6 +61,7 @@ pub fn load(
             ..ListFilter::default()
         },
     )?;
+    let unclosed = crate::service::unclosed::list(conn, &clinic, now, practitioner_id)?;
     let counts = STATUSES
         .iter()
         .map(|s| {
@@ -106,6 +111,7 @@ pub fn load(
         clinic_name: clinic.row.name.clone(),
         today: day,
         appointments,
+        unclosed,
         counts,
         chart: bar_chart(day, &series),
         past_total,

@@ -27,3 +27,4 @@ pub mod schedule_conflicts;
 pub mod staff;
 pub mod staff_accounts;
 pub mod treatments;
+pub mod unclosed;

@@ -7,7 +7,7 @@ use chrono::{DateTime, Duration, Utc};
 
 use crate::db::models::*;
 use crate::db::{DbConnection, care_plans, outbox, patients};
-use crate::domain::care_plan::{Anchor, Planned, StepKind, plan};
+use crate::domain::care_plan::{Anchor, Planned, StepKind, on_open_day, plan, wants_open_day};
 use crate::domain::outbox::{OutboxStatus, follows_new_times, skipped_note};
 use crate::error::AppError;
 use crate::service::clinic::Clinic;
@@ -15,6 +15,24 @@ use crate::service::clinic::Clinic;
 /// The dedupe key and Message-ID stem of a step's email for an appointment.
 pub fn key(appointment_id: i32, step_id: i32) -> String {
     format!("appt-{appointment_id}.step-{step_id}")
+}
+
+/// The key of a step's email planned again after the appointment moved (its calendar sequence
+/// `seq`), when the first one had already gone out for the old time.
+fn resend_key(appointment_id: i32, step_id: i32, seq: i32) -> String {
+    format!("{}.seq-{seq}", key(appointment_id, step_id))
+}
+
+/// Marks the confirmation sent again after a move: "your appointment has moved".
+const MOVED: &str = ".moved-";
+
+fn moved_key(appointment_id: i32, step_id: i32, seq: i32) -> String {
+    format!("{}{MOVED}{seq}", key(appointment_id, step_id))
+}
+
+/// Whether an outbox row is the notice of a move (a confirmation of the new time).
+pub fn is_move_notice(dedupe_key: &str) -> bool {
+    dedupe_key.contains(MOVED)
 }
 
 /// Kinds that only make sense before the session; they stop when it is completed, missed or cancelled.
@@ -48,6 +66,14 @@ fn steps(
         .collect())
 }
 
+/// What planning again does with a step's email that already went out.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum AlreadySent {
+    Keep,
+    /// The appointment moved: plan it again for the new time when it is useful again.
+    SendAgain,
+}
+
 /// Plans (or re-plans) each step from `anchor_at`.
 fn plan_steps(
     c: &mut DbConnection,
@@ -56,6 +82,7 @@ fn plan_steps(
     appt: &AppointmentRow,
     anchors: &[Anchor],
     anchor_at: impl Fn(Anchor) -> DateTime<Utc>,
+    sent: AlreadySent,
 ) -> Result<(), AppError> {
     let steps = steps(c, appt.treatment_id, anchors)?;
     if steps.is_empty() {
@@ -75,35 +102,51 @@ fn plan_steps(
             clinic.tz,
             clinic.send_window,
         );
+        let planned = match planned {
+            Planned::At(t) if wants_open_day(s.kind) => {
+                Planned::At(on_open_day(t, clinic.tz, &clinic.hours, clinic.send_window))
+            }
+            other => other,
+        };
         let (status, due, note) = match planned {
             Planned::At(t) => (OutboxStatus::Planned, to_db(t), None),
             Planned::Skip(why) => (OutboxStatus::Cancelled, to_db(now), Some(skipped_note(why))),
         };
-        let k = key(appt.id, s.row.id);
-        match outbox::by_key(c, &k)? {
+        let insert = |c: &mut DbConnection, k: &str| {
+            outbox::insert(
+                c,
+                &NewOutbox {
+                    appointment_id: appt.id,
+                    step_id: Some(s.row.id),
+                    kind: s.kind.as_str(),
+                    dedupe_key: k,
+                    recipient: &patient.email,
+                    due_at: due,
+                    status: status.as_str(),
+                    message_id: k,
+                    note: note.as_deref(),
+                    created_at: now_db,
+                    updated_at: now_db,
+                },
+            )
+        };
+        match outbox::latest_of_step(c, appt.id, s.row.id)? {
             None => {
-                outbox::insert(
-                    c,
-                    &NewOutbox {
-                        appointment_id: appt.id,
-                        step_id: Some(s.row.id),
-                        kind: s.kind.as_str(),
-                        dedupe_key: &k,
-                        recipient: &patient.email,
-                        due_at: due,
-                        status: status.as_str(),
-                        message_id: &k,
-                        note: note.as_deref(),
-                        created_at: now_db,
-                        updated_at: now_db,
-                    },
-                )?;
+                insert(c, &key(appt.id, s.row.id))?;
             }
             // Not gone out yet (or skipped before): follow the new times.
             Some(row)
                 if follows_new_times(OutboxStatus::parse(&row.status), row.note.as_deref()) =>
             {
                 outbox::replan(c, row.id, status, due, note.as_deref(), now_db)?;
+            }
+            // Sent for the old time, and useful again for the new one: a new email.
+            Some(row)
+                if sent == AlreadySent::SendAgain
+                    && status == OutboxStatus::Planned
+                    && OutboxStatus::parse(&row.status) == Some(OutboxStatus::Sent) =>
+            {
+                insert(c, &resend_key(appt.id, s.row.id, appt.ics_sequence))?;
             }
             // Sent, dead, or cancelled for a reason of its own: leave it.
             Some(_) => {}
@@ -128,10 +171,13 @@ pub fn on_booked(
         appt,
         &[Anchor::Booked, Anchor::Start],
         |a| if a == Anchor::Booked { booked } else { start },
+        AlreadySent::Keep,
     )
 }
 
-/// A new time: pending preparation and reminders move with it (and may become useful again).
+/// A new time: the patient is told at once (the confirmation's step, sent as a notice of the
+/// move with the updated calendar entry); preparation and reminders move with it, and those
+/// already sent for the old time go again when the new time makes them useful again.
 pub fn on_rescheduled(
     c: &mut DbConnection,
     clinic: &Clinic,
@@ -139,7 +185,50 @@ pub fn on_rescheduled(
     appt: &AppointmentRow,
 ) -> Result<(), AppError> {
     let start = from_db(appt.starts_at);
-    plan_steps(c, clinic, now, appt, &[Anchor::Start], |_| start)
+    let now_db = to_db(now);
+    let patient = patients::by_id(c, appt.patient_id)?;
+    // A confirmation (or an earlier move's notice) not sent yet would name a time that is no
+    // longer true; the new notice carries everything it said.
+    outbox::cancel_pending(
+        c,
+        appt.id,
+        &[StepKind::Confirmation],
+        "superseded by the notice of a move",
+        now_db,
+    )?;
+    for s in steps(c, appt.treatment_id, &[Anchor::Booked])? {
+        if s.kind != StepKind::Confirmation {
+            continue;
+        }
+        let k = moved_key(appt.id, s.row.id, appt.ics_sequence);
+        if outbox::by_key(c, &k)?.is_none() {
+            outbox::insert(
+                c,
+                &NewOutbox {
+                    appointment_id: appt.id,
+                    step_id: Some(s.row.id),
+                    kind: s.kind.as_str(),
+                    dedupe_key: &k,
+                    recipient: &patient.email,
+                    due_at: now_db,
+                    status: OutboxStatus::Planned.as_str(),
+                    message_id: &k,
+                    note: Some("appointment moved"),
+                    created_at: now_db,
+                    updated_at: now_db,
+                },
+            )?;
+        }
+    }
+    plan_steps(
+        c,
+        clinic,
+        now,
+        appt,
+        &[Anchor::Start],
+        |_| start,
+        AlreadySent::SendAgain,
+    )
 }
 
 /// Cancelled: nothing more goes out but the cancellation confirmation.
@@ -156,7 +245,15 @@ pub fn on_cancelled(
         "appointment cancelled",
         to_db(now),
     )?;
-    plan_steps(c, clinic, now, appt, &[Anchor::Cancelled], |_| now)
+    plan_steps(
+        c,
+        clinic,
+        now,
+        appt,
+        &[Anchor::Cancelled],
+        |_| now,
+        AlreadySent::Keep,
+    )
 }
 
 /// The session happened: aftercare, check-ins and follow-ups, timed from its actual end.
@@ -168,7 +265,15 @@ pub fn on_completed(
 ) -> Result<(), AppError> {
     outbox::cancel_pending(c, appt.id, &BEFORE_SESSION, "session completed", to_db(now))?;
     let done = appt.completed_at.map(from_db).unwrap_or(now);
-    plan_steps(c, clinic, now, appt, &[Anchor::Completed], |_| done)
+    plan_steps(
+        c,
+        clinic,
+        now,
+        appt,
+        &[Anchor::Completed],
+        |_| done,
+        AlreadySent::Keep,
+    )
 }
 
 /// A no-show: "we missed you" instead of aftercare.
@@ -186,5 +291,13 @@ pub fn on_no_show(
         to_db(now),
     )?;
     let start = from_db(appt.starts_at);
-    plan_steps(c, clinic, now, appt, &[Anchor::NoShow], |_| start.max(now))
+    plan_steps(
+        c,
+        clinic,
+        now,
+        appt,
+        &[Anchor::NoShow],
+        |_| start.max(now),
+        AlreadySent::Keep,
+    )
 }

@@ -46,7 +46,7 @@ pub fn create(
     input: &TreatmentInput,
 ) -> Result<TreatmentRow, AppError> {
     let slug = parse_slug(&input.slug);
-    let values = input.parse();
+    let values = input.parse(crate::service::clinic::load(conn)?.currency);
     let (slug, values) = match (slug, values) {
         (Ok(s), Ok(v)) => (s, v),
         (s, v) => {
@@ -91,7 +91,8 @@ pub fn update(
     id: i32,
     input: &TreatmentInput,
 ) -> Result<TreatmentRow, AppError> {
-    let values = input.parse().map_err(AppError::Invalid)?;
+    let currency = crate::service::clinic::load(conn)?.currency;
+    let values = input.parse(currency).map_err(AppError::Invalid)?;
     crate::service::changes::committed(conn.transaction(|c| {
         if crate::db::treatments::lock_treatment(c, id)? == 0 {
             return Err(AppError::NotFound("treatment"));

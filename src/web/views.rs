@@ -5,6 +5,7 @@ use chrono_tz::Tz;
 use crate::db::models::{PractitionerRow, TreatmentRow};
 use crate::domain::booking::PractitionerChoice;
 use crate::domain::hours::{WeeklyHours, weekday_name};
+use crate::domain::money::Currency;
 use crate::domain::time::{rfc3339_local, time_label};
 use crate::domain::treatment::{duration_label, price_range_label};
 use crate::service::availability::SlotView;
@@ -37,14 +38,14 @@ pub struct TreatmentCard {
     pub price: String,
 }
 
-impl From<&TreatmentRow> for TreatmentCard {
-    fn from(t: &TreatmentRow) -> Self {
+impl TreatmentCard {
+    pub fn new(t: &TreatmentRow, currency: Currency) -> Self {
         Self {
             slug: t.slug.clone(),
             name: t.name.clone(),
             summary: t.summary.clone(),
             duration: duration_label(t.duration_minutes),
-            price: price_range_label(t.price_min_cents, t.price_max_cents),
+            price: price_range_label(currency, t.price_min_cents, t.price_max_cents),
         }
     }
 }
@@ -163,6 +164,7 @@ pub struct AppointmentSummary {
 
 pub fn appointment_summary(
     tz: Tz,
+    currency: Currency,
     d: &crate::service::booking::AppointmentDetails,
     manage_url: String,
 ) -> AppointmentSummary {
@@ -172,7 +174,11 @@ pub fn appointment_summary(
         when: crate::domain::time::datetime_label(tz, d.starts_at()),
         ends: time_label(tz, d.ends_at()),
         practitioner: format!("{}, {}", d.practitioner.name, d.practitioner.title),
-        price: price_range_label(d.treatment.price_min_cents, d.treatment.price_max_cents),
+        price: price_range_label(
+            currency,
+            d.treatment.price_min_cents,
+            d.treatment.price_max_cents,
+        ),
         status: d.status.as_str(),
         status_label: d.status.label(),
         // What was typed with this booking, never the stored record.

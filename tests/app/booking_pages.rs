@@ -41,7 +41,7 @@ async fn home_and_treatment_pages() {
         "Laser resurfacing",
         "Microdermabrasion",
         "Microneedling",
-        "$2,000–$5,000",
+        "£1,600–£4,000",
         "Europe/London",
         "Closed",
     ] {
@@ -137,7 +137,7 @@ async fn a_booking_redirects_to_its_confirmation_with_the_manage_link() {
         "{page}"
     );
     assert!(page.contains("Jonah Reyes"));
-    assert!(page.contains("$100–$500"));
+    assert!(page.contains("£80–£400"));
     let token = token_in(&confirmation);
     assert!(
         page.contains(&format!("{}/appointments/{token}", app.address)),

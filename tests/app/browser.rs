@@ -189,7 +189,7 @@ async fn a_patient_books_and_staff_complete_the_session_in_a_real_browser() {
         .unwrap();
     let text = body_text(b).await;
     assert!(text.contains("Monday 3 June 2030 at 11:00 (BST)"), "{text}");
-    assert!(text.contains("$100–$500"));
+    assert!(text.contains("£80–£400"));
     save(b, "confirmation.png").await;
     assert_eq!(app.appointment_count(), 1);
 
@@ -274,4 +274,106 @@ async fn staff_part(app: &TestApp, b: &Client) {
         .unwrap();
     b.wait().for_element(Locator::Css("a.appt")).await.unwrap();
     save(b, "week-view.png").await;
+}
+
+/// Every kind of patient email, rendered as the dispatcher renders it, fits a 390 px phone: no
+/// sideways scrolling, long links included.
+#[tokio::test]
+async fn every_email_fits_a_390_px_phone() {
+    use carepath::dispatch::render::{RenderContext, Rendered, render};
+    let Some(browser) = browser().await else {
+        return;
+    };
+    let b = &browser.client;
+    let app = TestApp::spawn().await;
+    let peel = app
+        .booked("chemical-peel", "2030-06-11T10:00:00+01:00", 2, &ANN)
+        .await;
+    let laser = app
+        .booked("laser-resurfacing", "2030-06-06T10:00:00+01:00", 1, &ANN)
+        .await;
+    let done = app
+        .booked("microneedling", "2030-06-03T10:00:00+01:00", 2, &ANN)
+        .await;
+    let missed = app
+        .booked("microdermabrasion", "2030-06-03T14:00:00+01:00", 2, &ANN)
+        .await;
+    app.clock.set(t("2030-06-03T14:30:00Z"));
+    let desk = app.staff(Role::FrontDesk).await;
+    let r = desk
+        .post(
+            &format!("/staff/appointments/{}/complete", done.id),
+            &[("ended_at", "11:20")],
+        )
+        .await;
+    assert_eq!(r.status().as_u16(), 303);
+    let r = desk
+        .post(&format!("/staff/appointments/{}/no-show", missed.id), &[])
+        .await;
+    assert_eq!(r.status().as_u16(), 303);
+    let r = desk
+        .post(
+            &format!("/staff/appointments/{}/cancel", laser.id),
+            &[("reason", "The laser is being serviced")],
+        )
+        .await;
+    assert_eq!(r.status().as_u16(), 303);
+    let ctx = RenderContext {
+        base_url: app.address.clone(),
+        host: "clinic.test".into(),
+        now: app.clock.now(),
+    };
+    let mut pages = Vec::new();
+    {
+        let mut c = app.state.pool.get().unwrap();
+        for row in app
+            .outbox()
+            .iter()
+            .filter(|r| [peel.id, laser.id, done.id, missed.id].contains(&r.appointment_id))
+        {
+            if let Ok(Rendered::Send(email, _)) = render(&mut c, row, &ctx) {
+                pages.push((row.kind.clone(), email.html));
+            }
+        }
+    }
+    let kinds: std::collections::BTreeSet<&str> = pages.iter().map(|(k, _)| k.as_str()).collect();
+    for k in [
+        "confirmation",
+        "preparation",
+        "reminder",
+        "aftercare",
+        "check_in",
+        "follow_up",
+        "missed",
+        "cancellation",
+    ] {
+        assert!(kinds.contains(k), "no {k} email rendered: {kinds:?}");
+    }
+    b.set_window_size(390, 844)
+        .await
+        .expect("a phone-sized window");
+    let dir = std::env::temp_dir().join(format!("carepath-emails-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    for (i, (kind, html)) in pages.iter().enumerate() {
+        let file = dir.join(format!("{i}-{kind}.html"));
+        std::fs::write(&file, html).unwrap();
+        b.goto(&format!("file://{}", file.display())).await.unwrap();
+        let widths = b
+            .execute(
+                "return [document.documentElement.scrollWidth, window.innerWidth];",
+                vec![],
+            )
+            .await
+            .expect("widths");
+        let (scroll, inner) = (widths[0].as_i64().unwrap(), widths[1].as_i64().unwrap());
+        assert!(inner <= 390, "the window is phone-sized ({inner} px)");
+        assert!(
+            scroll <= inner,
+            "the {kind} email is {scroll} px wide on a {inner} px screen"
+        );
+        if i == 0 {
+            save(b, "email-390px.png").await;
+        }
+    }
+    let _ = std::fs::remove_dir_all(&dir);
 }

@@ -18,6 +18,7 @@ fn ctx(app: &TestApp) -> RenderContext {
     RenderContext {
         base_url: app.address.clone(),
         host: "clinic.test".into(),
+        now: app.clock.now(),
     }
 }
 

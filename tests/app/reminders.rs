@@ -14,6 +14,7 @@ fn ctx(app: &TestApp) -> RenderContext {
     RenderContext {
         base_url: app.address.clone(),
         host: "clinic.test".into(),
+        now: app.clock.now(),
     }
 }
 
@@ -51,8 +52,8 @@ async fn a_booking_plans_its_emails_in_the_same_transaction() {
     );
     assert_eq!(
         from_db(rows[2].due_at),
-        t("2030-06-10T09:00:00Z"),
-        "24 hours before"
+        t("2030-06-09T09:00:00Z"),
+        "48 hours before: before the 24-hour online change cut-off"
     );
     // Keys are per (appointment, step) and Message-IDs deterministic.
     assert!(rows.iter().all(|r| r.dedupe_key == r.message_id
@@ -92,7 +93,7 @@ async fn a_refused_booking_plans_nothing() {
 async fn an_overdue_but_useful_preparation_goes_now_and_the_reminder_on_time() {
     let app = TestApp::spawn().await;
     // Booked Monday 08:00 for Wednesday 14:00: preparation (5 days before) is overdue but still
-    // useful — it goes now; the reminder is on time.
+    // useful — it goes now; the reminder (48 hours before) is on time.
     let b = app
         .booked("chemical-peel", "2030-06-05T14:00:00+01:00", 2, &ANN)
         .await;
@@ -100,7 +101,7 @@ async fn an_overdue_but_useful_preparation_goes_now_and_the_reminder_on_time() {
     assert_eq!(from_db(of_kind(&rows, "preparation")[0].due_at), t(NOW));
     assert_eq!(
         from_db(of_kind(&rows, "reminder")[0].due_at),
-        t("2030-06-04T13:00:00Z")
+        t("2030-06-03T13:00:00Z")
     );
 }
 
@@ -160,14 +161,23 @@ async fn a_reschedule_moves_the_planned_emails() {
         .await;
     assert_eq!(s, 200);
     let rows = app.outbox_of(b.id);
-    assert_eq!(rows.len(), 3, "moved, not duplicated");
+    // Preparation and reminder moved, not duplicated; the fourth row is the notice of the move
+    // (issue 9: the patient is told at once).
+    assert_eq!(rows.len(), 4, "moved, not duplicated");
+    assert_eq!(of_kind(&rows, "preparation").len(), 1);
+    assert_eq!(of_kind(&rows, "reminder").len(), 1);
+    assert_eq!(rows[3].kind, "confirmation");
+    assert_eq!(rows[3].note.as_deref(), Some("appointment moved"));
+    // The first confirmation had not gone yet: the notice of the move replaces it.
+    assert_eq!(rows[0].status, "cancelled");
+    assert_eq!(rows[3].status, "planned");
     assert_eq!(
         from_db(of_kind(&rows, "preparation")[0].due_at),
         t("2030-06-13T14:00:00Z")
     );
     assert_eq!(
         from_db(of_kind(&rows, "reminder")[0].due_at),
-        t("2030-06-17T14:00:00Z")
+        t("2030-06-16T14:00:00Z")
     );
 }
 
@@ -583,10 +593,10 @@ async fn the_sending_window_is_configurable() {
         from_db(of_kind(&rows, "preparation")[0].due_at),
         t("2030-06-03T08:30:00Z")
     );
-    // The reminder (24 h before, 14:00 BST) is inside the window and stays.
+    // The reminder (48 h before, 14:00 BST) is inside the window and stays.
     assert_eq!(
         from_db(of_kind(&rows, "reminder")[0].due_at),
-        t("2030-06-05T13:00:00Z")
+        t("2030-06-04T13:00:00Z")
     );
 }
 

@@ -49,7 +49,7 @@ fn treatment_form(slug: &str, name: &str, duration: &str, active: bool) -> Form 
         ("duration_minutes", duration),
         ("buffer_minutes", "15"),
         ("price_min", "80"),
-        ("price_max", "$120.50"),
+        ("price_max", "£120.50"),
         ("q_nurse", "yes"),
         ("q_esthetician", "yes"),
     ]);
@@ -107,7 +107,7 @@ async fn a_new_treatment_appears_on_the_site_bookable_by_the_qualified() {
         .await;
     assert!(to.starts_with("/staff/treatments/5"), "{to}");
     let (_, home) = app.get_text("/").await;
-    assert!(home.contains("LED therapy") && home.contains("$80–$120.50"));
+    assert!(home.contains("LED therapy") && home.contains("£80–£120.50"));
     let (status, page) = app.get_text("/treatments/led-therapy").await;
     assert_eq!(status, 200);
     assert!(page.contains("Panels of LED light"));
@@ -672,6 +672,63 @@ fn settings_form(overrides: &[(&str, &str)], days: &[(usize, &str, &str)]) -> Fo
     }
     f.extend(week(days));
     f
+}
+
+#[tokio::test]
+async fn the_clinic_sets_its_reply_to_out_of_hours_line_and_currency() {
+    let app = TestApp::spawn().await;
+    let admin = app.staff(Role::Admin).await;
+    let (_, page) = admin.get_text("/staff/settings").await;
+    assert!(
+        page.contains("value=\"GBP\"") && page.contains("NHS 111"),
+        "seeded for London"
+    );
+    let (_, form_page) = admin.get_text("/staff/treatments/1").await;
+    assert!(
+        form_page.contains("Price from (pounds, GBP)"),
+        "no dollars fixed in the form"
+    );
+    let (status, page) = admin
+        .post_text(
+            "/staff/settings",
+            &settings_form(
+                &[("currency", "XYZ"), ("reply_to", "not an address")],
+                WEEKDAYS_AND_SATURDAY,
+            ),
+        )
+        .await;
+    assert_eq!(status, 422);
+    assert!(
+        page.contains("one of: GBP, USD, EUR"),
+        "the known codes are listed"
+    );
+    assert!(page.contains("id=\"reply_to-error\""));
+    admin
+        .post_redirect(
+            "/staff/settings",
+            &settings_form(
+                &[
+                    ("currency", "eur"),
+                    ("reply_to", "desk@carepath.example"),
+                    ("out_of_hours", "Out of hours, call 112."),
+                ],
+                WEEKDAYS_AND_SATURDAY,
+            ),
+        )
+        .await;
+    let (_, home) = app.get_text("/").await;
+    assert!(home.contains("€80–€400"), "prices in the new currency");
+    let (_, form_page) = admin.get_text("/staff/treatments/1").await;
+    assert!(form_page.contains("Price from (euros, EUR)"));
+    let c = app
+        .state
+        .pool
+        .get()
+        .map(|mut c| carepath::service::clinic::load(&mut c).unwrap());
+    let clinic = c.unwrap();
+    assert_eq!(clinic.row.reply_to, "desk@carepath.example");
+    assert_eq!(clinic.row.out_of_hours, "Out of hours, call 112.");
+    assert_eq!(clinic.currency.code, "EUR");
 }
 
 /// Sara's microdermabrasion with Lena on Saturday 8 June at 11:00.
@@ -1292,7 +1349,9 @@ async fn a_calendar_feed_serves_its_practitioners_booked_appointments() {
     assert!(ics.contains("SUMMARY:Microdermabrasion – Ivy Feed"));
     assert!(ics.contains("DTSTART:20300604T090000Z"));
     assert!(ics.contains("DTEND:20300604T094500Z"));
-    assert!(ics.contains(&format!("UID:appointment-{}.practitioner-feed@", a.id)));
+    // The appointment's one UID, the same as in the patient's own calendar entry (issue 9).
+    assert!(ics.contains(&format!("UID:appointment-{}-", a.id)) && ics.contains("@carepath\r\n"));
+    assert!(ics.contains("PRODID:-//Carepath//"));
     assert!(
         !ics.contains("Carl Cancelled"),
         "cancelled appointments are left out"

@@ -95,6 +95,7 @@ pub fn cancel(
     .set((
         appointments::status.eq("cancelled"),
         appointments::cancel_reason.eq(reason),
+        appointments::ics_sequence.eq(appointments::ics_sequence + 1),
         appointments::updated_at.eq(now),
     ))
     .execute(conn)
@@ -124,6 +125,7 @@ pub fn move_to(
         appointments::starts_at.eq(to.starts_at),
         appointments::ends_at.eq(to.ends_at),
         appointments::blocks_until.eq(to.blocks_until),
+        appointments::ics_sequence.eq(appointments::ics_sequence + 1),
         appointments::updated_at.eq(now),
     ))
     .execute(conn)

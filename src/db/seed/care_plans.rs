@@ -20,35 +20,38 @@ const CONFIRMATION: StepSeed = (
     "Your {treatment} is booked for {when}",
     "Hello {patient_name},
 
-Your {treatment} with {practitioner} is booked for {when}.
+Your {treatment} with {practitioner} is booked for {when}. The session takes about {duration}.
 
 The price is {price} per session; it is confirmed with you at your visit. The attached calendar file adds the appointment to your calendar.
 
-You can see, move or cancel your appointment here: {manage_url}",
+You can see your appointment, and move or cancel it online until {change_until}, here: {manage_url}
+After that, please call us on {clinic_phone}.",
 );
 
+/// Two days before: well before the online change cut-off (24 hours by default), so the
+/// reminder's link still lets the patient move or cancel.
 const REMINDER: StepSeed = (
     "reminder",
     "start",
-    -DAY,
-    "Reminder: your {treatment} tomorrow, {when}",
+    -2 * DAY,
+    "Reminder: your {treatment} {day} at {time}",
     "Hello {patient_name},
 
-This is a reminder of your {treatment} with {practitioner} on {when}.
+This is a reminder of your {treatment} with {practitioner} {day}, {when}.
 
 Please arrive a few minutes early, with clean skin and no make-up on the treatment area.
 
-If you can no longer come, please let us know: {manage_url} or call {clinic_phone}.",
+{change_or_call}",
 );
 
 const MISSED: StepSeed = (
     "missed",
     "no_show",
     2 * 60,
-    "We missed you today",
+    "We missed you {day}",
     "Hello {patient_name},
 
-We are sorry we didn't see you for your {treatment} on {when}.
+We are sorry we didn't see you for your {treatment} {day}, {when}.
 
 If you'd like to book another time, you can do so here: {book_url}
 Or call us on {clinic_phone}; we are happy to help.",
@@ -61,9 +64,11 @@ const CANCELLATION: StepSeed = (
     "Your {treatment} on {when} is cancelled",
     "Hello {patient_name},
 
-Your {treatment} on {when} has been cancelled.
+Your {treatment} on {when} has been cancelled. The attached calendar file removes it from your calendar.
 
-If you'd like to book another time: {book_url}",
+{cancel_note}
+
+To book another time: {book_url}",
 );
 
 const PEEL: &[StepSeed] = &[
@@ -75,7 +80,7 @@ const PEEL: &[StepSeed] = &[
         "Preparing for your chemical peel on {when}",
         "Hello {patient_name},
 
-Your chemical peel is in five days. To prepare your skin:
+Your chemical peel is {day}, {when}. To prepare your skin over the five days before it:
 
 - Pause retinoids (retinol, tretinoin) and exfoliating products such as AHA/BHA acids and scrubs from today.
 - Avoid sun exposure and tanning; use a broad-spectrum SPF 30 or higher every day.
@@ -138,7 +143,7 @@ const LASER: &[StepSeed] = &[
         "Preparing for your laser resurfacing on {when}",
         "Hello {patient_name},
 
-Your laser resurfacing is in two weeks. To prepare:
+Your laser resurfacing is {day}, {when}. To prepare over the two weeks before it:
 
 - No sun exposure or tanning from today, including sunbeds and self-tan; use SPF 30 or higher every day.
 - Pause retinoids and exfoliating acids for the last week before your treatment.
@@ -154,9 +159,9 @@ Your appointment: {manage_url}",
         "Caring for your skin after laser resurfacing",
         "Hello {patient_name},
 
-Thank you for coming in today. The treated area now heals over the coming days as new skin forms, with smaller, less noticeable pores.
+Thank you for coming in today. As the treated area heals, new skin forms with smaller, less noticeable pores. Healing usually takes one to two weeks; some pinkness can last for several weeks after that.
 
-At first expect redness, swelling and a warm, sunburn-like feeling.
+At first expect redness, swelling and a warm, sunburn-like feeling. Our advice: cool (not icy) compresses and sleeping with your head raised help; swelling often peaks two to three days after treatment before it settles.
 
 - Keep the area clean and moisturised exactly as your doctor showed you.
 - Don't pick at crusting or peeling skin.
@@ -172,7 +177,7 @@ Call us on {clinic_phone} straight away if pain or swelling increases, the skin 
         "How are you healing, two days after your laser treatment?",
         "Hello {patient_name},
 
-Redness and swelling are normal now and should be easing. Keep following your aftercare and stay out of the sun.
+Redness and swelling are normal now, and swelling is often at its worst around two to three days after treatment before it settles. Keep following your aftercare, keep cooling the skin as shown, and stay out of the sun.
 
 If anything worries you, call us on {clinic_phone}.",
     ),
@@ -186,17 +191,6 @@ If anything worries you, call us on {clinic_phone}.",
 By now new skin is forming. Keep it moisturised and protected with SPF 30 or higher every day.
 
 If you have any questions about your healing, call us on {clinic_phone}.",
-    ),
-    (
-        "follow_up",
-        "completed",
-        35 * DAY,
-        "Planning the next session of your laser course",
-        "Hello {patient_name},
-
-Some people see a significant improvement after one laser treatment; others need several sessions, four to six weeks apart.
-
-If your treatment plan includes another session, now is a good time to book it: {book_url}",
     ),
     MISSED,
     CANCELLATION,
@@ -216,7 +210,9 @@ Thank you for coming in today. Your skin may feel slightly sensitive and look sl
 
 - Use a gentle cleanser and moisturiser.
 - Apply SPF 30 or higher and avoid strong sun for a few days.
-- Skip scrubs, exfoliating acids and retinoids for two days.",
+- Skip scrubs, exfoliating acids and retinoids for two days.
+
+Call us on {clinic_phone} if the redness gets worse instead of settling, or you notice swelling, blistering or broken skin.",
     ),
     (
         "follow_up",
@@ -242,7 +238,7 @@ const MICRONEEDLING: &[StepSeed] = &[
         "Preparing for your microneedling on {when}",
         "Hello {patient_name},
 
-A numbing cream is applied when you arrive, so please allow a little extra time.
+Your microneedling is {day}, {when}. A numbing cream is applied when you arrive, so please allow a little extra time.
 
 - For the days before, avoid sunburn and pause retinoids and exfoliating acids.
 - Come with clean skin and no make-up.
@@ -263,6 +259,9 @@ Thank you for coming in today. Your skin may look red and feel sensitive, like a
 - Keep it clean and use a gentle, fragrance-free moisturiser.
 - No make-up for 24 hours.
 - Avoid the sun, heavy sweating (gym, sauna) and retinoids or acids for a few days; use SPF 30 or higher.
+- Don't pick, scratch or rub the treated skin, and keep your hands and pillowcase clean: the tiny punctures need a few days to close.
+
+Call us on {clinic_phone} if you notice increasing pain, swelling or warmth, pus, or a fever: these can be signs of infection.
 
 Results build over the coming weeks as new collagen forms: texture and pore size improve gradually.",
     ),
@@ -291,6 +290,62 @@ Book your next session here: {book_url}",
     MISSED,
     CANCELLATION,
 ];
+
+/// The short variants of the preparation steps, for patients booked (or moved) inside the
+/// preparation's window: only what can still be done, and what to ask the clinic about.
+const LATE_PREPARATION: &[(&str, &str)] = &[
+    (
+        "chemical-peel",
+        "Hello {patient_name},
+
+Your chemical peel is {day}, {when}: sooner than the five days of preparation we usually suggest, so here is what still helps.
+
+- From now until your visit, don't use retinoids (retinol, tretinoin) or exfoliating products such as AHA/BHA acids and scrubs.
+- Stay out of the sun and use a broad-spectrum SPF 30 or higher.
+- Don't wax or use hair-removal creams on the treatment area before your visit.
+
+Please call us on {clinic_phone} before your visit if you have used retinoids or exfoliants, waxed or had sunburn in the last few days, or have a cold sore, broken skin or a new medication: your practitioner may adjust the peel or suggest another date.
+
+On the day, come with clean skin and no make-up. Your appointment: {manage_url}",
+    ),
+    (
+        "laser-resurfacing",
+        "Hello {patient_name},
+
+Your laser resurfacing is {day}, {when}: sooner than the two weeks of preparation we ask for.
+
+- From now on, stay out of the sun and don't use sunbeds or self-tan; use SPF 30 or higher every day.
+- Don't use retinoids or exfoliating acids before your treatment.
+
+Please call us on {clinic_phone} before your visit if you can't follow this preparation, if you have had sun exposure, a tan, retinoids or exfoliating acids in the last two weeks, if you get cold sores (an antiviral may need to be started beforehand), or if you have taken isotretinoin in the past year. Your doctor may need to move the treatment to keep it safe.
+
+Your appointment: {manage_url}",
+    ),
+    (
+        "microneedling",
+        "Hello {patient_name},
+
+Your microneedling is {day}, {when}. A numbing cream is applied when you arrive, so please allow a little extra time.
+
+- Until then, avoid sunburn and don't use retinoids or exfoliating acids.
+- Come with clean skin and no make-up.
+
+Please call us on {clinic_phone} before your visit if you have a cold sore, an active acne breakout, sunburn or broken skin on the area, or have used retinoids or acids in the last few days.
+
+Your appointment: {manage_url}",
+    ),
+];
+
+/// The short variant of a seeded step, if it has one.
+fn late_body(slug: &str, kind: &str) -> &'static str {
+    match kind {
+        "preparation" => LATE_PREPARATION
+            .iter()
+            .find(|(s, _)| *s == slug)
+            .map_or("", |(_, body)| body),
+        _ => "",
+    }
+}
 
 /// Seeds the default plans for the four seeded treatments when no plan exists yet (a fresh
 /// database, or one from before care plans existed). Never over a clinic's own plans.
@@ -325,6 +380,7 @@ pub fn seed_if_empty(conn: &mut DbConnection, now: NaiveDateTime) -> QueryResult
                         body,
                         active: true,
                         updated_at: now,
+                        late_body: late_body(slug, kind),
                     })
                     .execute(conn)?;
             }

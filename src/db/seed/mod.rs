@@ -44,7 +44,10 @@ struct TreatmentSeed {
     sessions: &'static str,
     duration: i32,
     buffer: i32,
+    /// The article's prices, in US dollars (cents).
     price: (i32, i32),
+    /// A London clinic's own prices for the same treatment, in pounds (pence).
+    price_gbp: (i32, i32),
     qualifications: &'static str,
 }
 
@@ -64,6 +67,7 @@ const TREATMENTS: &[TreatmentSeed] = &[
         duration: 45,
         buffer: 15,
         price: (10_000, 50_000),
+        price_gbp: (8_000, 40_000),
         qualifications: "esthetician,nurse,physician",
     },
     TreatmentSeed {
@@ -74,14 +78,17 @@ const TREATMENTS: &[TreatmentSeed] = &[
             is absorbed by the water in your skin cells and vaporises damaged cells, stimulating the production of \
             collagen and elastin. As the treated area heals, new skin forms with smaller, less noticeable pores.",
         during: "Your physician passes the laser over the treatment area; the energy vaporises the damaged top layer \
-            of skin. The procedure is described as painless.",
-        recovery: "The treated area heals over the following days as new skin forms. Avoid sun and tanning, keep the \
+            of skin. Our clinic numbs the skin first and cools it during and after the treatment to keep you \
+            comfortable; your doctor talks you through what you will feel.",
+        recovery: "As the treated area heals, new skin forms; healing usually takes one to two weeks, with redness, \
+            swelling and crusting at first and pinkness that can last several weeks. Avoid sun and tanning, keep the \
             skin moisturised and protected, and follow your doctor's aftercare instructions closely.",
         sessions: "Some people see significant improvement after one treatment; others need several sessions. Your \
             doctor will create a personalised treatment plan.",
         duration: 90,
         buffer: 30,
         price: (200_000, 500_000),
+        price_gbp: (160_000, 400_000),
         qualifications: "physician",
     },
     TreatmentSeed {
@@ -99,6 +106,7 @@ const TREATMENTS: &[TreatmentSeed] = &[
         duration: 45,
         buffer: 15,
         price: (15_000, 30_000),
+        price_gbp: (12_000, 24_000),
         qualifications: "esthetician,nurse,physician",
     },
     TreatmentSeed {
@@ -117,6 +125,7 @@ const TREATMENTS: &[TreatmentSeed] = &[
         duration: 75,
         buffer: 15,
         price: (30_000, 70_000),
+        price_gbp: (24_000, 56_000),
         qualifications: "nurse,physician",
     },
 ];
@@ -181,13 +190,54 @@ const CLINIC_HOURS: &[(i32, i32, i32)] = &[
     (5, 600, 960),
 ];
 
+/// Where the demo clinic is: its address, phone, currency and out-of-hours advice belong to one
+/// place, chosen by the configured time zone.
+struct DemoPlace {
+    address: &'static str,
+    phone: &'static str,
+    currency: &'static str,
+    out_of_hours: &'static str,
+    /// Whether prices are the article's own (US dollars), or the place's.
+    article_prices: bool,
+}
+
+const LONDON: DemoPlace = DemoPlace {
+    address: "12 Harley Lane, London W1G 9QD",
+    phone: "+44 20 7946 0000",
+    currency: "GBP",
+    out_of_hours: "Out of hours, if you are worried about your skin after a treatment, call NHS 111; in an emergency, call 999.",
+    article_prices: false,
+};
+
+const NEW_YORK: DemoPlace = DemoPlace {
+    address: "120 Madison Avenue, New York, NY 10016",
+    phone: "+1 212 555 0142",
+    currency: "USD",
+    out_of_hours: "Out of hours, if you are worried about your skin after a treatment, contact your doctor's after-hours line or an urgent care center; in an emergency, call 911.",
+    article_prices: true,
+};
+
+/// The US place for American zones, the London one otherwise (the default zone; staff edit
+/// the demo details for any other place).
+fn demo_place(zone: &str) -> &'static DemoPlace {
+    if zone.starts_with("America/") || zone.starts_with("US/") || zone == "Pacific/Honolulu" {
+        &NEW_YORK
+    } else {
+        &LONDON
+    }
+}
+
 fn insert_demo(conn: &mut DbConnection, opts: &SeedOptions<'_>) -> QueryResult<()> {
+    let place = demo_place(opts.timezone);
     diesel::insert_into(clinics::table)
         .values(NewClinic {
             name: "Carepath Skin Clinic",
-            address: "12 Harley Lane, London W1G 9QD",
-            phone: "+44 20 7946 0000",
+            address: place.address,
+            phone: place.phone,
             email: "hello@carepath.example",
+            reply_to: "",
+            out_of_hours: place.out_of_hours,
+            currency: place.currency,
             timezone: opts.timezone,
             slot_minutes: i32::from(opts.rules.grid_minutes),
             lead_time_minutes: opts.rules.lead_time.num_minutes() as i32,
@@ -224,8 +274,16 @@ fn insert_demo(conn: &mut DbConnection, opts: &SeedOptions<'_>) -> QueryResult<(
                 sessions_note: t.sessions,
                 duration_minutes: t.duration,
                 buffer_minutes: t.buffer,
-                price_min_cents: t.price.0,
-                price_max_cents: t.price.1,
+                price_min_cents: if place.article_prices {
+                    t.price.0
+                } else {
+                    t.price_gbp.0
+                },
+                price_max_cents: if place.article_prices {
+                    t.price.1
+                } else {
+                    t.price_gbp.1
+                },
                 qualifications: t.qualifications,
                 active: true,
                 position: position as i32,

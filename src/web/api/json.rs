@@ -65,10 +65,10 @@ impl<'a> From<&'a Offer> for Treatment<'a> {
             duration_minutes: t.duration_minutes,
             buffer_minutes: t.buffer_minutes,
             price: Price {
-                currency: "USD",
+                currency: o.currency.code,
                 min_cents: t.price_min_cents,
                 max_cents: t.price_max_cents,
-                label: price_range_label(t.price_min_cents, t.price_max_cents),
+                label: price_range_label(o.currency, t.price_min_cents, t.price_max_cents),
             },
             qualifications: t
                 .qualifications

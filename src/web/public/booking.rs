@@ -207,7 +207,7 @@ fn details_html(
             local_parts(clinic.tz, input.start).0.format("%Y-%m-%d"),
             input.choice.as_param()
         ),
-        treatment: TreatmentCard::from(t),
+        treatment: TreatmentCard::new(t, clinic.currency),
     };
     render_status(status, &page)
 }

@@ -24,7 +24,10 @@ pub async fn home(state: web::Data<AppState>) -> Result<HttpResponse, AppError> 
     render(&HomePage {
         layout: Layout::new(&clinic, "In-office treatments for large pores"),
         clinic_email: clinic.row.email.clone(),
-        treatments: treatments.iter().map(TreatmentCard::from).collect(),
+        treatments: treatments
+            .iter()
+            .map(|t| TreatmentCard::new(t, clinic.currency))
+            .collect(),
         hours: opening_hours(&clinic.hours),
         timezone: clinic.row.timezone.clone(),
     })
@@ -53,13 +56,13 @@ pub async fn treatment(
     let t = &offer.treatment;
     render(&TreatmentPage {
         layout: Layout::new(&clinic, t.name.clone()),
-        card: TreatmentCard::from(t),
+        card: TreatmentCard::new(t, clinic.currency),
         description: t.description.clone(),
         during: t.during_session.clone(),
         recovery: t.recovery.clone(),
         sessions: t.sessions_note.clone(),
         duration: duration_label(t.duration_minutes),
-        price: price_range_label(t.price_min_cents, t.price_max_cents),
+        price: price_range_label(clinic.currency, t.price_min_cents, t.price_max_cents),
         practitioners: offer
             .practitioners
             .iter()

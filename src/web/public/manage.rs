@@ -50,7 +50,7 @@ pub async fn confirmation(
     let (clinic, d) = load(&state, token.clone()).await?;
     render(&ConfirmationPage {
         layout: Layout::new(&clinic, "Your appointment is booked"),
-        a: appointment_summary(clinic.tz, &d, state.manage_url(&token)),
+        a: appointment_summary(clinic.tz, clinic.currency, &d, state.manage_url(&token)),
     })
 }
 
@@ -66,7 +66,7 @@ fn manage_page(
     let check = svc::self_service(d, clinic.policy(state.clock.now()));
     ManagePage {
         layout: Layout::new(clinic, "Your appointment"),
-        a: appointment_summary(clinic.tz, d, state.manage_url(token)),
+        a: appointment_summary(clinic.tz, clinic.currency, d, state.manage_url(token)),
         token: token.to_string(),
         can_change: check.is_ok(),
         refusal: check.err().map(|r| r.message().to_string()),

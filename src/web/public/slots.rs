@@ -189,7 +189,7 @@ pub fn page_body<T>(
     };
     let page = SlotsPage {
         layout: Layout::new(&day.clinic, target.heading.clone()),
-        treatment: TreatmentCard::from(&day.treatment),
+        treatment: TreatmentCard::new(&day.treatment, day.clinic.currency),
         date_value: day.date.format("%Y-%m-%d").to_string(),
         date_label: date_label(day.date),
         min_date: day.first.format("%Y-%m-%d").to_string(),

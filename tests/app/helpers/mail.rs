@@ -155,6 +155,7 @@ pub fn test_render(
              DTSTART:20300604T080000Z\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
                     .to_string()
             }),
+            reply_to: None,
         },
         Vec::new(),
     ))

@@ -9,7 +9,7 @@ use chrono::Duration;
 use crate::domain::appointment::Status;
 use crate::domain::dashboard::{BarChart, DAYS_EACH_SIDE, rate_label};
 use crate::domain::staff::Role;
-use crate::domain::time::{date_label, time_label};
+use crate::domain::time::{date_label, datetime_label, time_label};
 use crate::error::AppError;
 use crate::service::dashboard;
 use crate::web::staff::auth::StaffUser;
@@ -39,6 +39,8 @@ struct DashboardPage {
     own_only: bool,
     today: String,
     appointments: Vec<TodayLine>,
+    /// Sessions not closed after their clinic day; `time` holds the date and time.
+    unclosed: Vec<TodayLine>,
     counts: Vec<StatusCount>,
     chart: BarChart,
     chart_title: String,
@@ -58,7 +60,24 @@ pub async fn show(user: StaffUser, state: web::Data<AppState>) -> Result<HttpRes
     let now = state.clock.now();
     let d = state.db(move |c| dashboard::load(c, now, own)).await?;
     let tz = d.tz;
+    let line = |l: &dashboard::Listed, time: String| {
+        let status = Status::parse(&l.appointment.status);
+        TodayLine {
+            id: l.appointment.id,
+            time,
+            patient: l.patient.name.clone(),
+            treatment: l.treatment.name.clone(),
+            practitioner: l.practitioner.name.clone(),
+            status: status.map_or("", Status::as_str),
+            status_label: status.map_or("", Status::label),
+        }
+    };
     render(&DashboardPage {
+        unclosed: d
+            .unclosed
+            .iter()
+            .map(|l| line(l, datetime_label(tz, from_db(l.appointment.starts_at))))
+            .collect(),
         layout: StaffLayout::new(&user, &d.clinic_name, "Dashboard", "/staff"),
         own_only: own.is_some(),
         today: date_label(d.today),

@@ -47,6 +47,9 @@ fn input_of(c: &Clinic) -> SettingsInput {
         horizon_days: c.row.horizon_days.to_string(),
         cancel_cutoff_hours: c.row.cancel_cutoff_hours.to_string(),
         max_active_bookings: c.row.max_active_bookings.to_string(),
+        reply_to: c.row.reply_to.clone(),
+        out_of_hours: c.row.out_of_hours.clone(),
+        currency: c.row.currency.clone(),
         week: WeekInput::from_hours(&c.hours),
     }
 }
@@ -63,6 +66,9 @@ fn input_from(f: &Fields) -> SettingsInput {
         horizon_days: f.get("horizon_days").to_string(),
         cancel_cutoff_hours: f.get("cancel_cutoff_hours").to_string(),
         max_active_bookings: f.get("max_active_bookings").to_string(),
+        reply_to: f.get("reply_to").to_string(),
+        out_of_hours: f.get("out_of_hours").to_string(),
+        currency: f.get("currency").to_string(),
         week: read_week(f),
     }
 }

@@ -8,7 +8,7 @@ use super::{require_admin, saved_notice};
 use crate::db::models::TreatmentRow;
 use crate::domain::catalog::TreatmentInput;
 use crate::domain::errors::FieldErrors;
-use crate::domain::money::dollars_input;
+use crate::domain::money::amount_input;
 use crate::domain::treatment::{duration_label, price_range_label};
 use crate::error::AppError;
 use crate::service::treatments as svc;
@@ -16,7 +16,7 @@ use crate::web::forms::Fields;
 use crate::web::outcome::answer;
 use crate::web::staff::auth::{StaffForm, StaffUser};
 use crate::web::staff::layout::StaffLayout;
-use crate::web::staff::{clinic_name, path_id};
+use crate::web::staff::path_id;
 use crate::web::{AppState, render, render_status};
 
 const SECTION: &str = "/staff/treatments";
@@ -46,8 +46,9 @@ pub async fn list(
 ) -> Result<HttpResponse, AppError> {
     require_admin(&user)?;
     let rows = state.db(svc::all).await?;
+    let clinic = state.db(crate::service::clinic::load).await?;
     render(&ListPage {
-        layout: StaffLayout::new(&user, &clinic_name(&state).await?, "Treatments", SECTION),
+        layout: StaffLayout::new(&user, &clinic.row.name, "Treatments", SECTION),
         notice: saved_notice(req.query_string()),
         treatments: rows
             .iter()
@@ -60,7 +61,7 @@ pub async fn list(
                     duration_label(t.duration_minutes),
                     t.buffer_minutes
                 ),
-                price: price_range_label(t.price_min_cents, t.price_max_cents),
+                price: price_range_label(clinic.currency, t.price_min_cents, t.price_max_cents),
                 qualifications: t.qualifications.replace(',', ", "),
                 active: t.active,
             })
@@ -79,6 +80,8 @@ struct FormPage {
     input: TreatmentInput,
     boxes: Vec<QualificationBox>,
     errors: FieldErrors,
+    /// "pounds (GBP)": what the price fields are in.
+    currency: String,
 }
 
 fn input_of(t: &TreatmentRow) -> TreatmentInput {
@@ -92,8 +95,8 @@ fn input_of(t: &TreatmentRow) -> TreatmentInput {
         sessions_note: t.sessions_note.clone(),
         duration_minutes: t.duration_minutes.to_string(),
         buffer_minutes: t.buffer_minutes.to_string(),
-        price_min: dollars_input(t.price_min_cents),
-        price_max: dollars_input(t.price_max_cents),
+        price_min: amount_input(t.price_min_cents),
+        price_max: amount_input(t.price_max_cents),
         active: t.active,
         qualifications: held(&t.qualifications),
     }
@@ -129,8 +132,10 @@ async fn form_page(
         Some(_) => format!("Edit {}", input.name),
         None => "Add a treatment".to_string(),
     };
+    let clinic = state.db(crate::service::clinic::load).await?;
     Ok(FormPage {
-        layout: StaffLayout::new(user, &clinic_name(state).await?, title, SECTION),
+        layout: StaffLayout::new(user, &clinic.row.name, title, SECTION),
+        currency: format!("{}, {}", clinic.currency.name, clinic.currency.code),
         notice,
         id,
         action: match id {

@@ -163,7 +163,7 @@ async fn page(
                 format!(
                     "{}, {}",
                     duration_label(tr.duration_minutes),
-                    price_range_label(tr.price_min_cents, tr.price_max_cents)
+                    price_range_label(clinic.currency, tr.price_min_cents, tr.price_max_cents)
                 )
             })
             .unwrap_or_default(),

@@ -7,6 +7,7 @@ use askama::Template;
 use crate::db::models::CarePlanStepRow;
 use crate::domain::care_plan::{Anchor, StepForm, StepKind, offset_in_units, offset_label};
 use crate::domain::errors::FieldErrors;
+use crate::domain::message_words::PLACEHOLDERS;
 use crate::error::AppError;
 use crate::service::care_plans;
 use crate::web::forms::Fields;
@@ -76,16 +77,21 @@ struct StepPage {
     offset_unit: &'static str,
     subject: String,
     body: String,
+    late_body: String,
+    /// Only steps before the session have a short variant for late bookings.
+    has_late: bool,
     active: bool,
     errors: FieldErrors,
     saved: bool,
+    /// The preview shows wording not saved yet.
+    unsaved: bool,
     preview_subject: String,
     preview_text: String,
     preview_html: String,
-    placeholders: &'static str,
+    late_preview_text: Option<String>,
+    late_preview_html: Option<String>,
+    placeholders: &'static [(&'static str, &'static str)],
 }
-
-const PLACEHOLDERS: &str = "{patient_name} {treatment} {treatment_name} {when} {practitioner} {price} {clinic_name} {clinic_phone} {clinic_address} {manage_url} {book_url}";
 
 /// The step's editor, holding `edited` (the form just posted) when there is one.
 async fn page(
@@ -97,9 +103,10 @@ async fn page(
     saved: bool,
 ) -> Result<StepPage, AppError> {
     let base_url = state.base_url.clone();
-    let e = edited.clone();
+    let (e, now) = (edited.clone(), state.clock.now());
+    let unsaved = edited.is_some();
     let data = state
-        .db(move |c| care_plans::step(c, id, e.as_ref(), &base_url))
+        .db(move |c| care_plans::step(c, now, id, e.as_ref(), &base_url))
         .await?;
     let step = &data.step;
     let form = edited.unwrap_or_else(|| {
@@ -110,8 +117,10 @@ async fn page(
             offset,
             offset_unit: unit.to_string(),
             active: step.active,
+            late_body: step.late_body.clone(),
         }
     });
+    let has_late = Anchor::parse(&step.anchor) == Some(Anchor::Start);
     Ok(StepPage {
         layout: StaffLayout::new(
             user,
@@ -134,12 +143,17 @@ async fn page(
         },
         subject: form.subject,
         body: form.body,
+        late_body: form.late_body,
+        has_late,
         active: form.active,
         errors,
         saved,
+        unsaved,
         preview_subject: data.preview.subject,
         preview_text: data.preview.text,
         preview_html: data.preview.html,
+        late_preview_text: data.late_preview.as_ref().map(|p| p.text.clone()),
+        late_preview_html: data.late_preview.map(|p| p.html),
         placeholders: PLACEHOLDERS,
         treatment: data.treatment,
     })
@@ -174,6 +188,7 @@ fn typed(f: &Fields) -> StepForm {
         offset: f.get("offset").to_string(),
         offset_unit: f.get("offset_unit").to_string(),
         active: f.checked("active"),
+        late_body: f.get("late_body").trim().to_string(),
     }
 }
 
@@ -186,6 +201,11 @@ pub async fn save(
     user.require(|r| r.manages_clinic())?;
     let id = id.into_inner();
     let typed = typed(&form.fields);
+    // "Preview" shows the typed wording (and what is wrong with it) without saving anything.
+    if form.fields.get("action") == "preview" {
+        let errors = typed.parse().err().unwrap_or_default();
+        return render(&page(&user, &state, id, Some(typed), errors, false).await?);
+    }
     let (now, actor, t) = (state.clock.now(), user.actor(), typed.clone());
     let result = state
         .db(move |c| care_plans::update_step(c, now, &actor, id, &t))

@@ -1,0 +1,2 @@
+-- Content fixes are not undone.
+SELECT 1;

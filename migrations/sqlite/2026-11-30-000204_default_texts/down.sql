@@ -1,0 +1,2 @@
+-- Texts are not put back.
+SELECT 1;
