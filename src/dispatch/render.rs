@@ -127,7 +127,19 @@ pub fn render(
         // Not in this email: no secret is minted for it.
         String::new()
     };
-    let book_url = format!("{}/book/{}", ctx.base_url, d.treatment.slug);
+    // A follow-up of a course session proposes the course's next one (issue 11): the booking
+    // page opened on the first date the interval allows, with the same practitioner.
+    let book_url = match (kind, d.course.as_ref().and_then(|c| c.next_from)) {
+        (StepKind::FollowUp, Some(from)) => format!(
+            "{}/book/{}?date={}&practitioner={}",
+            ctx.base_url,
+            d.treatment.slug,
+            from.max(crate::domain::time::today(clinic.tz, now))
+                .format("%Y-%m-%d"),
+            d.practitioner.id
+        ),
+        _ => format!("{}/book/{}", ctx.base_url, d.treatment.slug),
+    };
     let unsubscribe_url = kind.can_opt_out().then(|| {
         let (token, grant) = links::mint_unsubscribe(patient.id);
         grants.push(grant);

@@ -1,8 +1,13 @@
 //! Treatment courses: a series of sessions of one treatment for one patient, a recommended
 //! number of sessions with a minimum and maximum interval between them. Pure rules: when the
-//! next session may start, and whether a booking comes late.
+//! next session may start, and whether a booking comes late. Intervals are counted in the
+//! clinic's calendar days (28 days after a Monday session is any time on the Monday four weeks
+//! on), so "the first valid date" is a whole day a patient can pick from.
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+use chrono_tz::Tz;
+
+use super::time::local_parts;
 
 /// A treatment's recommended course.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -34,17 +39,22 @@ impl Session {
 pub enum Spacing {
     /// The first session, or within the recommended interval.
     Fine,
-    /// Too close to another session: the earliest start that would do after the previous one
+    /// Too close to another session: the first date that would do after the previous one
     /// (when the clash is with a later session, `None`).
-    TooSoon { earliest: Option<DateTime<Utc>> },
+    TooSoon { earliest: Option<NaiveDate> },
     /// More than the maximum interval after the previous session: allowed, said gently.
     Late { days: i64 },
 }
 
+fn date_of(tz: Tz, t: DateTime<Utc>) -> NaiveDate {
+    local_parts(tz, t).0
+}
+
 /// Checks a new start against the course's other sessions (cancelled ones left out).
-pub fn spacing(plan: CoursePlan, others: &[Session], start: DateTime<Utc>) -> Spacing {
+pub fn spacing(plan: CoursePlan, tz: Tz, others: &[Session], start: DateTime<Utc>) -> Spacing {
     let min = Duration::days(i64::from(plan.min_interval_days));
-    let max = Duration::days(i64::from(plan.max_interval_days));
+    let max = i64::from(plan.max_interval_days);
+    let day = date_of(tz, start);
     let previous = others
         .iter()
         .filter(|s| s.starts_at <= start)
@@ -53,32 +63,33 @@ pub fn spacing(plan: CoursePlan, others: &[Session], start: DateTime<Utc>) -> Sp
         .iter()
         .filter(|s| s.starts_at > start)
         .min_by_key(|s| s.starts_at);
-    if let Some(p) = previous
-        && start < p.anchor() + min
-    {
-        return Spacing::TooSoon {
-            earliest: Some(p.anchor() + min),
-        };
+    if let Some(p) = previous {
+        let earliest = date_of(tz, p.anchor()) + min;
+        if day < earliest {
+            return Spacing::TooSoon {
+                earliest: Some(earliest),
+            };
+        }
     }
     if let Some(n) = next
-        && n.starts_at < start + min
+        && date_of(tz, n.starts_at) < day + min
     {
         return Spacing::TooSoon { earliest: None };
     }
     match previous {
-        Some(p) if start > p.anchor() + max => Spacing::Late {
-            days: (start - p.anchor()).num_days(),
+        Some(p) if (day - date_of(tz, p.anchor())).num_days() > max => Spacing::Late {
+            days: (day - date_of(tz, p.anchor())).num_days(),
         },
         _ => Spacing::Fine,
     }
 }
 
-/// The first start the next session may have, counted from the course's last session.
-pub fn next_earliest(plan: CoursePlan, sessions: &[Session]) -> Option<DateTime<Utc>> {
+/// The first date the next session may have, counted from the course's last session.
+pub fn next_earliest(plan: CoursePlan, tz: Tz, sessions: &[Session]) -> Option<NaiveDate> {
     sessions
         .iter()
         .max_by_key(|s| s.starts_at)
-        .map(|s| s.anchor() + Duration::days(i64::from(plan.min_interval_days)))
+        .map(|s| date_of(tz, s.anchor()) + Duration::days(i64::from(plan.min_interval_days)))
 }
 
 /// Checks an admin's course plan: sessions 1–50, intervals in days with min ≤ max.
@@ -117,6 +128,12 @@ mod tests {
         Utc.with_ymd_and_hms(2030, 6, d, 9, 0, 0).unwrap()
     }
 
+    fn date(d: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(2030, 6, d).unwrap()
+    }
+
+    const TZ: Tz = chrono_tz::Europe::London;
+
     const PLAN: CoursePlan = CoursePlan {
         sessions: 3,
         min_interval_days: 7,
@@ -133,36 +150,42 @@ mod tests {
 
     #[test]
     fn the_first_session_is_always_fine() {
-        assert_eq!(spacing(PLAN, &[], day(1)), Spacing::Fine);
+        assert_eq!(spacing(PLAN, TZ, &[], day(1)), Spacing::Fine);
     }
 
     #[test]
     fn too_soon_after_a_scheduled_session_names_the_earliest_start() {
         assert_eq!(
-            spacing(PLAN, &[session(1)], day(5)),
+            spacing(PLAN, TZ, &[session(1)], day(5)),
             Spacing::TooSoon {
-                earliest: Some(day(8))
+                earliest: Some(date(8))
             }
         );
-        assert_eq!(spacing(PLAN, &[session(1)], day(8)), Spacing::Fine);
+        // Any time that day: earlier in the day than the previous session is fine too.
+        assert_eq!(
+            spacing(PLAN, TZ, &[session(1)], day(8) - Duration::hours(2)),
+            Spacing::Fine
+        );
     }
 
     #[test]
     fn a_completed_session_counts_from_its_recorded_end() {
+        // Started at 09:00 UTC on the 1st, recorded ended past midnight London time.
         let mut s = session(1);
-        s.completed_at = Some(day(1) + Duration::hours(2));
+        s.completed_at = Some(day(1) + Duration::hours(14));
         assert_eq!(
-            spacing(PLAN, &[s], day(8)),
+            spacing(PLAN, TZ, &[s], day(8)),
             Spacing::TooSoon {
-                earliest: Some(day(8) + Duration::hours(2))
+                earliest: Some(date(9))
             }
         );
+        assert_eq!(next_earliest(PLAN, TZ, &[s]), Some(date(9)));
     }
 
     #[test]
     fn too_close_before_a_later_session_is_refused() {
         assert_eq!(
-            spacing(PLAN, &[session(20)], day(15)),
+            spacing(PLAN, TZ, &[session(20)], day(15)),
             Spacing::TooSoon { earliest: None }
         );
     }
@@ -170,7 +193,7 @@ mod tests {
     #[test]
     fn past_the_maximum_is_late_but_allowed() {
         assert_eq!(
-            spacing(PLAN, &[session(1)], day(20)),
+            spacing(PLAN, TZ, &[session(1)], day(20)),
             Spacing::Late { days: 19 }
         );
     }

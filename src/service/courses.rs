@@ -3,7 +3,7 @@
 //! sooner than the minimum interval after (or before) another session. Staff end or extend a
 //! course; admins edit the plans.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use chrono_tz::Tz;
 use diesel::Connection;
 use serde_json::json;
@@ -14,7 +14,7 @@ use crate::db::models::{AppointmentRow, TreatmentRow, from_db, to_db};
 use crate::domain::appointment::Status;
 use crate::domain::course::{CoursePlan, Session, Spacing, next_earliest, parse_plan, spacing};
 use crate::domain::errors::FieldErrors;
-use crate::domain::time::datetime_label;
+use crate::domain::time::date_label;
 use crate::error::AppError;
 use crate::service::audit::{self, Actor, Entry};
 
@@ -39,13 +39,13 @@ fn counting(rows: &[SessionTimes], leave_out: i32) -> Vec<Session> {
         .collect()
 }
 
-fn refusal(tz: Tz, plan: CoursePlan, earliest: Option<DateTime<Utc>>) -> AppError {
+fn refusal(plan: CoursePlan, earliest: Option<NaiveDate>) -> AppError {
     let weeks = plan.min_interval_days;
     AppError::CourseInterval(match earliest {
         Some(t) => format!(
             "This session is part of your course, and sessions need at least {weeks} days \
              between them. The earliest your next session can be is {}.",
-            datetime_label(tz, t)
+            date_label(t)
         ),
         None => format!(
             "This session is part of your course, and sessions need at least {weeks} days \
@@ -73,9 +73,10 @@ pub fn on_booked(c: &mut DbConnection, tz: Tz, row: &AppointmentRow) -> Result<(
     };
     let course = match open {
         Some((course, sessions)) => {
-            if let Spacing::TooSoon { earliest } = spacing(plan, &sessions, from_db(row.starts_at))
+            if let Spacing::TooSoon { earliest } =
+                spacing(plan, tz, &sessions, from_db(row.starts_at))
             {
-                return Err(refusal(tz, plan, earliest));
+                return Err(refusal(plan, earliest));
             }
             course
         }
@@ -102,8 +103,8 @@ pub fn on_moved(c: &mut DbConnection, tz: Tz, row: &AppointmentRow) -> Result<()
     let plan = plan_of(&plan_row);
     store::lock(c, course.id)?;
     let sessions = counting(&store::sessions(c, course.id)?, row.id);
-    match spacing(plan, &sessions, from_db(row.starts_at)) {
-        Spacing::TooSoon { earliest } => Err(refusal(tz, plan, earliest)),
+    match spacing(plan, tz, &sessions, from_db(row.starts_at)) {
+        Spacing::TooSoon { earliest } => Err(refusal(plan, earliest)),
         _ => Ok(()),
     }
 }
@@ -118,9 +119,9 @@ pub struct Progress {
     pub ended: bool,
     /// Booked more than the maximum interval after the previous session: how many days.
     pub late_days: Option<i64>,
-    /// The first start the next session may have (after the course's last session), while
+    /// The first date the next session may have (after the course's last session), while
     /// the course has sessions to go.
-    pub next_from: Option<DateTime<Utc>>,
+    pub next_from: Option<NaiveDate>,
 }
 
 impl Progress {
@@ -133,6 +134,8 @@ pub fn progress(c: &mut DbConnection, appointment_id: i32) -> Result<Option<Prog
     let Some(course) = store::course_of(c, appointment_id)? else {
         return Ok(None);
     };
+    // Only appointments in a course pay for the clinic's zone.
+    let tz = crate::service::clinic::load(c)?.tz;
     let plan = store::plan_for(c, course.treatment_id)?.map(|p| plan_of(&p));
     let rows = store::sessions(c, course.id)?;
     let all = counting(&rows, -1);
@@ -148,7 +151,7 @@ pub fn progress(c: &mut DbConnection, appointment_id: i32) -> Result<Option<Prog
     let late_days = match (plan, this) {
         (Some(plan), Some(r)) => {
             let others = counting(&rows, r.0);
-            match spacing(plan, &others, from_db(r.1)) {
+            match spacing(plan, tz, &others, from_db(r.1)) {
                 Spacing::Late { days } => Some(days),
                 _ => None,
             }
@@ -158,7 +161,7 @@ pub fn progress(c: &mut DbConnection, appointment_id: i32) -> Result<Option<Prog
     let open = course.status == "open";
     let next_from = plan
         .filter(|_| open && (all.len() as i64) < i64::from(course.sessions_planned))
-        .and_then(|p| next_earliest(p, &all));
+        .and_then(|p| next_earliest(p, tz, &all));
     Ok(Some(Progress {
         course_id: course.id,
         n,

@@ -196,8 +196,7 @@ pub fn appointment_summary(
                  your course recommends. That's fine: your practitioner may adjust the plan."
             )
         }),
-        next_session: d.course.as_ref().and_then(|c| c.next_from).map(|t| {
-            let date = crate::domain::time::local_parts(tz, t).0;
+        next_session: d.course.as_ref().and_then(|c| c.next_from).map(|date| {
             (
                 crate::domain::time::date_label(date),
                 format!(

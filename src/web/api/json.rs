@@ -151,7 +151,8 @@ pub struct Course {
     session: usize,
     sessions: i32,
     ended: bool,
-    /// The first start the next session may have, while sessions remain.
+    /// The first date (clinic calendar, YYYY-MM-DD) the next session may have, while
+    /// sessions remain.
     next_from: Option<String>,
 }
 
@@ -188,7 +189,7 @@ impl<'a> Booking<'a> {
                 session: c.n,
                 sessions: c.of,
                 ended: c.ended,
-                next_from: c.next_from.map(|t| rfc3339_local(tz, t)),
+                next_from: c.next_from.map(|d| d.format("%Y-%m-%d").to_string()),
             }),
         }
     }
