@@ -248,3 +248,59 @@ async fn the_follow_up_proposes_the_next_session_and_books_it() {
     let (_, page) = app.get_text(&manage).await;
     assert!(page.contains("Session 2 of 3"), "{page}");
 }
+
+#[tokio::test]
+async fn admins_edit_a_treatments_course() {
+    let app = TestApp::spawn().await;
+    let admin = app.staff(Role::Admin).await;
+    let (status, page) = admin.get_text("/staff/course-plans").await;
+    assert_eq!(status, 200);
+    assert!(page.contains("value=\"28\""), "{page}");
+    let (status, page) = admin
+        .post_text(
+            "/staff/course-plans/4",
+            &[
+                ("sessions", "3"),
+                ("min_interval_days", "42"),
+                ("max_interval_days", "28"),
+            ],
+        )
+        .await;
+    assert_eq!(status, 422);
+    assert!(page.contains("at least the minimum"), "{page}");
+    admin
+        .post_redirect(
+            "/staff/course-plans/4",
+            &[
+                ("sessions", "2"),
+                ("min_interval_days", "7"),
+                ("max_interval_days", "10"),
+            ],
+        )
+        .await;
+    app.booked("microneedling", FIRST, 2, &ANN).await;
+    // A week later is allowed now.
+    let (status, body) = app
+        .book_for("microneedling", "2030-06-11T10:00:00+01:00", Some(2), &ANN)
+        .await;
+    assert_eq!(status, 201, "{body}");
+    assert_eq!(body["course"]["sessions"], 2);
+    // No course for microneedling: no interval, no course in the answer.
+    admin
+        .post_redirect(
+            "/staff/course-plans/4",
+            &[
+                ("sessions", ""),
+                ("min_interval_days", ""),
+                ("max_interval_days", ""),
+            ],
+        )
+        .await;
+    let (status, body) = app
+        .book_for("microneedling", "2030-06-12T10:00:00+01:00", Some(2), &ANN)
+        .await;
+    assert_eq!(status, 201, "{body}");
+    assert!(body.get("course").is_none(), "{body}");
+    let desk = app.staff(Role::FrontDesk).await;
+    assert_eq!(desk.get("/staff/course-plans").await.status().as_u16(), 403);
+}

@@ -5,6 +5,7 @@
 mod accounts;
 mod audit;
 mod conflicts_list;
+mod course_plans;
 mod dashboard;
 mod export;
 pub mod feed;
@@ -69,6 +70,11 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route(
             "/practitioners/{practitioner}/calendar/revoke",
             web::post().to(practitioners::revoke_feed),
+        )
+        .route("/course-plans", web::get().to(course_plans::list))
+        .route(
+            "/course-plans/{treatment}",
+            web::post().to(course_plans::save),
         )
         .route("/resources", web::get().to(resources::list))
         .route("/resources", web::post().to(resources::create))
