@@ -574,6 +574,11 @@ fn find_free(
     let clinic = clinic::load(conn)?;
     let policy = clinic.policy(now);
     let mut last = AppError::SlotUnavailable(SlotProblem::OutsideHours);
+    // Devices and rooms don't depend on who performs it: one look for every candidate.
+    let until = timing(treatment).blocks_until(start);
+    if !crate::service::resources::free_at(conn, treatment.id, start, until)? {
+        return Err(AppError::SlotUnavailable(SlotProblem::Taken));
+    }
     for pid in candidates(conn, treatment, choice, None)? {
         match check_one(conn, &clinic, treatment, pid, policy, start, None) {
             Ok(_) => return Ok(pid),

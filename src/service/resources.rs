@@ -300,3 +300,16 @@ pub fn set_needs(
         )
     })
 }
+
+/// Whether every device and room `treatment_id` needs is free for `[start, until)` (for pages
+/// outside a transaction; booking re-checks under its lock).
+pub fn free_at(
+    conn: &mut DbConnection,
+    treatment_id: i32,
+    start: DateTime<Utc>,
+    until: DateTime<Utc>,
+) -> Result<bool, AppError> {
+    Ok(needs_around(conn, treatment_id, start, until, None)?
+        .pick(start, until)
+        .is_some())
+}
