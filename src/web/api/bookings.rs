@@ -156,6 +156,7 @@ impl NewBooking {
                 practitioner: choice,
                 patient: part.patient,
                 note: part.note,
+                clinical: Default::default(),
             }),
             _ => Err(errors),
         }

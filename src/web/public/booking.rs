@@ -344,6 +344,7 @@ pub async fn submit(
         practitioner: choice,
         patient: part.patient,
         note: part.note,
+        clinical: Default::default(),
     };
     let now = state.clock.now();
     let result = state.db(move |c| svc::book(c, now, &cmd)).await;
