@@ -117,6 +117,15 @@ pub fn later(conn: &mut DbConnection, token: &str) -> Result<LaterScreening, App
     })
 }
 
+/// An appointment's screening as the API names it: "pending", "answered" or "not_asked".
+pub fn status_name(conn: &mut DbConnection, appointment_id: i32) -> Result<&'static str, AppError> {
+    Ok(match screening::state_of(conn, appointment_id)? {
+        Some(s) if s.status == "pending" => "pending",
+        Some(_) => "answered",
+        None => "not_asked",
+    })
+}
+
 /// Whether an appointment's screening is still pending (the confirmation page links to it).
 pub fn is_pending(conn: &mut DbConnection, appointment_id: i32) -> Result<bool, AppError> {
     Ok(screening::state_of(conn, appointment_id)?.is_some_and(|s| s.status == "pending"))

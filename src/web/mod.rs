@@ -2,6 +2,7 @@
 
 pub mod api;
 pub mod cache;
+pub mod consent_source;
 pub mod forms;
 pub mod headers;
 pub mod outcome;

@@ -7,6 +7,7 @@ mod bad_input;
 mod booking_api;
 mod booking_pages;
 mod browser;
+mod clinical_api;
 mod database;
 mod double_booking;
 mod fuzz;
