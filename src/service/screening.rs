@@ -16,7 +16,7 @@ use crate::db::screening::{self, AnswerWithQuestion, QuestionRow, ScreeningState
 use crate::db::{DbConnection, appointments};
 use crate::domain::appointment::Status;
 use crate::domain::errors::FieldErrors;
-use crate::domain::screening::{Asked, Flag, judge, later_flag};
+use crate::domain::screening::{AnswerProblem, Asked, ClinicalRefusal, Flag, judge, later_flag};
 use crate::error::AppError;
 use crate::service::audit::{self, Actor, Entry};
 use crate::service::changes;
@@ -53,6 +53,63 @@ pub fn questionnaire_of(
         consent,
         consultation_months,
     })
+}
+
+/// What the booking page's screening step makes of the answers given.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Assessment {
+    Clear,
+    /// These questions (ids) still need an answer.
+    Unanswered(Vec<i32>),
+    /// An answer to a question no longer asked: the questions changed meanwhile.
+    Changed,
+    Refused(ClinicalRefusal),
+}
+
+/// Judges the screening step's answers (the booking judges them again in its transaction).
+pub fn assess(q: &Questionnaire, answers: &BTreeMap<i32, bool>) -> Assessment {
+    match judge(&q.asked(), answers) {
+        Err(AnswerProblem::Missing(ids)) => Assessment::Unanswered(ids),
+        Err(AnswerProblem::Unknown(_)) => Assessment::Changed,
+        Ok(j) if !j.blocking.is_empty() => Assessment::Refused(ClinicalRefusal::ScreeningBlocked {
+            questions: q
+                .questions
+                .iter()
+                .filter(|x| j.blocking.contains(&x.id))
+                .map(|x| x.text.clone())
+                .collect(),
+        }),
+        Ok(_) => Assessment::Clear,
+    }
+}
+
+/// The version of a treatment's consent text a booking form shows now.
+pub fn consent_version(c: &mut DbConnection, treatment_id: i32) -> Result<Option<i32>, AppError> {
+    Ok(consent::current(c, treatment_id)?.map(|t| t.version))
+}
+
+/// The time step's offer with its questionnaire (the booking's screening step).
+pub fn choose_time(
+    c: &mut DbConnection,
+    now: DateTime<Utc>,
+    slug: &str,
+    start: DateTime<Utc>,
+    choice: crate::domain::booking::PractitionerChoice,
+) -> Result<(Clinic, crate::service::catalog::Offer, Questionnaire), AppError> {
+    let (clinic, offer) = booking::choose_time(c, now, slug, start, choice)?;
+    let q = questionnaire_of(c, offer.treatment.clone())?;
+    Ok((clinic, offer, q))
+}
+
+/// The slug of the consultation treatment patients can book online, if any.
+pub fn consultation_slug(c: &mut DbConnection) -> Result<Option<String>, AppError> {
+    for id in consultations::consultation_treatments(c)? {
+        let t = crate::db::treatments::treatment(c, id)?;
+        if t.active {
+            return Ok(Some(t.slug));
+        }
+    }
+    Ok(None)
 }
 
 /// An active treatment's questionnaire, by the address of its page.

@@ -8,6 +8,7 @@ mod booking_api;
 mod booking_pages;
 mod browser;
 mod clinical_api;
+mod clinical_pages;
 mod database;
 mod double_booking;
 mod fuzz;
