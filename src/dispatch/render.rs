@@ -58,6 +58,27 @@ fn values(
     ]
 }
 
+/// A reminder for a booking whose health questions are unanswered asks for them again
+/// (issue 10); every other message is the step's text as written.
+fn with_screening_request(
+    conn: &mut DbConnection,
+    kind: StepKind,
+    d: &AppointmentDetails,
+    body: &str,
+    manage_url: &str,
+) -> Result<String, String> {
+    if kind != StepKind::Reminder
+        || !crate::service::screening::reminder_asks_again(conn, d.appointment.id)
+            .map_err(|e| e.to_string())?
+    {
+        return Ok(body.to_string());
+    }
+    Ok(format!(
+        "{body}\n\nBefore your visit, please answer our health questions (if you are unsure \
+         about any answer, call us on {{clinic_phone}}): {manage_url}/screening"
+    ))
+}
+
 /// Renders a claimed outbox row. An `Err` is a failure to retry like a send failure.
 pub fn render(
     conn: &mut DbConnection,
@@ -100,10 +121,11 @@ pub fn render(
         kind,
         StepKind::Confirmation | StepKind::Preparation | StepKind::Reminder
     );
+    let body = with_screening_request(conn, kind, &d, &step.body, &manage_url)?;
     let composed = compose(
         &clinic.letterhead(),
         &step.subject,
-        &step.body,
+        &body,
         &pairs,
         show_manage.then_some(manage_url.as_str()),
         unsubscribe_url.as_deref(),

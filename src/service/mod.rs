@@ -23,6 +23,7 @@ pub mod practitioners;
 pub mod privacy;
 pub mod schedule_conflicts;
 pub mod screening;
+pub mod screening_admin;
 pub mod staff;
 pub mod staff_accounts;
 pub mod treatments;

@@ -9,6 +9,7 @@ mod booking_pages;
 mod browser;
 mod clinical_api;
 mod clinical_pages;
+mod clinical_staff;
 mod database;
 mod double_booking;
 mod fuzz;
