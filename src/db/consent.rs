@@ -100,3 +100,16 @@ pub fn record_of(
         .first(conn)
         .optional()
 }
+
+/// Erasure: where consent came from (address, browser) goes; which version was agreed and
+/// when stays with the anonymous appointment.
+pub fn forget_source(conn: &mut DbConnection, appointment_ids: &[i32]) -> QueryResult<usize> {
+    diesel::update(
+        consent_records::table.filter(consent_records::appointment_id.eq_any(appointment_ids)),
+    )
+    .set((
+        consent_records::ip.eq(None::<String>),
+        consent_records::user_agent.eq(None::<String>),
+    ))
+    .execute(conn)
+}

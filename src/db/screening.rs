@@ -263,3 +263,11 @@ pub fn insert_step_condition(
         ))
         .execute(conn)
 }
+
+/// Erasure: the answers given for these appointments (health data) go.
+pub fn delete_answers_for(conn: &mut DbConnection, appointment_ids: &[i32]) -> QueryResult<usize> {
+    diesel::delete(
+        screening_answers::table.filter(screening_answers::appointment_id.eq_any(appointment_ids)),
+    )
+    .execute(conn)
+}

@@ -13,6 +13,7 @@ pub mod changes;
 pub mod clinic;
 pub mod clinic_settings;
 pub mod clinical_checks;
+pub mod clinical_records;
 pub mod dashboard;
 pub mod desk;
 pub mod export;

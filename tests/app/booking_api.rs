@@ -18,7 +18,8 @@ async fn treatments_come_from_the_article() {
             "chemical-peel",
             "laser-resurfacing",
             "microdermabrasion",
-            "microneedling"
+            "microneedling",
+            "consultation"
         ]
     );
     let prices: Vec<&str> = list
@@ -27,7 +28,13 @@ async fn treatments_come_from_the_article() {
         .collect();
     assert_eq!(
         prices,
-        ["$100–$500", "$2,000–$5,000", "$150–$300", "$300–$700"]
+        [
+            "$100–$500",
+            "$2,000–$5,000",
+            "$150–$300",
+            "$300–$700",
+            "$50"
+        ]
     );
     let laser = &list[1];
     let who: Vec<&str> = laser["practitioners"]
@@ -278,7 +285,11 @@ async fn any_practitioner_takes_whoever_is_free() {
 #[tokio::test]
 async fn any_practitioner_for_laser_is_the_physician_alone() {
     let app = TestApp::spawn().await;
-    // Laser: only the physician; once she is booked, "any" has no one left.
+    // Laser: only the physician; once she is booked, "any" has no one left. (Laser needs a
+    // consultation first: issue 10.)
+    for email in ["l1@example.org", "l2@example.org", "l3@example.org"] {
+        app.consulted(&Patient { email, ..ANN });
+    }
     let (status, _) = app
         .book(
             "laser-resurfacing",

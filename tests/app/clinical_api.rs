@@ -184,7 +184,7 @@ async fn laser_needs_a_consultation_first() {
     assert_eq!(app.appointment_count(), 0);
     assert_eq!(app.patient_count(), 0);
     // Another patient who had one books.
-    app.consulted("cleared@example.org");
+    app.consulted(&Patient::new("Cleo Dane", "cleared@example.org"));
     let (status, answer) = app
         .book(
             "laser-resurfacing",

@@ -319,3 +319,39 @@ async fn admin_edits_make_new_versions_and_old_answers_keep_theirs() {
             .any(|e| e.action == "treatment.screening_question_edit")
     );
 }
+
+#[tokio::test]
+async fn the_export_holds_answers_and_consent_and_erasing_removes_them() {
+    let app = TestApp::spawn().await;
+    let (id, review) = flagged_booking(&app).await;
+    let patient_id = app.appointment(id).patient_id;
+    let admin = app.staff(Role::Admin).await;
+    let (status, body) = admin
+        .get_text(&format!("/staff/patients/{patient_id}/export.json"))
+        .await;
+    assert_eq!(status, 200);
+    let doc: serde_json::Value = serde_json::from_str(&body).unwrap();
+    let answers = doc["screening_answers"].as_array().unwrap();
+    assert!(
+        answers
+            .iter()
+            .any(|a| a["question"] == review.text.as_str() && a["answer"] == true)
+    );
+    assert!(answers.iter().all(|a| a["question_version"] == 1));
+    let consent = &doc["consent_records"][0];
+    assert_eq!(consent["consent_version"], 1);
+    assert_eq!(consent["ip"], "127.0.0.1");
+    let to = admin
+        .post_redirect(
+            &format!("/staff/patients/{patient_id}/erase"),
+            &[("confirm", "yes")],
+        )
+        .await;
+    assert!(to.contains("erased=1"));
+    assert!(app.stored_answers(id).is_empty());
+    let record = app
+        .consent_record(id)
+        .expect("the agreement stays, anonymous");
+    assert_eq!(record.ip, None);
+    assert_eq!(record.user_agent, None);
+}

@@ -3,11 +3,12 @@
 
 use carepath::db::consent::ConsentRecordRow;
 use carepath::db::screening::ScreeningStateRow;
-use carepath::domain::patient::{EmailAddress, PatientName};
+use carepath::domain::patient::{EmailAddress, PatientName, Phone};
 use diesel::prelude::*;
 use serde_json::{Map, Value, json};
 
 use super::app::TestApp;
+use super::booking::Patient;
 
 /// One question as the API lists it.
 #[derive(Debug, Clone)]
@@ -45,16 +46,17 @@ impl TestApp {
             .collect()
     }
 
-    /// Records a consultation done in person for this email, as if staff had (for tests that book
-    /// laser resurfacing about something else).
-    pub fn consulted(&self, email: &str) {
+    /// Records a consultation done in person for this patient, as if staff had (for tests that
+    /// book laser resurfacing about something else). A patient not on record yet gets the record
+    /// their booking would have made.
+    pub fn consulted(&self, who: &Patient<'_>) {
         use carepath::db::schema::consultations;
         let mut c = self.state.pool.get().expect("conn");
         let now = self.clock.now().naive_utc();
         let p = carepath::domain::booking::PatientDetails {
-            name: PatientName::parse("Consulted Patient").expect("name"),
-            email: EmailAddress::parse(email).expect("email"),
-            phone: None,
+            name: PatientName::parse(who.name).expect("name"),
+            email: EmailAddress::parse(who.email).expect("email"),
+            phone: Phone::parse_optional(who.phone.unwrap_or("")).expect("phone"),
         };
         let patient = carepath::db::patients::find_or_create(&mut c, &p, now).expect("patient");
         diesel::insert_into(consultations::table)
@@ -113,4 +115,47 @@ pub fn with_effect<'a>(questions: &'a [Question], effect: &str) -> &'a Question 
         .iter()
         .find(|q| q.effect == effect)
         .unwrap_or_else(|| panic!("no {effect} question"))
+}
+
+impl TestApp {
+    /// The booking's details form for this time (a `/book/{slug}/details?…` query), past the
+    /// screening step when the treatment asks questions (every answer "no"): (status, page).
+    pub async fn details_page(&self, slug: &str, query: &str) -> (u16, String) {
+        let (status, page) = self
+            .get_text(&format!("/book/{slug}/details?{query}"))
+            .await;
+        if status != 200 || !page.contains("A few health questions") {
+            return (status, page);
+        }
+        let mut fields: Vec<(String, String)> = Vec::new();
+        for chunk in page.split("<input type=\"hidden\" name=\"").skip(1) {
+            let name = chunk.split('"').next().unwrap_or_default().to_string();
+            let value = chunk
+                .split("value=\"")
+                .nth(1)
+                .and_then(|v| v.split('"').next())
+                .unwrap_or_default()
+                .replace("&#43;", "+");
+            fields.push((name, value));
+        }
+        let mut names: Vec<String> = page
+            .split("type=\"radio\" name=\"")
+            .skip(1)
+            .filter_map(|s| s.split('"').next())
+            .map(str::to_string)
+            .collect();
+        names.dedup();
+        for n in names {
+            fields.push((n, "no".into()));
+        }
+        let pairs: Vec<(&str, &str)> = fields
+            .iter()
+            .map(|(a, b)| (a.as_str(), b.as_str()))
+            .collect();
+        let r = self
+            .post_form(&format!("/book/{slug}/details"), &pairs)
+            .await;
+        let status = r.status().as_u16();
+        (status, r.text().await.expect("page"))
+    }
 }

@@ -97,7 +97,7 @@ struct AppointmentTemplate {
     lines: Vec<crate::web::staff::reminders::MessageLine>,
     is_admin: bool,
     back: String,
-    clinical: super::clinical::ClinicalView,
+    clinical: super::clinical_view::ClinicalView,
 }
 
 /// What a re-shown page keeps of the refused request.
@@ -222,7 +222,7 @@ fn template(
         lines: crate::web::staff::reminders::message_lines(tz, &data.messages),
         is_admin: user.role.manages_clinic(),
         back: format!("/staff/appointments/{}", a.id),
-        clinical: super::clinical::view(user, tz, &d.treatment.slug, clinical),
+        clinical: super::clinical_view::view(user, tz, &d.treatment.slug, clinical),
     }
 }
 

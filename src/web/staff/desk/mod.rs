@@ -4,6 +4,7 @@
 mod appointment;
 mod book;
 mod clinical;
+mod clinical_view;
 mod grid;
 mod patients;
 mod schedule;
