@@ -23,6 +23,7 @@ pub struct ConsultationRow {
     pub kind: String,
     pub done_at: NaiveDateTime,
     pub appointment_id: Option<i32>,
+    pub cleared_treatment_id: Option<i32>,
     pub recorded_by: Option<i32>,
     pub created_at: NaiveDateTime,
 }
@@ -34,6 +35,7 @@ pub struct NewConsultation<'a> {
     pub kind: &'a str,
     pub done_at: NaiveDateTime,
     pub appointment_id: Option<i32>,
+    pub cleared_treatment_id: Option<i32>,
     pub recorded_by: Option<i32>,
     pub created_at: NaiveDateTime,
 }
@@ -119,6 +121,20 @@ pub fn insert(conn: &mut DbConnection, new: &NewConsultation<'_>) -> QueryResult
     diesel::insert_into(consultations::table)
         .values(new)
         .execute(conn)
+}
+
+/// The treatment the newest consultation recorded on this appointment cleared, if any.
+pub fn cleared_by_appointment(
+    conn: &mut DbConnection,
+    appointment_id: i32,
+) -> QueryResult<Option<i32>> {
+    let ids: Vec<Option<i32>> = consultations::table
+        .filter(consultations::appointment_id.eq(appointment_id))
+        .filter(consultations::kind.eq("consultation"))
+        .order(consultations::id.desc())
+        .select(consultations::cleared_treatment_id)
+        .load(conn)?;
+    Ok(ids.into_iter().flatten().next())
 }
 
 pub fn of_patient(conn: &mut DbConnection, patient_id: i32) -> QueryResult<Vec<ConsultationRow>> {

@@ -337,6 +337,7 @@ diesel::table! {
         kind -> Text,
         done_at -> Timestamp,
         appointment_id -> Nullable<Integer>,
+        cleared_treatment_id -> Nullable<Integer>,
         recorded_by -> Nullable<Integer>,
         created_at -> Timestamp,
     }

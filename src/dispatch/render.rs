@@ -14,6 +14,7 @@ use crate::mail::compose::compose;
 use crate::service::booking::{AppointmentDetails, details_of};
 use crate::service::calendar::appointment_ics;
 use crate::service::clinic::{self, Clinic};
+use crate::service::screening::BookLink;
 
 /// What rendering needs from outside the database.
 #[derive(Debug, Clone)]
@@ -110,7 +111,19 @@ pub fn render(
         ));
     }
     let manage_url = format!("{}/appointments/{}", ctx.base_url, d.appointment.token);
-    let book_url = format!("{}/book/{}", ctx.base_url, d.treatment.slug);
+    // A consultation's follow-up links to the treatment it cleared (issue 10).
+    let follow_up = kind == StepKind::FollowUp;
+    let book_url = match crate::service::screening::book_link(conn, &d.appointment, follow_up)
+        .map_err(|e| e.to_string())?
+    {
+        BookLink::Own => format!("{}/book/{}", ctx.base_url, d.treatment.slug),
+        BookLink::Cleared(slug) => format!("{}/book/{slug}", ctx.base_url),
+        BookLink::NothingCleared => {
+            return Ok(Rendered::Skip(
+                "the consultation cleared no treatment to book".into(),
+            ));
+        }
+    };
     let unsubscribe_url = match (kind.can_opt_out(), &patient.unsubscribe_token) {
         (true, Some(t)) => Some(format!("{}/unsubscribe/{t}", ctx.base_url)),
         _ => None,

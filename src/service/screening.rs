@@ -261,6 +261,8 @@ pub struct AppointmentClinical {
     pub consent: Option<(ConsentRecordRow, ConsentTextRow)>,
     pub consultations: Vec<ConsultationRow>,
     pub consultation_months: Option<i32>,
+    /// The treatments a consultation recorded here may clear.
+    pub clearable: Vec<(i32, String)>,
 }
 
 impl AppointmentClinical {
@@ -303,6 +305,7 @@ pub fn clinical_of(
         consultations: consultations::of_patient(c, row.patient_id)?,
         consultation_months: consultations::requirement(c, row.treatment_id)?
             .and_then(|r| r.consultation_months),
+        clearable: clearable(c)?,
         state,
     })
 }
@@ -351,6 +354,7 @@ pub fn record_consultation(
     now: DateTime<Utc>,
     id: i32,
     kind: &str,
+    cleared: Option<i32>,
     actor: &Actor,
     reach: Reach,
 ) -> Result<(), AppError> {
@@ -365,6 +369,20 @@ pub fn record_consultation(
     };
     conn.transaction(|c| {
         let row = crate::service::desk::appointment::visible(c, id, reach)?;
+        if let Some(t) = cleared {
+            let ok = kind == "consultation"
+                && crate::db::treatments::active_treatments(c)?
+                    .iter()
+                    .any(|x| x.id == t);
+            if !ok {
+                let mut f = FieldErrors::new();
+                f.add(
+                    "cleared",
+                    "Choose a treatment on offer (a consultation clears one; a patch test doesn't).",
+                );
+                return Err(AppError::Invalid(f));
+            }
+        }
         let at = to_db(now);
         consultations::insert(
             c,
@@ -373,6 +391,7 @@ pub fn record_consultation(
                 kind,
                 done_at: at,
                 appointment_id: Some(row.id),
+                cleared_treatment_id: cleared,
                 recorded_by: staff_id,
                 created_at: at,
             },
@@ -386,7 +405,9 @@ pub fn record_consultation(
                 subject_kind: "appointment",
                 subject_id: Some(row.id),
                 before: None,
-                after: Some(json!({"kind": kind, "patient_id": row.patient_id})),
+                after: Some(
+                    json!({"kind": kind, "patient_id": row.patient_id, "cleared_treatment_id": cleared}),
+                ),
                 note: None,
             },
         )?;
@@ -430,6 +451,43 @@ pub fn flagged(conn: &mut DbConnection, own: Option<i32>) -> Result<Vec<FlaggedL
     }
     out.sort_by_key(|l| l.starts_at);
     Ok(out)
+}
+
+/// Where an email's "book" link of this appointment points.
+pub enum BookLink {
+    /// Its own treatment.
+    Own,
+    /// A consultation's follow-up: the treatment it cleared the patient for.
+    Cleared(String),
+    /// A consultation that cleared nothing: its follow-up has nothing to offer.
+    NothingCleared,
+}
+
+/// The follow-up of a completed consultation links to booking the treatment it cleared.
+pub fn book_link(
+    c: &mut DbConnection,
+    row: &AppointmentRow,
+    follow_up: bool,
+) -> Result<BookLink, AppError> {
+    let is_consultation =
+        consultations::requirement(c, row.treatment_id)?.is_some_and(|r| r.is_consultation);
+    if !is_consultation || !follow_up {
+        return Ok(BookLink::Own);
+    }
+    Ok(match consultations::cleared_by_appointment(c, row.id)? {
+        Some(t) => BookLink::Cleared(crate::db::treatments::treatment(c, t)?.slug),
+        None => BookLink::NothingCleared,
+    })
+}
+
+/// The treatments a consultation can clear (the staff form's choices).
+pub fn clearable(c: &mut DbConnection) -> Result<Vec<(i32, String)>, AppError> {
+    let consultation = consultations::consultation_treatments(c)?;
+    Ok(crate::db::treatments::active_treatments(c)?
+        .into_iter()
+        .filter(|t| !consultation.contains(&t.id))
+        .map(|t| (t.id, t.name))
+        .collect())
 }
 
 /// Whether the reminder should ask for the screening answers again.

@@ -355,3 +355,92 @@ async fn the_export_holds_answers_and_consent_and_erasing_removes_them() {
     assert_eq!(record.ip, None);
     assert_eq!(record.user_agent, None);
 }
+
+/// The email a consultation's follow-up renders to (or why it is skipped).
+fn follow_up_of(app: &TestApp, id: i32) -> Result<String, String> {
+    let row = app
+        .outbox_of(id)
+        .into_iter()
+        .find(|r| r.kind == "follow_up")
+        .expect("a follow-up planned at completion");
+    let mut c = app.state.pool.get().unwrap();
+    let ctx = RenderContext {
+        base_url: app.address.clone(),
+        host: "clinic.test".into(),
+    };
+    match render(&mut c, &row, &ctx).expect("render") {
+        Rendered::Send(e) => Ok(e.text),
+        Rendered::Skip(why) => Err(why),
+    }
+}
+
+/// A consultation today at 09:00, checked in, the consultation recorded (`cleared` or not),
+/// then completed at 09:50 BST.
+async fn consultation_done(
+    app: &TestApp,
+    desk: &StaffClient,
+    who: &Patient<'_>,
+    cleared: &str,
+) -> i32 {
+    let c = app
+        .booked("consultation", "2030-06-03T09:00:00+01:00", 2, who)
+        .await;
+    let r = desk
+        .post(&format!("/staff/appointments/{}/check-in", c.id), &[])
+        .await;
+    assert_eq!(r.status().as_u16(), 303);
+    let r = desk
+        .post(
+            &format!("/staff/appointments/{}/consultations", c.id),
+            &[("kind", "consultation"), ("cleared", cleared)],
+        )
+        .await;
+    assert_eq!(r.status().as_u16(), 303);
+    app.clock.set(t("2030-06-03T08:50:00Z"));
+    let r = desk
+        .post(
+            &format!("/staff/appointments/{}/complete", c.id),
+            &[("ended_at", "09:30")],
+        )
+        .await;
+    assert_eq!(r.status().as_u16(), 303);
+    c.id
+}
+
+#[tokio::test]
+async fn a_consultation_that_cleared_laser_emails_a_link_to_book_it() {
+    let app = TestApp::spawn().await;
+    let bea = Patient::new("Bea Cole", "bea@example.org");
+    let desk = app.staff(Role::FrontDesk).await;
+    let id = consultation_done(&app, &desk, &bea, "2").await;
+    let text = follow_up_of(&app, id).expect("sent");
+    assert!(text.contains("/book/laser-resurfacing"), "{text}");
+    let (_, page) = desk.get_text(&format!("/staff/appointments/{id}")).await;
+    assert!(page.contains("(cleared for Laser resurfacing)"));
+    let (status, b) = app
+        .book_for(
+            "laser-resurfacing",
+            "2030-06-04T09:00:00+01:00",
+            Some(1),
+            &bea,
+        )
+        .await;
+    assert_eq!(status, 201, "{b}");
+    // A patch test can't clear a treatment.
+    let r = desk
+        .post(
+            &format!("/staff/appointments/{id}/consultations"),
+            &[("kind", "patch_test"), ("cleared", "2")],
+        )
+        .await;
+    assert_eq!(r.status().as_u16(), 422);
+}
+
+#[tokio::test]
+async fn a_consultation_that_cleared_nothing_sends_no_booking_link() {
+    let app = TestApp::spawn().await;
+    let desk = app.staff(Role::FrontDesk).await;
+    let id = consultation_done(&app, &desk, &ANN, "").await;
+    let why = follow_up_of(&app, id).expect_err("skipped");
+    assert!(why.contains("cleared no treatment"), "{why}");
+}

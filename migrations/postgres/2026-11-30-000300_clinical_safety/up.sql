@@ -70,6 +70,8 @@ CREATE TABLE consultations (
     kind TEXT NOT NULL CHECK (kind IN ('consultation', 'patch_test')),
     done_at TIMESTAMP NOT NULL,
     appointment_id INTEGER REFERENCES appointments(id),
+    -- The treatment a consultation cleared the patient for: its follow-up email links to booking it.
+    cleared_treatment_id INTEGER REFERENCES treatments(id),
     recorded_by INTEGER REFERENCES staff_users(id),
     created_at TIMESTAMP NOT NULL
 );

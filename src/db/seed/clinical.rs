@@ -200,7 +200,7 @@ fn ensure_consultation(conn: &mut DbConnection, now: NaiveDateTime) -> QueryResu
         .filter(treatments::slug.eq(CONSULTATION_SLUG))
         .select(treatments::id)
         .first(conn)?;
-    let steps: [(&str, &str, i32, &str, &str); 3] = [
+    let steps: [(&str, &str, i32, &str, &str); 4] = [
         (
             "confirmation",
             "booked",
@@ -218,6 +218,17 @@ fn ensure_consultation(conn: &mut DbConnection, now: NaiveDateTime) -> QueryResu
             "Hello {patient_name},\n\nThis is a reminder of your consultation with {practitioner} \
              on {when}.\n\nIf you can no longer come, please let us know: {manage_url} or call \
              {clinic_phone}.",
+        ),
+        (
+            // Sent only when the consultation cleared a treatment: {book_url} is that treatment's.
+            "follow_up",
+            "completed",
+            60,
+            "Booking the treatment we discussed",
+            "Hello {patient_name},\n\nThank you for coming in for your consultation. As we discussed, \
+             you can now book the treatment we cleared you for here: {book_url}\n\nIf anything \
+             changes in your health before then (new medicines, pregnancy, a cold sore, sunburn), \
+             please call us on {clinic_phone} first.",
         ),
         (
             "cancellation",

@@ -40,8 +40,12 @@ pub async fn record_consultation(
     let id = path_id(&path, "appointment")?;
     let (actor, reach, now) = (form.user.actor(), reach(&form.user), state.clock.now());
     let kind = form.fields.get("kind").to_string();
+    let cleared = match form.fields.get("cleared").trim() {
+        "" => None,
+        s => Some(s.parse::<i32>().unwrap_or(-1)),
+    };
     let result = state
-        .db(move |c| screening::record_consultation(c, now, id, &kind, &actor, reach))
+        .db(move |c| screening::record_consultation(c, now, id, &kind, cleared, &actor, reach))
         .await;
     back_to_page(
         &state,

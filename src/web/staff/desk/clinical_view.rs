@@ -40,6 +40,8 @@ pub struct ClinicalView {
     pub consultations: Vec<String>,
     pub requirement: Option<String>,
     pub may_record: bool,
+    /// (id, name) of the treatments a consultation may clear.
+    pub clearable: Vec<(i32, String)>,
 }
 
 /// Practitioners review screening answers; an admin may too.
@@ -95,12 +97,18 @@ pub fn view(user: &StaffUser, tz: Tz, slug: &str, c: AppointmentClinical) -> Cli
                 } else {
                     "Consultation"
                 };
-                format!("{what}, {}", local(k.done_at))
+                let cleared = k
+                    .cleared_treatment_id
+                    .and_then(|t| c.clearable.iter().find(|(id, _)| *id == t))
+                    .map(|(_, name)| format!(" (cleared for {name})"))
+                    .unwrap_or_default();
+                format!("{what}, {}{cleared}", local(k.done_at))
             })
             .collect(),
         requirement: c
             .consultation_months
             .map(|m| format!("This treatment needs a consultation within {m} months.")),
         may_record: user.role.manages_bookings() || user.role == Role::Practitioner,
+        clearable: c.clearable.clone(),
     }
 }
