@@ -174,6 +174,10 @@ async fn laser_through_the_form_offers_a_consultation_first() {
     assert!(page.contains("A consultation comes first"), "{page}");
     assert!(page.contains("href=\"/book/consultation\""));
     assert_eq!(app.appointment_count(), 0);
+    // The treatment's page says so before anyone starts.
+    let (_, about) = app.get_text("/treatments/laser-resurfacing").await;
+    assert!(about.contains("needs a consultation with us within the last 6 months"));
+    assert!(about.contains("href=\"/treatments/laser-resurfacing/consent\""));
     // The consultation itself books through the pages without questions.
     let (status, c) = app
         .get_text(
