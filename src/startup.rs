@@ -202,6 +202,10 @@ impl Application {
                 .app_data(shared.clone())
                 .app_data(web::PayloadConfig::new(MAX_BODY_BYTES))
                 .app_data(limits.clone())
+                // Innermost: 404/403 pages get the site's frame before any header is added.
+                .wrap(actix_web::middleware::from_fn(
+                    crate::web::error_pages::dress,
+                ))
                 .wrap(actix_web::middleware::from_fn(
                     crate::web::rate_limit::guard,
                 ))

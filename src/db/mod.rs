@@ -7,6 +7,7 @@ pub mod care_plans;
 pub mod clinic;
 pub mod consent;
 pub mod consultations;
+pub mod links;
 pub mod models;
 pub mod outbox;
 pub mod patients;
@@ -161,7 +162,23 @@ pub fn build_pool_with_timeout(
 /// Brings the schema up to date; safe to run from several instances at once.
 pub fn run_migrations(conn: &mut DbConnection) -> Result<Vec<String>, String> {
     let applied = match conn {
-        DbConnection::Sqlite(c) => c.run_pending_migrations(SQLITE_MIGRATIONS).map(names),
+        DbConnection::Sqlite(c) => {
+            let failed = |e: DieselError| format!("migration failed: {e}");
+            sqlite_sha256(c).map_err(failed)?;
+            // A migration that replaces stored secrets by their digests must not leave them in
+            // the file's freed space (a copy of the file would still hold them): secure_delete
+            // zeroes what is freed, and the checkpoint below empties the write-ahead log.
+            c.batch_execute("PRAGMA secure_delete = ON")
+                .map_err(failed)?;
+            let applied = c.run_pending_migrations(SQLITE_MIGRATIONS).map(names);
+            c.batch_execute("PRAGMA secure_delete = OFF")
+                .map_err(failed)?;
+            if applied.as_ref().is_ok_and(|v| !v.is_empty()) {
+                c.batch_execute("PRAGMA wal_checkpoint(TRUNCATE)")
+                    .map_err(failed)?;
+            }
+            applied
+        }
         DbConnection::Pg(c) => {
             lock(c, true).map_err(|e| e.to_string())?;
             let result = c.run_pending_migrations(POSTGRES_MIGRATIONS).map(names);
@@ -170,6 +187,20 @@ pub fn run_migrations(conn: &mut DbConnection) -> Result<Vec<String>, String> {
         }
     };
     applied.map_err(|e| format!("migration failed: {e}"))
+}
+
+#[diesel::declare_sql_function]
+extern "SQL" {
+    /// SHA-256 of a text, as lower-case hex: what PostgreSQL's
+    /// `encode(sha256(convert_to(x, 'UTF8')), 'hex')` gives.
+    fn carepath_sha256_hex(x: diesel::sql_types::Text) -> diesel::sql_types::Text;
+}
+
+/// SQLite has no hash function: migrations that hash stored secrets (the links already emailed
+/// must keep working) call this one, registered on the connection that runs them, so the
+/// schema change and the conversion of existing rows commit together.
+fn sqlite_sha256(c: &mut SqliteConnection) -> QueryResult<()> {
+    carepath_sha256_hex_utils::register_impl(c, |x: String| crate::domain::token::sha256_hex(&x))
 }
 
 /// How many embedded migrations this database has not applied (0: the schema is current).

@@ -117,7 +117,8 @@ pub struct PractitionerRow {
     pub bio: String,
     pub active: bool,
     pub booking_seq: i32,
-    pub calendar_token: Option<String>,
+    /// SHA-256 (hex) of the feed address's secret, when a feed is published.
+    pub calendar_token_hash: Option<String>,
 }
 
 #[derive(Debug, Insertable)]
@@ -179,7 +180,6 @@ pub struct PatientRow {
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
     pub followups_opt_out: bool,
-    pub unsubscribe_token: Option<String>,
 }
 
 #[derive(Debug, Insertable)]
@@ -197,7 +197,8 @@ pub struct NewPatient<'a> {
 #[diesel(table_name = appointments)]
 pub struct AppointmentRow {
     pub id: i32,
-    pub token: String,
+    /// SHA-256 (hex) of the manage token the booking was answered with.
+    pub token_hash: String,
     pub patient_id: i32,
     pub treatment_id: i32,
     pub practitioner_id: i32,
@@ -224,7 +225,7 @@ pub struct AppointmentRow {
 #[derive(Debug, Insertable)]
 #[diesel(table_name = appointments)]
 pub struct NewAppointment<'a> {
-    pub token: &'a str,
+    pub token_hash: &'a str,
     pub patient_id: i32,
     pub treatment_id: i32,
     pub practitioner_id: i32,
@@ -396,4 +397,15 @@ pub struct PrivacySettingsRow {
     pub audit_retention_days: Option<i32>,
     pub session_retention_days: i32,
     pub updated_at: Option<NaiveDateTime>,
+}
+
+/// A link secret minted for an email, as stored: only its digest.
+#[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable, Insertable)]
+#[diesel(table_name = link_tokens)]
+pub struct LinkTokenRow {
+    pub token_hash: String,
+    pub purpose: String,
+    pub appointment_id: Option<i32>,
+    pub patient_id: i32,
+    pub created_at: NaiveDateTime,
 }

@@ -1,5 +1,5 @@
 //! Patients, matched by their (case-folded) email address, and their email preferences (the
-//! opt-out of follow-ups and its link's secret).
+//! opt-out of follow-ups; its links' secrets are in `links`).
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
@@ -81,25 +81,6 @@ pub fn by_id(conn: &mut DbConnection, id: i32) -> QueryResult<PatientRow> {
         .find(id)
         .select(PatientRow::as_select())
         .first(conn)
-}
-
-/// The patient whose opt-out link carries this token.
-pub fn by_unsubscribe_token(
-    conn: &mut DbConnection,
-    token: &str,
-) -> QueryResult<Option<PatientRow>> {
-    patients::table
-        .filter(patients::unsubscribe_token.eq(token))
-        .select(PatientRow::as_select())
-        .first(conn)
-        .optional()
-}
-
-/// Stores the secret of the patient's opt-out link.
-pub fn set_unsubscribe_token(conn: &mut DbConnection, id: i32, token: &str) -> QueryResult<usize> {
-    diesel::update(patients::table.find(id))
-        .set(patients::unsubscribe_token.eq(token))
-        .execute(conn)
 }
 
 /// The patient wants no more check-ins and follow-ups.

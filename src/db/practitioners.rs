@@ -92,22 +92,24 @@ pub fn set_practitioner_active(
         .execute(conn)
 }
 
-pub fn set_calendar_token(
+/// Publishes (a digest), replaces or (None) withdraws the practitioner's calendar feed secret.
+pub fn set_calendar_token_hash(
     conn: &mut DbConnection,
     id: i32,
-    token: Option<&str>,
+    hash: Option<&str>,
 ) -> QueryResult<usize> {
     diesel::update(practitioners::table.find(id))
-        .set(practitioners::calendar_token.eq(token))
+        .set(practitioners::calendar_token_hash.eq(hash))
         .execute(conn)
 }
 
-pub fn practitioner_by_calendar_token(
+/// The practitioner whose feed secret has this digest (by a unique index).
+pub fn by_calendar_token_hash(
     conn: &mut DbConnection,
-    token: &str,
+    hash: &str,
 ) -> QueryResult<Option<PractitionerRow>> {
     practitioners::table
-        .filter(practitioners::calendar_token.eq(token))
+        .filter(practitioners::calendar_token_hash.eq(hash))
         .select(PractitionerRow::as_select())
         .first(conn)
         .optional()

@@ -119,14 +119,15 @@ pub struct Placeholder<'a> {
 }
 
 /// Replaces the patient's personal data and invalidates their links: name and email become the
-/// placeholder, the phone and the unsubscribe secret go, and each appointment gets a fresh
-/// random token from `new_token` (its manage link then finds nothing) and loses the notes and
-/// cancel reasons the patient typed. Appointment facts (when, what, who, status) stay.
+/// placeholder, the phone goes, every link emailed to them (manage and unsubscribe) is deleted,
+/// and each appointment's booking token digest is replaced by `new_token_hash()` (the digest of a
+/// secret nobody holds: its manage link then finds nothing) and loses the notes and cancel
+/// reasons the patient typed. Appointment facts (when, what, who, status) stay.
 pub fn erase(
     conn: &mut DbConnection,
     patient_id: i32,
     p: &Placeholder<'_>,
-    mut new_token: impl FnMut() -> String,
+    mut new_token_hash: impl FnMut() -> String,
     now: NaiveDateTime,
 ) -> QueryResult<usize> {
     let n = diesel::update(patients::table.find(patient_id))
@@ -135,7 +136,6 @@ pub fn erase(
             patients::email.eq(p.email),
             patients::email_normalized.eq(p.email),
             patients::phone.eq(None::<String>),
-            patients::unsubscribe_token.eq(None::<String>),
             patients::followups_opt_out.eq(true),
             patients::erased_at.eq(Some(now)),
             patients::updated_at.eq(now),
@@ -148,13 +148,14 @@ pub fn erase(
     for id in &ids {
         diesel::update(appointments::table.find(*id))
             .set((
-                appointments::token.eq(new_token()),
+                appointments::token_hash.eq(new_token_hash()),
                 appointments::patient_note.eq(None::<String>),
                 appointments::cancel_reason.eq(None::<String>),
                 appointments::updated_at.eq(now),
             ))
             .execute(conn)?;
     }
+    super::links::delete_of_patient(conn, patient_id)?;
     // Notes staff wrote about the patient and the addresses messages went to are theirs too.
     diesel::update(appointment_notes::table.filter(appointment_notes::appointment_id.eq_any(&ids)))
         .set(appointment_notes::body.eq("[erased]"))

@@ -58,7 +58,7 @@ diesel::table! {
         bio -> Text,
         active -> Bool,
         booking_seq -> Integer,
-        calendar_token -> Nullable<Text>,
+        calendar_token_hash -> Nullable<Text>,
     }
 }
 
@@ -92,7 +92,6 @@ diesel::table! {
         created_at -> Timestamp,
         updated_at -> Timestamp,
         followups_opt_out -> Bool,
-        unsubscribe_token -> Nullable<Text>,
         erased_at -> Nullable<Timestamp>,
     }
 }
@@ -111,7 +110,7 @@ diesel::table! {
 diesel::table! {
     appointments (id) {
         id -> Integer,
-        token -> Text,
+        token_hash -> Text,
         patient_id -> Integer,
         treatment_id -> Integer,
         practitioner_id -> Integer,
@@ -231,6 +230,16 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    link_tokens (token_hash) {
+        token_hash -> Text,
+        purpose -> Text,
+        appointment_id -> Nullable<Integer>,
+        patient_id -> Integer,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(care_plan_steps -> treatments (treatment_id));
 diesel::joinable!(outbox -> appointments (appointment_id));
 diesel::joinable!(outbox -> care_plan_steps (step_id));
@@ -240,6 +249,8 @@ diesel::joinable!(staff_users -> practitioners (practitioner_id));
 diesel::joinable!(practitioner_hours -> practitioners (practitioner_id));
 diesel::joinable!(time_off -> practitioners (practitioner_id));
 diesel::joinable!(appointments -> patients (patient_id));
+diesel::joinable!(link_tokens -> appointments (appointment_id));
+diesel::joinable!(link_tokens -> patients (patient_id));
 diesel::joinable!(appointments -> treatments (treatment_id));
 diesel::joinable!(appointments -> practitioners (practitioner_id));
 
@@ -260,6 +271,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     care_plan_steps,
     outbox,
     privacy_settings,
+    link_tokens,
 );
 
 // Clinical safety (issue 10): versioned screening questions and consent texts, what each

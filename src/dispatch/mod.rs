@@ -20,10 +20,11 @@ use rand::Rng;
 use tokio::sync::{Semaphore, mpsc};
 
 use crate::config::MailSettings;
-use crate::db::models::{OutboxRow, to_db};
+use crate::db::models::{OutboxRow, from_db, to_db};
 use crate::db::{DbConnection, Pool, outbox};
 use crate::error::AppError;
 use crate::mail::{Email, Mailer, SendError};
+use crate::service::links::{self, Grant};
 use render::{RenderContext, Rendered};
 
 /// How long a claim (or its last renewal) holds its rows. A crashed dispatcher's rows wait this
@@ -278,7 +279,14 @@ async fn run_batch(
 
     let (work_tx, mut work_rx) = mpsc::channel::<(OutboxRow, Email)>(parallel * 4);
     let (out_tx, out_rx) = mpsc::unbounded_channel::<Outcome>();
-    let renderer = tokio::spawn(render_all(d.clone(), rows, work_tx, out_tx.clone()));
+    let minted_at = from_db(claimed_at);
+    let renderer = tokio::spawn(render_all(
+        d.clone(),
+        rows,
+        minted_at,
+        work_tx,
+        out_tx.clone(),
+    ));
     let recorder = tokio::spawn(record::record_all(d.clone(), token, out_rx, now, started));
 
     // Each send is its own task, so sends progress while outcomes are being written.
@@ -368,11 +376,13 @@ async fn heartbeat(
     }
 }
 
-/// Renders in chunks off the async runtime; messages go to the senders, skips and render errors
+/// Renders in chunks off the async runtime and stores the link secrets minted for the chunk's
+/// emails (before any of them is sent); messages go to the senders, skips and render errors
 /// straight to the recorder.
 async fn render_all(
     d: Dispatcher,
     rows: Vec<OutboxRow>,
+    minted_at: DateTime<Utc>,
     work: mpsc::Sender<(OutboxRow, Email)>,
     out: mpsc::UnboundedSender<Outcome>,
 ) {
@@ -384,7 +394,7 @@ async fn render_all(
         let rendered = blocking(&d.pool, move |c| {
             // One read transaction for the chunk: a consistent view, and on SQLite one read
             // lock instead of one per query (rendering reads several rows per message).
-            c.transaction::<_, AppError, _>(|c| {
+            let rendered = c.transaction::<_, AppError, _>(|c| {
                 Ok(copy
                     .into_iter()
                     .map(|row| {
@@ -392,10 +402,23 @@ async fn render_all(
                         (row, r)
                     })
                     .collect::<Vec<_>>())
-            })
+            })?;
+            // The links go in by a write of their own, after the read: on SQLite a read
+            // transaction that turns into a write fails at once when another write committed
+            // in between.
+            let grants: Vec<Grant> = rendered
+                .iter()
+                .filter_map(|(_, r)| match r {
+                    Ok(Rendered::Send(_, g)) => Some(g.iter().cloned()),
+                    _ => None,
+                })
+                .flatten()
+                .collect();
+            let stored = links::store(c, minted_at, &grants).map_err(|e| e.to_string());
+            Ok((rendered, stored))
         })
         .await;
-        let rendered = match rendered {
+        let (rendered, stored) = match rendered {
             Ok(r) => r,
             Err(e) => {
                 // Retried like a send failure, after the backoff.
@@ -408,7 +431,13 @@ async fn render_all(
         };
         for (row, r) in rendered {
             match r {
-                Ok(Rendered::Send(email)) => {
+                Ok(Rendered::Send(email, _)) => {
+                    if let Err(why) = &stored {
+                        // An email whose links would not open is not sent: retried later.
+                        let e = SendError::temporary(format!("storing its links failed: {why}"));
+                        let _ = out.send(Outcome::Failed(row, e));
+                        continue;
+                    }
                     if let Err(mpsc::error::SendError((row, _))) = work.send((row, email)).await {
                         let _ = out.send(Outcome::Released(row));
                     }

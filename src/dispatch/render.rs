@@ -14,6 +14,7 @@ use crate::mail::compose::compose;
 use crate::service::booking::{AppointmentDetails, details_of};
 use crate::service::calendar::appointment_ics;
 use crate::service::clinic::{self, Clinic};
+use crate::service::links::{self, Grant};
 use crate::service::screening::BookLink;
 
 /// What rendering needs from outside the database.
@@ -27,7 +28,9 @@ pub struct RenderContext {
 /// What to do with a claimed message.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Rendered {
-    Send(Email),
+    /// The email, and the link secrets minted for it: the dispatcher stores them (`links::store`)
+    /// before the email is sent. Rendering itself only reads.
+    Send(Email, Vec<Grant>),
     /// Not to be sent after all (e.g. the patient opted out of follow-ups since it was planned):
     /// the dispatcher marks it cancelled with this reason.
     Skip(String),
@@ -103,15 +106,15 @@ pub fn render(
             d.status.label().to_lowercase()
         )));
     }
-    // The details already carry the patient row, opt-out and unsubscribe token included.
+    // The details already carry the patient row, opt-out included.
     let patient = &d.patient;
     if kind.can_opt_out() && patient.followups_opt_out {
         return Ok(Rendered::Skip(
             "patient opted out of check-ins and follow-ups".into(),
         ));
     }
-    let manage_url = format!("{}/appointments/{}", ctx.base_url, d.appointment.token);
-    // A consultation's follow-up links to the treatment it cleared (issue 10).
+    // A consultation's follow-up links to the treatment it cleared (issue 10); decided before
+    // any link secret is minted, since one that cleared nothing isn't sent.
     let follow_up = kind == StepKind::FollowUp;
     let book_url = match crate::service::screening::book_link(conn, &d.appointment, follow_up)
         .map_err(|e| e.to_string())?
@@ -124,16 +127,31 @@ pub fn render(
             ));
         }
     };
-    let unsubscribe_url = match (kind.can_opt_out(), &patient.unsubscribe_token) {
-        (true, Some(t)) => Some(format!("{}/unsubscribe/{t}", ctx.base_url)),
-        _ => None,
-    };
-    let owned = values(clinic.tz, &clinic, &d, &manage_url, &book_url);
-    let pairs: Vec<(&str, &str)> = owned.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    // Each email gets its own link secrets: no token is kept to build links from later, only
+    // digests, so these are new ones for this appointment (or patient), stored before sending.
     let show_manage = matches!(
         kind,
         StepKind::Confirmation | StepKind::Preparation | StepKind::Reminder
     );
+    // The confirmation's .ics carries it too (a confirmation shows it anyway).
+    let carries_manage =
+        show_manage || step.subject.contains("{manage_url}") || step.body.contains("{manage_url}");
+    let mut grants = Vec::new();
+    let manage_url = if carries_manage {
+        let (manage, grant) = links::mint_manage(&d.appointment);
+        grants.push(grant);
+        format!("{}/appointments/{}", ctx.base_url, manage.as_str())
+    } else {
+        // Not in this email: no secret is minted for it.
+        String::new()
+    };
+    let unsubscribe_url = kind.can_opt_out().then(|| {
+        let (token, grant) = links::mint_unsubscribe(patient.id);
+        grants.push(grant);
+        format!("{}/unsubscribe/{}", ctx.base_url, token.as_str())
+    });
+    let owned = values(clinic.tz, &clinic, &d, &manage_url, &book_url);
+    let pairs: Vec<(&str, &str)> = owned.iter().map(|(k, v)| (*k, v.as_str())).collect();
     let body = with_screening_request(conn, kind, &d, &step.body, &manage_url)?;
     let composed = compose(
         &clinic.letterhead(),
@@ -145,13 +163,16 @@ pub fn render(
     )?;
     let ics = (kind == StepKind::Confirmation)
         .then(|| appointment_ics(&clinic, &d, &manage_url, &ctx.host));
-    Ok(Rendered::Send(Email {
-        to: row.recipient.clone(),
-        subject: composed.subject,
-        text: composed.text,
-        html: composed.html,
-        message_id: format!("{}@{}", row.message_id, ctx.host),
-        unsubscribe_url,
-        ics,
-    }))
+    Ok(Rendered::Send(
+        Email {
+            to: row.recipient.clone(),
+            subject: composed.subject,
+            text: composed.text,
+            html: composed.html,
+            message_id: format!("{}@{}", row.message_id, ctx.host),
+            unsubscribe_url,
+            ics,
+        },
+        grants,
+    ))
 }

@@ -1,5 +1,6 @@
 //! Secrets that travel in links (manage links, unsubscribe links, calendar feeds): random,
-//! URL-safe, and checked for shape before they reach the database.
+//! URL-safe, checked for shape before they reach the database, and stored only as their SHA-256
+//! digest (rows are looked up by digest), so a copy of the database opens nothing.
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -52,6 +53,29 @@ impl<const BYTES: usize> SecretToken<BYTES> {
     pub fn as_str(&self) -> &str {
         &self.0
     }
+
+    /// What the database keeps of it, and looks it up by.
+    pub fn digest(&self) -> String {
+        sha256_hex(&self.0)
+    }
+}
+
+/// What a link secret held in `link_tokens` opens.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LinkPurpose {
+    /// An appointment's manage page (and its API routes).
+    Manage,
+    /// The patient's opt-out of check-ins and follow-ups.
+    Unsubscribe,
+}
+
+impl LinkPurpose {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LinkPurpose::Manage => "manage",
+            LinkPurpose::Unsubscribe => "unsubscribe",
+        }
+    }
 }
 
 /// The secret in a patient's manage link (and unsubscribe link): 192 random bits, unguessable
@@ -71,5 +95,16 @@ mod tests {
         assert_eq!(ManageToken::parse(a.as_str()), Some(a));
         assert_eq!(ManageToken::parse("short"), None);
         assert_eq!(ManageToken::parse(&"!".repeat(32)), None);
+    }
+
+    #[test]
+    fn the_digest_is_sha256_hex_of_the_token_as_it_appears_in_the_link() {
+        let t = ManageToken::parse("AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA").unwrap();
+        assert_eq!(t.digest(), sha256_hex("AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"));
+        assert_eq!(
+            sha256_hex("abc"),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
+        assert_ne!(t.digest(), t.as_str());
     }
 }

@@ -36,6 +36,14 @@ pub struct BookCommand {
     pub clinical: crate::service::clinical_checks::ClinicalInput,
 }
 
+/// A new appointment and the manage token its booking is answered with: the only time that
+/// token is known (the database keeps its digest).
+#[derive(Debug, Clone)]
+pub struct Booked {
+    pub appointment: AppointmentRow,
+    pub token: ManageToken,
+}
+
 /// An appointment with everything a page, an email or the API shows about it.
 #[derive(Debug, Clone)]
 pub struct AppointmentDetails {
@@ -89,7 +97,7 @@ pub fn book(
     conn: &mut DbConnection,
     now: DateTime<Utc>,
     cmd: &BookCommand,
-) -> Result<AppointmentRow, AppError> {
+) -> Result<Booked, AppError> {
     let result = book_any(conn, now, cmd);
     let (outcome, reason) = match &result {
         Ok(_) => ("booked", "none"),
@@ -120,7 +128,7 @@ fn book_any(
     conn: &mut DbConnection,
     now: DateTime<Utc>,
     cmd: &BookCommand,
-) -> Result<AppointmentRow, AppError> {
+) -> Result<Booked, AppError> {
     let clinic = clinic::load(conn)?;
     let policy = clinic.policy(now);
     let treatment = catalog::requested(conn, &cmd.treatment_slug)?;
@@ -151,7 +159,7 @@ fn try_book(
     pid: i32,
     policy: Policy,
     cmd: &BookCommand,
-) -> Result<AppointmentRow, AppError> {
+) -> Result<Booked, AppError> {
     conn.transaction(|c| {
         crate::db::practitioners::lock_practitioner(c, pid)?;
         let slot = check_one(c, clinic, treatment, pid, policy, cmd.start, None)?;
@@ -177,7 +185,7 @@ fn try_book(
         let row = appointments::insert(
             c,
             &NewAppointment {
-                token: token.as_str(),
+                token_hash: &token.digest(),
                 patient_id: patient.id,
                 treatment_id: treatment.id,
                 practitioner_id: pid,
@@ -209,7 +217,10 @@ fn try_book(
         // Before planning: a preparation step may depend on an answer.
         clinical.record(c, policy.now, &row)?;
         crate::service::planning::on_booked(c, clinic, policy.now, &row)?;
-        Ok(row)
+        Ok(Booked {
+            appointment: row,
+            token,
+        })
     })
 }
 
@@ -303,8 +314,7 @@ fn candidates(
 }
 
 fn find(conn: &mut DbConnection, token: &str) -> Result<AppointmentRow, AppError> {
-    let token = ManageToken::parse(token).ok_or(AppError::NotFound("appointment"))?;
-    appointments::by_token(conn, token.as_str())?.ok_or(AppError::NotFound("appointment"))
+    crate::service::links::appointment(conn, token)
 }
 
 fn status_of(row: &AppointmentRow) -> Result<Status, AppError> {

@@ -22,9 +22,8 @@ pub fn calendar(
     base_url: &str,
 ) -> Result<String, AppError> {
     let token = FeedToken::parse(token).ok_or(AppError::NotFound("calendar"))?;
-    let practitioner =
-        crate::db::practitioners::practitioner_by_calendar_token(conn, token.as_str())?
-            .ok_or(AppError::NotFound("calendar"))?;
+    let practitioner = crate::db::practitioners::by_calendar_token_hash(conn, &token.digest())?
+        .ok_or(AppError::NotFound("calendar"))?;
     let clinic = clinic::load(conn)?;
     let last_day = today(clinic.tz, now) + Duration::days(i64::from(clinic.row.horizon_days));
     let rows = listing::list(

@@ -9,14 +9,12 @@ use crate::db::models::{OutboxRow, PatientRow, to_db};
 use crate::db::{DbConnection, clinic as clinic_db, outbox as outbox_db, patients};
 use crate::domain::care_plan::StepKind;
 use crate::domain::outbox::OutboxStatus;
-use crate::domain::token::ManageToken;
 use crate::error::AppError;
 use crate::service::audit::{self, Actor, Entry};
 use crate::service::clinic::{self, Clinic};
 
 fn patient_by_token(c: &mut DbConnection, token: &str) -> Result<PatientRow, AppError> {
-    let token = ManageToken::parse(token).ok_or(AppError::NotFound("link"))?;
-    patients::by_unsubscribe_token(c, token.as_str())?.ok_or(AppError::NotFound("link"))
+    crate::service::links::unsubscribing(c, token)
 }
 
 pub fn opted_out(c: &mut DbConnection, token: &str) -> Result<bool, AppError> {

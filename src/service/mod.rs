@@ -18,6 +18,7 @@ pub mod dashboard;
 pub mod desk;
 pub mod export;
 pub mod health;
+pub mod links;
 pub mod messages;
 pub mod planning;
 pub mod practitioners;

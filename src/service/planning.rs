@@ -9,7 +9,6 @@ use crate::db::models::*;
 use crate::db::{DbConnection, care_plans, outbox, patients};
 use crate::domain::care_plan::{Anchor, Planned, StepKind, plan};
 use crate::domain::outbox::{OutboxStatus, follows_new_times, skipped_note};
-use crate::domain::token::ManageToken;
 use crate::error::AppError;
 use crate::service::clinic::Clinic;
 
@@ -68,10 +67,6 @@ fn plan_steps(
         return Ok(());
     }
     let patient = patients::by_id(c, appt.patient_id)?;
-    if steps.iter().any(|s| s.kind.can_opt_out()) && patient.unsubscribe_token.is_none() {
-        // The opt-out link's secret, made when the first email that carries it is planned.
-        patients::set_unsubscribe_token(c, patient.id, ManageToken::generate().as_str())?;
-    }
     let start = from_db(appt.starts_at);
     let now_db = to_db(now);
     for s in steps {

@@ -333,7 +333,8 @@ pub fn remove_time_off(
 }
 
 /// Publishes the practitioner's calendar feed under a new secret address; an earlier address
-/// stops working at once.
+/// stops working at once. Only the secret's digest is stored: the token returned here is the one
+/// time the address can be shown.
 pub fn publish_feed(
     conn: &mut DbConnection,
     now: DateTime<Utc>,
@@ -343,9 +344,9 @@ pub fn publish_feed(
     let token = FeedToken::generate();
     conn.transaction(|c| {
         let before = lock(c, id)?;
-        crate::db::practitioners::set_calendar_token(c, id, Some(token.as_str()))?;
+        crate::db::practitioners::set_calendar_token_hash(c, id, Some(&token.digest()))?;
         // The token itself never goes into the trail: whoever reads the trail could subscribe.
-        let (action, was) = if before.calendar_token.is_some() {
+        let (action, was) = if before.calendar_token_hash.is_some() {
             ("practitioner.calendar_feed.regenerate", "published")
         } else {
             ("practitioner.calendar_feed.create", "none")
@@ -374,10 +375,10 @@ pub fn revoke_feed(
 ) -> Result<(), AppError> {
     conn.transaction(|c| {
         let before = lock(c, id)?;
-        if before.calendar_token.is_none() {
+        if before.calendar_token_hash.is_none() {
             return Ok(());
         }
-        crate::db::practitioners::set_calendar_token(c, id, None)?;
+        crate::db::practitioners::set_calendar_token_hash(c, id, None)?;
         record(
             c,
             now,

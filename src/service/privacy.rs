@@ -109,6 +109,17 @@ pub fn export(
             })
         })
         .collect();
+    // Links emailed to the patient: when and what for (the secrets themselves are not stored).
+    let links: Vec<Value> = crate::db::links::of_patient(conn, patient_id)?
+        .iter()
+        .map(|l| {
+            json!({
+                "purpose": l.purpose,
+                "appointment_id": l.appointment_id,
+                "created_at": rfc(l.created_at),
+            })
+        })
+        .collect();
     let audit: Vec<Value> = q::audit_about(conn, patient_id)?
         .iter()
         .map(audit_json)
@@ -128,6 +139,7 @@ pub fn export(
         },
         "appointments": appointments,
         "messages": messages,
+        "links": links,
         "audit": audit,
         // Each with the version of the question or consent text the patient saw.
         "screening_answers": screening_answers,
@@ -217,7 +229,7 @@ fn erase_in(
             name: privacy::ERASED_NAME,
             email: &email,
         },
-        || ManageToken::generate().as_str().to_string(),
+        || ManageToken::generate().digest(),
         at,
     )?;
     scrub_audit(c, patient_id)?;

@@ -111,7 +111,11 @@ async fn screening_pending_shows_on_the_day_view_and_the_reminder_asks_again() {
             host: "clinic.test".into(),
         };
         match render(&mut c, &row, &ctx).expect("render") {
-            Rendered::Send(e) => e.text,
+            Rendered::Send(e, links) => {
+                // As the dispatcher does before sending: the links the email carries are stored.
+                carepath::service::links::store(&mut c, app.clock.now(), &links).unwrap();
+                e.text
+            }
             Rendered::Skip(why) => panic!("skipped: {why}"),
         }
     };
@@ -120,7 +124,17 @@ async fn screening_pending_shows_on_the_day_view_and_the_reminder_asks_again() {
         text.contains("please answer our health questions"),
         "{text}"
     );
-    assert!(text.contains(&format!("/appointments/{}/screening", pending.token)));
+    // The email's own manage link, to the questionnaire, works.
+    let link = text
+        .split_whitespace()
+        .find(|w| w.contains("/appointments/") && w.ends_with("/screening"))
+        .expect("the questionnaire link");
+    let (status, page) = app.get_text(&link[app.address.len()..]).await;
+    assert_eq!(status, 200);
+    assert!(
+        page.contains("Health questions for your appointment"),
+        "{page}"
+    );
     assert!(!reminder(answered).contains("health questions"));
 }
 
@@ -369,7 +383,7 @@ fn follow_up_of(app: &TestApp, id: i32) -> Result<String, String> {
         host: "clinic.test".into(),
     };
     match render(&mut c, &row, &ctx).expect("render") {
-        Rendered::Send(e) => Ok(e.text),
+        Rendered::Send(e, _) => Ok(e.text),
         Rendered::Skip(why) => Err(why),
     }
 }

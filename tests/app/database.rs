@@ -19,7 +19,7 @@ fn raw(
     (
         token.to_string(),
         NewAppointment {
-            token,
+            token_hash: token,
             patient_id: 1,
             treatment_id: 3,
             practitioner_id,
@@ -101,7 +101,9 @@ async fn the_schema_refuses_overlapping_appointments() {
     );
     appointments::insert(&mut c, &cancelled).expect("cancelled rows don't hold time");
     // Moving a row onto another by UPDATE is refused too.
-    let row = appointments::by_token(&mut c, "raw-3").unwrap().unwrap();
+    let row = appointments::by_token_hash(&mut c, "raw-3")
+        .unwrap()
+        .unwrap();
     let to = appointments::NewTime {
         practitioner_id: 2,
         starts_at: to_db(t("2030-06-04T09:30:00Z")),

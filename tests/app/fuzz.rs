@@ -473,6 +473,7 @@ async fn thousands_of_hostile_requests_never_get_a_5xx() {
     println!("fuzz seed {seed} (CAREPATH_FUZZ_SEED={seed} replays this run)");
     let app = TestApp::spawn().await;
     let mut tokens = Vec::new();
+    let mut unsubscribe = Vec::new();
     for (i, start) in [
         "2030-06-04T10:00:00+01:00",
         "2030-06-04T12:00:00+01:00",
@@ -482,29 +483,18 @@ async fn thousands_of_hostile_requests_never_get_a_5xx() {
     .enumerate()
     {
         let email = format!("p{i}@example.org");
-        tokens.push(
-            app.booked(
+        let b = app
+            .booked(
                 "microdermabrasion",
                 start,
                 2,
                 &Patient::new("Pat Fuzz", &email),
             )
-            .await
-            .token,
-        );
+            .await;
+        // A working unsubscribe link for each patient too (as a follow-up would carry).
+        unsubscribe.push(app.unsubscribe_token(app.appointment(b.id).patient_id));
+        tokens.push(b.token);
     }
-    let unsubscribe = {
-        use carepath::db::schema::patients;
-        use diesel::prelude::*;
-        let mut c = app.state.pool.get().expect("conn");
-        patients::table
-            .select(patients::unsubscribe_token)
-            .load::<Option<String>>(&mut *c)
-            .expect("tokens")
-            .into_iter()
-            .flatten()
-            .collect()
-    };
     let admin = app.staff(Role::Admin).await;
     let login = app.browser();
     let ctx = Ctx {

@@ -6,7 +6,6 @@
 
 use carepath::db::models::{PatientRow, to_db};
 use carepath::domain::staff::Role;
-use carepath::domain::token::ManageToken;
 use carepath::service::privacy::{RetentionReport, run_retention};
 use diesel::prelude::*;
 use serde_json::Value;
@@ -55,13 +54,9 @@ async fn two_patients(app: &TestApp) -> Two {
         app.appointment(ann.id).patient_id,
         app.appointment(bea.id).patient_id,
     );
+    let (ann_unsubscribe, bea_unsubscribe) =
+        (app.unsubscribe_token(ann_id), app.unsubscribe_token(bea_id));
     let mut c = app.state.pool.get().unwrap();
-    let (ann_unsubscribe, bea_unsubscribe) = (
-        ManageToken::generate().as_str().to_string(),
-        ManageToken::generate().as_str().to_string(),
-    );
-    carepath::db::patients::set_unsubscribe_token(&mut c, ann_id, &ann_unsubscribe).unwrap();
-    carepath::db::patients::set_unsubscribe_token(&mut c, bea_id, &bea_unsubscribe).unwrap();
     // Ann's confirmation went out.
     {
         use carepath::db::schema::outbox;
@@ -245,7 +240,18 @@ async fn erasing_a_patient_keeps_anonymous_appointments_and_kills_their_links() 
     assert_eq!(p.name, "Erased patient");
     assert_eq!(p.email, format!("erased-{}@erased.invalid", two.ann_id));
     assert_eq!(p.phone, None);
-    assert_eq!(p.unsubscribe_token, None);
+    // Every link she was sent is gone (Bea's stay).
+    let links = |id: i32| {
+        use carepath::db::schema::link_tokens;
+        let mut c = app.state.pool.get().unwrap();
+        link_tokens::table
+            .filter(link_tokens::patient_id.eq(id))
+            .count()
+            .get_result::<i64>(&mut *c)
+            .unwrap()
+    };
+    assert_eq!(links(two.ann_id), 0);
+    assert!(links(two.bea_id) > 0);
     // The appointment is still there, and still counted, without the note.
     assert_eq!(app.appointment_count(), appointments_before);
     let a = app.appointment(two.ann.id);

@@ -35,7 +35,7 @@ fn confirmation_html(app: &TestApp, appointment: i32) -> String {
     let row = of_kind(&rows, "confirmation")[0].clone();
     let mut c = app.state.pool.get().expect("conn");
     match render(&mut c, &row, &ctx(app)).expect("render") {
-        Rendered::Send(e) => e.html,
+        Rendered::Send(e, _) => e.html,
         Rendered::Skip(why) => panic!("skipped: {why}"),
     }
 }

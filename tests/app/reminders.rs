@@ -196,7 +196,7 @@ async fn the_confirmation_renders_both_parts_the_clinic_and_the_ics() {
     let b = peel_next_week(&app).await;
     let rows = app.outbox_of(b.id);
     let mut c = app.state.pool.get().unwrap();
-    let Rendered::Send(email) =
+    let Rendered::Send(email, _) =
         render(&mut c, of_kind(&rows, "confirmation")[0], &ctx(&app)).unwrap()
     else {
         panic!("the confirmation is sent");
@@ -228,7 +228,7 @@ async fn the_preparation_renders_its_bullets_as_a_list() {
     let b = peel_next_week(&app).await;
     let rows = app.outbox_of(b.id);
     let mut c = app.state.pool.get().unwrap();
-    let Rendered::Send(prep) =
+    let Rendered::Send(prep, _) =
         render(&mut c, of_kind(&rows, "preparation")[0], &ctx(&app)).unwrap()
     else {
         panic!()
@@ -295,11 +295,13 @@ async fn patients_opt_out_of_follow_ups_by_post_only() {
     let id = completed_peel(&app).await;
     let rows = app.outbox_of(id);
     let mut c = app.state.pool.get().unwrap();
-    let Rendered::Send(follow) =
+    let Rendered::Send(follow, links) =
         render(&mut c, of_kind(&rows, "follow_up")[0], &ctx(&app)).unwrap()
     else {
         panic!()
     };
+    // As the dispatcher does before sending: the links the email carries are stored.
+    carepath::service::links::store(&mut c, app.clock.now(), &links).unwrap();
     let url = follow
         .unsubscribe_url
         .clone()

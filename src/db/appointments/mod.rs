@@ -11,7 +11,8 @@ use diesel::prelude::*;
 
 use super::DbConnection;
 use super::models::*;
-use super::schema::appointments;
+use super::schema::{appointments, link_tokens};
+use crate::domain::token::LinkPurpose;
 
 /// (practitioner, start, held-until) of every appointment holding time in [from, to).
 pub fn busy_between(
@@ -42,12 +43,29 @@ pub fn insert(conn: &mut DbConnection, new: &NewAppointment<'_>) -> QueryResult<
     diesel::insert_into(appointments::table)
         .values(new)
         .execute(conn)?;
-    by_token(conn, new.token)?.ok_or(diesel::result::Error::NotFound)
+    appointments::table
+        .filter(appointments::token_hash.eq(new.token_hash))
+        .select(AppointmentRow::as_select())
+        .first(conn)
 }
 
-pub fn by_token(conn: &mut DbConnection, token: &str) -> QueryResult<Option<AppointmentRow>> {
+/// The appointment a manage token (by its digest) opens: the token it was booked with, or one an
+/// email about it carried (`link_tokens`). Both lookups go by a unique index.
+pub fn by_token_hash(conn: &mut DbConnection, hash: &str) -> QueryResult<Option<AppointmentRow>> {
+    let booked = appointments::table
+        .filter(appointments::token_hash.eq(hash))
+        .select(AppointmentRow::as_select())
+        .first(conn)
+        .optional()?;
+    if booked.is_some() {
+        return Ok(booked);
+    }
+    let emailed = link_tokens::table
+        .filter(link_tokens::token_hash.eq(hash))
+        .filter(link_tokens::purpose.eq(LinkPurpose::Manage.as_str()))
+        .select(link_tokens::appointment_id);
     appointments::table
-        .filter(appointments::token.eq(token))
+        .filter(appointments::id.nullable().eq_any(emailed))
         .select(AppointmentRow::as_select())
         .first(conn)
         .optional()

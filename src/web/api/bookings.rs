@@ -85,14 +85,16 @@ async fn show_token(
     status: StatusCode,
     token: String,
 ) -> Result<HttpResponse, ApiError> {
+    let t = token.clone();
     let (clinic, d, screening) = state
         .db(move |c| {
-            let (clinic, d) = svc::lookup(c, &token)?;
+            let (clinic, d) = svc::lookup(c, &t)?;
             let s = screening::status_name(c, d.appointment.id)?;
             Ok((clinic, d, s))
         })
         .await?;
-    let manage_url = state.manage_url(&d.appointment.token);
+    // The token as presented: the database holds only its digest.
+    let manage_url = state.manage_url(&token);
     Ok(HttpResponse::build(status)
         .json(Booking::new(clinic.tz, &d, manage_url).with_screening(screening)))
 }
@@ -228,8 +230,13 @@ pub async fn create(
     let version = cmd.clinical.consent.as_ref().and_then(|c| c.version);
     cmd.clinical.consent = Some(consent_given(&req, version));
     let now = state.clock.now();
-    let row = state.db(move |c| svc::book(c, now, &cmd)).await?;
-    show_token(&state, StatusCode::CREATED, row.token).await
+    let booked = state.db(move |c| svc::book(c, now, &cmd)).await?;
+    show_token(
+        &state,
+        StatusCode::CREATED,
+        booked.token.as_str().to_string(),
+    )
+    .await
 }
 
 /// `GET /api/v1/bookings/{token}`

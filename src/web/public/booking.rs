@@ -490,7 +490,7 @@ pub async fn submit(
     }
     answer_with(
         result,
-        |row| format!("/appointments/{}/confirmation", row.token),
+        |b| format!("/appointments/{}/confirmation", b.token.as_str()),
         |r| async move {
             if r.errors.get("treatment").is_some() {
                 return Err(AppError::NotFound("treatment"));

@@ -87,6 +87,28 @@ impl TestApp {
     }
 }
 
+impl TestApp {
+    /// A working unsubscribe token for this patient, minted and stored the way rendering an
+    /// email does (for set-ups that need one without sending a follow-up).
+    pub fn unsubscribe_token(&self, patient_id: i32) -> String {
+        use carepath::service::links;
+        let mut c = self.state.pool.get().expect("conn");
+        let (token, grant) = links::mint_unsubscribe(patient_id);
+        links::store(&mut c, self.clock.now(), &[grant]).expect("store the link");
+        token.as_str().to_string()
+    }
+
+    /// Every digest in `link_tokens`, with its purpose.
+    pub fn link_digests(&self) -> Vec<(String, String)> {
+        use carepath::db::schema::link_tokens;
+        let mut c = self.state.pool.get().expect("conn");
+        link_tokens::table
+            .select((link_tokens::token_hash, link_tokens::purpose))
+            .load(&mut *c)
+            .expect("link rows")
+    }
+}
+
 /// An audit snapshot, parsed.
 pub fn json_of(s: &Option<String>) -> Value {
     serde_json::from_str(s.as_deref().expect("a snapshot")).expect("json")

@@ -140,21 +140,24 @@ pub fn test_render(
         "broken" => return Err("template missing".into()),
         _ => {}
     }
-    Ok(Rendered::Send(Email {
-        to: row.recipient.clone(),
-        subject: format!("Your {} – Carepath", row.kind),
-        text: format!("Plain text for message {}", row.id),
-        html: format!("<p>HTML for message <b>{}</b></p>", row.id),
-        message_id: format!("{}@{}", row.message_id, ctx.host),
-        unsubscribe_url: (row.kind == "follow_up")
-            .then(|| format!("{}/unsubscribe/tok{}", ctx.base_url, row.id)),
-        ics: (row.kind == "confirmation").then(|| {
-            "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//Carepath//EN\r\nMETHOD:PUBLISH\r\n\
+    Ok(Rendered::Send(
+        Email {
+            to: row.recipient.clone(),
+            subject: format!("Your {} – Carepath", row.kind),
+            text: format!("Plain text for message {}", row.id),
+            html: format!("<p>HTML for message <b>{}</b></p>", row.id),
+            message_id: format!("{}@{}", row.message_id, ctx.host),
+            unsubscribe_url: (row.kind == "follow_up")
+                .then(|| format!("{}/unsubscribe/tok{}", ctx.base_url, row.id)),
+            ics: (row.kind == "confirmation").then(|| {
+                "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//Carepath//EN\r\nMETHOD:PUBLISH\r\n\
              BEGIN:VEVENT\r\nUID:appt-1@carepath\r\nSUMMARY:Microdermabrasion\r\n\
              DTSTART:20300604T080000Z\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
-                .to_string()
-        }),
-    }))
+                    .to_string()
+            }),
+        },
+        Vec::new(),
+    ))
 }
 
 pub fn secs_between(a: NaiveDateTime, b: NaiveDateTime) -> i64 {

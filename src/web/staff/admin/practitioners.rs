@@ -60,7 +60,7 @@ pub async fn list(
                 title: p.title,
                 qualifications: p.qualifications.replace(',', ", "),
                 active: p.active,
-                feed: p.calendar_token.is_some(),
+                feed: p.calendar_token_hash.is_some(),
             })
             .collect(),
     })
@@ -167,6 +167,8 @@ struct ShowPage {
     off_reason: String,
     off_errors: FieldErrors,
     off_conflicts: String,
+    feed_published: bool,
+    /// The feed's address, only in the answer that made it (only its digest is stored).
     feed_url: Option<String>,
 }
 
@@ -180,6 +182,8 @@ struct Shown {
     hours_conflicts: String,
     time_off: Option<([String; 3], FieldErrors)>,
     off_conflicts: String,
+    /// A feed address just made: shown this once.
+    feed_url: Option<String>,
 }
 
 async fn show_page(
@@ -247,10 +251,8 @@ async fn show_page(
         off_reason,
         off_errors,
         off_conflicts: shown.off_conflicts,
-        feed_url: p
-            .calendar_token
-            .as_ref()
-            .map(|t| format!("{}/calendar/{t}.ics", state.base_url)),
+        feed_published: p.calendar_token_hash.is_some(),
+        feed_url: shown.feed_url,
     };
     render_status(status, &page)
 }
@@ -447,12 +449,21 @@ pub async fn publish_feed(
     require_admin(&form.user)?;
     let id = path_id(&path, "practitioner")?;
     let (now, actor) = (state.clock.now(), form.user.actor());
-    state
+    let token = state
         .db(move |c| svc::publish_feed(c, now, &actor, id))
         .await?;
-    Ok(see_other(&format!(
-        "/staff/practitioners/{id}?saved=feed#calendar"
-    )))
+    // No redirect: the address exists only in this answer (the database keeps its digest), so
+    // it is shown here, once, and the page says so.
+    let shown = Shown {
+        notice: saved_notice("saved=feed"),
+        feed_url: Some(format!(
+            "{}/calendar/{}.ics",
+            state.base_url,
+            token.as_str()
+        )),
+        ..Shown::default()
+    };
+    show_page(&form.user, &state, id, shown, StatusCode::OK).await
 }
 
 pub async fn revoke_feed(

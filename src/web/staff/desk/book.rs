@@ -224,7 +224,7 @@ pub async fn submit(form: StaffForm, state: web::Data<AppState>) -> Result<HttpR
     let result = state.db(move |c| booking::book(c, now, &cmd)).await;
     answer_with(
         result,
-        |row| format!("/staff/appointments/{}?done=booked", row.id),
+        |b| format!("/staff/appointments/{}?done=booked", b.appointment.id),
         |r| async move {
             let (errors, message) = if r.status == StatusCode::CONFLICT {
                 // The time shown again is gone; everything else typed stays.

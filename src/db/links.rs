@@ -1,0 +1,44 @@
+//! The secrets of links in emails (`link_tokens`): only their SHA-256 digests, looked up by
+//! digest. Manage links find their appointment through `appointments::by_token_hash`.
+
+use diesel::prelude::*;
+
+use super::DbConnection;
+use super::models::LinkTokenRow;
+use super::schema::link_tokens;
+use crate::domain::token::LinkPurpose;
+
+/// Stores links minted for emails (one short write; a handful of rows per email).
+pub fn insert(conn: &mut DbConnection, links: &[LinkTokenRow]) -> QueryResult<usize> {
+    let mut n = 0;
+    for link in links {
+        n += diesel::insert_into(link_tokens::table)
+            .values(link)
+            .execute(conn)?;
+    }
+    Ok(n)
+}
+
+/// The patient an unsubscribe link (by its digest) belongs to.
+pub fn unsubscribe_patient(conn: &mut DbConnection, hash: &str) -> QueryResult<Option<i32>> {
+    link_tokens::table
+        .filter(link_tokens::token_hash.eq(hash))
+        .filter(link_tokens::purpose.eq(LinkPurpose::Unsubscribe.as_str()))
+        .select(link_tokens::patient_id)
+        .first(conn)
+        .optional()
+}
+
+/// Every link emailed to a patient, oldest first (digests only: for their data export).
+pub fn of_patient(conn: &mut DbConnection, patient_id: i32) -> QueryResult<Vec<LinkTokenRow>> {
+    link_tokens::table
+        .filter(link_tokens::patient_id.eq(patient_id))
+        .order((link_tokens::created_at, link_tokens::token_hash))
+        .select(LinkTokenRow::as_select())
+        .load(conn)
+}
+
+/// Retires every link a patient was sent (erasure).
+pub fn delete_of_patient(conn: &mut DbConnection, patient_id: i32) -> QueryResult<usize> {
+    diesel::delete(link_tokens::table.filter(link_tokens::patient_id.eq(patient_id))).execute(conn)
+}
