@@ -26,6 +26,7 @@ pub mod outbox;
 pub mod patient;
 pub mod privacy;
 pub mod schedule_conflicts;
+pub mod screening;
 pub mod staff;
 pub mod time;
 pub mod time_off;

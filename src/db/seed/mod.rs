@@ -5,6 +5,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 pub mod care_plans;
+pub mod clinical;
 
 use crate::db::models::*;
 use crate::db::schema::*;

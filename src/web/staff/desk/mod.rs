@@ -3,6 +3,8 @@
 
 mod appointment;
 mod book;
+mod clinical;
+mod clinical_view;
 mod grid;
 mod patients;
 mod schedule;
@@ -54,6 +56,14 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route(
             "/appointments/{id}/reschedule",
             web::post().to(appointment::reschedule),
+        )
+        .route(
+            "/appointments/{id}/screening/reviewed",
+            web::post().to(clinical::mark_reviewed),
+        )
+        .route(
+            "/appointments/{id}/consultations",
+            web::post().to(clinical::record_consultation),
         )
         .route("/book", web::get().to(book::form))
         .route("/book", web::post().to(book::submit))

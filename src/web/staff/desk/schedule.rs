@@ -59,21 +59,38 @@ pub async fn day(
     let reach = reach(&user);
     let (date, message) = date_or_today(q.get("date"));
     let who = default_who(reach);
-    let DayView {
-        clinic,
-        date,
-        today,
-        schedule: data,
-    } = state.db(move |c| schedule::day(c, now, date, who)).await?;
+    let (
+        DayView {
+            clinic,
+            date,
+            today,
+            schedule: data,
+        },
+        pending,
+    ) = state
+        .db(move |c| {
+            let view = schedule::day(c, now, date, who)?;
+            let ids: Vec<i32> = view
+                .schedule
+                .iter()
+                .flat_map(|s| s.blocks.iter().map(|b| b.item.appointment.id))
+                .collect();
+            let pending = crate::service::screening::pending_among(c, &ids)?;
+            Ok((view, pending))
+        })
+        .await?;
     let (grid, cancelled, closed) = match &data {
         Some(s) => (
-            grid_view(
-                s,
-                &GridStyle {
-                    week: false,
-                    lane_heads: true,
-                    today,
-                },
+            with_screening(
+                grid_view(
+                    s,
+                    &GridStyle {
+                        week: false,
+                        lane_heads: true,
+                        today,
+                    },
+                ),
+                &pending,
             ),
             cancelled_views(s),
             s.days.first().filter(|d| d.open.is_empty()).map(|d| {
@@ -101,6 +118,15 @@ pub async fn day(
         cancelled,
     };
     render_status(status_for(&message), &page)
+}
+
+/// Marks the appointments whose screening answers are still to come.
+fn with_screening(mut grid: GridView, pending: &std::collections::HashSet<i32>) -> GridView {
+    for b in grid.blocks.iter_mut().filter(|b| pending.contains(&b.id)) {
+        b.screening_pending = true;
+        b.title.push_str(" · screening pending");
+    }
+    grid
 }
 
 fn status_for(message: &Option<String>) -> StatusCode {

@@ -61,6 +61,8 @@ pub struct BlockView {
     pub patient: String,
     pub treatment: String,
     pub title: String,
+    /// The patient hasn't answered the screening questions yet (the day view marks it).
+    pub screening_pending: bool,
 }
 
 pub struct GridView {
@@ -250,6 +252,7 @@ pub fn grid_view(s: &Schedule, style: &GridStyle) -> GridView {
                 time,
                 patient: b.item.patient.clone(),
                 treatment: b.item.treatment.clone(),
+                screening_pending: false,
             })
         })
         .collect();
