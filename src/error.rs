@@ -8,6 +8,7 @@ use serde_json::json;
 use crate::domain::appointment::SelfServiceRefusal;
 use crate::domain::availability::SlotProblem;
 use crate::domain::errors::FieldErrors;
+use crate::domain::screening::ClinicalRefusal;
 
 #[derive(Debug, thiserror::Error)]
 pub enum AppError {
@@ -24,6 +25,9 @@ pub enum AppError {
     SlotUnavailable(SlotProblem),
     #[error("refused: {0:?}")]
     Refused(SelfServiceRefusal),
+    /// Stopped for the patient's safety: a blocking screening answer, a missing consultation.
+    #[error("clinical refusal: {0:?}")]
+    Clinical(ClinicalRefusal),
     /// A status move the appointment state machine forbids (staff actions).
     #[error("not allowed: {0}")]
     NotAllowed(String),
@@ -59,7 +63,8 @@ impl AppError {
             AppError::SlotUnavailable(_)
             | AppError::Refused(_)
             | AppError::NotAllowed(_)
-            | AppError::CourseInterval(_) => StatusCode::CONFLICT,
+            | AppError::CourseInterval(_)
+            | AppError::Clinical(_) => StatusCode::CONFLICT,
             AppError::Busy | AppError::Pool(_) => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Db(e) if is_locked(e) => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Db(_) | AppError::Template(_) | AppError::Internal(_) => {
@@ -77,6 +82,7 @@ impl AppError {
             AppError::SlotUnavailable(p) => p.message().into(),
             AppError::Refused(r) => r.message().into(),
             AppError::NotAllowed(m) | AppError::CourseInterval(m) => m.clone(),
+            AppError::Clinical(r) => r.message(),
             _ if self.status() == StatusCode::SERVICE_UNAVAILABLE => {
                 "The clinic's system is busy right now. Please try again in a moment.".into()
             }
@@ -158,6 +164,7 @@ impl ApiError {
             AppError::Refused(r) => json!({"error": r.code(), "message": message}),
             AppError::NotAllowed(_) => json!({"error": "not_allowed", "message": message}),
             AppError::CourseInterval(_) => json!({"error": "course_interval", "message": message}),
+            AppError::Clinical(r) => json!({"error": r.code(), "message": message}),
             _ if e.status() == StatusCode::SERVICE_UNAVAILABLE => {
                 json!({"error": "busy", "message": message})
             }

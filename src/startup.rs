@@ -67,6 +67,11 @@ pub fn prepare_database(settings: &Settings, clock: &Clock) -> Result<Pool, Stri
         db::seed::care_plans::seed_if_empty(c, to_db(clock.now()))
     })
     .map_err(|e| format!("seeding care plans failed: {e}"))?;
+    // After the care plans: it adds the consultation's plan and a conditional preparation step.
+    db::with_startup_lock(&mut conn, |c| {
+        db::seed::clinical::seed_if_empty(c, to_db(clock.now()))
+    })
+    .map_err(|e| format!("seeding screening and consent failed: {e}"))?;
     let created = db::with_startup_lock(&mut conn, |c| {
         Ok(crate::service::staff::ensure_initial_admin(
             c,

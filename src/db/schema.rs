@@ -351,3 +351,105 @@ diesel::allow_tables_to_appear_in_same_query!(
     privacy_settings,
     link_tokens,
 );
+
+// Clinical safety (issue 10): versioned screening questions and consent texts, what each
+// appointment answered and agreed, consultation requirements and records.
+
+diesel::table! {
+    screening_questions (id) {
+        id -> Integer,
+        treatment_id -> Integer,
+        question_key -> Text,
+        version -> Integer,
+        position -> Integer,
+        text -> Text,
+        effect -> Text,
+        created_at -> Timestamp,
+        retired_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    screening_answers (id) {
+        id -> Integer,
+        appointment_id -> Integer,
+        question_id -> Integer,
+        answer -> Bool,
+        answered_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    appointment_screening (appointment_id) {
+        appointment_id -> Integer,
+        status -> Text,
+        flag -> Nullable<Text>,
+        flagged_at -> Nullable<Timestamp>,
+        reviewed_at -> Nullable<Timestamp>,
+        reviewed_by -> Nullable<Integer>,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    consent_texts (id) {
+        id -> Integer,
+        treatment_id -> Integer,
+        version -> Integer,
+        body -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    consent_records (id) {
+        id -> Integer,
+        appointment_id -> Integer,
+        consent_text_id -> Integer,
+        agreed_at -> Timestamp,
+        ip -> Nullable<Text>,
+        user_agent -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    treatment_requirements (treatment_id) {
+        treatment_id -> Integer,
+        is_consultation -> Bool,
+        consultation_months -> Nullable<Integer>,
+    }
+}
+
+diesel::table! {
+    consultations (id) {
+        id -> Integer,
+        patient_id -> Integer,
+        kind -> Text,
+        done_at -> Timestamp,
+        appointment_id -> Nullable<Integer>,
+        cleared_treatment_id -> Nullable<Integer>,
+        recorded_by -> Nullable<Integer>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    care_plan_step_conditions (step_id) {
+        step_id -> Integer,
+        question_key -> Text,
+    }
+}
+
+diesel::joinable!(screening_answers -> screening_questions (question_id));
+diesel::joinable!(consent_records -> consent_texts (consent_text_id));
+
+diesel::allow_tables_to_appear_in_same_query!(
+    screening_questions,
+    screening_answers,
+    appointment_screening,
+    consent_texts,
+    consent_records,
+    treatment_requirements,
+    consultations,
+    care_plan_step_conditions,
+);

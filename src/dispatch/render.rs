@@ -18,6 +18,7 @@ use crate::service::calendar::appointment_ics;
 use crate::service::clinic::{self, Clinic};
 use crate::service::links::{self, Grant};
 use crate::service::planning::is_move_notice;
+use crate::service::screening::BookLink;
 
 /// What rendering needs from outside the database.
 #[derive(Debug, Clone)]
@@ -71,6 +72,27 @@ fn values(
     })
 }
 
+/// A reminder for a booking whose health questions are unanswered asks for them again
+/// (issue 10); every other message is the step's text as written.
+fn with_screening_request(
+    conn: &mut DbConnection,
+    kind: StepKind,
+    d: &AppointmentDetails,
+    body: &str,
+    manage_url: &str,
+) -> Result<String, String> {
+    if kind != StepKind::Reminder
+        || !crate::service::screening::reminder_asks_again(conn, d.appointment.id)
+            .map_err(|e| e.to_string())?
+    {
+        return Ok(body.to_string());
+    }
+    Ok(format!(
+        "{body}\n\nBefore your visit, please answer our health questions (if you are unsure \
+         about any answer, call us on {{clinic_phone}}): {manage_url}/screening"
+    ))
+}
+
 /// Renders a claimed outbox row. An `Err` is a failure to retry like a send failure.
 pub fn render(
     conn: &mut DbConnection,
@@ -101,6 +123,32 @@ pub fn render(
             "patient opted out of check-ins and follow-ups".into(),
         ));
     }
+    // A consultation's follow-up links to the treatment it cleared (issue 10); decided before
+    // any link secret is minted, since one that cleared nothing isn't sent.
+    let follow_up = kind == StepKind::FollowUp;
+    let book_url = match crate::service::screening::book_link(conn, &d.appointment, follow_up)
+        .map_err(|e| e.to_string())?
+    {
+        // A follow-up of a course session proposes the course's next one (issue 11): the booking
+        // page opened on the first date the interval allows, with the same practitioner.
+        BookLink::Own => match d.course.as_ref().and_then(|c| c.next_from) {
+            Some(from) if follow_up => format!(
+                "{}/book/{}?date={}&practitioner={}",
+                ctx.base_url,
+                d.treatment.slug,
+                from.max(crate::domain::time::today(clinic.tz, ctx.now))
+                    .format("%Y-%m-%d"),
+                d.practitioner.id
+            ),
+            _ => format!("{}/book/{}", ctx.base_url, d.treatment.slug),
+        },
+        BookLink::Cleared(slug) => format!("{}/book/{slug}", ctx.base_url),
+        BookLink::NothingCleared => {
+            return Ok(Rendered::Skip(
+                "the consultation cleared no treatment to book".into(),
+            ));
+        }
+    };
     let now = ctx.now;
     let moved = kind == StepKind::Confirmation && is_move_notice(&row.dedupe_key);
     let (subject, body) = wording(&step, d.starts_at(), now, moved);
@@ -127,19 +175,6 @@ pub fn render(
         // Not in this email: no secret is minted for it.
         String::new()
     };
-    // A follow-up of a course session proposes the course's next one (issue 11): the booking
-    // page opened on the first date the interval allows, with the same practitioner.
-    let book_url = match (kind, d.course.as_ref().and_then(|c| c.next_from)) {
-        (StepKind::FollowUp, Some(from)) => format!(
-            "{}/book/{}?date={}&practitioner={}",
-            ctx.base_url,
-            d.treatment.slug,
-            from.max(crate::domain::time::today(clinic.tz, now))
-                .format("%Y-%m-%d"),
-            d.practitioner.id
-        ),
-        _ => format!("{}/book/{}", ctx.base_url, d.treatment.slug),
-    };
     let unsubscribe_url = kind.can_opt_out().then(|| {
         let (token, grant) = links::mint_unsubscribe(patient.id);
         grants.push(grant);
@@ -158,6 +193,7 @@ pub fn render(
         ));
     }
     let pairs: Vec<(&str, &str)> = owned.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let body = with_screening_request(conn, kind, &d, &body, &manage_url)?;
     let composed = compose(
         &clinic.letterhead(),
         &subject,

@@ -28,6 +28,7 @@ pub mod patient;
 pub mod privacy;
 pub mod resources;
 pub mod schedule_conflicts;
+pub mod screening;
 pub mod staff;
 pub mod time;
 pub mod time_off;

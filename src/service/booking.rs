@@ -32,6 +32,8 @@ pub struct BookCommand {
     pub practitioner: PractitionerChoice,
     pub patient: PatientDetails,
     pub note: Option<String>,
+    /// Screening answers and consent (issue 10): checked and recorded in the booking transaction.
+    pub clinical: crate::service::clinical_checks::ClinicalInput,
 }
 
 /// A new appointment and the manage token its booking is answered with: the only time that
@@ -106,6 +108,7 @@ pub fn book(
         Err(AppError::NotFound(_)) => ("refused", "unknown_treatment"),
         Err(AppError::Invalid(_)) => ("refused", "invalid"),
         Err(AppError::CourseInterval(_)) => ("refused", "course_interval"),
+        Err(AppError::Clinical(r)) => ("refused", r.code()),
         Err(_) => ("error", "none"),
     };
     metrics::counter!("carepath_bookings_total", "outcome" => outcome, "reason" => reason)
@@ -172,6 +175,14 @@ fn try_book(
                 return Err(AppError::Refused(SelfServiceRefusal::TooManyBookings));
             }
         }
+        let clinical = crate::service::clinical_checks::before_booking(
+            c,
+            policy.now,
+            &cmd.actor,
+            treatment,
+            patient.id,
+            &cmd.clinical,
+        )?;
         let token = ManageToken::generate();
         let t = timing(treatment);
         let row = appointments::insert(
@@ -210,6 +221,8 @@ fn try_book(
             &row,
             None,
         )?;
+        // Before planning: a preparation step may depend on an answer.
+        clinical.record(c, policy.now, &row)?;
         crate::service::planning::on_booked(c, clinic, policy.now, &row)?;
         Ok(Booked {
             appointment: row,

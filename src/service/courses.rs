@@ -9,7 +9,8 @@ use diesel::Connection;
 use serde_json::json;
 
 use crate::db::DbConnection;
-use crate::db::courses::{self as store, CourseRow, PlanRow, SessionTimes};
+pub use crate::db::courses::PlanRow;
+use crate::db::courses::{self as store, CourseRow, SessionTimes};
 use crate::db::models::{AppointmentRow, TreatmentRow, from_db, to_db};
 use crate::domain::appointment::Status;
 use crate::domain::course::{CoursePlan, Session, Spacing, next_earliest, parse_plan, spacing};

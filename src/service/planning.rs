@@ -84,7 +84,12 @@ fn plan_steps(
     anchor_at: impl Fn(Anchor) -> DateTime<Utc>,
     sent: AlreadySent,
 ) -> Result<(), AppError> {
-    let steps = steps(c, appt.treatment_id, anchors)?;
+    // Steps that depend on a screening answer go only to the patients who gave it.
+    let not_for_them = crate::service::clinical_checks::steps_not_applicable(c, appt.id)?;
+    let steps: Vec<Step> = steps(c, appt.treatment_id, anchors)?
+        .into_iter()
+        .filter(|s| !not_for_them.contains(&s.row.id))
+        .collect();
     if steps.is_empty() {
         return Ok(());
     }

@@ -61,7 +61,11 @@ pub fn export(
     let treatments = crate::db::treatments::all_treatments(conn)?;
     let practitioners = crate::db::practitioners::all_practitioners_by_id(conn)?;
     let notes = q::notes_of(conn, patient_id)?;
-    let appointments: Vec<Value> = q::appointments_of(conn, patient_id)?
+    let rows = q::appointments_of(conn, patient_id)?;
+    let ids: Vec<i32> = rows.iter().map(|a| a.id).collect();
+    let (screening_answers, consent_records) =
+        crate::service::clinical_records::export(conn, &ids)?;
+    let appointments: Vec<Value> = rows
         .iter()
         .map(|a| {
             let t = treatments.iter().find(|t| t.id == a.treatment_id);
@@ -137,10 +141,9 @@ pub fn export(
         "messages": messages,
         "links": links,
         "audit": audit,
-        // Carepath records no screening answers or consent records yet. When it does, they
-        // belong here (each with the version of the questions or text the patient saw).
-        "screening_answers": [],
-        "consent_records": [],
+        // Each with the version of the question or consent text the patient saw.
+        "screening_answers": screening_answers,
+        "consent_records": consent_records,
     });
     Ok((format!("patient-{patient_id}.json"), doc))
 }
@@ -214,7 +217,10 @@ fn erase_in(
             "This patient's personal data has already been erased.".into(),
         ));
     }
-    let appointments_kept = q::appointments_of(c, patient_id)?.len();
+    let kept = q::appointments_of(c, patient_id)?;
+    let appointments_kept = kept.len();
+    let ids: Vec<i32> = kept.iter().map(|a| a.id).collect();
+    crate::service::clinical_records::erase(c, &ids)?;
     let email = privacy::erased_email(patient_id);
     q::erase(
         c,

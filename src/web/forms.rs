@@ -25,6 +25,18 @@ impl Fields {
         self.0.get(k).map(String::as_str).unwrap_or("")
     }
 
+    /// The fields whose names start with `prefix` (e.g. the screening answers, `q_<id>`).
+    pub fn with_prefix(&self, prefix: &str) -> Vec<(String, String)> {
+        let mut out: Vec<(String, String)> = self
+            .0
+            .iter()
+            .filter(|(k, _)| k.starts_with(prefix))
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
+        out.sort();
+        out
+    }
+
     pub fn has(&self, k: &str) -> bool {
         self.0.contains_key(k)
     }

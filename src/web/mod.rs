@@ -2,6 +2,7 @@
 
 pub mod api;
 pub mod cache;
+pub mod consent_source;
 pub mod error_pages;
 pub mod forms;
 pub mod headers;

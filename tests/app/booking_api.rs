@@ -18,7 +18,8 @@ async fn treatments_come_from_the_article() {
             "chemical-peel",
             "laser-resurfacing",
             "microdermabrasion",
-            "microneedling"
+            "microneedling",
+            "consultation"
         ]
     );
     let prices: Vec<&str> = list
@@ -29,7 +30,7 @@ async fn treatments_come_from_the_article() {
     // figures are kept where the clinic prices in dollars, see patient_mail.rs).
     assert_eq!(
         prices,
-        ["£80–£400", "£1,600–£4,000", "£120–£240", "£240–£560"]
+        ["£80–£400", "£1,600–£4,000", "£120–£240", "£240–£560", "£50"]
     );
     assert!(list.iter().all(|t| t["price"]["currency"] == "GBP"));
     let laser = &list[1];
@@ -281,7 +282,11 @@ async fn any_practitioner_takes_whoever_is_free() {
 #[tokio::test]
 async fn any_practitioner_for_laser_is_the_physician_alone() {
     let app = TestApp::spawn().await;
-    // Laser: only the physician; once she is booked, "any" has no one left.
+    // Laser: only the physician; once she is booked, "any" has no one left. (Laser needs a
+    // consultation first: issue 10.)
+    for email in ["l1@example.org", "l2@example.org", "l3@example.org"] {
+        app.consulted(&Patient { email, ..ANN });
+    }
     let (status, _) = app
         .book(
             "laser-resurfacing",

@@ -80,9 +80,11 @@ async fn the_slot_page_lists_a_days_free_times_with_labelled_inputs() {
 #[tokio::test]
 async fn the_details_page_names_the_time_and_labels_every_field() {
     let app = TestApp::spawn().await;
+    // Past the screening step (issue 10) to the details form.
     let (status, details) = app
-        .get_text(
-            "/book/chemical-peel/details?start=2030-06-04T10%3A00%3A00%2B01%3A00&practitioner=2",
+        .details_page(
+            "chemical-peel",
+            "start=2030-06-04T10%3A00%3A00%2B01%3A00&practitioner=2",
         )
         .await;
     assert_eq!(status, 200, "{details}");

@@ -156,6 +156,29 @@ async fn a_patient_books_and_staff_complete_the_session_in_a_real_browser() {
     .click()
     .await
     .unwrap();
+    // The screening step: the clinic's health questions, answered "no", before the details.
+    b.wait()
+        .for_element(Locator::XPath("//h1[contains(., 'health questions')]"))
+        .await
+        .unwrap();
+    assert!(body_text(b).await.contains("please call us"));
+    let noes = b
+        .find_all(Locator::Css("input[type=radio][value=no]"))
+        .await
+        .unwrap();
+    assert!(noes.len() >= 5, "the peel asks its questions");
+    for no in noes {
+        no.click().await.unwrap();
+    }
+    save(b, "screening-step.png").await;
+    b.find(Locator::XPath(
+        "//button[contains(., 'Continue to your details')]",
+    ))
+    .await
+    .unwrap()
+    .click()
+    .await
+    .unwrap();
     b.wait()
         .for_element(Locator::Id("name"))
         .await
@@ -192,6 +215,11 @@ async fn a_patient_books_and_staff_complete_the_session_in_a_real_browser() {
     assert!(text.contains("£80–£400"));
     save(b, "confirmation.png").await;
     assert_eq!(app.appointment_count(), 1);
+    assert!(
+        !app.stored_answers(1).is_empty(),
+        "the answers are stored with the appointment"
+    );
+    assert_eq!(app.screening_state(1).unwrap().status, "answered");
 
     staff_part(&app, b).await;
 }

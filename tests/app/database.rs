@@ -151,7 +151,8 @@ async fn seed_data_is_inserted_once() {
         .json()
         .await
         .unwrap();
-    assert_eq!(treatments["treatments"].as_array().unwrap().len(), 4);
+    // The four of the article and the Consultation (issue 10).
+    assert_eq!(treatments["treatments"].as_array().unwrap().len(), 5);
     assert_eq!(app.appointment_count(), 1);
 }
 

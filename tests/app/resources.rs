@@ -55,6 +55,10 @@ async fn one_laser_is_booked_once_however_many_practitioners_race_for_it() {
     let app = TestApp::spawn().await;
     let mut ids = vec![1];
     ids.extend(more_physicians(&app, RACERS - 1));
+    // Laser needs a consultation first (issue 10): every racer has had one.
+    for i in 0..RACERS {
+        app.consulted(&Patient::new("Racer", &format!("laser{i}@example.org")));
+    }
     let app = &app;
     let attempts = ids.iter().enumerate().map(|(i, &pid)| async move {
         let email = format!("laser{i}@example.org");
@@ -139,6 +143,7 @@ async fn the_booking_refuses_a_held_laser_and_a_cancellation_frees_it() {
     let other = more_physicians(&app, 1)[0];
     let first = app.booked("laser-resurfacing", TUESDAY_10, 1, &ANN).await;
     let bo = Patient::new("Bo", "bo@example.org");
+    app.consulted(&bo);
     let (status, body) = app
         .book_for(
             "laser-resurfacing",

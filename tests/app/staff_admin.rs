@@ -105,7 +105,8 @@ async fn a_new_treatment_appears_on_the_site_bookable_by_the_qualified() {
             &treatment_form("led-therapy", "LED therapy", "30", true),
         )
         .await;
-    assert!(to.starts_with("/staff/treatments/5"), "{to}");
+    // Treatment 5 is the seeded Consultation (issue 10).
+    assert!(to.starts_with("/staff/treatments/6"), "{to}");
     let (_, home) = app.get_text("/").await;
     assert!(home.contains("LED therapy") && home.contains("£80–£120.50"));
     let (status, page) = app.get_text("/treatments/led-therapy").await;

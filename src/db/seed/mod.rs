@@ -5,6 +5,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 pub mod care_plans;
+pub mod clinical;
 pub mod courses;
 pub mod resources;
 

@@ -117,6 +117,8 @@ pub fn parse(input: &PhoneBookingInput<'_>, actor: Actor) -> Result<BookCommand,
             practitioner,
             patient: part.patient,
             note: part.note,
+            // A phone booking: screening is asked later (pending), consent at the visit.
+            clinical: Default::default(),
         }),
         _ => Err(errors),
     }

@@ -3,7 +3,9 @@
 //! so each mistake is named by its field.
 
 use actix_web::http::StatusCode;
-use actix_web::{HttpResponse, web};
+use std::collections::BTreeMap;
+
+use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
@@ -14,10 +16,11 @@ use crate::domain::errors::FieldErrors;
 use crate::domain::time::parse_instant;
 use crate::error::{ApiError, AppError};
 use crate::service::audit::Actor;
-use crate::service::booking::AppointmentDetails;
 use crate::service::booking::{self as svc, BookCommand};
-use crate::service::clinic::Clinic;
+use crate::service::clinical_checks::{ClinicalInput, ConsentGiven};
+use crate::service::screening;
 use crate::web::AppState;
+use crate::web::consent_source::consent_given;
 
 /// `POST /api/v1/bookings`
 #[derive(Debug, Deserialize)]
@@ -35,6 +38,13 @@ struct NewBooking {
     consent: Field<bool>,
     #[serde(default)]
     note: Field<String>,
+    /// `{"<question id>": true | false, …}`: every current question, or leave it out to book
+    /// with screening pending.
+    #[serde(default)]
+    screening: Field<Map<String, Value>>,
+    /// The consent version the patient was shown (the current one when left out).
+    #[serde(default)]
+    consent_version: Field<i32>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -69,17 +79,6 @@ fn patient_actor() -> Actor {
     }
 }
 
-fn respond(
-    state: &AppState,
-    status: StatusCode,
-    token: &str,
-    (clinic, d): (Clinic, AppointmentDetails),
-) -> HttpResponse {
-    // The token as presented: the database holds only its digest.
-    let manage_url = state.manage_url(token);
-    HttpResponse::build(status).json(Booking::new(clinic.tz, &d, manage_url))
-}
-
 /// The booking as it stands now, with `status`.
 async fn show_token(
     state: &AppState,
@@ -87,8 +86,17 @@ async fn show_token(
     token: String,
 ) -> Result<HttpResponse, ApiError> {
     let t = token.clone();
-    let shown = state.db(move |c| svc::lookup(c, &t)).await?;
-    Ok(respond(state, status, &token, shown))
+    let (clinic, d, screening) = state
+        .db(move |c| {
+            let (clinic, d) = svc::lookup(c, &t)?;
+            let s = screening::status_name(c, d.appointment.id)?;
+            Ok((clinic, d, s))
+        })
+        .await?;
+    // The token as presented: the database holds only its digest.
+    let manage_url = state.manage_url(&token);
+    Ok(HttpResponse::build(status)
+        .json(Booking::new(clinic.tz, &d, manage_url).with_screening(screening)))
 }
 
 impl NewBooking {
@@ -133,6 +141,15 @@ impl NewBooking {
             .unwrap_or_default();
         let phone = patient.phone.optional("patient.phone", &mut errors);
         let note = self.note.optional("note", &mut errors);
+        let answers = screening_answers(self.screening, &mut errors);
+        let consent_version = match self.consent_version {
+            Field::Given(v) => Some(v),
+            Field::Missing => None,
+            Field::WrongType => {
+                errors.add("consent_version", "must be a version number");
+                None
+            }
+        };
         let mut patient_errors = FieldErrors::new();
         let parsed = parse_patient(
             &PatientInput {
@@ -159,19 +176,59 @@ impl NewBooking {
                 practitioner: choice,
                 patient: part.patient,
                 note: part.note,
+                clinical: ClinicalInput {
+                    answers,
+                    consent: Some(ConsentGiven {
+                        version: consent_version,
+                        ..ConsentGiven::default()
+                    }),
+                },
             }),
             _ => Err(errors),
         }
     }
 }
 
+/// `screening` as sent: question ids (as the object's keys) to true/false.
+fn screening_answers(
+    field: Field<Map<String, Value>>,
+    errors: &mut FieldErrors,
+) -> Option<BTreeMap<i32, bool>> {
+    let map = match field {
+        Field::Missing => return None,
+        Field::WrongType => {
+            errors.add(
+                "screening",
+                "must be an object of question id → true or false",
+            );
+            return None;
+        }
+        Field::Given(m) => m,
+    };
+    let mut answers = BTreeMap::new();
+    for (k, v) in map {
+        let path = format!("screening.{k}");
+        match (k.trim().parse::<i32>(), v) {
+            (Ok(id), Value::Bool(b)) if id > 0 => {
+                answers.insert(id, b);
+            }
+            (Ok(id), _) if id > 0 => errors.add(&path, "must be true or false"),
+            _ => errors.add(&path, "is not a question id"),
+        }
+    }
+    Some(answers)
+}
+
 /// `POST /api/v1/bookings`
 pub async fn create(
     state: web::Data<AppState>,
+    req: HttpRequest,
     body: web::Json<Value>,
 ) -> Result<HttpResponse, ApiError> {
     let b: NewBooking = body::object(body.into_inner())?;
-    let cmd = b.command().map_err(AppError::Invalid)?;
+    let mut cmd = b.command().map_err(AppError::Invalid)?;
+    let version = cmd.clinical.consent.as_ref().and_then(|c| c.version);
+    cmd.clinical.consent = Some(consent_given(&req, version));
     let now = state.clock.now();
     let booked = state.db(move |c| svc::book(c, now, &cmd)).await?;
     show_token(

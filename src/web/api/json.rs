@@ -10,6 +10,7 @@ use crate::domain::treatment::price_range_label;
 use crate::service::availability::SlotView;
 use crate::service::booking::AppointmentDetails;
 use crate::service::catalog::Offer;
+use crate::service::screening::Questionnaire;
 
 /// A treatment on offer, with who performs it.
 #[derive(Debug, Serialize)]
@@ -26,6 +27,41 @@ pub struct Treatment<'a> {
     price: Price,
     qualifications: Vec<&'a str>,
     practitioners: Vec<Practitioner<'a>>,
+    /// The current screening questions: answer each by `id` in a booking's `screening`.
+    screening: Vec<ScreeningQuestion<'a>>,
+    /// The consent text's current version (`consent_version` in a booking), if it has one.
+    consent_version: Option<i32>,
+    consent_url: String,
+    /// Needs a completed consultation within this many months before it can be booked.
+    consultation_required_months: Option<i32>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ScreeningQuestion<'a> {
+    id: i32,
+    text: &'a str,
+    /// "block" (a yes stops the booking), "review" (flags it) or "info".
+    effect: &'a str,
+}
+
+impl<'a> Treatment<'a> {
+    /// Adds the treatment's screening questions, consent version and consultation requirement.
+    pub fn with_clinical(mut self, q: Option<&'a Questionnaire>) -> Self {
+        if let Some(q) = q {
+            self.screening = q
+                .questions
+                .iter()
+                .map(|x| ScreeningQuestion {
+                    id: x.id,
+                    text: &x.text,
+                    effect: &x.effect,
+                })
+                .collect();
+            self.consent_version = q.consent.as_ref().map(|c| c.version);
+            self.consultation_required_months = q.consultation_months;
+        }
+        self
+    }
 }
 
 #[derive(Debug, Serialize)]
@@ -77,6 +113,10 @@ impl<'a> From<&'a Offer> for Treatment<'a> {
                 .filter(|q| !q.is_empty())
                 .collect(),
             practitioners: o.practitioners.iter().map(Practitioner::from).collect(),
+            screening: Vec::new(),
+            consent_version: None,
+            consent_url: format!("/treatments/{}/consent", t.slug),
+            consultation_required_months: None,
         }
     }
 }
@@ -140,6 +180,10 @@ pub struct Booking<'a> {
     note: Option<&'a str>,
     cancel_reason: Option<&'a str>,
     manage_url: String,
+    /// "pending" (answer at `screening_url`), "answered" or "not_asked".
+    screening: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    screening_url: Option<String>,
     /// Its place in a treatment course (absent for treatments without one).
     #[serde(skip_serializing_if = "Option::is_none")]
     course: Option<Course>,
@@ -184,6 +228,8 @@ impl<'a> Booking<'a> {
             note: d.appointment.patient_note.as_deref(),
             cancel_reason: d.appointment.cancel_reason.as_deref(),
             manage_url,
+            screening: "not_asked",
+            screening_url: None,
             course: d.course.as_ref().map(|c| Course {
                 id: c.course_id,
                 session: c.n,
@@ -192,5 +238,14 @@ impl<'a> Booking<'a> {
                 next_from: c.next_from.map(|d| d.format("%Y-%m-%d").to_string()),
             }),
         }
+    }
+
+    /// The booking's screening state; a pending one links to its questionnaire page.
+    pub fn with_screening(mut self, status: &'static str) -> Self {
+        self.screening = status;
+        if status == "pending" {
+            self.screening_url = Some(format!("{}/screening", self.manage_url));
+        }
+        self
     }
 }

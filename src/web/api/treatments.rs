@@ -4,12 +4,20 @@ use actix_web::{HttpResponse, web};
 
 use super::json::{Treatment, TreatmentList};
 use crate::error::ApiError;
-use crate::service::catalog;
+use crate::service::{catalog, screening};
 use crate::web::AppState;
 
 pub async fn list(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
-    let offers = state.db(catalog::offers).await?;
+    let (offers, clinical) = state
+        .db(|c| Ok((catalog::offers(c)?, screening::all(c)?)))
+        .await?;
     Ok(HttpResponse::Ok().json(TreatmentList {
-        treatments: offers.iter().map(Treatment::from).collect(),
+        treatments: offers
+            .iter()
+            .map(|o| {
+                let q = clinical.iter().find(|q| q.treatment.id == o.treatment.id);
+                Treatment::from(o).with_clinical(q)
+            })
+            .collect(),
     }))
 }

@@ -5,6 +5,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use chrono::{DateTime, Utc};
 
+use super::screening;
 use super::slots::{self, SlotQuery, SlotsTarget, not_found_treatment};
 use crate::db::models::{PractitionerRow, TreatmentRow};
 use crate::domain::booking::{PatientInput, PractitionerChoice, parse_patient};
@@ -16,6 +17,9 @@ use crate::service::availability::{self, Day, DayQuery, SlotView};
 use crate::service::booking::{self as svc, BookCommand};
 use crate::service::catalog::{self, Offer};
 use crate::service::clinic::Clinic;
+use crate::service::clinical_checks::ClinicalInput;
+use crate::service::screening::{self as screening_svc, Assessment};
+use crate::web::consent_source::consent_given;
 use crate::web::forms::Fields;
 use crate::web::outcome::{Refusal, answer_with};
 use crate::web::views::{Layout, SlotOption, TreatmentCard, slot_options};
@@ -105,6 +109,11 @@ struct DetailsPage {
     errors: FieldErrors,
     message: Option<String>,
     back_link: String,
+    /// The screening step's answers, carried to the booking.
+    answers: Vec<screening::Hidden>,
+    /// The consent text's version shown (recorded with the booking), and its page.
+    consent_version: Option<i32>,
+    consent_url: String,
 }
 
 struct DetailsInput {
@@ -122,15 +131,17 @@ struct DetailsContext {
     treatment: TreatmentRow,
     eligible: Vec<PractitionerRow>,
     alternatives: Vec<SlotView>,
+    consent_version: Option<i32>,
 }
 
 impl DetailsContext {
-    fn of_offer(clinic: Clinic, offer: Offer) -> Self {
+    fn of_offer(clinic: Clinic, offer: Offer, consent_version: Option<i32>) -> Self {
         Self {
             clinic,
             treatment: offer.treatment,
             eligible: offer.practitioners,
             alternatives: Vec::new(),
+            consent_version,
         }
     }
 }
@@ -154,15 +165,18 @@ async fn details_page(
                     browse: true,
                 };
                 let day = availability::requested_day(c, now, &slug, q)?;
+                let consent_version = screening_svc::consent_version(c, day.treatment.id)?;
                 Ok(DetailsContext {
                     clinic: day.clinic,
                     treatment: day.treatment,
                     eligible: day.eligible,
                     alternatives: day.slots,
+                    consent_version,
                 })
             } else {
                 let (clinic, offer) = catalog::offer(c, &slug)?;
-                Ok(DetailsContext::of_offer(clinic, offer))
+                let consent_version = screening_svc::consent_version(c, offer.treatment.id)?;
+                Ok(DetailsContext::of_offer(clinic, offer, consent_version))
             }
         })
         .await
@@ -207,6 +221,13 @@ fn details_html(
             local_parts(clinic.tz, input.start).0.format("%Y-%m-%d"),
             input.choice.as_param()
         ),
+        answers: f
+            .with_prefix("q_")
+            .into_iter()
+            .map(|(name, value)| screening::Hidden { name, value })
+            .collect(),
+        consent_version: ctx.consent_version,
+        consent_url: format!("/treatments/{}/consent", t.slug),
         treatment: TreatmentCard::new(t, clinic.currency),
     };
     render_status(status, &page)
@@ -264,10 +285,22 @@ pub async fn details(
     let now = state.clock.now();
     let s = slug.clone();
     match state
-        .db(move |c| svc::choose_time(c, now, &s, start, choice))
+        .db(move |c| screening_svc::choose_time(c, now, &s, start, choice))
         .await
     {
-        Ok((clinic, offer)) => {
+        Ok((clinic, offer, q)) => {
+            if !q.questions.is_empty() {
+                // The screening step comes first; its answers lead on to the details.
+                let step = screening::Step {
+                    clinic: &clinic,
+                    questionnaire: &q,
+                    start,
+                    choice,
+                };
+                let (f, e) = (Fields::default(), FieldErrors::new());
+                return screening::step_page(step, StatusCode::OK, &f, &e, None);
+            }
+            let consent_version = q.consent.as_ref().map(|c| c.version);
             let input = DetailsInput {
                 start,
                 choice,
@@ -278,7 +311,7 @@ pub async fn details(
             };
             details_html(
                 StatusCode::OK,
-                DetailsContext::of_offer(clinic, offer),
+                DetailsContext::of_offer(clinic, offer, consent_version),
                 input,
             )
         }
@@ -289,10 +322,98 @@ pub async fn details(
     }
 }
 
+/// The screening step's answers: the details form when they allow an online booking, the kind
+/// page when one rules it out (nothing is stored either way), the questions again when some
+/// are unanswered or the questions changed meanwhile.
+pub async fn details_answered(
+    state: web::Data<AppState>,
+    slug: web::Path<String>,
+    body: web::Bytes,
+) -> Result<HttpResponse, AppError> {
+    let slug = slug.into_inner();
+    let fields = Fields::parse(&body)?;
+    let choice =
+        PractitionerChoice::parse(fields.get("practitioner")).unwrap_or(PractitionerChoice::Any);
+    let Ok(start) = parse_instant(fields.get("start")) else {
+        return back_to_slots(
+            &state,
+            slug,
+            choice,
+            Day::Today,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "Please choose one of the times below.".into(),
+        )
+        .await;
+    };
+    let now = state.clock.now();
+    let s = slug.clone();
+    let (clinic, offer, q, consultation) = match state
+        .db(move |c| {
+            let (clinic, offer, q) = screening_svc::choose_time(c, now, &s, start, choice)?;
+            let consultation = screening_svc::consultation_slug(c)?;
+            Ok((clinic, offer, q, consultation))
+        })
+        .await
+    {
+        Ok(v) => v,
+        Err(e) => {
+            let r = Refusal::from_error(e, |p| p.message().to_string())?;
+            return back_to_slots(&state, slug, choice, Day::Of(start), r.status, r.message).await;
+        }
+    };
+    let mut errors = FieldErrors::new();
+    let answers = screening::answers_in(&fields, &mut errors).unwrap_or_default();
+    let step = screening::Step {
+        clinic: &clinic,
+        questionnaire: &q,
+        start,
+        choice,
+    };
+    match screening_svc::assess(&q, &answers) {
+        _ if !errors.is_empty() => {
+            let m = Some("Please answer each question.".into());
+            screening::step_page(step, StatusCode::UNPROCESSABLE_ENTITY, &fields, &errors, m)
+        }
+        Assessment::Unanswered(names) => {
+            for id in names {
+                errors.add(&screening::field_name(id), "Please answer this question.");
+            }
+            let m = Some("Please answer each question.".into());
+            screening::step_page(step, StatusCode::UNPROCESSABLE_ENTITY, &fields, &errors, m)
+        }
+        Assessment::Changed => {
+            let m = Some("Our questions have just been updated: please answer them again.".into());
+            let empty = Fields::default();
+            screening::step_page(step, StatusCode::CONFLICT, &empty, &errors, m)
+        }
+        Assessment::Refused(r) => {
+            let t = &q.treatment;
+            screening::refused_page(&clinic, &t.slug, &t.name, &r, consultation.as_deref())
+        }
+        Assessment::Clear => {
+            let consent_version = q.consent.as_ref().map(|c| c.version);
+            let input = DetailsInput {
+                start,
+                choice,
+                fields,
+                errors,
+                message: None,
+                alternatives: false,
+            };
+            details_html(
+                StatusCode::OK,
+                DetailsContext::of_offer(clinic, offer, consent_version),
+                input,
+            )
+        }
+    }
+}
+
 /// The booking itself. Success goes to the confirmation page (303, so a reload can't rebook).
 pub async fn submit(
     state: web::Data<AppState>,
     slug: web::Path<String>,
+    req: HttpRequest,
     body: web::Bytes,
 ) -> Result<HttpResponse, AppError> {
     let slug = slug.into_inner();
@@ -323,7 +444,10 @@ pub async fn submit(
         note: fields.get("note"),
         consent: fields.checked("consent"),
     };
-    let Some(part) = parse_patient(&input, &mut errors) else {
+    let answers = screening::answers_in(&fields, &mut errors);
+    let consent_version = fields.get("consent_version").trim().parse::<i32>().ok();
+    let parsed = parse_patient(&input, &mut errors);
+    let Some(part) = parsed.filter(|_| errors.is_empty()) else {
         let message = Some("Please check the highlighted fields.".into());
         let input = DetailsInput {
             start,
@@ -344,9 +468,26 @@ pub async fn submit(
         practitioner: choice,
         patient: part.patient,
         note: part.note,
+        clinical: ClinicalInput {
+            answers,
+            consent: Some(consent_given(&req, consent_version)),
+        },
     };
     let now = state.clock.now();
     let result = state.db(move |c| svc::book(c, now, &cmd)).await;
+    if let Err(AppError::Clinical(r)) = &result {
+        // Stopped for the patient's safety: the kind page, with what to do instead.
+        let r = r.clone();
+        let s = slug.clone();
+        let (clinic, q, consultation) = state
+            .db(move |c| {
+                let (clinic, q) = screening_svc::questionnaire(c, &s)?;
+                Ok((clinic, q, screening_svc::consultation_slug(c)?))
+            })
+            .await?;
+        let t = &q.treatment;
+        return screening::refused_page(&clinic, &t.slug, &t.name, &r, consultation.as_deref());
+    }
     answer_with(
         result,
         |b| format!("/appointments/{}/confirmation", b.token.as_str()),

@@ -45,6 +45,9 @@ struct TreatmentPage {
     duration: String,
     price: String,
     practitioners: Vec<String>,
+    has_consent: bool,
+    /// Why a consultation comes first, and where to book one.
+    consultation_first: Option<(String, Option<String>)>,
 }
 
 pub async fn treatment(
@@ -52,9 +55,34 @@ pub async fn treatment(
     slug: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
     let slug = slug.into_inner();
-    let (clinic, offer) = state.db(move |c| catalog::offer(c, &slug)).await?;
+    let (clinic, offer, months, consultation, has_consent) = state
+        .db(move |c| {
+            let (clinic, offer) = catalog::offer(c, &slug)?;
+            let q = crate::service::screening::questionnaire_of(c, offer.treatment.clone())?;
+            let consultation = crate::service::screening::consultation_slug(c)?;
+            let has_consent = q.consent.is_some();
+            Ok((
+                clinic,
+                offer,
+                q.consultation_months,
+                consultation,
+                has_consent,
+            ))
+        })
+        .await?;
     let t = &offer.treatment;
     render(&TreatmentPage {
+        has_consent,
+        consultation_first: months.map(|m| {
+            (
+                format!(
+                    "{} needs a consultation with us within the last {m} months before it can be \
+                     booked.",
+                    t.name
+                ),
+                consultation.map(|s| format!("/book/{s}")),
+            )
+        }),
         layout: Layout::new(&clinic, t.name.clone()),
         card: TreatmentCard::new(t, clinic.currency),
         description: t.description.clone(),

@@ -23,6 +23,8 @@ use crate::web::{AppState, render, render_status};
 struct ConfirmationPage {
     layout: Layout,
     a: AppointmentSummary,
+    /// The health questions still to answer (a booking made without them).
+    screening_url: Option<String>,
 }
 
 #[derive(Template)]
@@ -48,9 +50,14 @@ pub async fn confirmation(
 ) -> Result<HttpResponse, AppError> {
     let token = token.into_inner();
     let (clinic, d) = load(&state, token.clone()).await?;
+    let id = d.appointment.id;
+    let pending = state
+        .db(move |c| crate::service::screening::is_pending(c, id))
+        .await?;
     render(&ConfirmationPage {
         layout: Layout::new(&clinic, "Your appointment is booked"),
         a: appointment_summary(clinic.tz, clinic.currency, &d, state.manage_url(&token)),
+        screening_url: pending.then(|| format!("/appointments/{token}/screening")),
     })
 }
 

@@ -7,6 +7,7 @@ mod home;
 mod manage;
 mod privacy;
 mod probes;
+mod screening;
 mod slots;
 mod unsubscribe;
 
@@ -25,6 +26,22 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         )
         .route("/privacy", web::get().to(privacy::show))
         .route("/treatments/{slug}", web::get().to(home::treatment))
+        .route(
+            "/treatments/{slug}/consent",
+            web::get().to(screening::consent),
+        )
+        .route(
+            "/book/{slug}/details",
+            web::post().to(booking::details_answered),
+        )
+        .route(
+            "/appointments/{token}/screening",
+            web::get().to(screening::later_form),
+        )
+        .route(
+            "/appointments/{token}/screening",
+            web::post().to(screening::later_answer),
+        )
         .route("/book/{slug}", web::get().to(booking::pick_slot))
         .route("/book/{slug}", web::post().to(booking::submit))
         .route("/book/{slug}/details", web::get().to(booking::details))

@@ -92,7 +92,9 @@ impl TestApp {
         self.post_json("/api/v1/bookings", &body).await
     }
 
-    /// Books for this patient with this practitioner, which must succeed.
+    /// Books for this patient with this practitioner, which must succeed. Laser resurfacing
+    /// needs a consultation first (issue 10): this fixture records one for the patient, as the
+    /// desk would, before booking it.
     pub async fn booked(
         &self,
         treatment: &str,
@@ -100,6 +102,9 @@ impl TestApp {
         practitioner: i32,
         patient: &Patient<'_>,
     ) -> Booked {
+        if treatment == "laser-resurfacing" {
+            self.consulted(patient);
+        }
         let (status, json) = self
             .book_for(treatment, start, Some(practitioner), patient)
             .await;

@@ -4,6 +4,7 @@
 
 mod app;
 mod booking;
+mod clinical;
 mod db;
 mod html;
 pub mod mail;
@@ -12,6 +13,7 @@ mod staff;
 
 pub use app::*;
 pub use booking::*;
+pub use clinical::*;
 pub use db::*;
 pub use html::*;
 pub use staff::*;

@@ -6,11 +6,11 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 
 use super::{require_admin, saved_notice};
-use crate::db::courses::PlanRow;
 use crate::db::models::TreatmentRow;
 use crate::domain::errors::FieldErrors;
 use crate::error::AppError;
 use crate::service::courses as svc;
+use crate::service::courses::PlanRow;
 use crate::web::outcome::{Refusal, answer};
 use crate::web::staff::auth::{StaffForm, StaffUser};
 use crate::web::staff::layout::StaffLayout;

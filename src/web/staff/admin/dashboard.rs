@@ -49,6 +49,18 @@ struct DashboardPage {
     completed_30: u32,
     no_shows_30: u32,
     no_show_rate: String,
+    /// Appointments whose screening answers wait for a practitioner's review.
+    flagged: Vec<FlaggedView>,
+}
+
+pub struct FlaggedView {
+    pub id: i32,
+    pub when: String,
+    pub patient: String,
+    pub treatment: String,
+    pub practitioner: String,
+    pub flag: &'static str,
+    pub call: bool,
 }
 
 pub async fn show(user: StaffUser, state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
@@ -58,7 +70,14 @@ pub async fn show(user: StaffUser, state: web::Data<AppState>) -> Result<HttpRes
         _ => None,
     };
     let now = state.clock.now();
-    let d = state.db(move |c| dashboard::load(c, now, own)).await?;
+    let (d, flagged) = state
+        .db(move |c| {
+            Ok((
+                dashboard::load(c, now, own)?,
+                crate::service::screening::flagged(c, own)?,
+            ))
+        })
+        .await?;
     let tz = d.tz;
     let line = |l: &dashboard::Listed, time: String| {
         let status = Status::parse(&l.appointment.status);
@@ -124,5 +143,17 @@ pub async fn show(user: StaffUser, state: web::Data<AppState>) -> Result<HttpRes
         completed_30: d.completed_30,
         no_shows_30: d.no_shows_30,
         no_show_rate: rate_label(d.no_show_rate),
+        flagged: flagged
+            .into_iter()
+            .map(|f| FlaggedView {
+                id: f.appointment_id,
+                when: crate::domain::time::datetime_label(tz, f.starts_at),
+                patient: f.patient,
+                treatment: f.treatment,
+                practitioner: f.practitioner,
+                flag: f.flag.label(),
+                call: f.flag == crate::domain::screening::Flag::Call,
+            })
+            .collect(),
     })
 }

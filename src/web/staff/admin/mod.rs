@@ -13,6 +13,7 @@ mod practitioners;
 mod privacy;
 mod qualifications;
 mod resources;
+mod screening;
 mod settings;
 mod treatments;
 mod week_editor;
@@ -35,6 +36,30 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route(
             "/treatments/{treatment}",
             web::post().to(treatments::update),
+        )
+        .route(
+            "/treatments/{treatment}/clinical",
+            web::get().to(screening::show),
+        )
+        .route(
+            "/treatments/{treatment}/screening",
+            web::post().to(screening::add_question),
+        )
+        .route(
+            "/treatments/{treatment}/screening/{question}",
+            web::post().to(screening::edit_question),
+        )
+        .route(
+            "/treatments/{treatment}/screening/{question}/remove",
+            web::post().to(screening::remove_question),
+        )
+        .route(
+            "/treatments/{treatment}/consent",
+            web::post().to(screening::edit_consent),
+        )
+        .route(
+            "/treatments/{treatment}/consultation",
+            web::post().to(screening::set_months),
         )
         .route("/practitioners", web::get().to(practitioners::list))
         .route("/practitioners", web::post().to(practitioners::create))

@@ -23,6 +23,7 @@ use crate::service::audit::Actor;
 use crate::service::desk::appointment::{self as page_data, AppointmentPage, Reschedule};
 use crate::service::desk::history::Change;
 use crate::service::desk::{self, Reach};
+use crate::service::screening::AppointmentClinical;
 use crate::web::forms::Fields;
 use crate::web::outcome::answer_with;
 use crate::web::staff::auth::{StaffForm, StaffUser};
@@ -99,11 +100,12 @@ struct AppointmentTemplate {
     /// Its treatment course, if any (issue 11).
     course: Option<crate::service::courses::Progress>,
     may_manage: bool,
+    clinical: super::clinical_view::ClinicalView,
 }
 
 /// What a re-shown page keeps of the refused request.
 #[derive(Default)]
-struct Redo {
+pub(super) struct Redo {
     message: Option<String>,
     errors: FieldErrors,
     reason: String,
@@ -127,6 +129,8 @@ fn flash(done: &str) -> Option<String> {
             "course-extended" => "Course extended by one session.",
             "merged" => "The patient record now has this booking's name and phone.",
             "kept-apart" => "Kept apart: the record stays as it was.",
+            "reviewed" => "Screening answers marked reviewed.",
+            "consultation" => "Recorded for this patient.",
             _ => return None,
         }
         .to_string(),
@@ -135,7 +139,7 @@ fn flash(done: &str) -> Option<String> {
 
 fn template(
     user: &StaffUser,
-    data: AppointmentPage,
+    (data, clinical): (AppointmentPage, AppointmentClinical),
     now: DateTime<Utc>,
     flash: Option<String>,
     redo: Redo,
@@ -227,6 +231,7 @@ fn template(
         back: format!("/staff/appointments/{}", a.id),
         course: d.course.clone(),
         may_manage: user.role.manages_bookings(),
+        clinical: super::clinical_view::view(user, tz, &d.treatment.slug, clinical),
     }
 }
 
@@ -239,7 +244,13 @@ async fn page(
     redo: Redo,
 ) -> Result<HttpResponse, AppError> {
     let reach = reach(user);
-    let data = state.db(move |c| page_data::load(c, id, reach)).await?;
+    let data = state
+        .db(move |c| {
+            let data = page_data::load(c, id, reach)?;
+            let clinical = crate::service::screening::clinical_of(c, &data.details.appointment)?;
+            Ok((data, clinical))
+        })
+        .await?;
     let t = template(user, data, state.clock.now(), flash, redo);
     render_status(status, &t)
 }
@@ -264,7 +275,7 @@ pub async fn show(
 }
 
 /// The answer to an action: back to the page, or the page again saying why nothing changed.
-async fn back_to_page(
+pub(super) async fn back_to_page(
     state: &AppState,
     user: &StaffUser,
     id: i32,
@@ -465,7 +476,11 @@ async fn reschedule_page(
                 message: Some(format!("{refusal} Nothing was changed.")),
                 ..Redo::default()
             };
-            let t = template(user, page, now, None, redo);
+            let appt = page.details.appointment.clone();
+            let clinical = state
+                .db(move |c| crate::service::screening::clinical_of(c, &appt))
+                .await?;
+            let t = template(user, (page, clinical), now, None, redo);
             return render_status(StatusCode::CONFLICT, &t);
         }
     };

@@ -3,6 +3,8 @@
 
 mod appointment;
 mod book;
+mod clinical;
+mod clinical_view;
 mod courses;
 mod grid;
 mod patients;
@@ -58,6 +60,14 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         )
         .route("/courses/{id}/end", web::post().to(courses::end))
         .route("/courses/{id}/extend", web::post().to(courses::extend))
+        .route(
+            "/appointments/{id}/screening/reviewed",
+            web::post().to(clinical::mark_reviewed),
+        )
+        .route(
+            "/appointments/{id}/consultations",
+            web::post().to(clinical::record_consultation),
+        )
         .route("/book", web::get().to(book::form))
         .route("/book", web::post().to(book::submit))
         .route("/patients", web::get().to(patients::search))

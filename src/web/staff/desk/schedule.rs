@@ -67,14 +67,26 @@ pub async fn day(
             AppError::BadRequest("The resource to filter by should be a number.".into())
         })?),
     };
-    let DayView {
-        clinic,
-        date,
-        today,
-        schedule: data,
-        resources,
-    } = state
-        .db(move |c| schedule::day(c, now, date, who, resource))
+    let (
+        DayView {
+            clinic,
+            date,
+            today,
+            schedule: data,
+            resources,
+        },
+        pending,
+    ) = state
+        .db(move |c| {
+            let view = schedule::day(c, now, date, who, resource)?;
+            let ids: Vec<i32> = view
+                .schedule
+                .iter()
+                .flat_map(|s| s.blocks.iter().map(|b| b.item.appointment.id))
+                .collect();
+            let pending = crate::service::screening::pending_among(c, &ids)?;
+            Ok((view, pending))
+        })
         .await?;
     let resource_options: Vec<OptionView> = resources
         .iter()
@@ -86,13 +98,16 @@ pub async fn day(
         .collect();
     let (grid, cancelled, closed) = match &data {
         Some(s) => (
-            grid_view(
-                s,
-                &GridStyle {
-                    week: false,
-                    lane_heads: true,
-                    today,
-                },
+            with_screening(
+                grid_view(
+                    s,
+                    &GridStyle {
+                        week: false,
+                        lane_heads: true,
+                        today,
+                    },
+                ),
+                &pending,
             ),
             cancelled_views(s),
             s.days.first().filter(|d| d.open.is_empty()).map(|d| {
@@ -121,6 +136,15 @@ pub async fn day(
         resources: resource_options,
     };
     render_status(status_for(&message), &page)
+}
+
+/// Marks the appointments whose screening answers are still to come.
+fn with_screening(mut grid: GridView, pending: &std::collections::HashSet<i32>) -> GridView {
+    for b in grid.blocks.iter_mut().filter(|b| pending.contains(&b.id)) {
+        b.screening_pending = true;
+        b.title.push_str(" · screening pending");
+    }
+    grid
 }
 
 fn status_for(message: &Option<String>) -> StatusCode {

@@ -63,6 +63,8 @@ pub struct BlockView {
     pub title: String,
     /// The devices and rooms it holds, e.g. "Laser device" (empty: none).
     pub resources: String,
+    /// The patient hasn't answered the screening questions yet (the day view marks it).
+    pub screening_pending: bool,
 }
 
 pub struct GridView {
@@ -262,6 +264,7 @@ pub fn grid_view(s: &Schedule, style: &GridStyle) -> GridView {
                             .join(", ")
                     })
                     .unwrap_or_default(),
+                screening_pending: false,
             })
         })
         .collect();
