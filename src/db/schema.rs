@@ -231,6 +231,14 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    catalog_version (id) {
+        id -> Integer,
+        stamp -> Text,
+        version -> BigInt,
+    }
+}
+
 diesel::joinable!(care_plan_steps -> treatments (treatment_id));
 diesel::joinable!(outbox -> appointments (appointment_id));
 diesel::joinable!(outbox -> care_plan_steps (step_id));
@@ -260,4 +268,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     care_plan_steps,
     outbox,
     privacy_settings,
+    catalog_version,
 );

@@ -46,7 +46,13 @@ impl Clinic {
     }
 }
 
+/// The clinic as it is now (from the catalog kept in memory, checked against the database).
 pub fn load(conn: &mut DbConnection) -> Result<Clinic, AppError> {
+    Ok(super::catalog_snapshot::current(conn)?.clinic.clone())
+}
+
+/// The clinic read from its tables (what `catalog_snapshot` keeps).
+pub(super) fn load_uncached(conn: &mut DbConnection) -> Result<Clinic, AppError> {
     let row = crate::db::clinic::clinic(conn)?
         .ok_or_else(|| AppError::Internal("the database has no clinic".into()))?;
     let tz: Tz = row.timezone.parse().map_err(|_| {
@@ -95,10 +101,7 @@ pub fn eligible_practitioners(
     conn: &mut DbConnection,
     treatment: &TreatmentRow,
 ) -> Result<Vec<PractitionerRow>, AppError> {
-    Ok(qualified(
-        &crate::db::practitioners::active_practitioners(conn)?,
-        treatment,
-    ))
+    Ok(super::catalog_snapshot::current(conn)?.eligible(treatment))
 }
 
 /// Those of `practitioners` whose qualifications the treatment accepts, in their order.

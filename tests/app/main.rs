@@ -7,6 +7,7 @@ mod bad_input;
 mod booking_api;
 mod booking_pages;
 mod browser;
+mod catalog_cache;
 mod database;
 mod double_booking;
 mod fuzz;
