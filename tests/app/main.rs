@@ -24,6 +24,7 @@ mod mail_tls;
 mod ops;
 mod ops_binary;
 mod privacy;
+mod query_plans;
 mod record_takeover;
 mod reminders;
 mod same_answers;
