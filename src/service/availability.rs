@@ -223,14 +223,6 @@ pub fn open_day(
         moved_into_window = true;
         date = date.clamp(first, last);
     }
-    // Browsing looks ahead for the next day with room: the whole stretch is read in one query
-    // and laid out day by day in one pass.
-    let to = if query.browse {
-        (date + Duration::days(LOOKAHEAD_DAYS)).min(last).max(date)
-    } else {
-        date
-    };
-    let ranges = practitioner_ranges(conn, &cat, &ids, date, to, exclude)?;
     let ctx = DayContext {
         tz: clinic.tz,
         date,
@@ -238,17 +230,22 @@ pub fn open_day(
         rules: policy.rules,
     };
     let timing = timing(&treatment);
-    let slots_of = |d: NaiveDate| views(slots_on(&ctx, timing, &ranges, d), &eligible);
-    let mut slots = slots_of(date);
+    // The day itself first (one query); only an empty day, while browsing, reads the weeks after
+    // it — in one more query, laid out day by day in one pass — for the next day with room.
+    let ranges = practitioner_ranges(conn, &cat, &ids, date, date, exclude)?;
+    let mut slots = views(slots_on(&ctx, timing, &ranges, date), &eligible);
     let mut next_available = None;
-    if query.browse && slots.is_empty() {
-        next_available = next_free_day(&free_days(&ctx, timing, &ranges, date, to), date);
+    let to = (date + Duration::days(LOOKAHEAD_DAYS)).min(last);
+    if query.browse && slots.is_empty() && to > date {
+        let from = date + Duration::days(1);
+        let ahead = practitioner_ranges(conn, &cat, &ids, from, to, exclude)?;
+        next_available = next_free_day(&free_days(&ctx, timing, &ahead, from, to), date);
         // With no date chosen, open on the first day that has something to offer.
         if query.day == Day::Today
             && let Some(d) = next_available
         {
             date = d;
-            slots = slots_of(d);
+            slots = views(slots_on(&ctx, timing, &ahead, d), &eligible);
             next_available = None;
         }
     }
