@@ -14,7 +14,7 @@ use std::sync::{Arc, RwLock};
 
 use chrono::Weekday;
 
-use super::clinic::{self, Clinic, minute_range};
+use super::clinic_model::{self, Clinic, minute_range};
 use crate::db::models::{PractitionerHoursRow, PractitionerRow, TreatmentRow};
 use crate::db::{DbConnection, catalog_version, in_transaction};
 use crate::domain::hours::{WeeklyHours, weekday_from_index};
@@ -41,7 +41,7 @@ impl CatalogSnapshot {
 
     /// Active practitioners qualified for the treatment, in id order.
     pub fn eligible(&self, treatment: &TreatmentRow) -> Vec<PractitionerRow> {
-        clinic::qualified(&self.practitioners, treatment)
+        clinic_model::qualified(&self.practitioners, treatment)
     }
 
     /// A practitioner's own weekly hours (not yet cut to the clinic's).
@@ -117,7 +117,7 @@ fn load(conn: &mut DbConnection, stamp: String, version: i64) -> Result<CatalogS
     Ok(CatalogSnapshot {
         stamp,
         version,
-        clinic: clinic::load_uncached(conn)?,
+        clinic: clinic_model::read(conn)?,
         treatments: crate::db::treatments::active_treatments(conn)?,
         practitioners: crate::db::practitioners::active_practitioners(conn)?,
         hours: crate::db::practitioners::all_practitioner_hours(conn)?,

@@ -12,6 +12,7 @@ pub mod catalog;
 pub mod catalog_snapshot;
 pub mod changes;
 pub mod clinic;
+pub mod clinic_model;
 pub mod clinic_settings;
 pub mod dashboard;
 pub mod desk;

@@ -56,7 +56,7 @@ pub async fn month(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpR
     };
     let s = slug.clone();
     let m = state
-        .db(move |c| availability::month(c, now, &s, month, choice))
+        .read(move |c| availability::month(c, now, &s, month, choice))
         .await?;
     let body = Month {
         treatment: &slug,
