@@ -152,6 +152,10 @@ async fn hot_paths_use_indexes_on_a_populated_database() {
     let conn: &mut DbConnection = &mut pooled;
     let report = populate::populate(conn, now, 3000).unwrap();
     assert_eq!(report.appointments, 3000);
+    assert_eq!((report.outbox, report.audit), (6000, 3000));
+    assert_eq!(app.appointment_count(), 3000);
+    // It fills an empty schedule only.
+    assert!(populate::populate(conn, now, 10).is_err());
     prepare_explain(conn);
     let date = NaiveDate::from_ymd_opt(2030, 6, 12).unwrap();
     let mut problems = Vec::new();
