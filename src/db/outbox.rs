@@ -89,6 +89,26 @@ pub fn cancel_pending(
     .execute(conn)
 }
 
+/// Gives an appointment's messages that an event cancelled (`because`: that event's notes) the
+/// note `note`, so that planning again may move them (an undone completion or no-show puts the
+/// reminders back). Only cancelled rows change.
+pub fn renote_cancelled(
+    conn: &mut DbConnection,
+    appointment_id: i32,
+    because: &[&str],
+    note: &str,
+    now: NaiveDateTime,
+) -> QueryResult<usize> {
+    diesel::update(
+        outbox::table
+            .filter(outbox::appointment_id.eq(appointment_id))
+            .filter(outbox::status.eq(Cancelled.as_str()))
+            .filter(outbox::note.eq_any(because)),
+    )
+    .set((outbox::note.eq(note), outbox::updated_at.eq(now)))
+    .execute(conn)
+}
+
 /// Cancels a patient's messages of the given kinds, over all their appointments, that haven't
 /// gone out (an opt-out). A row a dispatcher is sending keeps its lease, which then no longer
 /// lets it record the outcome.

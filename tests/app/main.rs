@@ -32,3 +32,4 @@ mod staff_admin;
 mod staff_auth;
 mod staff_desk;
 mod staff_routes;
+mod staff_undo;

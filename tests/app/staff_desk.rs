@@ -72,6 +72,9 @@ async fn tuesday_day(app: &TestApp, desk: &StaffClient) -> TuesdayDay {
         )
         .await;
     assert_eq!(r.status().as_u16(), 303);
+    // A check-in happens on the appointment's own day: 00:30 BST on the Tuesday (the callers
+    // log in on Monday evening, so the 12-hour session lasts).
+    app.clock.set(t("2030-06-03T23:30:00Z"));
     let r = desk
         .post(&format!("/staff/appointments/{micro}/check-in"), &[])
         .await;
@@ -87,6 +90,7 @@ async fn tuesday_day(app: &TestApp, desk: &StaffClient) -> TuesdayDay {
 #[tokio::test]
 async fn the_day_view_places_each_appointment_by_its_local_time() {
     let app = TestApp::spawn().await;
+    app.clock.set(t("2030-06-03T20:00:00Z"));
     let desk = app.staff(Role::FrontDesk).await;
     let TuesdayDay {
         laser, micro, peel, ..
@@ -130,6 +134,7 @@ async fn the_day_view_places_each_appointment_by_its_local_time() {
 #[tokio::test]
 async fn the_day_view_lists_cancelled_appointments_apart() {
     let app = TestApp::spawn().await;
+    app.clock.set(t("2030-06-03T20:00:00Z"));
     let desk = app.staff(Role::FrontDesk).await;
     let gone = tuesday_day(&app, &desk).await.gone;
     let (status, html) = desk.get_text("/staff/day?date=2030-06-04").await;
@@ -568,7 +573,10 @@ async fn check_in_and_completion_go_on_the_trail_and_the_page() {
         "the end shown"
     );
     assert!(!html.contains(&format!("action=\"{page}/cancel\"")));
-    assert!(html.contains("Nothing more to do"));
+    // Issue 12: on the day it was made, the completion can still be undone; nothing else.
+    assert!(html.contains(&format!("action=\"{page}/undo\"")));
+    assert!(html.contains("Undo completion"));
+    assert!(!html.contains("Nothing more to do"));
 }
 
 #[tokio::test]
