@@ -144,21 +144,46 @@ pub fn of_appointment(conn: &mut DbConnection, appointment_id: i32) -> QueryResu
         .load(conn)
 }
 
-/// The message log, newest due first, optionally one status.
+/// What the message log is narrowed to; `None` and an empty `patient` match everything.
+#[derive(Debug, Clone, Default)]
+pub struct LogFilter {
+    pub status: Option<OutboxStatus>,
+    pub kind: Option<StepKind>,
+    /// Lower case text found in the patient's name or in the recipient's address.
+    pub patient: String,
+}
+
+/// The message log, newest due first, each row with its patient's name.
 pub fn recent(
     conn: &mut DbConnection,
-    status: Option<OutboxStatus>,
+    f: &LogFilter,
     limit: i64,
     offset: i64,
-) -> QueryResult<Vec<OutboxRow>> {
-    let mut q = outbox::table.into_boxed();
-    if let Some(s) = status {
+) -> QueryResult<Vec<(OutboxRow, String)>> {
+    use super::patients::{contains_pattern, lower};
+    use super::schema::patients;
+    let mut q = outbox::table
+        .inner_join(appointments::table.inner_join(patients::table))
+        .into_boxed();
+    if let Some(s) = f.status {
         q = q.filter(outbox::status.eq(s.as_str()));
+    }
+    if let Some(k) = f.kind {
+        q = q.filter(outbox::kind.eq(k.as_str()));
+    }
+    if !f.patient.is_empty() {
+        let p = contains_pattern(&f.patient);
+        q = q.filter(
+            lower(patients::name)
+                .like(p.clone())
+                .escape('\\')
+                .or(lower(outbox::recipient).like(p).escape('\\')),
+        );
     }
     q.order((outbox::due_at.desc(), outbox::id.desc()))
         .limit(limit)
         .offset(offset)
-        .select(OutboxRow::as_select())
+        .select((OutboxRow::as_select(), patients::name))
         .load(conn)
 }
 

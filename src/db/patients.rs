@@ -112,7 +112,7 @@ pub struct PatientSearch {
 }
 
 /// `%…%` with LIKE's own wildcards in `s` matched literally (escaped with `\`).
-fn contains_pattern(s: &str) -> String {
+pub(crate) fn contains_pattern(s: &str) -> String {
     let mut p = String::with_capacity(s.len() + 2);
     p.push('%');
     // PostgreSQL can't take NUL in a text parameter: it can't be in any stored text either.

@@ -31,5 +31,6 @@ mod secrets_at_rest;
 mod staff_admin;
 mod staff_auth;
 mod staff_desk;
+mod staff_messages;
 mod staff_routes;
 mod staff_undo;
