@@ -29,6 +29,7 @@ mod reminders;
 mod same_answers;
 mod secrets_at_rest;
 mod staff_admin;
+mod staff_audit_readable;
 mod staff_auth;
 mod staff_desk;
 mod staff_messages;
