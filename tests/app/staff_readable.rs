@@ -110,3 +110,56 @@ async fn the_time_zone_is_chosen_from_the_iana_list() {
     assert!(html.contains("<option value=\"America/New_York\">America/New_York</option>"));
     assert!(html.contains("<option value=\"Asia/Kolkata\">Asia/Kolkata</option>"));
 }
+
+/// Issue 12 item 10: time off is drawn above appointments with its label, an appointment kept
+/// inside it is marked as a conflict, buffers are drawn, each practitioner has a colour with
+/// their initials, and the legend says what each means.
+#[tokio::test]
+async fn the_day_grid_draws_time_off_buffers_conflicts_and_practitioner_colours() {
+    let app = TestApp::spawn().await;
+    let admin = app.staff(Role::Admin).await;
+    // Lena: a peel at 11:00 on Tuesday, then training 10:00–13:00 kept anyway.
+    let peel = app
+        .booked("chemical-peel", "2030-06-04T11:00:00+01:00", 3, &ANN)
+        .await
+        .id;
+    let fields = form(&[
+        ("starts", "2030-06-04T10:00"),
+        ("ends", "2030-06-04T13:00"),
+        ("reason", "Training"),
+        ("confirm", "yes"),
+        ("seen", &peel.to_string()),
+    ]);
+    let (status, page) = admin
+        .post_text("/staff/practitioners/3/time-off", &fields)
+        .await;
+    assert_eq!(status, 200, "{page}");
+    let jonah = app
+        .booked("microdermabrasion", "2030-06-04T09:00:00+01:00", 2, &ANN)
+        .await
+        .id;
+
+    let (_, html) = admin.get_text("/staff/day?date=2030-06-04").await;
+    // Time off: labelled, drawn above the appointments.
+    assert!(html.contains("<span>Time off: Training</span>"), "{html}");
+    let around = |id: i32| {
+        let at = html.find(&format!("data-appointment=\"{id}\"")).unwrap();
+        html[at - 60..at + 500].to_string()
+    };
+    let peel_block = around(peel);
+    assert!(
+        peel_block.contains("appt status-booked conflict"),
+        "{peel_block}"
+    );
+    assert!(peel_block.contains("⚠ In time off"));
+    let jonah_block = around(jonah);
+    assert!(!jonah_block[..jonah_block.find("</a>").unwrap()].contains("conflict"));
+    assert!(jonah_block.contains("<span class=\"who-chip who-1\">JR</span>"));
+    assert!(peel_block.contains("<span class=\"who-chip who-2\">LF</span>"));
+    // The legend explains colours in words.
+    assert!(html.contains("<span class=\"who-chip who-2\">LF</span> Lena Fischer"));
+    assert!(html.contains(">Time off</span>") && html.contains(">⚠ Conflict</span>"));
+    assert!(!html.contains("<p class=\"legend\" aria-label"));
+    // Buffers are drawn (every seed treatment has one): the peel's 15 minutes after 11:45.
+    assert!(html.contains("<div class=\"buffer\""), "{html}");
+}
