@@ -23,6 +23,7 @@ mod mail_smtp;
 mod mail_tls;
 mod ops;
 mod ops_binary;
+mod page_checks;
 mod privacy;
 mod record_takeover;
 mod reminders;
