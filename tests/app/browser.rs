@@ -315,6 +315,10 @@ async fn staff_part(app: &TestApp, b: &Client) {
     b.goto(&app.url("/staff/week?date=2030-06-03&practitioner=all"))
         .await
         .unwrap();
-    b.wait().for_element(Locator::Css("a.appt")).await.unwrap();
+    // Everyone's week is a list per day (issue 12).
+    b.wait()
+        .for_element(Locator::Css(".week-list li[data-appointment]"))
+        .await
+        .unwrap();
     save(b, "week-view.png").await;
 }

@@ -335,3 +335,39 @@ async fn every_page_fits_a_phone_and_a_tablet_and_passes_axe() {
     );
     eprintln!("{checked} page loads at 390 and 768 px: no overflow, no serious axe violations");
 }
+
+/// Issue 12 item 7: the whole slot card shows the choice and the focus, and the borders of
+/// form controls and slot cards have at least 3:1 contrast against white.
+#[tokio::test]
+async fn slot_cards_show_choice_and_focus_and_controls_have_visible_borders() {
+    let app = TestApp::spawn().await;
+    let (status, css) = app.get_text("/static/app.css").await;
+    assert_eq!(status, 200);
+    assert!(css.contains(".slot:has(input:checked)"));
+    assert!(css.contains(".slot:has(input:focus-visible)"));
+    fn luminance(hex: &str) -> f64 {
+        let c = |i: usize| {
+            let v = f64::from(u8::from_str_radix(&hex[i..i + 2], 16).unwrap()) / 255.0;
+            if v <= 0.03928 {
+                v / 12.92
+            } else {
+                ((v + 0.055) / 1.055).powf(2.4)
+            }
+        };
+        0.2126 * c(0) + 0.7152 * c(2) + 0.0722 * c(4)
+    }
+    let mut checked = 0;
+    for line in css.lines().filter(|l| {
+        l.starts_with(".slot {")
+            || l.starts_with("input[type=text]")
+            || l.starts_with("input[type=password]")
+    }) {
+        let at =
+            line.find("border: 1px solid #").expect("a solid border") + "border: 1px solid #".len();
+        let hex = &line[at..at + 6];
+        let ratio = 1.05 / (luminance(hex) + 0.05);
+        assert!(ratio >= 3.0, "#{hex} is {ratio:.2}:1 against white: {line}");
+        checked += 1;
+    }
+    assert_eq!(checked, 3, "the slot card and both input rules");
+}
