@@ -391,7 +391,7 @@ pub fn week_list(s: &Schedule, today: NaiveDate) -> Vec<DayListView> {
                     let p = lane.practitioner.as_ref()?;
                     Some(lane.time_off.iter().map(move |(span, reason)| {
                         format!(
-                            "{} off {}–{}{}",
+                            "{}, {}–{}{}",
                             p.name,
                             minute_label(span.start),
                             minute_label(span.end),
