@@ -27,6 +27,7 @@ mod page_checks;
 mod privacy;
 mod record_takeover;
 mod reminders;
+mod reschedule_keeps;
 mod same_answers;
 mod secrets_at_rest;
 mod staff_admin;
