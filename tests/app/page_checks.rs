@@ -371,3 +371,86 @@ async fn slot_cards_show_choice_and_focus_and_controls_have_visible_borders() {
     }
     assert_eq!(checked, 3, "the slot card and both input rules");
 }
+
+async fn click(b: &Client, xpath: &str) {
+    b.wait()
+        .for_element(Locator::XPath(xpath))
+        .await
+        .unwrap_or_else(|e| panic!("{xpath}: {e}"))
+        .click()
+        .await
+        .unwrap();
+}
+
+async fn wait_text(b: &Client, text: &str) {
+    b.wait()
+        .for_element(Locator::XPath(&format!("//*[contains(., \"{text}\")]")))
+        .await
+        .unwrap_or_else(|e| panic!("waiting for {text}: {e}"));
+}
+
+/// Issue 12 in a real browser: a patient reschedules (the page keeps their practitioner) and
+/// cancels through the question; the desk marks a no-show and undoes it.
+#[tokio::test]
+async fn reschedule_cancel_and_undo_in_a_real_browser() {
+    let Some(browser) = browser().await else {
+        return;
+    };
+    let b = &browser.client;
+    let app = TestApp::spawn().await;
+    let booked = app
+        .booked("microneedling", "2030-06-05T11:00:00+01:00", 2, &ANN)
+        .await;
+    let manage = app.url(&format!("/appointments/{}", booked.token));
+
+    // Reschedule: the page opens on Jonah and the appointment's day.
+    b.goto(&manage).await.unwrap();
+    click(b, "//a[contains(., 'Choose another time')]").await;
+    b.wait()
+        .for_element(Locator::Css("input[name=start]"))
+        .await
+        .unwrap();
+    let chosen = b
+        .execute(
+            "return [document.getElementById('practitioner').value, document.getElementById('date').value]",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(chosen, serde_json::json!(["2", "2030-06-05"]));
+    for width in WIDTHS {
+        b.set_window_size(width, 1100).await.unwrap();
+        save(b, &format!("reschedule-{width}.png")).await;
+    }
+    b.set_window_size(1280, 1100).await.unwrap();
+    click(b, "(//label[contains(@class, 'slot')])[last()]").await;
+    click(
+        b,
+        "//button[contains(., 'Move my appointment to this time')]",
+    )
+    .await;
+    wait_text(b, "has been moved").await;
+    assert_eq!(app.appointment(booked.id).practitioner_id, 2, "kept");
+
+    // Cancel: a question first, then the red button.
+    click(b, "//summary[contains(., 'Cancel this appointment')]").await;
+    click(b, "//button[contains(., 'Yes, cancel this appointment')]").await;
+    wait_text(b, "Book again").await;
+    assert_eq!(app.appointment(booked.id).status, "cancelled");
+
+    // The desk: a no-show marked by mistake at 15:30 BST, undone.
+    let missed = app
+        .booked("microdermabrasion", "2030-06-03T14:00:00+01:00", 2, &ANN)
+        .await
+        .id;
+    app.clock.set(t("2030-06-03T14:30:00Z"));
+    app.create_staff("desk@clinic.example", Role::FrontDesk, STAFF_PASSWORD);
+    log_in(b, &app, "desk@clinic.example").await;
+    b.goto(&app.url(&format!("/staff/appointments/{missed}")))
+        .await
+        .unwrap();
+    click(b, "//button[contains(., 'Mark as no-show')]").await;
+    click(b, "//button[contains(., 'Undo no-show')]").await;
+    wait_text(b, "Undone: the appointment is back as it was").await;
+    assert_eq!(app.appointment(missed).status, "booked");
+}
