@@ -304,6 +304,23 @@ async fn every_page_fits_a_phone_and_a_tablet_and_passes_axe() {
             checked += 1;
         }
     }
+    // At 1280 px the admin's navigation is one line (it wrapped with thirteen links).
+    b.set_window_size(1280, 900).await.unwrap();
+    b.goto(&app.url("/staff/treatments")).await.unwrap();
+    let nav = b
+        .execute(
+            "const n = document.querySelector('.nav-wide'); const items = [...n.children]; \
+             return [getComputedStyle(n).display, new Set(items.map(i => Math.round(i.getBoundingClientRect().top))).size, \
+             n.scrollWidth <= n.clientWidth];",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        nav,
+        serde_json::json!(["flex", 1, true]),
+        "one line of links at 1280 px"
+    );
     // Screenshots of the views the issue names, at both widths.
     let shots = [
         ("day", "/staff/day?date=2030-06-04".to_string()),
