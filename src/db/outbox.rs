@@ -105,6 +105,26 @@ pub fn cancel_pending(
     .execute(conn)
 }
 
+/// Gives an appointment's messages that an event cancelled (`because`: that event's notes) the
+/// note `note`, so that planning again may move them (an undone completion or no-show puts the
+/// reminders back). Only cancelled rows change.
+pub fn renote_cancelled(
+    conn: &mut DbConnection,
+    appointment_id: i32,
+    because: &[&str],
+    note: &str,
+    now: NaiveDateTime,
+) -> QueryResult<usize> {
+    diesel::update(
+        outbox::table
+            .filter(outbox::appointment_id.eq(appointment_id))
+            .filter(outbox::status.eq(Cancelled.as_str()))
+            .filter(outbox::note.eq_any(because)),
+    )
+    .set((outbox::note.eq(note), outbox::updated_at.eq(now)))
+    .execute(conn)
+}
+
 /// Cancels a patient's messages of the given kinds, over all their appointments, that haven't
 /// gone out (an opt-out). A row a dispatcher is sending keeps its lease, which then no longer
 /// lets it record the outcome.
@@ -140,21 +160,46 @@ pub fn of_appointment(conn: &mut DbConnection, appointment_id: i32) -> QueryResu
         .load(conn)
 }
 
-/// The message log, newest due first, optionally one status.
+/// What the message log is narrowed to; `None` and an empty `patient` match everything.
+#[derive(Debug, Clone, Default)]
+pub struct LogFilter {
+    pub status: Option<OutboxStatus>,
+    pub kind: Option<StepKind>,
+    /// Lower case text found in the patient's name or in the recipient's address.
+    pub patient: String,
+}
+
+/// The message log, newest due first, each row with its patient's name.
 pub fn recent(
     conn: &mut DbConnection,
-    status: Option<OutboxStatus>,
+    f: &LogFilter,
     limit: i64,
     offset: i64,
-) -> QueryResult<Vec<OutboxRow>> {
-    let mut q = outbox::table.into_boxed();
-    if let Some(s) = status {
+) -> QueryResult<Vec<(OutboxRow, String)>> {
+    use super::patients::{contains_pattern, lower};
+    use super::schema::patients;
+    let mut q = outbox::table
+        .inner_join(appointments::table.inner_join(patients::table))
+        .into_boxed();
+    if let Some(s) = f.status {
         q = q.filter(outbox::status.eq(s.as_str()));
+    }
+    if let Some(k) = f.kind {
+        q = q.filter(outbox::kind.eq(k.as_str()));
+    }
+    if !f.patient.is_empty() {
+        let p = contains_pattern(&f.patient);
+        q = q.filter(
+            lower(patients::name)
+                .like(p.clone())
+                .escape('\\')
+                .or(lower(outbox::recipient).like(p).escape('\\')),
+        );
     }
     q.order((outbox::due_at.desc(), outbox::id.desc()))
         .limit(limit)
         .offset(offset)
-        .select(OutboxRow::as_select())
+        .select((OutboxRow::as_select(), patients::name))
         .load(conn)
 }
 

@@ -76,6 +76,26 @@ pub fn active_future_bookings(
         .get_result(conn)
 }
 
+/// (patient id, name) of these patients.
+pub fn names_by_id(conn: &mut DbConnection, ids: &[i32]) -> QueryResult<Vec<(i32, String)>> {
+    patients::table
+        .filter(patients::id.eq_any(ids))
+        .select((patients::id, patients::name))
+        .load(conn)
+}
+
+/// (appointment id, its patient's name) of these appointments.
+pub fn names_by_appointment(
+    conn: &mut DbConnection,
+    appointment_ids: &[i32],
+) -> QueryResult<Vec<(i32, String)>> {
+    appointments::table
+        .inner_join(patients::table)
+        .filter(appointments::id.eq_any(appointment_ids))
+        .select((appointments::id, patients::name))
+        .load(conn)
+}
+
 pub fn by_id(conn: &mut DbConnection, id: i32) -> QueryResult<PatientRow> {
     patients::table
         .find(id)
@@ -112,7 +132,7 @@ pub struct PatientSearch {
 }
 
 /// `%…%` with LIKE's own wildcards in `s` matched literally (escaped with `\`).
-fn contains_pattern(s: &str) -> String {
+pub(crate) fn contains_pattern(s: &str) -> String {
     let mut p = String::with_capacity(s.len() + 2);
     p.push('%');
     // PostgreSQL can't take NUL in a text parameter: it can't be in any stored text either.

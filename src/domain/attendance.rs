@@ -28,6 +28,95 @@ pub fn no_show_allowed(
     Ok(to)
 }
 
+/// A check-in happens on the appointment's own clinic day: a tap on next week's row is a
+/// mistake, not an arrival.
+pub fn check_in_allowed(
+    tz: Tz,
+    status: Status,
+    starts_at: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> Result<Status, String> {
+    let to = transition(status, Action::CheckIn)?;
+    let day = |t: DateTime<Utc>| t.with_timezone(&tz).date_naive();
+    if day(now) != day(starts_at) {
+        return Err(format!(
+            "It can be checked in only on the day of the appointment ({}).",
+            day(starts_at).format("%A %-d %B %Y")
+        ));
+    }
+    Ok(to)
+}
+
+/// The audit actions of the status moves that the desk may take back.
+pub const UNDOABLE: [&str; 3] = [
+    "appointment.check_in",
+    "appointment.complete",
+    "appointment.no_show",
+];
+
+/// The audit actions that move an appointment's status (the last of them is what an undo
+/// would take back).
+pub const STATUS_CHANGES: [&str; 7] = [
+    "appointment.book",
+    "appointment.cancel",
+    "appointment.reschedule",
+    "appointment.check_in",
+    "appointment.complete",
+    "appointment.no_show",
+    "appointment.undo",
+];
+
+/// The last status change as the trail recorded it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LastChange {
+    pub action: String,
+    pub at: DateTime<Utc>,
+    pub from: Option<Status>,
+    pub to: Option<Status>,
+}
+
+/// What "Undo" would do: the status it goes back to and how the button names it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Undo {
+    pub back_to: Status,
+    pub label: &'static str,
+}
+
+/// Whether the last status change may be taken back now: a check-in, completion or no-show,
+/// made on the same clinic day as now, that is still the appointment's state.
+pub fn undo_allowed(
+    tz: Tz,
+    current: Status,
+    last: Option<&LastChange>,
+    now: DateTime<Utc>,
+) -> Result<Undo, String> {
+    let nothing = || "There is no check-in, completion or no-show to undo.".to_string();
+    let last = last.ok_or_else(nothing)?;
+    let label = match last.action.as_str() {
+        "appointment.check_in" => "Undo check-in",
+        "appointment.complete" => "Undo completion",
+        "appointment.no_show" => "Undo no-show",
+        _ => return Err(nothing()),
+    };
+    let (Some(from), Some(to)) = (last.from, last.to) else {
+        return Err(nothing());
+    };
+    if to != current {
+        return Err(nothing());
+    }
+    let day = |t: DateTime<Utc>| t.with_timezone(&tz).date_naive();
+    if day(last.at) != day(now) {
+        return Err(format!(
+            "A status change can be undone only on the day it was made ({}).",
+            day(last.at).format("%A %-d %B %Y")
+        ));
+    }
+    Ok(Undo {
+        back_to: from,
+        label,
+    })
+}
+
 /// The recorded end of a session must fall after its start and not in the future (aftercare is
 /// timed from it).
 pub fn check_completion(
@@ -125,6 +214,7 @@ impl Offer {
 }
 
 pub fn offered(
+    tz: Tz,
     status: Status,
     starts_at: DateTime<Utc>,
     now: DateTime<Utc>,
@@ -133,7 +223,7 @@ pub fn offered(
     let allows = |a| transition(status, a).is_ok();
     let started = now > starts_at;
     Offer {
-        check_in: allows(Action::CheckIn),
+        check_in: allows(Action::CheckIn) && check_in_allowed(tz, status, starts_at, now).is_ok(),
         // There is no valid end time before the session starts.
         complete: allows(Action::Complete) && started,
         no_show: allows(Action::NoShow) && now >= starts_at,
@@ -290,7 +380,8 @@ mod tests {
         let start = t("2030-06-03T08:00:00Z");
         let before = t("2030-06-03T07:00:00Z");
         let after = t("2030-06-03T08:30:00Z");
-        let o = offered(Status::Booked, start, before, true);
+        let tz = london();
+        let o = offered(tz, Status::Booked, start, before, true);
         assert_eq!(
             o,
             Offer {
@@ -301,13 +392,93 @@ mod tests {
                 reschedule: true
             }
         );
-        let o = offered(Status::Booked, start, after, false);
+        let o = offered(tz, Status::Booked, start, after, false);
         assert!(o.check_in && o.complete && o.no_show && !o.cancel && !o.reschedule);
-        let o = offered(Status::CheckedIn, start, after, true);
+        let o = offered(tz, Status::CheckedIn, start, after, true);
         assert!(!o.check_in && o.complete && !o.no_show && o.cancel && !o.reschedule);
-        assert!(!offered(Status::Completed, start, after, true).any());
-        assert!(!offered(Status::Cancelled, start, after, true).any());
-        assert!(!offered(Status::NoShow, start, after, true).any());
+        assert!(!offered(tz, Status::Completed, start, after, true).any());
+        assert!(!offered(tz, Status::Cancelled, start, after, true).any());
+        assert!(!offered(tz, Status::NoShow, start, after, true).any());
+    }
+
+    #[test]
+    fn check_in_only_on_the_appointments_day() {
+        let tz = london();
+        let start = t("2030-06-03T08:00:00Z"); // 09:00 BST, Monday 3 June
+        // 00:30 BST on the day is the day; 23:30 BST the evening before is not.
+        assert_eq!(
+            check_in_allowed(tz, Status::Booked, start, t("2030-06-02T23:30:00Z")),
+            Ok(Status::CheckedIn)
+        );
+        let e = check_in_allowed(tz, Status::Booked, start, t("2030-06-02T22:30:00Z")).unwrap_err();
+        assert!(
+            e.contains("only on the day") && e.contains("Monday 3 June 2030"),
+            "{e}"
+        );
+        assert!(check_in_allowed(tz, Status::Booked, start, t("2030-06-03T23:30:00Z")).is_err());
+        assert!(!offered(tz, Status::Booked, start, t("2030-06-01T08:00:00Z"), true).check_in);
+        assert!(offered(tz, Status::Booked, start, t("2030-06-03T07:00:00Z"), true).check_in);
+    }
+
+    #[test]
+    fn undo_only_the_last_move_on_its_day() {
+        let tz = london();
+        let change = |action: &str, at: &str, from, to| LastChange {
+            action: action.into(),
+            at: t(at),
+            from: Some(from),
+            to: Some(to),
+        };
+        let ns = change(
+            "appointment.no_show",
+            "2030-06-03T09:00:00Z",
+            Status::Booked,
+            Status::NoShow,
+        );
+        assert_eq!(
+            undo_allowed(tz, Status::NoShow, Some(&ns), t("2030-06-03T22:59:00Z")),
+            Ok(Undo {
+                back_to: Status::Booked,
+                label: "Undo no-show"
+            })
+        );
+        // Midnight in London (BST) has passed: the clinic day is over.
+        let e = undo_allowed(tz, Status::NoShow, Some(&ns), t("2030-06-03T23:01:00Z")).unwrap_err();
+        assert!(e.contains("only on the day"), "{e}");
+        // Something else happened since.
+        assert!(undo_allowed(tz, Status::Booked, Some(&ns), t("2030-06-03T10:00:00Z")).is_err());
+        let done = change(
+            "appointment.complete",
+            "2030-06-03T09:00:00Z",
+            Status::CheckedIn,
+            Status::Completed,
+        );
+        assert_eq!(
+            undo_allowed(
+                tz,
+                Status::Completed,
+                Some(&done),
+                t("2030-06-03T10:00:00Z")
+            )
+            .map(|u| u.back_to),
+            Ok(Status::CheckedIn)
+        );
+        let cancel = change(
+            "appointment.cancel",
+            "2030-06-03T09:00:00Z",
+            Status::Booked,
+            Status::Cancelled,
+        );
+        assert!(
+            undo_allowed(
+                tz,
+                Status::Cancelled,
+                Some(&cancel),
+                t("2030-06-03T10:00:00Z")
+            )
+            .is_err()
+        );
+        assert!(undo_allowed(tz, Status::Booked, None, t("2030-06-03T10:00:00Z")).is_err());
     }
 
     #[test]

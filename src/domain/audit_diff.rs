@@ -21,9 +21,67 @@ fn show(v: &Value) -> String {
     }
 }
 
+/// What a stored field is called on the page: `practitioner_id` → "Practitioner",
+/// `checked_in_at` → "Checked in", `cancel_reason` → "Cancellation reason".
+pub fn field_label(key: &str) -> String {
+    let known = match key {
+        "starts_at" => Some("Start"),
+        "ends_at" => Some("End"),
+        "completed_at" => Some("Ended"),
+        "cancel_reason" => Some("Cancellation reason"),
+        "duration_minutes" => Some("Session minutes"),
+        "buffer_minutes" => Some("Buffer minutes"),
+        "tz" | "timezone" => Some("Time zone"),
+        _ => None,
+    };
+    if let Some(k) = known {
+        return k.to_string();
+    }
+    let bare = key
+        .strip_suffix("_ids")
+        .map(|s| format!("{s}s"))
+        .or_else(|| key.strip_suffix("_id").map(str::to_string))
+        .or_else(|| key.strip_suffix("_at").map(str::to_string))
+        .unwrap_or_else(|| key.to_string());
+    let words = bare.replace('_', " ");
+    let mut chars = words.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
 /// The fields that differ between before and after, by field name. Objects compare field by
 /// field; anything else is one change named "value".
 pub fn diff(before: Option<&Value>, after: Option<&Value>) -> Vec<Change> {
+    diff_with(before, after, &|_, _| None)
+}
+
+/// `diff` with each value told by `tell(field, value)` where it knows better (a name for an
+/// id, a local time for an instant), and the fields named for people.
+pub fn readable_diff(
+    before: Option<&Value>,
+    after: Option<&Value>,
+    tell: &dyn Fn(&str, &Value) -> Option<String>,
+) -> Vec<Change> {
+    diff_with(before, after, tell)
+        .into_iter()
+        .map(|c| Change {
+            field: field_label(&c.field),
+            ..c
+        })
+        .collect()
+}
+
+fn diff_with(
+    before: Option<&Value>,
+    after: Option<&Value>,
+    tell: &dyn Fn(&str, &Value) -> Option<String>,
+) -> Vec<Change> {
+    let show_as = |k: &str, v: &Value| match v {
+        Value::Null => show(v),
+        _ => tell(k, v).unwrap_or_else(|| show(v)),
+    };
     let empty = serde_json::Map::new();
     match (before, after) {
         (None, None) => Vec::new(),
@@ -36,15 +94,15 @@ pub fn diff(before: Option<&Value>, after: Option<&Value>) -> Vec<Change> {
                 .filter(|k| b.get(*k) != a.get(*k))
                 .map(|k| Change {
                     field: k.clone(),
-                    before: b.get(k).map(show).unwrap_or_default(),
-                    after: a.get(k).map(show).unwrap_or_default(),
+                    before: b.get(k).map(|v| show_as(k, v)).unwrap_or_default(),
+                    after: a.get(k).map(|v| show_as(k, v)).unwrap_or_default(),
                 })
                 .collect()
         }
         (b, a) if b != a => vec![Change {
             field: "value".into(),
-            before: b.map(show).unwrap_or_default(),
-            after: a.map(show).unwrap_or_default(),
+            before: b.map(|v| show_as("value", v)).unwrap_or_default(),
+            after: a.map(|v| show_as("value", v)).unwrap_or_default(),
         }],
         _ => Vec::new(),
     }
@@ -54,6 +112,35 @@ pub fn diff(before: Option<&Value>, after: Option<&Value>) -> Vec<Change> {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn fields_and_values_read_as_words() {
+        assert_eq!(field_label("practitioner_id"), "Practitioner");
+        assert_eq!(field_label("checked_in_at"), "Checked in");
+        assert_eq!(field_label("qualification_ids"), "Qualifications");
+        assert_eq!(field_label("cancel_reason"), "Cancellation reason");
+        let tell = |k: &str, v: &Value| (k == "practitioner_id").then(|| format!("P{v}"));
+        let d = readable_diff(
+            Some(&json!({"practitioner_id": 2, "note": null})),
+            Some(&json!({"practitioner_id": 3, "note": "x"})),
+            &tell,
+        );
+        assert_eq!(
+            d,
+            vec![
+                Change {
+                    field: "Note".into(),
+                    before: "—".into(),
+                    after: "x".into()
+                },
+                Change {
+                    field: "Practitioner".into(),
+                    before: "P2".into(),
+                    after: "P3".into()
+                },
+            ]
+        );
+    }
 
     #[test]
     fn shows_only_what_changed() {

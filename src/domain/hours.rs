@@ -68,6 +68,16 @@ impl WeeklyHours {
         &self.days[day.num_days_from_monday() as usize]
     }
 
+    /// The first day from `from` (within a week) with any open hours; `from` itself when the
+    /// week has none.
+    pub fn next_open_day(&self, from: chrono::NaiveDate) -> chrono::NaiveDate {
+        use chrono::Datelike;
+        (0..7)
+            .filter_map(|n| from.checked_add_days(chrono::Days::new(n)))
+            .find(|d| !self.on(d.weekday()).is_empty())
+            .unwrap_or(from)
+    }
+
     /// The spans open in both: a practitioner only works while the clinic is open.
     pub fn intersect_day(&self, other: &WeeklyHours, day: Weekday) -> Vec<MinuteRange> {
         let mut out = Vec::new();
@@ -111,6 +121,21 @@ pub fn weekday_name(day: Weekday) -> &'static str {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn the_next_open_day_skips_closed_days() {
+        use chrono::{NaiveDate, Weekday};
+        let mut h = super::WeeklyHours::default();
+        h.add(Weekday::Mon, super::MinuteRange::new(540, 1020).unwrap());
+        let sat = NaiveDate::from_ymd_opt(2030, 6, 8).unwrap();
+        assert_eq!(
+            h.next_open_day(sat),
+            NaiveDate::from_ymd_opt(2030, 6, 10).unwrap()
+        );
+        let mon = NaiveDate::from_ymd_opt(2030, 6, 10).unwrap();
+        assert_eq!(h.next_open_day(mon), mon);
+        assert_eq!(super::WeeklyHours::default().next_open_day(sat), sat);
+    }
+
     use super::*;
 
     #[test]

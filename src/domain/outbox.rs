@@ -79,13 +79,23 @@ pub fn skipped_note(why: &str) -> String {
     format!("{SKIPPED}: {why}")
 }
 
+/// The start of the note on a row cancelled because staff undid the status change it belonged
+/// to (or that stopped it): like a skipped row, planning may bring it back.
+pub const UNDONE: &str = "undone";
+
+pub fn undone_note(what: &str) -> String {
+    format!("{UNDONE}: {what}")
+}
+
 /// Whether planning again (a new time) moves this row: what hasn't gone out, and what planning
 /// itself skipped before (it may be useful again). Sent, dead, or cancelled for a reason of its
 /// own (staff, an opt-out, an event) stays as it is.
 pub fn follows_new_times(status: Option<OutboxStatus>, note: Option<&str>) -> bool {
     match status {
         Some(s) if s.is_pending() => true,
-        Some(OutboxStatus::Cancelled) => note.is_some_and(|n| n.starts_with(SKIPPED)),
+        Some(OutboxStatus::Cancelled) => {
+            note.is_some_and(|n| n.starts_with(SKIPPED) || n.starts_with(UNDONE))
+        }
         _ => false,
     }
 }
@@ -144,6 +154,10 @@ mod tests {
             Some("cancelled by staff")
         ));
         assert!(!follows_new_times(Some(Cancelled), None));
+        assert!(follows_new_times(
+            Some(Cancelled),
+            Some(&undone_note("no-show undone"))
+        ));
         assert!(!follows_new_times(Some(Sent), None));
         assert!(!follows_new_times(Some(Dead), None));
         assert!(!follows_new_times(None, None));

@@ -124,6 +124,18 @@ pub fn parse_note(s: &str) -> Result<Option<String>, String> {
     Ok(Some(s.to_string()))
 }
 
+/// A `tel:` link for a phone number as people write it ("+44 20 7946-0000"): RFC 3966 allows
+/// no spaces, so only the digits and a leading plus are kept ("tel:+442079460000").
+pub fn tel_uri(phone: impl AsRef<str>) -> String {
+    let phone = phone.as_ref().trim();
+    let mut out = String::from("tel:");
+    if phone.starts_with('+') {
+        out.push('+');
+    }
+    out.extend(phone.chars().filter(char::is_ascii_digit));
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -161,5 +173,11 @@ mod tests {
         assert!(Phone::parse_optional("+44 20 7946 0000").unwrap().is_some());
         assert!(Phone::parse_optional("call me").is_err());
         assert!(Phone::parse_optional("12+3456789").is_err());
+    }
+
+    #[test]
+    fn tel_links_have_no_spaces() {
+        assert_eq!(super::tel_uri("+44 20 7946-0000"), "tel:+442079460000");
+        assert_eq!(super::tel_uri(" (020) 7946.0001 "), "tel:02079460001");
     }
 }

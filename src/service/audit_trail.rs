@@ -7,8 +7,12 @@ use serde_json::Value;
 use crate::db::DbConnection;
 use crate::db::audit::{self, AuditFilter};
 use crate::db::models::{AuditRow, from_db, to_db};
-use crate::domain::audit_diff::{Change, diff};
+use std::collections::HashMap;
+
+use crate::domain::appointment::Status;
+use crate::domain::audit_diff::{Change, readable_diff};
 use crate::domain::errors::FieldErrors;
+use crate::domain::time::datetime_label;
 use crate::domain::time::{local_day_bounds, parse_date};
 use crate::error::AppError;
 use crate::service::clinic::{self, Clinic};
@@ -41,6 +45,8 @@ pub struct AuditLine {
     pub at: String,
     pub actor: String,
     pub action: String,
+    /// The action in words ("Checked in", "Treatment update").
+    pub action_words: String,
     pub subject: String,
     pub subject_link: Option<String>,
     pub changes: Vec<Change>,
@@ -71,26 +77,139 @@ fn parse_json(s: &Option<String>) -> Option<Value> {
     s.as_deref().and_then(|s| serde_json::from_str(s).ok())
 }
 
-fn line(tz: Tz, r: AuditRow) -> AuditLine {
+/// The names the trail's ids stand for, loaded once per page.
+#[derive(Default)]
+struct Names {
+    practitioners: HashMap<i64, String>,
+    treatments: HashMap<i64, String>,
+    patients: HashMap<i64, String>,
+    staff: HashMap<i64, String>,
+    /// Appointment id → its patient's name.
+    appointment_patients: HashMap<i64, String>,
+}
+
+impl Names {
+    fn load(conn: &mut DbConnection, rows: &[AuditRow]) -> Result<Names, AppError> {
+        let ids_of = |kind: &str| -> Vec<i32> {
+            rows.iter()
+                .filter(|r| r.subject_kind == kind)
+                .filter_map(|r| r.subject_id)
+                .collect()
+        };
+        // Patients named in snapshots (a merge, an erasure) as well as patient subjects.
+        let mut patient_ids = ids_of("patient");
+        for r in rows {
+            for json in [&r.before_json, &r.after_json] {
+                if let Some(id) = parse_json(json)
+                    .and_then(|v| v.get("patient_id").and_then(Value::as_i64))
+                    .and_then(|id| i32::try_from(id).ok())
+                {
+                    patient_ids.push(id);
+                }
+            }
+        }
+        let map = |pairs: Vec<(i32, String)>| {
+            pairs
+                .into_iter()
+                .map(|(id, name)| (i64::from(id), name))
+                .collect::<HashMap<_, _>>()
+        };
+        Ok(Names {
+            practitioners: crate::db::practitioners::all_practitioners_by_id(conn)?
+                .into_iter()
+                .map(|p| (i64::from(p.id), p.name))
+                .collect(),
+            treatments: crate::db::treatments::all_treatments(conn)?
+                .into_iter()
+                .map(|t| (i64::from(t.id), t.name))
+                .collect(),
+            staff: crate::db::staff::all(conn)?
+                .into_iter()
+                .map(|s| (i64::from(s.id), format!("{} ({})", s.name, s.email)))
+                .collect(),
+            patients: map(crate::db::patients::names_by_id(conn, &patient_ids)?),
+            appointment_patients: map(crate::db::patients::names_by_appointment(
+                conn,
+                &ids_of("appointment"),
+            )?),
+        })
+    }
+
+    /// A value as a person reads it: the name an id stands for, an instant on the clinic's
+    /// clock, a status in words.
+    fn tell(&self, tz: Tz, key: &str, v: &Value) -> Option<String> {
+        let named = |m: &HashMap<i64, String>| {
+            v.as_i64()
+                .map(|id| m.get(&id).cloned().unwrap_or_else(|| format!("#{id}")))
+        };
+        match key {
+            "practitioner_id" => named(&self.practitioners),
+            "treatment_id" => named(&self.treatments),
+            "patient_id" => named(&self.patients),
+            "staff_id" => named(&self.staff),
+            "status" => v
+                .as_str()
+                .and_then(Status::parse)
+                .map(|s| s.label().to_string()),
+            _ => v
+                .as_str()
+                .and_then(|s| chrono::DateTime::parse_from_rfc3339(s).ok())
+                .map(|t| datetime_label(tz, t.with_timezone(&chrono::Utc))),
+        }
+    }
+
+    /// Who the subject is, beside its kind and number: "Appointment #24 · Ann Lee".
+    fn subject_name(&self, kind: &str, id: i32) -> Option<&String> {
+        let id = i64::from(id);
+        match kind {
+            "appointment" => self.appointment_patients.get(&id),
+            "patient" => self.patients.get(&id),
+            "practitioner" => self.practitioners.get(&id),
+            "treatment" => self.treatments.get(&id),
+            "staff" => self.staff.get(&id),
+            _ => None,
+        }
+    }
+}
+
+/// What an action code means, for the "What" column (the code stays beside it: the filter
+/// takes its prefix).
+fn action_words(action: &str) -> String {
+    if action.starts_with("appointment.") {
+        return crate::service::desk::history::action_label(action);
+    }
+    let (thing, verb) = action.split_once('.').unwrap_or(("", action));
+    let verb = verb.replace(['_', '.'], " ");
+    let thing = thing.replace('_', " ");
+    let mut s = format!("{thing} {verb}").trim().to_string();
+    if let Some(first) = s.get(..1) {
+        s = first.to_uppercase() + &s[1..];
+    }
+    s
+}
+
+fn line(tz: Tz, names: &Names, r: AuditRow) -> AuditLine {
     let label = SUBJECT_KINDS
         .iter()
         .find(|(k, _)| *k == r.subject_kind)
         .map_or(r.subject_kind.as_str(), |(_, l)| l);
     AuditLine {
-        at: from_db(r.at)
-            .with_timezone(&tz)
-            .format("%Y-%m-%d %H:%M:%S %Z")
-            .to_string(),
+        at: datetime_label(tz, from_db(r.at)),
         actor: r.actor_label.clone(),
         action: r.action.clone(),
+        action_words: action_words(&r.action),
         subject: match r.subject_id {
-            Some(id) => format!("{label} #{id}"),
+            Some(id) => match names.subject_name(&r.subject_kind, id) {
+                Some(name) => format!("{label} #{id} · {name}"),
+                None => format!("{label} #{id}"),
+            },
             None => label.to_string(),
         },
         subject_link: link(&r.subject_kind, r.subject_id),
-        changes: diff(
+        changes: readable_diff(
             parse_json(&r.before_json).as_ref(),
             parse_json(&r.after_json).as_ref(),
+            &|k, v| names.tell(tz, k, v),
         ),
         note: r.note,
     }
@@ -165,10 +284,11 @@ pub fn browse(
     let mut rows = audit::search(conn, &f, PAGE_SIZE + 1, (page - 1) * PAGE_SIZE)?;
     let has_next = rows.len() as i64 > PAGE_SIZE;
     rows.truncate(PAGE_SIZE as usize);
+    let names = Names::load(conn, &rows)?;
     Ok((
         clinic,
         Ok(AuditPage {
-            lines: rows.into_iter().map(|r| line(tz, r)).collect(),
+            lines: rows.into_iter().map(|r| line(tz, &names, r)).collect(),
             page,
             has_next,
         }),

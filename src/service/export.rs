@@ -40,7 +40,10 @@ fn record(tz: Tz, l: &Listed) -> Vec<String> {
         local(tz, a.starts_at),
         local(tz, a.ends_at),
         tz.name().to_string(),
-        a.status.clone(),
+        // In words, as the console shows it ("Checked in", "No-show"), not the stored code.
+        crate::domain::appointment::Status::parse(&a.status)
+            .map(|s| s.label().to_string())
+            .unwrap_or_else(|| a.status.clone()),
         spreadsheet_safe(&l.treatment.name),
         spreadsheet_safe(&l.practitioner.name),
         spreadsheet_safe(&l.patient.name),
@@ -51,7 +54,8 @@ fn record(tz: Tz, l: &Listed) -> Vec<String> {
     ]
 }
 
-/// The CSV text (header first, then appointments by start).
+/// The CSV text (header first, then appointments by start), starting with a UTF-8 byte order
+/// mark: without it Excel reads the file as the local code page and garbles "Zoë" or "–".
 pub fn csv(conn: &mut DbConnection, range: DateRange) -> Result<String, AppError> {
     let tz = clinic::load(conn)?.tz;
     let from = local_day_bounds(tz, range.from).0;
@@ -75,5 +79,6 @@ pub fn csv(conn: &mut DbConnection, range: DateRange) -> Result<String, AppError
     let bytes = w
         .into_inner()
         .map_err(|e| AppError::Internal(format!("writing the export failed: {e}")))?;
-    String::from_utf8(bytes).map_err(|e| AppError::Internal(e.to_string()))
+    let text = String::from_utf8(bytes).map_err(|e| AppError::Internal(e.to_string()))?;
+    Ok(format!("\u{feff}{text}"))
 }

@@ -8,7 +8,6 @@ use serde_json::json;
 use crate::db::models::{OutboxRow, PatientRow, to_db};
 use crate::db::{DbConnection, clinic as clinic_db, outbox as outbox_db, patients};
 use crate::domain::care_plan::StepKind;
-use crate::domain::outbox::OutboxStatus;
 use crate::error::AppError;
 use crate::service::audit::{self, Actor, Entry};
 use crate::service::clinic::{self, Clinic};
@@ -58,25 +57,28 @@ pub fn opt_out(c: &mut DbConnection, now: DateTime<Utc>, token: &str) -> Result<
     })
 }
 
+pub use crate::db::outbox::LogFilter;
+
 /// One page of the staff's message log, newest due first.
 pub struct MessageLog {
     pub clinic: Clinic,
     /// Rows per stored status, for the filter links.
     pub counts: Vec<(String, i64)>,
-    pub rows: Vec<OutboxRow>,
+    /// Each with its patient's name.
+    pub rows: Vec<(OutboxRow, String)>,
     /// Whether an older page exists.
     pub more: bool,
 }
 
 pub fn log(
     c: &mut DbConnection,
-    status: Option<OutboxStatus>,
+    filter: &outbox_db::LogFilter,
     page: i64,
     per_page: i64,
 ) -> Result<MessageLog, AppError> {
     let clinic = clinic::load(c)?;
     let counts = outbox_db::status_counts(c)?;
-    let mut rows = outbox_db::recent(c, status, per_page + 1, page * per_page)?;
+    let mut rows = outbox_db::recent(c, filter, per_page + 1, page * per_page)?;
     let more = rows.len() as i64 > per_page;
     rows.truncate(usize::try_from(per_page).unwrap_or(0));
     Ok(MessageLog {

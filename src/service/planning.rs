@@ -7,8 +7,9 @@ use chrono::{DateTime, Duration, Utc};
 
 use crate::db::models::*;
 use crate::db::{DbConnection, care_plans, outbox, patients};
+use crate::domain::appointment::Status;
 use crate::domain::care_plan::{Anchor, Planned, StepKind, on_open_day, plan, wants_open_day};
-use crate::domain::outbox::{OutboxStatus, follows_new_times, skipped_note};
+use crate::domain::outbox::{OutboxStatus, follows_new_times, skipped_note, undone_note};
 use crate::error::AppError;
 use crate::service::clinic::Clinic;
 
@@ -41,6 +42,18 @@ const BEFORE_SESSION: [StepKind; 3] = [
     StepKind::Reminder,
     StepKind::Confirmation,
 ];
+
+/// Kinds planned when a session is completed or missed.
+const AFTER_SESSION: [StepKind; 4] = [
+    StepKind::Aftercare,
+    StepKind::CheckIn,
+    StepKind::FollowUp,
+    StepKind::Missed,
+];
+
+/// The notes `on_completed` and `on_no_show` leave on what they stop.
+const COMPLETED_NOTE: &str = "session completed";
+const NO_SHOW_NOTE: &str = "patient did not attend";
 
 struct Step {
     row: CarePlanStepRow,
@@ -268,7 +281,7 @@ pub fn on_completed(
     now: DateTime<Utc>,
     appt: &AppointmentRow,
 ) -> Result<(), AppError> {
-    outbox::cancel_pending(c, appt.id, &BEFORE_SESSION, "session completed", to_db(now))?;
+    outbox::cancel_pending(c, appt.id, &BEFORE_SESSION, COMPLETED_NOTE, to_db(now))?;
     let done = appt.completed_at.map(from_db).unwrap_or(now);
     plan_steps(
         c,
@@ -288,13 +301,7 @@ pub fn on_no_show(
     now: DateTime<Utc>,
     appt: &AppointmentRow,
 ) -> Result<(), AppError> {
-    outbox::cancel_pending(
-        c,
-        appt.id,
-        &BEFORE_SESSION,
-        "patient did not attend",
-        to_db(now),
-    )?;
+    outbox::cancel_pending(c, appt.id, &BEFORE_SESSION, NO_SHOW_NOTE, to_db(now))?;
     let start = from_db(appt.starts_at);
     plan_steps(
         c,
@@ -305,4 +312,29 @@ pub fn on_no_show(
         |_| start.max(now),
         AlreadySent::Keep,
     )
+}
+
+/// Staff undid a completion, no-show or check-in (`appt` is the appointment as it is now): what
+/// that move planned and hasn't gone out is cancelled, and when the appointment is booked again
+/// its confirmation and reminders are planned again (those still useful).
+pub fn on_undone(
+    c: &mut DbConnection,
+    clinic: &Clinic,
+    now: DateTime<Utc>,
+    appt: &AppointmentRow,
+    status: Status,
+) -> Result<(), AppError> {
+    let note = undone_note("status change undone by staff");
+    outbox::cancel_pending(c, appt.id, &AFTER_SESSION, &note, to_db(now))?;
+    if status == Status::Booked {
+        outbox::renote_cancelled(
+            c,
+            appt.id,
+            &[COMPLETED_NOTE, NO_SHOW_NOTE],
+            &note,
+            to_db(now),
+        )?;
+        on_booked(c, clinic, now, appt)?;
+    }
+    Ok(())
 }

@@ -281,6 +281,23 @@ fn settings_with(page: &str, cap: &str) -> Vec<(String, String)> {
         };
         out.push((name, value));
     }
+    // Selects (the time zone list) send their selected option.
+    for chunk in page.split("<select").skip(1) {
+        let body = &chunk[..chunk.find("</select>").unwrap_or(chunk.len())];
+        let Some(at) = body.find(" name=\"") else {
+            continue;
+        };
+        let name = &body[at + 7..];
+        let name = &name[..name.find('"').unwrap_or(0)];
+        if let Some(sel) = body.find(" selected>") {
+            let before = &body[..sel];
+            let v = &before[before.rfind("value=\"").map_or(0, |i| i + 7)..];
+            out.push((
+                name.to_string(),
+                v[..v.find('"').unwrap_or(v.len())].to_string(),
+            ));
+        }
+    }
     out
 }
 

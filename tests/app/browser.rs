@@ -2,6 +2,7 @@
 //! WebDriver: a patient books from the home page to the confirmation, and a staff member logs in,
 //! finds that appointment on the day view and completes it. Screenshots go to target/screenshots/.
 
+use std::os::unix::process::CommandExt;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
@@ -15,16 +16,55 @@ use crate::helpers::*;
 const CHROMIUM: &str = "/usr/bin/chromium";
 const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
 
-struct Browser {
-    client: Client,
+pub(crate) struct Browser {
+    pub(crate) client: Client,
     driver: Child,
     profile: PathBuf,
 }
 
+/// The processes whose command line names `needle` (our own browser's profile folder: no other
+/// process has it), read from /proc.
+fn processes_naming(needle: &str) -> Vec<i32> {
+    let Ok(dir) = std::fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    dir.filter_map(|e| e.ok()?.file_name().to_str()?.parse::<i32>().ok())
+        .filter(|pid| {
+            std::fs::read(format!("/proc/{pid}/cmdline"))
+                .map(|c| String::from_utf8_lossy(&c).contains(needle))
+                .unwrap_or(false)
+        })
+        .collect()
+}
+
+fn kill(signal: &str, target: &str) {
+    let _ = Command::new("kill")
+        .args([signal, "--", target])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status();
+}
+
+/// Ends chromedriver and every Chromium process it started. Killing chromedriver alone
+/// orphaned the browser's process tree after each run (issue 12): the driver runs in its own
+/// process group, and the whole group goes, then any straggler that still names our profile.
 impl Drop for Browser {
     fn drop(&mut self) {
-        let _ = self.driver.kill();
+        let group = format!("-{}", self.driver.id());
+        kill("-TERM", &group);
         let _ = self.driver.wait();
+        kill("-KILL", &group);
+        let profile = self.profile.display().to_string();
+        for _ in 0..20 {
+            let left = processes_naming(&profile);
+            if left.is_empty() {
+                break;
+            }
+            for pid in left {
+                kill("-KILL", &pid.to_string());
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
         let _ = std::fs::remove_dir_all(&self.profile);
     }
 }
@@ -38,7 +78,7 @@ fn free_port() -> u16 {
 
 /// A headless Chromium session, or None (with a note) where the browser isn't installed. CI
 /// installs it, and there a missing browser is a failure, not a skip.
-async fn browser() -> Option<Browser> {
+pub(crate) async fn browser() -> Option<Browser> {
     let installed =
         std::path::Path::new(CHROMIUM).exists() && std::path::Path::new(CHROMEDRIVER).exists();
     if !installed {
@@ -54,9 +94,12 @@ async fn browser() -> Option<Browser> {
         .arg(format!("--port={port}"))
         .stdout(Stdio::null())
         .stderr(Stdio::null())
+        // Its own process group, so Drop can end the browser it starts along with it.
+        .process_group(0)
         .spawn()
         .expect("start chromedriver");
-    let profile = std::env::temp_dir().join(format!("carepath-chromium-{port}"));
+    let profile =
+        std::env::temp_dir().join(format!("carepath-chromium-{}-{port}", std::process::id()));
     for _ in 0..100 {
         if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
             break;
@@ -91,7 +134,7 @@ async fn browser() -> Option<Browser> {
     })
 }
 
-fn screenshot_dir() -> PathBuf {
+pub(crate) fn screenshot_dir() -> PathBuf {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
         .join("target")
         .join("screenshots");
@@ -99,7 +142,7 @@ fn screenshot_dir() -> PathBuf {
     dir
 }
 
-async fn save(b: &Client, name: &str) {
+pub(crate) async fn save(b: &Client, name: &str) {
     let png = b.screenshot().await.expect("screenshot");
     assert!(png.starts_with(b"\x89PNG"), "a PNG");
     std::fs::write(screenshot_dir().join(name), png).expect("write screenshot");
@@ -300,7 +343,11 @@ async fn staff_part(app: &TestApp, b: &Client) {
     b.goto(&app.url("/staff/week?date=2030-06-03&practitioner=all"))
         .await
         .unwrap();
-    b.wait().for_element(Locator::Css("a.appt")).await.unwrap();
+    // Everyone's week is a list per day (issue 12).
+    b.wait()
+        .for_element(Locator::Css(".week-list li[data-appointment]"))
+        .await
+        .unwrap();
     save(b, "week-view.png").await;
 }
 

@@ -1192,7 +1192,10 @@ async fn export_gives_a_quoted_csv_of_local_dates() {
             .unwrap()
             .contains("appointments-2030-06-04-to-2030-06-04.csv")
     );
-    let body = r.text().await.unwrap();
+    // Issue 12: a UTF-8 byte order mark first, so Excel reads the file as UTF-8.
+    let bytes = r.bytes().await.unwrap();
+    assert!(bytes.starts_with(b"\xEF\xBB\xBF"), "BOM");
+    let body = String::from_utf8(bytes[3..].to_vec()).unwrap();
     let lines: Vec<&str> = body.split("\r\n").filter(|l| !l.is_empty()).collect();
     assert_eq!(
         lines[0],
@@ -1202,7 +1205,7 @@ async fn export_gives_a_quoted_csv_of_local_dates() {
     assert_eq!(
         lines[1],
         format!(
-            "{},2030-06-04 09:00,2030-06-04 09:45,Europe/London,booked,Microdermabrasion,Jonah Reyes,\"Lee, \"\"Annie\"\"\",annie@example.org,+44 20 7946 0001,patient,2030-06-03 08:00",
+            "{},2030-06-04 09:00,2030-06-04 09:45,Europe/London,Booked,Microdermabrasion,Jonah Reyes,\"Lee, \"\"Annie\"\"\",annie@example.org,+44 20 7946 0001,patient,2030-06-03 08:00",
             a.id
         )
     );
@@ -1232,8 +1235,9 @@ async fn the_export_lists_cancelled_appointments_with_their_status() {
         .await
         .unwrap();
     assert_eq!(body.split("\r\n").filter(|l| !l.is_empty()).count(), 4);
-    assert!(body.contains(",booked,Chemical peel,Lena Fischer,"));
-    assert!(body.contains(",cancelled,Microdermabrasion,"));
+    // Statuses in words (issue 12), not stored codes.
+    assert!(body.contains(",Booked,Chemical peel,Lena Fischer,"));
+    assert!(body.contains(",Cancelled,Microdermabrasion,"));
 }
 
 #[tokio::test]

@@ -2,6 +2,7 @@
 //! `listing` and `schedule` read them with their patient, treatment and practitioner; `notes`
 //! holds staff notes.
 
+pub mod busy;
 pub mod listing;
 pub mod notes;
 pub mod schedule;
@@ -177,6 +178,31 @@ pub fn set_status(
             .execute(conn),
         StatusMove::NoShow => diesel::update(target).set(common).execute(conn),
     }
+}
+
+/// Undo: puts back the status and the check-in and end instants the appointment had before its
+/// last move, if the status is still `expected` (compare-and-set); returns the rows changed.
+pub fn restore_status(
+    conn: &mut DbConnection,
+    id: i32,
+    expected: &str,
+    to: &str,
+    checked_in_at: Option<NaiveDateTime>,
+    completed_at: Option<NaiveDateTime>,
+    now: NaiveDateTime,
+) -> QueryResult<usize> {
+    diesel::update(
+        appointments::table
+            .find(id)
+            .filter(appointments::status.eq(expected)),
+    )
+    .set((
+        appointments::status.eq(to),
+        appointments::checked_in_at.eq(checked_in_at),
+        appointments::completed_at.eq(completed_at),
+        appointments::updated_at.eq(now),
+    ))
+    .execute(conn)
 }
 
 /// Staff decided a booking's contact stays apart from its patient record (or not).

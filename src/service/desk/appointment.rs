@@ -23,6 +23,8 @@ pub struct AppointmentPage {
     pub booked_by: String,
     /// Its emails, planned and sent.
     pub messages: Vec<crate::db::models::OutboxRow>,
+    /// The last status change (what an undo would take back).
+    pub last_change: Option<crate::domain::attendance::LastChange>,
 }
 
 /// The appointment, if it exists and the viewer may see it (404, 403 otherwise).
@@ -59,6 +61,7 @@ pub fn load(conn: &mut DbConnection, id: i32, reach: Reach) -> Result<Appointmen
         history: history(&trail, clinic.tz, &name),
         notes: crate::db::appointments::notes::notes_of(conn, id)?,
         messages: crate::db::outbox::of_appointment(conn, id)?,
+        last_change: super::last_status_change(conn, id)?,
         details: details_of(conn, row)?,
         booked_by,
         clinic,

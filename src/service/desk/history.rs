@@ -36,6 +36,7 @@ pub fn action_label(action: &str) -> String {
         "appointment.complete" => "Completed",
         "appointment.no_show" => "Marked as a no-show",
         "appointment.note" => "Added a note",
+        "appointment.undo" => "Undid the last status change",
         other => other,
     }
     .to_string()
@@ -87,8 +88,8 @@ pub fn history(
                 .iter()
                 .filter_map(|&(key, field)| {
                     let (b, a) = (&before[key], &after[key]);
-                    // A first snapshot (the booking) shows what was set, not every empty field.
-                    (b != a && !a.is_null()).then(|| Change {
+                    // A first snapshot (the booking) has no `before`: only what it set differs.
+                    (b != a).then(|| Change {
                         field,
                         before: show(tz, key, b, practitioner),
                         after: show(tz, key, a, practitioner),

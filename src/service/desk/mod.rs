@@ -153,10 +153,6 @@ pub(crate) fn field_error(field: &str, message: String) -> AppError {
     AppError::Invalid(f)
 }
 
-fn state_machine(action: Action) -> impl Fn(&AppointmentRow, Status) -> Result<Status, AppError> {
-    move |_, status| transition(status, action).map_err(AppError::NotAllowed)
-}
-
 /// The patient has arrived.
 pub fn check_in(
     conn: &mut DbConnection,
@@ -165,6 +161,7 @@ pub fn check_in(
     actor: &Actor,
     reach: Reach,
 ) -> Result<AppointmentRow, AppError> {
+    let tz = clinic::load(conn)?.tz;
     move_status(
         conn,
         now,
@@ -173,7 +170,10 @@ pub fn check_in(
         reach,
         Step {
             audit_action: "appointment.check_in",
-            rule: state_machine(Action::CheckIn),
+            rule: |row: &AppointmentRow, status| {
+                attendance::check_in_allowed(tz, status, from_db(row.starts_at), now)
+                    .map_err(AppError::NotAllowed)
+            },
             mv: crate::db::appointments::StatusMove::CheckIn { at: to_db(now) },
         },
     )
@@ -235,6 +235,94 @@ pub fn no_show(
             mv: crate::db::appointments::StatusMove::NoShow,
         },
     )
+}
+
+/// The last status change the trail holds for an appointment.
+pub(crate) fn last_status_change(
+    c: &mut DbConnection,
+    id: i32,
+) -> Result<Option<attendance::LastChange>, AppError> {
+    let trail = crate::db::audit::for_subject(c, "appointment", id)?;
+    let status_in = |json: Option<&str>| {
+        json.and_then(|j| serde_json::from_str::<serde_json::Value>(j).ok())
+            .and_then(|v| v["status"].as_str().and_then(Status::parse))
+    };
+    Ok(trail
+        .iter()
+        .rev()
+        .find(|r| attendance::STATUS_CHANGES.contains(&r.action.as_str()))
+        .map(|r| attendance::LastChange {
+            action: r.action.clone(),
+            at: from_db(r.at),
+            from: status_in(r.before_json.as_deref()),
+            to: status_in(r.after_json.as_deref()),
+        }))
+}
+
+/// What "Undo" would do for this appointment now, or why there is nothing to undo.
+pub fn undo_offer(
+    c: &mut DbConnection,
+    now: DateTime<Utc>,
+    row: &AppointmentRow,
+) -> Result<Result<attendance::Undo, String>, AppError> {
+    let tz = clinic::load(c)?.tz;
+    let last = last_status_change(c, row.id)?;
+    Ok(attendance::undo_allowed(
+        tz,
+        status_of(row)?,
+        last.as_ref(),
+        now,
+    ))
+}
+
+/// Takes back the last check-in, completion or no-show, on the clinic day it was made: the
+/// status and its instants go back to what the trail recorded before it, the messages it planned
+/// that haven't gone out are cancelled (and reminders it stopped come back), all in one
+/// transaction with its own audit row.
+pub fn undo(
+    conn: &mut DbConnection,
+    now: DateTime<Utc>,
+    appointment_id: i32,
+    actor: &Actor,
+    reach: Reach,
+) -> Result<AppointmentRow, AppError> {
+    conn.transaction(|c| {
+        let before = locked(c, appointment_id, reach)?;
+        let undo = undo_offer(c, now, &before)?.map_err(AppError::NotAllowed)?;
+        // Undoing a completion straight from booked, or a check-in, forgets the check-in too;
+        // undoing a completion after a check-in keeps it.
+        let checked_in_at = match undo.back_to {
+            Status::CheckedIn => before.checked_in_at,
+            _ => None,
+        };
+        if appointments::restore_status(
+            c,
+            appointment_id,
+            &before.status,
+            undo.back_to.as_str(),
+            checked_in_at,
+            None,
+            to_db(now),
+        )? == 0
+        {
+            return Err(AppError::NotAllowed(
+                "Someone else changed this appointment just now; nothing was done.".into(),
+            ));
+        }
+        let after = appointments::by_id(c, appointment_id)?;
+        audit::appointment_change(
+            c,
+            now,
+            actor,
+            "appointment.undo",
+            Some(&before),
+            &after,
+            Some(undo.label),
+        )?;
+        let clinic = clinic::load(c)?;
+        crate::service::planning::on_undone(c, &clinic, now, &after, undo.back_to)?;
+        Ok(after)
+    })
 }
 
 /// A staff note on an appointment (any status: notes are records, not moves).

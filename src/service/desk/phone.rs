@@ -41,7 +41,8 @@ pub fn form(
     let treatment = treatments.iter().find(|t| t.slug == slug).cloned();
     let date = date
         .or(picked.map(|s| local_parts(clinic.tz, s).0))
-        .unwrap_or_else(|| today(clinic.tz, now));
+        // With no date asked, open on a day the clinic is open (not a closed Sunday).
+        .unwrap_or_else(|| clinic.hours.next_open_day(today(clinic.tz, now)));
     let chosen = match treatment {
         Some(t) => {
             let free = free_times(conn, now, &t, date, choice, None)?;

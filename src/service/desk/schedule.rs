@@ -72,6 +72,8 @@ pub struct Lane {
 pub struct Block {
     pub lane: usize,
     pub span: WallSpan,
+    /// The buffer after it that still holds the practitioner (`blocks_until`), if any.
+    pub buffer: Option<WallSpan>,
     pub status: Status,
     pub item: Listed,
 }
@@ -212,9 +214,15 @@ pub fn load(
             let lane = out_lanes.len();
             for (span, l) in &todays {
                 if p.is_some_and(|p| p.id == l.appointment.practitioner_id) {
+                    let a = &l.appointment;
                     blocks.push(Block {
                         lane,
                         span: *span,
+                        buffer: (a.blocks_until > a.ends_at)
+                            .then(|| {
+                                wall_span(tz, date, from_db(a.ends_at), from_db(a.blocks_until))
+                            })
+                            .flatten(),
                         status: status_of(&l.appointment)?,
                         item: (*l).clone(),
                     });

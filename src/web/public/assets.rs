@@ -6,6 +6,7 @@ const CSS: &str = include_str!("../../../templates/app.css");
 
 /// The console's styles, one file per part so they can grow independently.
 const STAFF_CSS: &str = concat!(
+    include_str!("../../../templates/staff/frame.css"),
     include_str!("../../../templates/staff/desk/desk.css"),
     include_str!("../../../templates/staff/admin/admin.css")
 );

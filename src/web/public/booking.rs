@@ -54,7 +54,7 @@ pub async fn pick_slot(
     let generation = state.page_cache.generation();
     let query = SlotQuery::read(&Fields::from_query(req.query_string()).unwrap_or_default());
     let s = state
-        .db(move |c| {
+        .read(move |c| {
             slots::load(c, query, |c, q| {
                 availability::requested_day(c, now, &slug, q)
             })

@@ -94,6 +94,12 @@ pub async fn show(
     let flash = match q.get("done") {
         "cancelled" => Some("Your appointment has been cancelled.".to_string()),
         "rescheduled" => Some("Your appointment has been moved.".to_string()),
+        // Said plainly: the new time is with someone else (issue 12).
+        "rescheduled-other" => Some(format!(
+            "Your appointment has been moved. Please note: it is now with {}, not with the \
+             practitioner you had before.",
+            d.practitioner.name
+        )),
         _ => None,
     };
     render(&manage_page(
@@ -148,9 +154,15 @@ pub async fn cancel(
     .await
 }
 
-fn reschedule_target(token: &str, d: &AppointmentDetails) -> SlotsTarget {
+fn reschedule_target(tz: chrono_tz::Tz, token: &str, d: &AppointmentDetails) -> SlotsTarget {
     SlotsTarget {
-        heading: format!("Reschedule: {}", d.treatment.name),
+        // What it is now, so the patient sees what they are moving from.
+        heading: format!(
+            "Reschedule: {} (now: {} with {})",
+            d.treatment.name,
+            crate::domain::time::datetime_label(tz, d.starts_at()),
+            d.practitioner.name
+        ),
         date_action: format!("/appointments/{token}/reschedule"),
         pick_action: format!("/appointments/{token}/reschedule"),
         pick_method: "post",
@@ -191,7 +203,13 @@ async fn reschedule_page(
         };
         return render_status(status, &page);
     }
-    slots::page(status, &s, day, reschedule_target(&token, d), message)
+    slots::page(
+        status,
+        &s,
+        day,
+        reschedule_target(day.clinic.tz, &token, d),
+        message,
+    )
 }
 
 pub async fn reschedule_form(
@@ -199,8 +217,23 @@ pub async fn reschedule_form(
     token: web::Path<String>,
     req: HttpRequest,
 ) -> Result<HttpResponse, AppError> {
-    let query = SlotQuery::read(&Fields::from_query(req.query_string()).unwrap_or_default());
-    reschedule_page(&state, token.into_inner(), query, StatusCode::OK, None).await
+    let fields = Fields::from_query(req.query_string()).unwrap_or_default();
+    let mut query = SlotQuery::read(&fields);
+    let token = token.into_inner();
+    // Unasked, the page keeps what the appointment has: its practitioner and its day (today
+    // once that has passed), not "anyone" on the first free day (issue 12).
+    if fields.get("practitioner").is_empty() || fields.get("date").is_empty() {
+        let (clinic, d) = load(&state, token.clone()).await?;
+        if fields.get("practitioner").is_empty() {
+            query.choice = PractitionerChoice::Specific(d.practitioner.id);
+        }
+        if fields.get("date").is_empty() {
+            let (day, _) = crate::domain::time::local_parts(clinic.tz, d.starts_at());
+            let today = crate::domain::time::today(clinic.tz, state.clock.now());
+            query.day = Day::On(day.max(today));
+        }
+    }
+    reschedule_page(&state, token, query, StatusCode::OK, None).await
 }
 
 pub async fn reschedule(
@@ -224,6 +257,10 @@ pub async fn reschedule(
     };
     let now = state.clock.now();
     let t = token.clone();
+    let before = load(&state, token.clone())
+        .await
+        .ok()
+        .map(|(_, d)| d.practitioner.id);
     let result = state
         .db(move |c| {
             svc::reschedule(
@@ -238,10 +275,21 @@ pub async fn reschedule(
             )
         })
         .await;
-    let done = format!("/appointments/{token}?done=rescheduled");
+    let base = format!("/appointments/{token}");
+    let done = move |moved_to: i32| {
+        let other = before.is_some_and(|b| b != moved_to);
+        format!(
+            "{base}?done={}",
+            if other {
+                "rescheduled-other"
+            } else {
+                "rescheduled"
+            }
+        )
+    };
     answer(
         result,
-        |_| done,
+        |row| done(row.practitioner_id),
         |r| async move {
             // The same day again, with why that time could not be had.
             let q = SlotQuery::plain(Day::Of(start), choice);

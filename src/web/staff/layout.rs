@@ -8,6 +8,8 @@ pub struct NavItem {
     pub href: &'static str,
     pub label: &'static str,
     pub active: bool,
+    /// One of the clinic set-up pages, grouped under one menu so the bar fits one line.
+    pub setup: bool,
 }
 
 pub struct StaffLayout {
@@ -48,7 +50,34 @@ const NAV: &[NavEntry] = &[
     ("/staff/audit", "Audit trail", Role::manages_clinic),
 ];
 
+/// Entries from this index on are the admin's clinic set-up pages.
+const FIRST_SETUP: usize = 7;
+
 impl StaffLayout {
+    /// The everyday pages, shown in the bar.
+    pub fn daily_nav(&self) -> Vec<&NavItem> {
+        self.nav.iter().filter(|n| !n.setup).collect()
+    }
+
+    /// The clinic set-up pages, under their own menu.
+    pub fn setup_nav(&self) -> Vec<&NavItem> {
+        self.nav.iter().filter(|n| n.setup).collect()
+    }
+
+    /// Whether the page shown is one of the set-up pages (its menu is marked).
+    pub fn in_setup(&self) -> bool {
+        self.nav.iter().any(|n| n.setup && n.active)
+    }
+
+    /// The label of the page shown, for the collapsed menu on a phone.
+    pub fn current_label(&self) -> &str {
+        self.nav
+            .iter()
+            .find(|n| n.active)
+            .map(|n| n.label)
+            .unwrap_or("")
+    }
+
     /// `section` is the nav entry to mark as current ("/staff/day" …).
     pub fn new(
         user: &StaffUser,
@@ -64,11 +93,13 @@ impl StaffLayout {
             csrf: user.csrf.clone(),
             nav: NAV
                 .iter()
-                .filter(|(_, _, allowed)| allowed(user.role))
-                .map(|(href, label, _)| NavItem {
+                .enumerate()
+                .filter(|(_, (_, _, allowed))| allowed(user.role))
+                .map(|(i, (href, label, _))| NavItem {
                     href,
                     label,
                     active: *href == section,
+                    setup: i >= FIRST_SETUP,
                 })
                 .collect(),
         }

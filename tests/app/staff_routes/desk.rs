@@ -10,6 +10,7 @@ pub const ROUTES: &[Route] = &[
     post("/staff/appointments/{appointment}/check-in", Access::Anyone),
     post("/staff/appointments/{appointment}/complete", Access::Anyone),
     post("/staff/appointments/{appointment}/no-show", Access::Anyone),
+    post("/staff/appointments/{appointment}/undo", Access::Anyone),
     post("/staff/appointments/{appointment}/cancel", Access::Bookings),
     get(
         "/staff/appointments/{appointment}/reschedule",

@@ -33,6 +33,17 @@ struct SettingsPage {
     errors: FieldErrors,
     week_html: String,
     conflicts: String,
+    /// Every IANA zone name chrono-tz knows, for the time zone list.
+    timezones: Vec<&'static str>,
+    /// Whether the zone typed is one of them (else it is offered first, as typed).
+    timezone_listed: bool,
+}
+
+/// The IANA zones offered in the list, sorted (a typo can't be chosen).
+fn timezone_names() -> Vec<&'static str> {
+    let mut v: Vec<&'static str> = chrono_tz::TZ_VARIANTS.iter().map(|t| t.name()).collect();
+    v.sort_unstable();
+    v
 }
 
 fn input_of(c: &Clinic) -> SettingsInput {
@@ -89,10 +100,14 @@ fn page(
             layout: StaffLayout::new(user, clinic_name, "Clinic settings", SECTION),
             notice,
             pending: status == StatusCode::CONFLICT,
-            input,
             errors,
             week_html,
             conflicts,
+            timezone_listed: chrono_tz::TZ_VARIANTS
+                .iter()
+                .any(|t| t.name() == input.timezone),
+            timezones: timezone_names(),
+            input,
         },
     )
 }

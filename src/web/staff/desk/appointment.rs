@@ -13,7 +13,7 @@ use super::views::{
 use super::{query_date, reach};
 use crate::db::models::from_db;
 use crate::domain::appointment::{Action, transition};
-use crate::domain::attendance::{Offer, default_completion_minute, offered};
+use crate::domain::attendance::{Offer, default_completion_minute, offered, undo_allowed};
 use crate::domain::booking::PractitionerChoice;
 use crate::domain::errors::FieldErrors;
 use crate::domain::time::{date_label, datetime_label, local_parts, parse_instant, time_label};
@@ -84,6 +84,8 @@ struct AppointmentTemplate {
     a: Facts,
     contact: Option<ContactView>,
     offer: Offer,
+    /// The undo button's label, when the last status change may still be taken back.
+    undo: Option<&'static str>,
     /// Why completing or marking a no-show isn't offered yet.
     hint: Option<String>,
     ended_at: String,
@@ -127,6 +129,7 @@ fn flash(done: &str) -> Option<String> {
                 "Course ended: the next booking of this treatment starts a new course."
             }
             "course-extended" => "Course extended by one session.",
+            "undone" => "Undone: the appointment is back as it was, and the emails that change planned won't be sent.",
             "merged" => "The patient record now has this booking's name and phone.",
             "kept-apart" => "Kept apart: the record stays as it was.",
             "reviewed" => "Screening answers marked reviewed.",
@@ -148,7 +151,10 @@ fn template(
     let d = &data.details;
     let a = &d.appointment;
     let (start, end) = (d.starts_at(), d.ends_at());
-    let offer = offered(d.status, start, now, user.role.manages_bookings());
+    let offer = offered(tz, d.status, start, now, user.role.manages_bookings());
+    let undo = undo_allowed(tz, d.status, data.last_change.as_ref(), now)
+        .ok()
+        .map(|u| u.label);
     let waiting = transition(d.status, Action::Complete).is_ok() && !offer.complete;
     let hint = waiting.then(|| {
         let what = if transition(d.status, Action::NoShow).is_ok() {
@@ -198,6 +204,7 @@ fn template(
             may_decide: user.role.manages_bookings(),
         }),
         offer,
+        undo,
         hint,
         ended_at: redo
             .ended_at
@@ -355,6 +362,20 @@ pub async fn no_show(
         .db(move |c| desk::no_show(c, now, id, &actor, reach).map(drop))
         .await;
     back_to_page(&state, &form.user, id, result, "no-show", Redo::default()).await
+}
+
+/// Takes back the last check-in, completion or no-show (same clinic day only).
+pub async fn undo(
+    form: StaffForm,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let id = path_id(&path, "appointment")?;
+    let (actor, reach, now) = acting(&form, &state);
+    let result = state
+        .db(move |c| desk::undo(c, now, id, &actor, reach).map(drop))
+        .await;
+    back_to_page(&state, &form.user, id, result, "undone", Redo::default()).await
 }
 
 pub async fn add_note(

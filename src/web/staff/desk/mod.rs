@@ -38,6 +38,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             "/appointments/{id}/no-show",
             web::post().to(appointment::no_show),
         )
+        .route("/appointments/{id}/undo", web::post().to(appointment::undo))
         .route(
             "/appointments/{id}/contact/merge",
             web::post().to(appointment::merge_contact),

@@ -6,7 +6,8 @@ use askama::Template;
 use chrono::{Datelike, Days, NaiveDate};
 
 use super::views::{
-    CancelledView, GridStyle, GridView, OptionView, cancelled_views, day_param, grid_view,
+    CancelledView, DayListView, GridStyle, GridView, OptionView, cancelled_views, day_param,
+    grid_view, week_list,
 };
 use super::{date_or_today, reach};
 use crate::domain::hours::weekday_name;
@@ -167,7 +168,9 @@ fn empty_grid() -> GridView {
         marks: Vec::new(),
         shades: Vec::new(),
         blocks: Vec::new(),
+        buffers: Vec::new(),
         initials: Vec::new(),
+        people: Vec::new(),
     }
 }
 
@@ -185,6 +188,9 @@ struct WeekPage {
     message: Option<String>,
     nobody: bool,
     grid: GridView,
+    /// Everyone's week: a list per day instead of the grid (a lane per practitioner and day
+    /// is too narrow to read).
+    list: Option<Vec<DayListView>>,
     cancelled: Vec<CancelledView>,
 }
 
@@ -228,19 +234,21 @@ pub async fn week(
     message = message.or(date_problem);
     let sunday = monday + Days::new(6);
     let everyone = who == Some(Who::Everyone);
-    let (grid, cancelled) = match &data {
+    let (grid, list, cancelled) = match &data {
+        Some(s) if everyone => (empty_grid(), Some(week_list(s, today)), cancelled_views(s)),
         Some(s) => (
             grid_view(
                 s,
                 &GridStyle {
                     week: true,
-                    lane_heads: everyone,
+                    lane_heads: false,
                     today,
                 },
             ),
+            None,
             cancelled_views(s),
         ),
-        None => (empty_grid(), Vec::new()),
+        None => (empty_grid(), None, Vec::new()),
     };
     let pv = match who {
         Some(Who::One(id)) => id.to_string(),
@@ -295,6 +303,7 @@ pub async fn week(
         message: message.clone(),
         nobody: data.is_none(),
         grid,
+        list,
         cancelled,
     };
     render_status(status_for(&message), &page)

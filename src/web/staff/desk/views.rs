@@ -65,6 +65,18 @@ pub struct BlockView {
     pub resources: String,
     /// The patient hasn't answered the screening questions yet (the day view marks it).
     pub screening_pending: bool,
+    /// Why this appointment clashes with its practitioner's time ("In time off"), if it does.
+    pub conflict: Option<&'static str>,
+    /// The practitioner's initials and colour class (`who-0` … `who-7`).
+    pub who: String,
+    pub who_class: String,
+}
+
+/// The buffer after an appointment (cleaning, notes) that still holds the practitioner.
+pub struct BufferView {
+    pub column: u32,
+    pub row: u32,
+    pub span: u32,
 }
 
 pub struct GridView {
@@ -80,8 +92,32 @@ pub struct GridView {
     pub marks: Vec<Mark>,
     pub shades: Vec<Shade>,
     pub blocks: Vec<BlockView>,
+    pub buffers: Vec<BufferView>,
     /// Who the initials heading the lanes of a week stand for.
     pub initials: Vec<(String, String)>,
+    /// Each practitioner on the grid: (colour class, initials, name), for the legend.
+    pub people: Vec<(String, String, String)>,
+}
+
+/// The colour a practitioner is drawn in: one of eight, by id (always with their initials
+/// beside it: colour is never the only sign).
+pub fn who_class(practitioner_id: i32) -> String {
+    format!("who-{}", (practitioner_id - 1).rem_euclid(8))
+}
+
+fn overlaps(a: WallSpan, b: WallSpan) -> bool {
+    a.start < b.end && b.start < a.end
+}
+
+/// Why an appointment clashes with its lane: time off wins over hours not worked.
+pub fn conflict_in(lane: &Lane, span: WallSpan) -> Option<&'static str> {
+    if lane.time_off.iter().any(|(t, _)| overlaps(*t, span)) {
+        Some("In time off")
+    } else if lane.off.iter().any(|o| overlaps(*o, span)) {
+        Some("Outside working hours")
+    } else {
+        None
+    }
 }
 
 pub struct CancelledView {
@@ -229,6 +265,24 @@ pub fn grid_view(s: &Schedule, style: &GridStyle) -> GridView {
             label: minute_label(m),
         })
         .collect();
+    let buffers = s
+        .blocks
+        .iter()
+        .filter_map(|b| {
+            let p = placement(s, header_rows, b.buffer?)?;
+            Some(BufferView {
+                column: column(b.lane),
+                row: p.row,
+                span: p.span,
+            })
+        })
+        .collect();
+    let mut people: Vec<(String, String, String)> = Vec::new();
+    for p in s.lanes.iter().filter_map(|l| l.practitioner.as_ref()) {
+        if !people.iter().any(|(_, _, name)| *name == p.name) {
+            people.push((who_class(p.id), initials(&p.name), p.name.clone()));
+        }
+    }
     let blocks = s
         .blocks
         .iter()
@@ -236,7 +290,11 @@ pub fn grid_view(s: &Schedule, style: &GridStyle) -> GridView {
             let p = placement(s, header_rows, b.span)?;
             let a = &b.item.appointment;
             let time = time_range(s.tz, from_db(a.starts_at), from_db(a.ends_at));
+            let conflict = s.lanes.get(b.lane).and_then(|l| conflict_in(l, b.span));
             Some(BlockView {
+                conflict,
+                who: initials(&b.item.practitioner),
+                who_class: who_class(a.practitioner_id),
                 id: a.id,
                 column: column(b.lane),
                 row: p.row,
@@ -245,11 +303,12 @@ pub fn grid_view(s: &Schedule, style: &GridStyle) -> GridView {
                 status_label: b.status.label(),
                 href: format!("/staff/appointments/{}", a.id),
                 title: format!(
-                    "{time} · {} · {} · {} · {}",
+                    "{time} · {} · {} · {} · {}{}",
                     b.item.patient,
                     b.item.treatment,
                     b.item.practitioner,
-                    b.status.label()
+                    b.status.label(),
+                    conflict.map(|c| format!(" · {c}")).unwrap_or_default()
                 ),
                 time,
                 patient: b.item.patient.clone(),
@@ -285,6 +344,8 @@ pub fn grid_view(s: &Schedule, style: &GridStyle) -> GridView {
         marks,
         shades,
         blocks,
+        buffers,
+        people,
         initials: if style.week && style.lane_heads {
             let mut seen: Vec<(String, String)> = Vec::new();
             for p in s.lanes.iter().filter_map(|l| l.practitioner.as_ref()) {
@@ -297,6 +358,96 @@ pub fn grid_view(s: &Schedule, style: &GridStyle) -> GridView {
             Vec::new()
         },
     }
+}
+
+/// One day of the compact week list (everyone's week: a grid of a lane per practitioner and day
+/// is too narrow to read).
+pub struct DayListView {
+    pub label: String,
+    pub href: String,
+    pub today: bool,
+    pub closed: bool,
+    pub time_off: Vec<String>,
+    pub items: Vec<ListItemView>,
+}
+
+pub struct ListItemView {
+    pub id: i32,
+    pub href: String,
+    pub time: String,
+    pub patient: String,
+    pub treatment: String,
+    pub practitioner: String,
+    pub who: String,
+    pub who_class: String,
+    pub status: &'static str,
+    pub status_label: &'static str,
+    pub conflict: Option<&'static str>,
+}
+
+/// The week as a list per day, in time order.
+pub fn week_list(s: &Schedule, today: NaiveDate) -> Vec<DayListView> {
+    s.days
+        .iter()
+        .map(|day| {
+            let lanes: Vec<usize> = (0..s.lanes.len())
+                .filter(|&i| s.lanes[i].date == day.date)
+                .collect();
+            let mut blocks: Vec<_> = s
+                .blocks
+                .iter()
+                .filter(|b| lanes.contains(&b.lane))
+                .collect();
+            blocks.sort_by_key(|b| (b.item.appointment.starts_at, b.item.appointment.id));
+            let time_off = lanes
+                .iter()
+                .filter_map(|&i| {
+                    let lane = &s.lanes[i];
+                    let p = lane.practitioner.as_ref()?;
+                    Some(lane.time_off.iter().map(move |(span, reason)| {
+                        format!(
+                            "{}, {}–{}{}",
+                            p.name,
+                            minute_label(span.start),
+                            minute_label(span.end),
+                            if reason.is_empty() {
+                                String::new()
+                            } else {
+                                format!(" ({reason})")
+                            }
+                        )
+                    }))
+                })
+                .flatten()
+                .collect();
+            DayListView {
+                label: date_label(day.date),
+                href: format!("/staff/day?date={}", day_param(day.date)),
+                today: day.date == today,
+                closed: day.open.is_empty(),
+                time_off,
+                items: blocks
+                    .into_iter()
+                    .map(|b| {
+                        let a = &b.item.appointment;
+                        ListItemView {
+                            id: a.id,
+                            href: format!("/staff/appointments/{}", a.id),
+                            time: time_range(s.tz, from_db(a.starts_at), from_db(a.ends_at)),
+                            patient: b.item.patient.clone(),
+                            treatment: b.item.treatment.clone(),
+                            practitioner: b.item.practitioner.clone(),
+                            who: initials(&b.item.practitioner),
+                            who_class: who_class(a.practitioner_id),
+                            status: b.status.as_str(),
+                            status_label: b.status.label(),
+                            conflict: s.lanes.get(b.lane).and_then(|l| conflict_in(l, b.span)),
+                        }
+                    })
+                    .collect(),
+            }
+        })
+        .collect()
 }
 
 pub fn cancelled_views(s: &Schedule) -> Vec<CancelledView> {
