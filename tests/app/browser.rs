@@ -267,15 +267,13 @@ async fn a_patient_books_and_staff_complete_the_session_in_a_real_browser() {
     staff_part(&app, b).await;
 }
 
-async fn staff_part(app: &TestApp, b: &Client) {
-    // Noon: the 11:00 session has started, so it can be completed.
-    app.clock.set(t("2030-06-03T11:00:00Z"));
-    app.create_staff("desk@clinic.example", Role::FrontDesk, STAFF_PASSWORD);
+/// Logs this staff member in (password `STAFF_PASSWORD`) and waits for the console.
+pub(crate) async fn log_in(b: &Client, app: &TestApp, email: &str) {
     b.goto(&app.url("/staff/login")).await.unwrap();
     b.find(Locator::Id("email"))
         .await
         .unwrap()
-        .send_keys("desk@clinic.example")
+        .send_keys(email)
         .await
         .unwrap();
     b.find(Locator::Id("password"))
@@ -294,6 +292,13 @@ async fn staff_part(app: &TestApp, b: &Client) {
         .for_element(Locator::Css("nav.staff-nav"))
         .await
         .unwrap();
+}
+
+async fn staff_part(app: &TestApp, b: &Client) {
+    // Noon: the 11:00 session has started, so it can be completed.
+    app.clock.set(t("2030-06-03T11:00:00Z"));
+    app.create_staff("desk@clinic.example", Role::FrontDesk, STAFF_PASSWORD);
+    log_in(b, app, "desk@clinic.example").await;
 
     b.goto(&app.url("/staff/day?date=2030-06-03"))
         .await
