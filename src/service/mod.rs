@@ -17,6 +17,7 @@ pub mod clinical_records;
 pub mod dashboard;
 pub mod desk;
 pub mod export;
+pub mod free_days;
 pub mod health;
 pub mod links;
 pub mod messages;
