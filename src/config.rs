@@ -56,8 +56,9 @@ pub struct SettingsArgs {
     #[arg(long, env = "CAREPATH_WORKERS")]
     pub workers: Option<usize>,
     /// Seconds the booking page and availability API may be served from memory when another
-    /// instance wrote since (this instance's own writes clear it at once); 0 turns it off.
-    #[arg(long, env = "CAREPATH_PAGE_CACHE_SECONDS", default_value_t = 2)]
+    /// instance wrote since (this instance's own writes clear it at once); 0 (the default) turns
+    /// it off: the pages are fast without it (see README "Benchmark").
+    #[arg(long, env = "CAREPATH_PAGE_CACHE_SECONDS", default_value_t = 0)]
     pub page_cache_seconds: u64,
     /// Email of the admin account created on a database with no staff.
     #[arg(

@@ -42,6 +42,12 @@ enum Command {
     },
     /// Send the email that is due now (one dispatch pass), print what happened, and exit.
     SendDue,
+    /// Fill the database (with an empty schedule) with N synthetic appointments over past and
+    /// future, with their patients, outbox rows and audit rows: data for the benchmarks.
+    Populate {
+        #[arg(long)]
+        appointments: usize,
+    },
     /// Copy the live SQLite database to PATH (a new file) while it keeps serving; on PostgreSQL,
     /// print the pg_dump/pg_restore commands instead and exit with status 2.
     Backup {
@@ -130,6 +136,23 @@ fn main() -> std::process::ExitCode {
             }
             Err(e) => fail(&e),
         },
+        Command::Populate { appointments } => {
+            let run = || -> Result<String, String> {
+                let clock = Clock::system();
+                let pool = carepath::startup::prepare_database(&settings, &clock)?;
+                let mut conn = pool.get().map_err(|e| e.to_string())?;
+                carepath::service::populate::populate(&mut conn, clock.now(), appointments)
+                    .map(|r| r.to_string())
+                    .map_err(|e| e.to_string())
+            };
+            match run() {
+                Ok(report) => {
+                    println!("{report}");
+                    std::process::ExitCode::SUCCESS
+                }
+                Err(e) => fail(&e),
+            }
+        }
         Command::SendDue => match send_due(settings) {
             Ok(report) => {
                 println!("{report}");

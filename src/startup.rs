@@ -187,6 +187,7 @@ impl Application {
             &settings.rate_limits,
         ));
         let state = web::Data::new(AppState {
+            inline_reads: settings.database.backend == crate::db::Backend::Sqlite,
             page_cache: crate::web::cache::PageCache::new(settings.page_cache),
             pool,
             settings: Arc::new(settings),

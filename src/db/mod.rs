@@ -4,6 +4,7 @@ pub mod appointments;
 pub mod audit;
 pub mod backup;
 pub mod care_plans;
+pub mod catalog_version;
 pub mod clinic;
 pub mod consent;
 pub mod consultations;
@@ -11,6 +12,7 @@ pub mod links;
 pub mod models;
 pub mod outbox;
 pub mod patients;
+pub mod populate;
 pub mod practitioners;
 pub mod privacy;
 pub mod schema;
@@ -18,6 +20,9 @@ pub mod screening;
 pub mod seed;
 pub mod staff;
 pub mod treatments;
+pub mod writer;
+
+pub use writer::write_transaction;
 
 use diesel::connection::SimpleConnection;
 use diesel::dsl::sql;
@@ -240,6 +245,13 @@ pub fn with_startup_lock<T>(
         lock(c, false)?;
     }
     out
+}
+
+/// Whether a transaction is open on this connection (or its transaction state is broken): what is
+/// read then may include this transaction's own uncommitted writes.
+pub fn in_transaction(conn: &mut DbConnection) -> bool {
+    use diesel::r2d2::R2D2Connection;
+    conn.is_broken()
 }
 
 /// True when the database refused a write because it would double-book a practitioner: the

@@ -246,6 +246,14 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    catalog_version (id) {
+        id -> Integer,
+        stamp -> Text,
+        version -> BigInt,
+    }
+}
+
 diesel::joinable!(care_plan_steps -> treatments (treatment_id));
 diesel::joinable!(outbox -> appointments (appointment_id));
 diesel::joinable!(outbox -> care_plan_steps (step_id));
@@ -278,6 +286,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     outbox,
     privacy_settings,
     link_tokens,
+    catalog_version,
 );
 
 // Clinical safety (issue 10): versioned screening questions and consent texts, what each

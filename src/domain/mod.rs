@@ -17,6 +17,7 @@ pub mod dashboard;
 pub mod delivery;
 pub mod errors;
 pub mod export;
+pub mod free_days;
 pub mod hours;
 pub mod input;
 pub mod login_throttle;

@@ -2,18 +2,19 @@
 //! one answer to "what can be booked on this day": the booking pages and the API both ask it, so
 //! they agree on every refusal.
 
-use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
+use chrono::{DateTime, Datelike, Duration, Months, NaiveDate, Utc};
 
 use super::catalog;
-use super::clinic::{self, Clinic, minute_range};
+use super::catalog_snapshot::{self, CatalogSnapshot};
+use super::clinic::Clinic;
 use crate::db::models::{PractitionerRow, TreatmentRow, from_db, to_db};
 use crate::db::{DbConnection, appointments};
 use crate::domain::availability::{
-    BookingRules, Busy, DayContext, PractitionerDay, Timing, free_slots,
+    BookingRules, Busy, DayContext, PractitionerDay, Slot, Timing, free_slots,
 };
 use crate::domain::booking::{Policy, PractitionerChoice};
 use crate::domain::errors::FieldErrors;
-use crate::domain::hours::WeeklyHours;
+use crate::domain::free_days::{FreeDay, PractitionerRange, free_days, next_free_day, slots_on};
 use crate::domain::time::{local_day_bounds, local_parts, today};
 use crate::error::AppError;
 
@@ -35,6 +36,41 @@ pub fn timing(t: &TreatmentRow) -> Timing {
     }
 }
 
+/// Everything that holds `ids` over the local dates `from..=to`, read in one query, with each
+/// practitioner's working week (cut to the clinic's hours) from the catalog in memory.
+/// `exclude` leaves one appointment out (the one being rescheduled).
+pub fn practitioner_ranges(
+    conn: &mut DbConnection,
+    cat: &CatalogSnapshot,
+    ids: &[i32],
+    from: NaiveDate,
+    to: NaiveDate,
+    exclude: Option<i32>,
+) -> Result<Vec<PractitionerRange>, AppError> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let tz = cat.clinic.tz;
+    // The range's bookings, plus a margin for anything held across local midnight.
+    let start = to_db(local_day_bounds(tz, from).0 - Duration::hours(12));
+    let end = to_db(local_day_bounds(tz, to).1 + Duration::hours(12));
+    let spans = appointments::busy::busy_spans(conn, ids, start, end, exclude)?;
+    Ok(ids
+        .iter()
+        .map(|&id| {
+            let busy = spans
+                .iter()
+                .filter(|b| b.0 == id)
+                .map(|b| Busy {
+                    start: from_db(b.1),
+                    end: from_db(b.2),
+                })
+                .collect();
+            PractitionerRange::new(id, cat.working_week(id), busy)
+        })
+        .collect())
+}
+
 /// Each practitioner's working spans (cut to the clinic's hours) and busy times on a local date.
 /// `exclude` leaves one appointment out (the one being rescheduled).
 pub fn practitioner_days(
@@ -44,46 +80,10 @@ pub fn practitioner_days(
     date: NaiveDate,
     exclude: Option<i32>,
 ) -> Result<Vec<PractitionerDay>, AppError> {
-    let weekday = date.weekday();
-    let hours =
-        crate::db::practitioners::hours_of(conn, ids, weekday.num_days_from_monday() as i32)?;
-    let (day_start, day_end) = local_day_bounds(clinic.tz, date);
-    // A day's bookings, plus a margin for anything held across local midnight.
-    let from = to_db(day_start - Duration::hours(12));
-    let to = to_db(day_end + Duration::hours(12));
-    let booked = appointments::busy_between(conn, ids, from, to, exclude)?;
-    let off = crate::db::practitioners::time_off_between(conn, ids, from, to)?;
-    Ok(ids
+    let cat = catalog_snapshot::current(conn)?;
+    Ok(practitioner_ranges(conn, &cat, ids, date, date, exclude)?
         .iter()
-        .map(|&id| {
-            let mut own = WeeklyHours::default();
-            for h in hours.iter().filter(|h| h.practitioner_id == id) {
-                if let Ok(r) = minute_range(h.start_minute, h.end_minute) {
-                    own.add(weekday, r);
-                }
-            }
-            let mut busy: Vec<Busy> = booked
-                .iter()
-                .filter(|b| b.0 == id)
-                .map(|b| Busy {
-                    start: from_db(b.1),
-                    end: from_db(b.2),
-                })
-                .collect();
-            busy.extend(
-                off.iter()
-                    .filter(|o| o.practitioner_id == id)
-                    .map(|o| Busy {
-                        start: from_db(o.starts_at),
-                        end: from_db(o.ends_at),
-                    }),
-            );
-            PractitionerDay {
-                practitioner_id: id,
-                working: clinic.hours.intersect_day(&own, weekday),
-                busy,
-            }
-        })
+        .map(|r| r.day(clinic.tz, date))
         .collect())
 }
 
@@ -205,20 +205,12 @@ pub fn open_day(
     query: DayQuery,
     exclude: Option<i32>,
 ) -> Result<OpenDay, AppError> {
-    let clinic = clinic::load(conn)?;
+    let cat = catalog_snapshot::current(conn)?;
+    let clinic = cat.clinic.clone();
     let policy = clinic.policy(now);
-    let eligible = clinic::eligible_practitioners(conn, &treatment)?;
+    let eligible = cat.eligible(&treatment);
     let choice = query.choice;
-    if let PractitionerChoice::Specific(id) = choice
-        && !eligible.iter().any(|p| p.id == id)
-    {
-        let mut f = FieldErrors::new();
-        f.add(
-            "practitioner",
-            "That practitioner doesn't exist or doesn't perform this treatment.",
-        );
-        return Err(AppError::Invalid(f));
-    }
+    let ids = chosen(&eligible, choice)?;
     let first = today(clinic.tz, policy.now);
     let last = first + Duration::days(i64::from(policy.rules.horizon_days));
     let mut date = match query.day {
@@ -231,39 +223,29 @@ pub fn open_day(
         moved_into_window = true;
         date = date.clamp(first, last);
     }
-    let slots_on = |c: &mut DbConnection, d: NaiveDate| {
-        day_slots(
-            c,
-            &clinic,
-            &treatment,
-            &eligible,
-            d,
-            choice,
-            policy.now,
-            policy.rules,
-            exclude,
-        )
+    let ctx = DayContext {
+        tz: clinic.tz,
+        date,
+        now: policy.now,
+        rules: policy.rules,
     };
-    let mut slots = slots_on(conn, date)?;
+    let timing = timing(&treatment);
+    // The day itself first (one query); only an empty day, while browsing, reads the weeks after
+    // it — in one more query, laid out day by day in one pass — for the next day with room.
+    let ranges = practitioner_ranges(conn, &cat, &ids, date, date, exclude)?;
+    let mut slots = views(slots_on(&ctx, timing, &ranges, date), &eligible);
     let mut next_available = None;
-    if query.browse && slots.is_empty() {
-        let mut d = date;
-        for _ in 0..LOOKAHEAD_DAYS {
-            d += Duration::days(1);
-            if d > last {
-                break;
-            }
-            if !slots_on(conn, d)?.is_empty() {
-                next_available = Some(d);
-                break;
-            }
-        }
+    let to = (date + Duration::days(LOOKAHEAD_DAYS)).min(last);
+    if query.browse && slots.is_empty() && to > date {
+        let from = date + Duration::days(1);
+        let ahead = practitioner_ranges(conn, &cat, &ids, from, to, exclude)?;
+        next_available = next_free_day(&free_days(&ctx, timing, &ahead, from, to), date);
         // With no date chosen, open on the first day that has something to offer.
         if query.day == Day::Today
             && let Some(d) = next_available
         {
             date = d;
-            slots = slots_on(conn, d)?;
+            slots = views(slots_on(&ctx, timing, &ahead, d), &eligible);
             next_available = None;
         }
     }
@@ -279,5 +261,94 @@ pub fn open_day(
         slots,
         next_available,
         moved_into_window,
+    })
+}
+
+/// The practitioners asked for: all eligible ones for "any", or the one named, who must be
+/// eligible (a mistake in `practitioner` otherwise).
+fn chosen(eligible: &[PractitionerRow], choice: PractitionerChoice) -> Result<Vec<i32>, AppError> {
+    match choice {
+        PractitionerChoice::Any => Ok(eligible.iter().map(|p| p.id).collect()),
+        PractitionerChoice::Specific(id) if eligible.iter().any(|p| p.id == id) => Ok(vec![id]),
+        PractitionerChoice::Specific(_) => {
+            let mut f = FieldErrors::new();
+            f.add(
+                "practitioner",
+                "That practitioner doesn't exist or doesn't perform this treatment.",
+            );
+            Err(AppError::Invalid(f))
+        }
+    }
+}
+
+fn views(slots: Vec<Slot>, eligible: &[PractitionerRow]) -> Vec<SlotView> {
+    slots
+        .into_iter()
+        .map(|s| SlotView {
+            start: s.start,
+            end: s.end,
+            practitioner_id: s.practitioner_id,
+            practitioner_name: eligible
+                .iter()
+                .find(|p| p.id == s.practitioner_id)
+                .map(|p| p.name.clone())
+                .unwrap_or_default(),
+        })
+        .collect()
+}
+
+/// A month of a treatment's availability: how many free slots each day has.
+#[derive(Debug, Clone)]
+pub struct Month {
+    pub clinic: Clinic,
+    pub treatment: TreatmentRow,
+    pub choice: PractitionerChoice,
+    /// Every day of the month, in order (days outside the booking window have no free slots).
+    pub days: Vec<FreeDay>,
+    /// The first day after the month with a free slot, within the booking window and a few weeks.
+    pub next_available: Option<NaiveDate>,
+}
+
+/// Free days of the month that `month` falls in, for one practitioner or any qualified one: one
+/// query for the month (and the weeks after it, for the next free day), one pass over its days.
+pub fn month(
+    conn: &mut DbConnection,
+    now: DateTime<Utc>,
+    slug: &str,
+    month: NaiveDate,
+    choice: PractitionerChoice,
+) -> Result<Month, AppError> {
+    let treatment = catalog::requested(conn, slug)?;
+    let cat = catalog_snapshot::current(conn)?;
+    let clinic = cat.clinic.clone();
+    let eligible = cat.eligible(&treatment);
+    let ids = chosen(&eligible, choice)?;
+    let policy = clinic.policy(now);
+    let first_day = month.with_day(1).unwrap_or(month);
+    let next_month = first_day
+        .checked_add_months(Months::new(1))
+        .unwrap_or(first_day);
+    let last_day = next_month.pred_opt().unwrap_or(first_day);
+    let window_end =
+        today(clinic.tz, policy.now) + Duration::days(i64::from(policy.rules.horizon_days));
+    let look_to = (last_day + Duration::days(LOOKAHEAD_DAYS))
+        .min(window_end)
+        .max(last_day);
+    let ranges = practitioner_ranges(conn, &cat, &ids, first_day, look_to, None)?;
+    let ctx = DayContext {
+        tz: clinic.tz,
+        date: first_day,
+        now: policy.now,
+        rules: policy.rules,
+    };
+    let all = free_days(&ctx, timing(&treatment), &ranges, first_day, look_to);
+    let next_available = next_free_day(&all, last_day);
+    let days = all.into_iter().filter(|d| d.date <= last_day).collect();
+    Ok(Month {
+        clinic,
+        treatment,
+        choice,
+        days,
+        next_available,
     })
 }

@@ -21,7 +21,6 @@ use crate::domain::treatment::{may_perform, parse_qualifications};
 use crate::error::AppError;
 use crate::service::audit::{self, Actor};
 use crate::service::changes;
-use diesel::Connection;
 
 #[derive(Debug, Clone)]
 pub struct BookCommand {
@@ -160,7 +159,8 @@ fn try_book(
     policy: Policy,
     cmd: &BookCommand,
 ) -> Result<Booked, AppError> {
-    conn.transaction(|c| {
+    // Queued behind other writers on SQLite (`BEGIN IMMEDIATE`); see db::writer.
+    crate::db::write_transaction(conn, |c| {
         crate::db::practitioners::lock_practitioner(c, pid)?;
         let slot = check_one(c, clinic, treatment, pid, policy, cmd.start, None)?;
         let now = to_db(policy.now);
@@ -290,7 +290,7 @@ fn candidates(
         PractitionerChoice::Any => {
             // Whoever can do the fewest treatments goes first, keeping the most versatile
             // practitioners (the physician, who alone does laser) free for what only they can do.
-            let treatments = crate::db::treatments::active_treatments(conn)?;
+            let treatments = super::catalog_snapshot::current(conn)?.treatments.clone();
             let versatility = |p: &PractitionerRow| {
                 let held = parse_qualifications(&p.qualifications);
                 treatments
@@ -456,7 +456,7 @@ pub fn cancel_appointment(
 ) -> Result<AppointmentRow, AppError> {
     let clinic = clinic::load(conn)?;
     let policy = clinic.policy(now);
-    changes::committed(conn.transaction(|c| {
+    changes::committed(crate::db::write_transaction(conn, |c| {
         // The row first: on SQLite this makes the transaction a writer from its first statement
         // (a read-then-write transaction gets "database is locked" at once when another write
         // committed in between, which the fuzz test found as a 503), on PostgreSQL a row lock.
@@ -513,7 +513,7 @@ pub fn reschedule_appointment(
     let mut last = AppError::SlotUnavailable(SlotProblem::OutsideHours);
     for pid in candidates(conn, &treatment, choice, Some(row.practitioner_id))? {
         let attempt = changes::committed(with_retries(|| {
-            conn.transaction(|c| {
+            crate::db::write_transaction(conn, |c| {
                 crate::db::practitioners::lock_practitioner(c, pid)?;
                 let before = appointments::by_id(c, row.id)?;
                 permitted(&before, policy, actor, Action::Reschedule)?;

@@ -1,7 +1,9 @@
 //! The treatments on offer and who performs each, read one way for every place that shows them:
-//! the home page, a treatment's own page, the booking steps and the API's list.
+//! the home page, a treatment's own page, the booking steps and the API's list. All from the
+//! catalog kept in memory (`catalog_snapshot`), current with the database on every call.
 
-use super::clinic::{self, Clinic};
+use super::catalog_snapshot;
+use super::clinic::Clinic;
 use crate::db::DbConnection;
 use crate::db::models::{PractitionerRow, TreatmentRow};
 use crate::domain::errors::FieldErrors;
@@ -19,39 +21,38 @@ pub struct Offer {
 
 /// The clinic and its active treatments in menu order: the home page.
 pub fn menu(conn: &mut DbConnection) -> Result<(Clinic, Vec<TreatmentRow>), AppError> {
-    Ok((
-        clinic::load(conn)?,
-        crate::db::treatments::active_treatments(conn)?,
-    ))
+    let cat = catalog_snapshot::current(conn)?;
+    Ok((cat.clinic.clone(), cat.treatments.clone()))
 }
 
 /// Every active treatment with who performs it, in menu order.
 pub fn offers(conn: &mut DbConnection) -> Result<Vec<Offer>, AppError> {
-    let treatments = crate::db::treatments::active_treatments(conn)?;
-    let practitioners = crate::db::practitioners::active_practitioners(conn)?;
-    let currency = clinic::load(conn)?.currency;
-    Ok(treatments
-        .into_iter()
+    let cat = catalog_snapshot::current(conn)?;
+    let currency = cat.clinic.currency;
+    Ok(cat
+        .treatments
+        .iter()
         .map(|t| Offer {
             currency,
-            practitioners: clinic::qualified(&practitioners, &t),
-            treatment: t,
+            practitioners: cat.eligible(t),
+            treatment: t.clone(),
         })
         .collect())
 }
 
 /// One active treatment, by the address of its page: unknown or withdrawn is "not found".
 pub fn offer(conn: &mut DbConnection, slug: &str) -> Result<(Clinic, Offer), AppError> {
-    let treatment = crate::db::treatments::active_treatment_by_slug(conn, slug)?
+    let cat = catalog_snapshot::current(conn)?;
+    let treatment = cat
+        .treatment(slug)
+        .cloned()
         .ok_or(AppError::NotFound("treatment"))?;
-    let practitioners = clinic::eligible_practitioners(conn, &treatment)?;
-    let clinic = clinic::load(conn)?;
-    let currency = clinic.currency;
+    let currency = cat.clinic.currency;
     Ok((
-        clinic,
+        cat.clinic.clone(),
         Offer {
+            practitioners: cat.eligible(&treatment),
             treatment,
-            practitioners,
             currency,
         },
     ))
@@ -60,9 +61,12 @@ pub fn offer(conn: &mut DbConnection, slug: &str) -> Result<(Clinic, Offer), App
 /// An active treatment named in a request (a booking, an availability query): unknown or
 /// withdrawn is a mistake in the `treatment` field.
 pub fn requested(conn: &mut DbConnection, slug: &str) -> Result<TreatmentRow, AppError> {
-    crate::db::treatments::active_treatment_by_slug(conn, slug)?.ok_or_else(|| {
-        let mut f = FieldErrors::new();
-        f.add("treatment", "Unknown treatment.");
-        AppError::Invalid(f)
-    })
+    catalog_snapshot::current(conn)?
+        .treatment(slug)
+        .cloned()
+        .ok_or_else(|| {
+            let mut f = FieldErrors::new();
+            f.add("treatment", "Unknown treatment.");
+            AppError::Invalid(f)
+        })
 }

@@ -15,7 +15,8 @@ use actix_web::web::Bytes;
 
 use crate::service::changes;
 
-/// How stale another instance's write may look here, by default (CAREPATH_PAGE_CACHE_SECONDS).
+/// How stale another instance's write may look here when the cache is turned on
+/// (CAREPATH_PAGE_CACHE_SECONDS; off by default).
 pub const DEFAULT_TTL: Duration = Duration::from_secs(2);
 /// Bounded: a crawler walking every date can't grow it without limit.
 const MAX_ENTRIES: usize = 4096;

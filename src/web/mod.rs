@@ -36,6 +36,8 @@ pub struct AppState {
     pub login_throttle: crate::service::staff::LoginThrottle,
     /// The cookie key (staff sessions, and the login form's signed CSRF cookie).
     pub cookie_key: actix_web::cookie::Key,
+    /// SQLite: the hottest public reads run on the HTTP worker itself (see `read`).
+    pub inline_reads: bool,
 }
 
 impl AppState {
@@ -58,6 +60,23 @@ impl AppState {
             f(&mut conn)
         })
         .await?
+    }
+
+    /// A short read on SQLite, run on the HTTP worker itself when a connection is idle: a WAL
+    /// reader never waits for a lock, and the two thread hand-offs of `db` (to the blocking pool
+    /// and back) cost more than the read. Anywhere else (PostgreSQL, a busy pool) it is `db`.
+    pub async fn read<T, F>(&self, f: F) -> Result<T, AppError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut DbConnection) -> Result<T, AppError> + Send + 'static,
+    {
+        if self.inline_reads
+            && let Some(mut conn) = self.pool.try_get()
+        {
+            metrics::histogram!("carepath_db_pool_wait_seconds").record(0.0);
+            return f(&mut conn);
+        }
+        self.db(f).await
     }
 
     pub fn manage_url(&self, token: &str) -> String {

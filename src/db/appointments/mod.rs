@@ -2,6 +2,7 @@
 //! `listing` and `schedule` read them with their patient, treatment and practitioner; `notes`
 //! holds staff notes.
 
+pub mod busy;
 pub mod listing;
 pub mod notes;
 pub mod schedule;

@@ -48,7 +48,7 @@ pub async fn day(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpRes
     };
     let s = slug.clone();
     let day = state
-        .db(move |c| availability::requested_day(c, now, &s, ask))
+        .read(move |c| availability::requested_day(c, now, &s, ask))
         .await?;
     let tz = day.clinic.tz;
     let body = Availability {

@@ -1,6 +1,7 @@
 //! JSON API under /api/v1: the same services and rules as the pages.
 
 mod availability;
+mod availability_month;
 mod body;
 mod bookings;
 mod json;
@@ -39,6 +40,10 @@ pub fn scope() -> actix_web::Scope {
         )
         .route("/treatments", web::get().to(treatments::list))
         .route("/availability", web::get().to(availability::day))
+        .route(
+            "/availability/month",
+            web::get().to(availability_month::month),
+        )
         .route("/bookings", web::post().to(bookings::create))
         .route("/bookings/{token}", web::get().to(bookings::show))
         .route("/bookings/{token}/cancel", web::post().to(bookings::cancel))

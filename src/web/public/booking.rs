@@ -19,7 +19,6 @@ use crate::service::booking::{self as svc, BookCommand};
 use crate::service::catalog::{self, Offer};
 use crate::service::clinic::Clinic;
 use crate::service::clinical_checks::ClinicalInput;
-use crate::service::free_days;
 use crate::service::screening::{self as screening_svc, Assessment};
 use crate::web::consent_source::consent_given;
 use crate::web::forms::Fields;
@@ -58,7 +57,7 @@ pub async fn pick_slot(
     let month = month::parse_month(fields.get("month"));
     let query = SlotQuery::read(&fields);
     let (s, free) = state
-        .db(move |c| {
+        .read(move |c| {
             let s = slots::load(c, query, |c, q| {
                 availability::requested_day(c, now, &slug, q)
             })?;
@@ -68,7 +67,13 @@ pub async fn pick_slot(
             let month = month
                 .filter(|m| Some(*m) >= window_months.0 && Some(*m) <= window_months.1)
                 .unwrap_or(day.date);
-            let free = free_days::month_free_days(c, day, month)?;
+            // The month's free days in one pass, by the same rules as the day below.
+            let free = availability::month(c, now, &day.treatment.slug, month, day.choice)?
+                .days
+                .into_iter()
+                .filter(|d| d.free_slots > 0)
+                .map(|d| d.date)
+                .collect::<Vec<_>>();
             Ok((s, (month, free)))
         })
         .await

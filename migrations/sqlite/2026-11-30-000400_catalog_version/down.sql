@@ -1,0 +1,16 @@
+DROP TRIGGER clinics_catalog_ins;
+DROP TRIGGER clinics_catalog_upd;
+DROP TRIGGER clinics_catalog_del;
+DROP TRIGGER clinic_hours_catalog_ins;
+DROP TRIGGER clinic_hours_catalog_upd;
+DROP TRIGGER clinic_hours_catalog_del;
+DROP TRIGGER treatments_catalog_ins;
+DROP TRIGGER treatments_catalog_upd;
+DROP TRIGGER treatments_catalog_del;
+DROP TRIGGER practitioners_catalog_ins;
+DROP TRIGGER practitioners_catalog_upd;
+DROP TRIGGER practitioners_catalog_del;
+DROP TRIGGER practitioner_hours_catalog_ins;
+DROP TRIGGER practitioner_hours_catalog_upd;
+DROP TRIGGER practitioner_hours_catalog_del;
+DROP TABLE catalog_version;

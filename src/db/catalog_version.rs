@@ -1,0 +1,16 @@
+//! The catalog's version row: moved on by triggers in the same transaction as every write to the
+//! clinic, its hours, treatments, practitioners and their weekly hours (see the migration
+//! `catalog_version`), so one primary-key read tells whether a copy in memory is current.
+
+use diesel::prelude::*;
+
+use super::DbConnection;
+use super::schema::catalog_version;
+
+/// (stamp, version): the stamp names this database, the version its catalog's state.
+pub fn read(conn: &mut DbConnection) -> QueryResult<(String, i64)> {
+    catalog_version::table
+        .find(1)
+        .select((catalog_version::stamp, catalog_version::version))
+        .first(conn)
+}

@@ -1,0 +1,125 @@
+//! The catalog the booking rules read on every request — the clinic with its hours and rules,
+//! active treatments, active practitioners and their weekly hours — read once and kept in memory.
+//!
+//! Freshness: every write to those tables moves the `catalog_version` row on in the same
+//! transaction (database triggers, so it holds for every instance sharing the database, for the
+//! admin pages, the command line and anything else that writes). Each use reads that one row by
+//! primary key and reloads when it moved, so a change made by any instance shows on the next
+//! request, here or elsewhere, with no TTL.
+//!
+//! A copy is only kept when read outside a transaction: inside one, what is read may include that
+//! transaction's own uncommitted catalog writes, which must never be shown to anyone else.
+
+use std::sync::{Arc, RwLock};
+
+use chrono::Weekday;
+
+use super::clinic_model::{self, Clinic, minute_range};
+use crate::db::models::{PractitionerHoursRow, PractitionerRow, TreatmentRow};
+use crate::db::{DbConnection, catalog_version, in_transaction};
+use crate::domain::hours::{WeeklyHours, weekday_from_index};
+use crate::error::AppError;
+
+#[derive(Debug)]
+pub struct CatalogSnapshot {
+    /// Names the database (the cache is shared by every database a process opens: tests).
+    pub stamp: String,
+    pub version: i64,
+    pub clinic: Clinic,
+    /// Active treatments in menu order.
+    pub treatments: Vec<TreatmentRow>,
+    /// Active practitioners in id order.
+    pub practitioners: Vec<PractitionerRow>,
+    hours: Vec<PractitionerHoursRow>,
+}
+
+impl CatalogSnapshot {
+    /// An active treatment by its slug.
+    pub fn treatment(&self, slug: &str) -> Option<&TreatmentRow> {
+        self.treatments.iter().find(|t| t.slug == slug)
+    }
+
+    /// Active practitioners qualified for the treatment, in id order.
+    pub fn eligible(&self, treatment: &TreatmentRow) -> Vec<PractitionerRow> {
+        clinic_model::qualified(&self.practitioners, treatment)
+    }
+
+    /// A practitioner's own weekly hours (not yet cut to the clinic's).
+    pub fn own_hours(&self, practitioner_id: i32) -> WeeklyHours {
+        let mut own = WeeklyHours::default();
+        for h in self
+            .hours
+            .iter()
+            .filter(|h| h.practitioner_id == practitioner_id)
+        {
+            if let (Some(day), Ok(r)) = (
+                weekday_from_index(h.weekday),
+                minute_range(h.start_minute, h.end_minute),
+            ) {
+                own.add(day, r);
+            }
+        }
+        own
+    }
+
+    /// When a practitioner may be booked each weekday: their hours while the clinic is open.
+    pub fn working_week(&self, practitioner_id: i32) -> WeeklyHours {
+        let own = self.own_hours(practitioner_id);
+        let mut week = WeeklyHours::default();
+        for day in [
+            Weekday::Mon,
+            Weekday::Tue,
+            Weekday::Wed,
+            Weekday::Thu,
+            Weekday::Fri,
+            Weekday::Sat,
+            Weekday::Sun,
+        ] {
+            for r in self.clinic.hours.intersect_day(&own, day) {
+                week.add(day, r);
+            }
+        }
+        week
+    }
+}
+
+/// Copies by database stamp; bounded, since a test process opens hundreds of databases.
+static CACHE: RwLock<Vec<Arc<CatalogSnapshot>>> = RwLock::new(Vec::new());
+const MAX_DATABASES: usize = 64;
+
+/// The current catalog: from memory when its version is still the database's, else read again.
+pub fn current(conn: &mut DbConnection) -> Result<Arc<CatalogSnapshot>, AppError> {
+    let (stamp, version) = catalog_version::read(conn)?;
+    {
+        let cache = CACHE.read().unwrap_or_else(|p| p.into_inner());
+        if let Some(s) = cache
+            .iter()
+            .find(|s| s.stamp == stamp && s.version == version)
+        {
+            return Ok(s.clone());
+        }
+    }
+    // The version was read first: what is loaded now is at least that new, so keeping it under
+    // that version can only make it reload sooner than needed, never serve something older.
+    let fresh = Arc::new(load(conn, stamp, version)?);
+    if !in_transaction(conn) {
+        let mut cache = CACHE.write().unwrap_or_else(|p| p.into_inner());
+        cache.retain(|s| s.stamp != fresh.stamp);
+        if cache.len() >= MAX_DATABASES {
+            cache.remove(0);
+        }
+        cache.push(fresh.clone());
+    }
+    Ok(fresh)
+}
+
+fn load(conn: &mut DbConnection, stamp: String, version: i64) -> Result<CatalogSnapshot, AppError> {
+    Ok(CatalogSnapshot {
+        stamp,
+        version,
+        clinic: clinic_model::read(conn)?,
+        treatments: crate::db::treatments::active_treatments(conn)?,
+        practitioners: crate::db::practitioners::active_practitioners(conn)?,
+        hours: crate::db::practitioners::all_practitioner_hours(conn)?,
+    })
+}
