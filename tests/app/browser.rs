@@ -183,6 +183,30 @@ async fn a_patient_books_and_staff_complete_the_session_in_a_real_browser() {
             .contains("Free times on Monday 3 June 2030")
     );
     save(b, "booking-page.png").await;
+    // A day picked from the month calendar (issue 12): Tuesday 4 June, then back to Monday 3 June.
+    for (day, heading) in [
+        ("Tuesday 4 June", "Free times on Tuesday 4 June 2030"),
+        ("Monday 3 June", "Free times on Monday 3 June 2030"),
+    ] {
+        b.find(Locator::Css(&format!(
+            "table.calendar a[aria-label^='{day}']"
+        )))
+        .await
+        .unwrap_or_else(|e| panic!("{day} is a link in the calendar: {e}"))
+        .click()
+        .await
+        .unwrap();
+        b.wait()
+            .for_element(Locator::XPath(&format!("//h2[contains(., '{heading}')]")))
+            .await
+            .unwrap_or_else(|e| panic!("{heading}: {e}"));
+    }
+    // The booking page with its calendar at a phone's and a tablet's width (README: screenshots).
+    for width in [390, 768] {
+        b.set_window_size(width, 1100).await.unwrap();
+        save(b, &format!("booking-calendar-{width}.png")).await;
+    }
+    b.set_window_size(1280, 1100).await.unwrap();
     b.find(Locator::Css(
         "input[name=start][value='2030-06-03T11:00:00+01:00']",
     ))
