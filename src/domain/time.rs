@@ -154,3 +154,38 @@ mod tests {
         assert!(parse_instant("2026-03-03 14:30").is_err());
     }
 }
+
+/// "London time, BST": the zone a day's times are given in, named by its city and the
+/// abbreviation in force at midday that date (so a day in winter says GMT).
+pub fn zone_label(tz: Tz, date: NaiveDate) -> String {
+    let noon = local_day_bounds(tz, date).0 + chrono::Duration::hours(12);
+    let abbreviation = noon.with_timezone(&tz).format("%Z").to_string();
+    let city = tz
+        .name()
+        .rsplit('/')
+        .next()
+        .unwrap_or_default()
+        .replace('_', " ");
+    if city.is_empty() || city == abbreviation {
+        abbreviation
+    } else {
+        format!("{city} time, {abbreviation}")
+    }
+}
+
+#[cfg(test)]
+mod zone_label_tests {
+    use super::*;
+
+    #[test]
+    fn names_the_city_and_the_abbreviation_of_the_season() {
+        let london: Tz = "Europe/London".parse().unwrap();
+        let summer = NaiveDate::from_ymd_opt(2030, 6, 4).unwrap();
+        let winter = NaiveDate::from_ymd_opt(2030, 12, 4).unwrap();
+        assert_eq!(zone_label(london, summer), "London time, BST");
+        assert_eq!(zone_label(london, winter), "London time, GMT");
+        let ny: Tz = "America/New_York".parse().unwrap();
+        assert_eq!(zone_label(ny, winter), "New York time, EST");
+        assert_eq!(zone_label(chrono_tz::UTC, winter), "UTC");
+    }
+}

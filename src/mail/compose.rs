@@ -5,6 +5,7 @@
 use askama::Template;
 
 use crate::domain::care_plan::fill;
+use crate::domain::patient::tel_uri;
 
 /// A run of text, linked when it is a URL.
 pub struct Segment {
@@ -174,17 +175,6 @@ fn link_text(url: &str) -> String {
     }
 }
 
-/// A phone number as a `tel:` link: its digits, with the leading + (spaces and dashes out).
-pub fn tel_href(phone: &str) -> String {
-    let digits: String = phone
-        .chars()
-        .enumerate()
-        .filter(|(i, c)| c.is_ascii_digit() || (*i == 0 && *c == '+'))
-        .map(|(_, c)| c)
-        .collect();
-    format!("tel:{digits}")
-}
-
 /// Paragraphs split on blank lines; a paragraph whose lines all start with "- " is a list.
 pub fn blocks(body: &str) -> Vec<Block> {
     blocks_with(body, &[])
@@ -258,7 +248,7 @@ pub fn compose(
         clinic_name: c.name,
         clinic_address: c.address,
         clinic_phone: c.phone,
-        clinic_tel: tel_href(c.phone),
+        clinic_tel: tel_uri(c.phone),
         clinic_email: c.email,
         out_of_hours: c.out_of_hours,
         manage_url,
@@ -342,7 +332,7 @@ mod tests {
             }
             Block::List(_) => panic!("expected a paragraph"),
         }
-        assert_eq!(tel_href("+44 20 7946-0000"), "tel:+442079460000");
+        assert_eq!(tel_uri("+44 20 7946-0000"), "tel:+442079460000");
     }
 
     #[test]

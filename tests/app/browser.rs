@@ -183,6 +183,30 @@ async fn a_patient_books_and_staff_complete_the_session_in_a_real_browser() {
             .contains("Free times on Monday 3 June 2030")
     );
     save(b, "booking-page.png").await;
+    // A day picked from the month calendar (issue 12): Tuesday 4 June, then back to Monday 3 June.
+    for (day, heading) in [
+        ("Tuesday 4 June", "Free times on Tuesday 4 June 2030"),
+        ("Monday 3 June", "Free times on Monday 3 June 2030"),
+    ] {
+        b.find(Locator::Css(&format!(
+            "table.calendar a[aria-label^='{day}']"
+        )))
+        .await
+        .unwrap_or_else(|e| panic!("{day} is a link in the calendar: {e}"))
+        .click()
+        .await
+        .unwrap();
+        b.wait()
+            .for_element(Locator::XPath(&format!("//h2[contains(., '{heading}')]")))
+            .await
+            .unwrap_or_else(|e| panic!("{heading}: {e}"));
+    }
+    // The booking page with its calendar at a phone's and a tablet's width (README: screenshots).
+    for width in [390, 768] {
+        b.set_window_size(width, 1100).await.unwrap();
+        save(b, &format!("booking-calendar-{width}.png")).await;
+    }
+    b.set_window_size(1280, 1100).await.unwrap();
     b.find(Locator::Css(
         "input[name=start][value='2030-06-03T11:00:00+01:00']",
     ))
@@ -267,15 +291,13 @@ async fn a_patient_books_and_staff_complete_the_session_in_a_real_browser() {
     staff_part(&app, b).await;
 }
 
-async fn staff_part(app: &TestApp, b: &Client) {
-    // Noon: the 11:00 session has started, so it can be completed.
-    app.clock.set(t("2030-06-03T11:00:00Z"));
-    app.create_staff("desk@clinic.example", Role::FrontDesk, STAFF_PASSWORD);
+/// Logs this staff member in (password `STAFF_PASSWORD`) and waits for the console.
+pub(crate) async fn log_in(b: &Client, app: &TestApp, email: &str) {
     b.goto(&app.url("/staff/login")).await.unwrap();
     b.find(Locator::Id("email"))
         .await
         .unwrap()
-        .send_keys("desk@clinic.example")
+        .send_keys(email)
         .await
         .unwrap();
     b.find(Locator::Id("password"))
@@ -294,6 +316,13 @@ async fn staff_part(app: &TestApp, b: &Client) {
         .for_element(Locator::Css("nav.staff-nav"))
         .await
         .unwrap();
+}
+
+async fn staff_part(app: &TestApp, b: &Client) {
+    // Noon: the 11:00 session has started, so it can be completed.
+    app.clock.set(t("2030-06-03T11:00:00Z"));
+    app.create_staff("desk@clinic.example", Role::FrontDesk, STAFF_PASSWORD);
+    log_in(b, app, "desk@clinic.example").await;
 
     b.goto(&app.url("/staff/day?date=2030-06-03"))
         .await

@@ -5,6 +5,7 @@ mod abuse_limits;
 mod backup;
 mod bad_input;
 mod booking_api;
+mod booking_calendar;
 mod booking_pages;
 mod browser;
 mod care_plan_editor;

@@ -14,7 +14,7 @@ use carepath::domain::staff::Role;
 use fantoccini::{Client, Locator};
 use serde_json::Value;
 
-use crate::browser::{browser, save};
+use crate::browser::{browser, log_in, save};
 use crate::helpers::*;
 use crate::staff_routes::all_routes;
 
@@ -209,32 +209,6 @@ async fn every_page_passes_the_nu_html_checker() {
         errors.join("\n")
     );
     eprintln!("Nu HTML Checker: {} pages, no errors", pages.len());
-}
-
-async fn log_in(b: &Client, app: &TestApp, email: &str) {
-    b.goto(&app.url("/staff/login")).await.unwrap();
-    b.find(Locator::Id("email"))
-        .await
-        .unwrap()
-        .send_keys(email)
-        .await
-        .unwrap();
-    b.find(Locator::Id("password"))
-        .await
-        .unwrap()
-        .send_keys(STAFF_PASSWORD)
-        .await
-        .unwrap();
-    b.find(Locator::XPath("//button[contains(., 'Log in')]"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    b.wait()
-        .for_element(Locator::Css("nav.staff-nav"))
-        .await
-        .unwrap();
 }
 
 /// What sticks out past the right edge, for the failure message.

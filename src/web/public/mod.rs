@@ -5,6 +5,7 @@ mod booking;
 mod calendar;
 mod home;
 mod manage;
+mod month;
 mod privacy;
 mod probes;
 mod screening;

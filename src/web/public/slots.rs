@@ -7,9 +7,10 @@ use actix_web::http::StatusCode;
 use askama::Template;
 use chrono::NaiveDate;
 
+use super::month::MonthView;
 use crate::db::DbConnection;
 use crate::domain::booking::PractitionerChoice;
-use crate::domain::time::{date_label, parse_date};
+use crate::domain::time::{date_label, parse_date, zone_label};
 use crate::error::AppError;
 use crate::service::availability::{Day, DayQuery, OpenDay};
 use crate::web::forms::Fields;
@@ -141,8 +142,11 @@ pub struct SlotsPage {
     next_link: Option<String>,
     next_available: Option<(String, String)>,
     practitioners: Vec<PractitionerOption>,
-    practitioner_value: String,
     slots: Vec<SlotOption>,
+    /// "London time, BST": the zone the times are in on that date.
+    zone_label: String,
+    /// The month calendar (the booking page's; rescheduling has none).
+    calendar: Option<MonthView>,
     message: Option<String>,
 }
 
@@ -155,7 +159,7 @@ pub fn page<T>(
     target: SlotsTarget,
     message: Option<String>,
 ) -> Result<HttpResponse, AppError> {
-    let body = page_body(s, day, target, message)?;
+    let body = page_body(s, day, target, message, None)?;
     Ok(HttpResponse::build(s.status(status))
         .content_type("text/html; charset=utf-8")
         .body(body))
@@ -167,6 +171,7 @@ pub fn page_body<T>(
     day: &OpenDay,
     target: SlotsTarget,
     message: Option<String>,
+    calendar: Option<MonthView>,
 ) -> Result<String, AppError> {
     let pv = day.choice.as_param();
     let link = |d: NaiveDate| {
@@ -198,8 +203,9 @@ pub fn page_body<T>(
         next_link: next.map(link),
         next_available: day.next_available.map(|d| (link(d), date_label(d))),
         practitioners: practitioner_options(&day.eligible, day.choice),
-        practitioner_value: pv.clone(),
         slots: slot_options(day.clinic.tz, &day.slots, day.choice, None),
+        zone_label: zone_label(day.clinic.tz, day.date),
+        calendar,
         message,
         target,
     };
