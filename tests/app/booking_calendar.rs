@@ -112,7 +112,13 @@ async fn the_month_calendar_links_free_days_only_for_the_chosen_practitioner() {
         "{page}"
     );
     // The chosen day is marked for assistive technology, in words as well as looks.
-    assert!(page.contains("aria-label=\"Tuesday 4 June, free times\" aria-current=\"date\""));
+    // Its link is named by the full date (hidden text, so the name and what is shown agree).
+    assert!(
+        page.contains(
+            "aria-current=\"date\"><span class=\"visually-hidden\">Tuesday 4 June, free times</span>"
+        ),
+        "{page}"
+    );
     // The full day, the closed Sunday and the past are plain text.
     assert!(!page.contains("date=2030-06-06&practitioner=2\""), "{page}");
     assert!(page.contains("<span class=\"no-free\">6</span>"), "{page}");

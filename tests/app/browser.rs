@@ -188,8 +188,8 @@ async fn a_patient_books_and_staff_complete_the_session_in_a_real_browser() {
         ("Tuesday 4 June", "Free times on Tuesday 4 June 2030"),
         ("Monday 3 June", "Free times on Monday 3 June 2030"),
     ] {
-        b.find(Locator::Css(&format!(
-            "table.calendar a[aria-label^='{day}']"
+        b.find(Locator::XPath(&format!(
+            "//table[@class='calendar']//a[starts-with(normalize-space(.), '{day}')]"
         )))
         .await
         .unwrap_or_else(|e| panic!("{day} is a link in the calendar: {e}"))
