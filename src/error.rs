@@ -31,6 +31,9 @@ pub enum AppError {
     /// A status move the appointment state machine forbids (staff actions).
     #[error("not allowed: {0}")]
     NotAllowed(String),
+    /// A course session booked too soon after (or before) another session of its course.
+    #[error("course interval: {0}")]
+    CourseInterval(String),
     /// The database stayed locked or the pool stayed empty too long: try again shortly.
     #[error("busy")]
     Busy,
@@ -60,6 +63,7 @@ impl AppError {
             AppError::SlotUnavailable(_)
             | AppError::Refused(_)
             | AppError::NotAllowed(_)
+            | AppError::CourseInterval(_)
             | AppError::Clinical(_) => StatusCode::CONFLICT,
             AppError::Busy | AppError::Pool(_) => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Db(e) if is_locked(e) => StatusCode::SERVICE_UNAVAILABLE,
@@ -77,7 +81,7 @@ impl AppError {
             AppError::BadRequest(m) | AppError::Forbidden(m) => m.clone(),
             AppError::SlotUnavailable(p) => p.message().into(),
             AppError::Refused(r) => r.message().into(),
-            AppError::NotAllowed(m) => m.clone(),
+            AppError::NotAllowed(m) | AppError::CourseInterval(m) => m.clone(),
             AppError::Clinical(r) => r.message(),
             _ if self.status() == StatusCode::SERVICE_UNAVAILABLE => {
                 "The clinic's system is busy right now. Please try again in a moment.".into()
@@ -159,6 +163,7 @@ impl ApiError {
             }
             AppError::Refused(r) => json!({"error": r.code(), "message": message}),
             AppError::NotAllowed(_) => json!({"error": "not_allowed", "message": message}),
+            AppError::CourseInterval(_) => json!({"error": "course_interval", "message": message}),
             AppError::Clinical(r) => json!({"error": r.code(), "message": message}),
             _ if e.status() == StatusCode::SERVICE_UNAVAILABLE => {
                 json!({"error": "busy", "message": message})

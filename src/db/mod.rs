@@ -8,6 +8,7 @@ pub mod catalog_version;
 pub mod clinic;
 pub mod consent;
 pub mod consultations;
+pub mod courses;
 pub mod links;
 pub mod models;
 pub mod outbox;
@@ -15,6 +16,7 @@ pub mod patients;
 pub mod populate;
 pub mod practitioners;
 pub mod privacy;
+pub mod resources;
 pub mod schema;
 pub mod screening;
 pub mod seed;
@@ -260,6 +262,8 @@ pub fn is_overlap(e: &DieselError) -> bool {
     match e {
         DieselError::DatabaseError(_, info) => {
             info.constraint_name() == Some("appointments_no_overlap")
+                || info.constraint_name() == Some("appointment_resources_no_overlap")
+                || info.message().contains("resource_overlap")
                 || info.message().contains("appointment_overlap")
                 || info.message().contains("appointments_no_overlap")
         }

@@ -268,7 +268,79 @@ diesel::joinable!(link_tokens -> patients (patient_id));
 diesel::joinable!(appointments -> treatments (treatment_id));
 diesel::joinable!(appointments -> practitioners (practitioner_id));
 
+diesel::table! {
+    resources (id) {
+        id -> Integer,
+        name -> Text,
+        kind -> Text,
+        active -> Bool,
+    }
+}
+
+diesel::table! {
+    treatment_resource_kinds (id) {
+        id -> Integer,
+        treatment_id -> Integer,
+        kind -> Text,
+    }
+}
+
+diesel::table! {
+    appointment_resources (id) {
+        id -> Integer,
+        appointment_id -> Integer,
+        resource_id -> Integer,
+        starts_at -> Timestamp,
+        blocks_until -> Timestamp,
+        active -> Bool,
+    }
+}
+
+diesel::joinable!(appointment_resources -> resources (resource_id));
+diesel::joinable!(appointment_resources -> appointments (appointment_id));
+diesel::joinable!(treatment_resource_kinds -> treatments (treatment_id));
+
+diesel::table! {
+    course_plans (id) {
+        id -> Integer,
+        treatment_id -> Integer,
+        sessions -> Integer,
+        min_interval_days -> Integer,
+        max_interval_days -> Integer,
+    }
+}
+
+diesel::table! {
+    courses (id) {
+        id -> Integer,
+        patient_id -> Integer,
+        treatment_id -> Integer,
+        sessions_planned -> Integer,
+        status -> Text,
+        created_at -> Timestamp,
+        ended_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    course_sessions (id) {
+        id -> Integer,
+        course_id -> Integer,
+        appointment_id -> Integer,
+    }
+}
+
+diesel::joinable!(course_sessions -> courses (course_id));
+diesel::joinable!(course_sessions -> appointments (appointment_id));
+diesel::joinable!(course_plans -> treatments (treatment_id));
+
 diesel::allow_tables_to_appear_in_same_query!(
+    course_plans,
+    courses,
+    course_sessions,
+    resources,
+    treatment_resource_kinds,
+    appointment_resources,
     clinics,
     clinic_hours,
     treatments,

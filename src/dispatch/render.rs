@@ -129,7 +129,19 @@ pub fn render(
     let book_url = match crate::service::screening::book_link(conn, &d.appointment, follow_up)
         .map_err(|e| e.to_string())?
     {
-        BookLink::Own => format!("{}/book/{}", ctx.base_url, d.treatment.slug),
+        // A follow-up of a course session proposes the course's next one (issue 11): the booking
+        // page opened on the first date the interval allows, with the same practitioner.
+        BookLink::Own => match d.course.as_ref().and_then(|c| c.next_from) {
+            Some(from) if follow_up => format!(
+                "{}/book/{}?date={}&practitioner={}",
+                ctx.base_url,
+                d.treatment.slug,
+                from.max(crate::domain::time::today(clinic.tz, ctx.now))
+                    .format("%Y-%m-%d"),
+                d.practitioner.id
+            ),
+            _ => format!("{}/book/{}", ctx.base_url, d.treatment.slug),
+        },
         BookLink::Cleared(slug) => format!("{}/book/{slug}", ctx.base_url),
         BookLink::NothingCleared => {
             return Ok(Rendered::Skip(

@@ -118,7 +118,16 @@ pub fn day_slots(
         return Ok(Vec::new());
     }
     let days = practitioner_days(conn, clinic, &ids, date, exclude)?;
-    Ok(free_slots(&ctx, timing(treatment), &days)
+    let t = timing(treatment);
+    // Only times when every device and room the treatment needs is free too (issue 11).
+    let slots = super::resources::keep_free(
+        conn,
+        treatment.id,
+        free_slots(&ctx, t, &days),
+        |s| (s.start, t.blocks_until(s.start)),
+        exclude,
+    )?;
+    Ok(slots
         .into_iter()
         .map(|s| SlotView {
             start: s.start,
@@ -233,7 +242,20 @@ pub fn open_day(
     // The day itself first (one query); only an empty day, while browsing, reads the weeks after
     // it — in one more query, laid out day by day in one pass — for the next day with room.
     let ranges = practitioner_ranges(conn, &cat, &ids, date, date, exclude)?;
-    let mut slots = views(slots_on(&ctx, timing, &ranges, date), &eligible);
+    // Only times when every device and room the treatment needs is free too (issue 11).
+    let free_resources = |c: &mut DbConnection, v: Vec<SlotView>| {
+        super::resources::keep_free(
+            c,
+            treatment.id,
+            v,
+            |s| (s.start, timing.blocks_until(s.start)),
+            exclude,
+        )
+    };
+    let mut slots = free_resources(
+        conn,
+        views(slots_on(&ctx, timing, &ranges, date), &eligible),
+    )?;
     let mut next_available = None;
     let to = (date + Duration::days(LOOKAHEAD_DAYS)).min(last);
     if query.browse && slots.is_empty() && to > date {
@@ -245,7 +267,7 @@ pub fn open_day(
             && let Some(d) = next_available
         {
             date = d;
-            slots = views(slots_on(&ctx, timing, &ahead, d), &eligible);
+            slots = free_resources(conn, views(slots_on(&ctx, timing, &ahead, d), &eligible))?;
             next_available = None;
         }
     }

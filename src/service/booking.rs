@@ -54,6 +54,8 @@ pub struct AppointmentDetails {
     pub patient: PatientRow,
     /// What was typed with this booking (its emails still go to the record's address).
     pub contact: Contact,
+    /// Where it stands in its treatment course, if its treatment has one (issue 11).
+    pub course: Option<crate::service::courses::Progress>,
 }
 
 /// The name and phone given with one booking.
@@ -104,6 +106,7 @@ pub fn book(
         Err(AppError::SlotUnavailable(p)) => ("refused", slot_problem(*p)),
         Err(AppError::NotFound(_)) => ("refused", "unknown_treatment"),
         Err(AppError::Invalid(_)) => ("refused", "invalid"),
+        Err(AppError::CourseInterval(_)) => ("refused", "course_interval"),
         Err(AppError::Clinical(r)) => ("refused", r.code()),
         Err(_) => ("error", "none"),
     };
@@ -205,6 +208,10 @@ fn try_book(
                 contact_email: cmd.patient.email.as_str(),
             },
         )?;
+        // Shared devices and rooms (issue 11): one of each kind the treatment needs.
+        crate::service::resources::take_for(c, treatment, &row)?;
+        // Treatment courses (issue 11): joins the patient's course, or refuses the interval.
+        crate::service::courses::on_booked(c, clinic.tz, &row)?;
         audit::appointment_change(
             c,
             policy.now,
@@ -392,6 +399,7 @@ pub fn details_of(
         },
     };
     Ok(AppointmentDetails {
+        course: crate::service::courses::progress(conn, appointment.id)?,
         status: status_of(&appointment)?,
         treatment: crate::db::treatments::treatment(conn, appointment.treatment_id)?,
         practitioner: crate::db::practitioners::practitioner(conn, appointment.practitioner_id)?,
@@ -524,10 +532,14 @@ pub fn reschedule_appointment(
                     ends_at: to_db(slot.end),
                     blocks_until: to_db(timing(&treatment).blocks_until(slot.start)),
                 };
+                // Its devices and rooms are let go and taken afresh at the new time.
+                crate::service::resources::release(c, row.id)?;
                 if appointments::move_to(c, row.id, &to, to_db(now))? == 0 {
                     return Err(AppError::Refused(SelfServiceRefusal::NoLongerBooked));
                 }
                 let after = appointments::by_id(c, row.id)?;
+                crate::service::resources::take_for(c, &treatment, &after)?;
+                crate::service::courses::on_moved(c, clinic.tz, &after)?;
                 audit::appointment_change(
                     c,
                     now,
@@ -575,6 +587,11 @@ fn find_free(
     let clinic = clinic::load(conn)?;
     let policy = clinic.policy(now);
     let mut last = AppError::SlotUnavailable(SlotProblem::OutsideHours);
+    // Devices and rooms don't depend on who performs it: one look for every candidate.
+    let until = timing(treatment).blocks_until(start);
+    if !crate::service::resources::free_at(conn, treatment.id, start, until)? {
+        return Err(AppError::SlotUnavailable(SlotProblem::Taken));
+    }
     for pid in candidates(conn, treatment, choice, None)? {
         match check_one(conn, &clinic, treatment, pid, policy, start, None) {
             Ok(_) => return Ok(pid),

@@ -44,13 +44,14 @@ impl Refusal {
                 message: slot_message(p),
                 errors: FieldErrors::new(),
             }),
-            e @ (AppError::NotAllowed(_) | AppError::Refused(_) | AppError::Clinical(_)) => {
-                Ok(Self {
-                    status: StatusCode::CONFLICT,
-                    message: e.public_message(),
-                    errors: FieldErrors::new(),
-                })
-            }
+            e @ (AppError::NotAllowed(_)
+            | AppError::Refused(_)
+            | AppError::CourseInterval(_)
+            | AppError::Clinical(_)) => Ok(Self {
+                status: StatusCode::CONFLICT,
+                message: e.public_message(),
+                errors: FieldErrors::new(),
+            }),
             e => Err(e),
         }
     }

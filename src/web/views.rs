@@ -153,6 +153,13 @@ pub struct AppointmentSummary {
     pub manage_url: String,
     pub ics_url: String,
     pub recovery: String,
+    /// "Session 2 of 3" for a session of a treatment course.
+    pub course: Option<String>,
+    /// Said gently when this session comes later than the course recommends.
+    pub course_note: Option<String>,
+    /// The next session of the course: (from when, the booking page opened on that date with
+    /// the same practitioner).
+    pub next_session: Option<(String, String)>,
 }
 
 pub fn appointment_summary(
@@ -182,5 +189,23 @@ pub fn appointment_summary(
         ics_url: format!("{manage_url}/calendar.ics"),
         manage_url,
         recovery: d.treatment.recovery.clone(),
+        course: d.course.as_ref().map(|c| c.label()),
+        course_note: d.course.as_ref().and_then(|c| c.late_days).map(|days| {
+            format!(
+                "It has been {days} days since your previous session, a little longer than \
+                 your course recommends. That's fine: your practitioner may adjust the plan."
+            )
+        }),
+        next_session: d.course.as_ref().and_then(|c| c.next_from).map(|date| {
+            (
+                crate::domain::time::date_label(date),
+                format!(
+                    "/book/{}?date={}&practitioner={}",
+                    d.treatment.slug,
+                    date.format("%Y-%m-%d"),
+                    d.practitioner.id
+                ),
+            )
+        }),
     }
 }

@@ -348,10 +348,11 @@ async fn returning_patients_are_one_record() {
             "Ann@Example.org",
         )
         .await;
+    // Two weeks on: peels are a course with at least 14 days between sessions (issue 11).
     let (s2, _) = app
         .book(
             "chemical-peel",
-            "2030-06-11T10:00:00+01:00",
+            "2030-06-18T10:00:00+01:00",
             Some(2),
             "ann@example.org",
         )

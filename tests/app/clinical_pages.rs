@@ -222,9 +222,10 @@ async fn answers_given_after_booking_flag_a_call_and_cancel_nothing() {
     let r = app.post_form(&link, &fields).await;
     assert_eq!(r.status().as_u16(), 409);
     assert_eq!(app.stored_answers(booked.id).len(), names.len());
-    // A half-answered form is shown again.
+    // A half-answered form is shown again (a second peel two weeks on: peels are a course with
+    // at least 14 days between sessions, issue 11).
     let other = app
-        .booked("chemical-peel", "2030-06-04T11:00:00+01:00", 2, &ANN)
+        .booked("chemical-peel", "2030-06-18T11:00:00+01:00", 2, &ANN)
         .await;
     let r = app
         .post_form(
@@ -260,7 +261,8 @@ async fn antiviral_preparation_is_planned_only_after_a_cold_sore_history() {
     yes["screening"] = answers(&qs, &[cold.id]);
     let (status, a) = app.post_json("/api/v1/bookings", &yes).await;
     assert_eq!(status, 201, "{a}");
-    let mut no = booking_body("chemical-peel", "2030-06-04T11:00:00+01:00", Some(2), &ANN);
+    // Two weeks on: peels are a course with at least 14 days between sessions (issue 11).
+    let mut no = booking_body("chemical-peel", "2030-06-18T11:00:00+01:00", Some(2), &ANN);
     no["screening"] = answers(&qs, &[]);
     let (status, b) = app.post_json("/api/v1/bookings", &no).await;
     assert_eq!(status, 201, "{b}");
@@ -273,9 +275,10 @@ async fn antiviral_preparation_is_planned_only_after_a_cold_sore_history() {
         without + 1,
         "one more preparation email for the cold sore history"
     );
-    // Answered later through the manage link: the step is planned then.
+    // Answered later through the manage link: the step is planned then (the course's third
+    // session, two weeks after the second).
     let later = app
-        .booked("chemical-peel", "2030-06-04T12:00:00+01:00", 2, &ANN)
+        .booked("chemical-peel", "2030-07-02T12:00:00+01:00", 2, &ANN)
         .await;
     assert_eq!(antiviral(&app, later.id), without);
     let mut fields: Vec<(String, &str)> = Vec::new();

@@ -200,7 +200,14 @@ async fn hot_paths_use_indexes_on_a_populated_database() {
     show_and_check(conn, "booking", &sql, &mut problems);
 
     let (_, sql) = captured(conn, |c| {
-        desk::schedule::day(c, now, Some(date), Some(desk::schedule::Who::Everyone)).unwrap()
+        desk::schedule::day(
+            c,
+            now,
+            Some(date),
+            Some(desk::schedule::Who::Everyone),
+            None,
+        )
+        .unwrap()
     });
     show_and_check(conn, "staff day view", &sql, &mut problems);
     let (_, sql) = captured(conn, |c| dashboard::load(c, now, None).unwrap());

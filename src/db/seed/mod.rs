@@ -6,6 +6,8 @@ use diesel::prelude::*;
 
 pub mod care_plans;
 pub mod clinical;
+pub mod courses;
+pub mod resources;
 
 use crate::db::models::*;
 use crate::db::schema::*;
@@ -322,5 +324,7 @@ fn insert_demo(conn: &mut DbConnection, opts: &SeedOptions<'_>) -> QueryResult<(
                 .execute(conn)?;
         }
     }
+    resources::seed(conn)?;
+    courses::seed(conn)?;
     Ok(())
 }

@@ -1,7 +1,9 @@
 //! Loads a day or a week of the schedule and lays it out on the grid: one lane per practitioner
 //! and day, each appointment placed by its local start and end.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::service::resources::{self, ResourceRow};
 
 use chrono::{DateTime, Datelike, Days, NaiveDate, Utc};
 use chrono_tz::Tz;
@@ -86,6 +88,8 @@ pub struct Schedule {
     /// Cancelled appointments, listed beside the grid: they no longer hold their time, and a
     /// new booking may sit where they were.
     pub cancelled: Vec<Listed>,
+    /// The devices and rooms each shown appointment holds, by appointment id (issue 11).
+    pub held: BTreeMap<i32, Vec<ResourceRow>>,
 }
 
 fn working_hours(rows: &[PractitionerHoursRow], id: i32) -> WeeklyHours {
@@ -261,6 +265,8 @@ pub fn load(
             lane
         })
         .collect();
+    let shown: Vec<i32> = blocks.iter().map(|b| b.item.appointment.id).collect();
+    let held = resources::held_by(conn, &shown)?;
     Ok(Schedule {
         tz,
         days: out_days,
@@ -268,6 +274,7 @@ pub fn load(
         lanes,
         blocks,
         cancelled,
+        held,
     })
 }
 
@@ -279,27 +286,39 @@ pub struct DayView {
     pub today: NaiveDate,
     /// `None` for an account that sees nobody's schedule.
     pub schedule: Option<Schedule>,
+    /// Every device and room, for the filter.
+    pub resources: Vec<ResourceRow>,
 }
 
-/// `date` (default: today in the clinic's zone) with a lane for every active practitioner.
+/// `date` (default: today in the clinic's zone) with a lane for every active practitioner;
+/// with `resource`, only the appointments holding that device or room.
 pub fn day(
     conn: &mut DbConnection,
     now: DateTime<Utc>,
     date: Option<NaiveDate>,
     who: Option<Who>,
+    resource: Option<i32>,
 ) -> Result<DayView, AppError> {
     let clinic = clinic::load(conn)?;
     let today = today(clinic.tz, now);
     let date = date.unwrap_or(today);
-    let schedule = match who {
+    let mut schedule = match who {
         Some(who) => Some(load(conn, &clinic, &[date], who, Lanes::Everyone)?),
         None => None,
     };
+    if let (Some(s), Some(r)) = (schedule.as_mut(), resource) {
+        let held = &s.held;
+        s.blocks.retain(|b| {
+            held.get(&b.item.appointment.id)
+                .is_some_and(|rs| rs.iter().any(|x| x.id == r))
+        });
+    }
     Ok(DayView {
         clinic,
         date,
         today,
         schedule,
+        resources: resources::all(conn)?,
     })
 }
 

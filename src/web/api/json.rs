@@ -184,6 +184,20 @@ pub struct Booking<'a> {
     screening: &'static str,
     #[serde(skip_serializing_if = "Option::is_none")]
     screening_url: Option<String>,
+    /// Its place in a treatment course (absent for treatments without one).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    course: Option<Course>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Course {
+    id: i32,
+    session: usize,
+    sessions: i32,
+    ended: bool,
+    /// The first date (clinic calendar, YYYY-MM-DD) the next session may have, while
+    /// sessions remain.
+    next_from: Option<String>,
 }
 
 #[derive(Debug, Serialize)]
@@ -216,6 +230,13 @@ impl<'a> Booking<'a> {
             manage_url,
             screening: "not_asked",
             screening_url: None,
+            course: d.course.as_ref().map(|c| Course {
+                id: c.course_id,
+                session: c.n,
+                sessions: c.of,
+                ended: c.ended,
+                next_from: c.next_from.map(|d| d.format("%Y-%m-%d").to_string()),
+            }),
         }
     }
 

@@ -39,6 +39,11 @@ const NAV: &[NavEntry] = &[
         "Practitioners",
         Role::manages_clinic,
     ),
+    (
+        "/staff/resources",
+        "Devices and rooms",
+        Role::manages_clinic,
+    ),
     ("/staff/settings", "Clinic", Role::manages_clinic),
     ("/staff/privacy", "Privacy", Role::manages_clinic),
     ("/staff/accounts", "Staff", Role::manages_clinic),

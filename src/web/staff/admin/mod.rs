@@ -5,12 +5,14 @@
 mod accounts;
 mod audit;
 mod conflicts_list;
+mod course_plans;
 mod dashboard;
 mod export;
 pub mod feed;
 mod practitioners;
 mod privacy;
 mod qualifications;
+mod resources;
 mod screening;
 mod settings;
 mod treatments;
@@ -93,6 +95,21 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route(
             "/practitioners/{practitioner}/calendar/revoke",
             web::post().to(practitioners::revoke_feed),
+        )
+        .route("/course-plans", web::get().to(course_plans::list))
+        .route(
+            "/course-plans/{treatment}",
+            web::post().to(course_plans::save),
+        )
+        .route("/resources", web::get().to(resources::list))
+        .route("/resources", web::post().to(resources::create))
+        .route(
+            "/resources/{resource}/status",
+            web::post().to(resources::set_status),
+        )
+        .route(
+            "/treatments/{treatment}/resources",
+            web::post().to(resources::set_needs),
         )
         .route("/privacy", web::get().to(privacy::show))
         .route("/privacy", web::post().to(privacy::save))

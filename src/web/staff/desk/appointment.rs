@@ -99,6 +99,9 @@ struct AppointmentTemplate {
     lines: Vec<crate::web::staff::reminders::MessageLine>,
     is_admin: bool,
     back: String,
+    /// Its treatment course, if any (issue 11).
+    course: Option<crate::service::courses::Progress>,
+    may_manage: bool,
     clinical: super::clinical_view::ClinicalView,
 }
 
@@ -122,6 +125,10 @@ fn flash(done: &str) -> Option<String> {
             "cancelled" => "Cancelled; the time is free again.",
             "rescheduled" => "Moved to the new time.",
             "note" => "Note added.",
+            "course-ended" => {
+                "Course ended: the next booking of this treatment starts a new course."
+            }
+            "course-extended" => "Course extended by one session.",
             "undone" => "Undone: the appointment is back as it was, and the emails that change planned won't be sent.",
             "merged" => "The patient record now has this booking's name and phone.",
             "kept-apart" => "Kept apart: the record stays as it was.",
@@ -229,6 +236,8 @@ fn template(
         lines: crate::web::staff::reminders::message_lines(tz, &data.messages),
         is_admin: user.role.manages_clinic(),
         back: format!("/staff/appointments/{}", a.id),
+        course: d.course.clone(),
+        may_manage: user.role.manages_bookings(),
         clinical: super::clinical_view::view(user, tz, &d.treatment.slug, clinical),
     }
 }

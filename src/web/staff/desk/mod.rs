@@ -5,6 +5,7 @@ mod appointment;
 mod book;
 mod clinical;
 mod clinical_view;
+mod courses;
 mod grid;
 mod patients;
 mod schedule;
@@ -58,6 +59,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             "/appointments/{id}/reschedule",
             web::post().to(appointment::reschedule),
         )
+        .route("/courses/{id}/end", web::post().to(courses::end))
+        .route("/courses/{id}/extend", web::post().to(courses::extend))
         .route(
             "/appointments/{id}/screening/reviewed",
             web::post().to(clinical::mark_reviewed),

@@ -35,6 +35,7 @@ struct DayPage {
     nobody: bool,
     grid: GridView,
     cancelled: Vec<CancelledView>,
+    resources: Vec<OptionView>,
 }
 
 fn query(req: &HttpRequest) -> Result<Fields, AppError> {
@@ -60,17 +61,25 @@ pub async fn day(
     let reach = reach(&user);
     let (date, message) = date_or_today(q.get("date"));
     let who = default_who(reach);
+    // Only the appointments holding one device or room (issue 11); an unknown id shows none.
+    let resource = match Some(q.get("resource").trim()).filter(|r| !r.is_empty()) {
+        None => None,
+        Some(r) => Some(r.parse::<i32>().map_err(|_| {
+            AppError::BadRequest("The resource to filter by should be a number.".into())
+        })?),
+    };
     let (
         DayView {
             clinic,
             date,
             today,
             schedule: data,
+            resources,
         },
         pending,
     ) = state
         .db(move |c| {
-            let view = schedule::day(c, now, date, who)?;
+            let view = schedule::day(c, now, date, who, resource)?;
             let ids: Vec<i32> = view
                 .schedule
                 .iter()
@@ -80,6 +89,14 @@ pub async fn day(
             Ok((view, pending))
         })
         .await?;
+    let resource_options: Vec<OptionView> = resources
+        .iter()
+        .map(|r| OptionView {
+            value: r.id.to_string(),
+            label: format!("{} ({})", r.name, r.kind),
+            selected: Some(r.id) == resource,
+        })
+        .collect();
     let (grid, cancelled, closed) = match &data {
         Some(s) => (
             with_screening(
@@ -117,6 +134,7 @@ pub async fn day(
         nobody: data.is_none(),
         grid,
         cancelled,
+        resources: resource_options,
     };
     render_status(status_for(&message), &page)
 }

@@ -61,6 +61,8 @@ pub struct BlockView {
     pub patient: String,
     pub treatment: String,
     pub title: String,
+    /// The devices and rooms it holds, e.g. "Laser device" (empty: none).
+    pub resources: String,
     /// The patient hasn't answered the screening questions yet (the day view marks it).
     pub screening_pending: bool,
     /// Why this appointment clashes with its practitioner's time ("In time off"), if it does.
@@ -311,6 +313,16 @@ pub fn grid_view(s: &Schedule, style: &GridStyle) -> GridView {
                 time,
                 patient: b.item.patient.clone(),
                 treatment: b.item.treatment.clone(),
+                resources: s
+                    .held
+                    .get(&a.id)
+                    .map(|rs| {
+                        rs.iter()
+                            .map(|r| r.name.as_str())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    })
+                    .unwrap_or_default(),
                 screening_pending: false,
             })
         })

@@ -1,0 +1,3 @@
+DROP TABLE course_sessions;
+DROP TABLE courses;
+DROP TABLE course_plans;

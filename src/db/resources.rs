@@ -1,0 +1,185 @@
+//! Shared devices and rooms: the resources, which kinds a treatment needs, and which resource an
+//! appointment holds. The overlap guard on `appointment_resources` lives in the migrations.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use super::DbConnection;
+use super::schema::{appointment_resources, resources, treatment_resource_kinds};
+
+#[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable)]
+#[diesel(table_name = resources)]
+pub struct ResourceRow {
+    pub id: i32,
+    pub name: String,
+    pub kind: String,
+    pub active: bool,
+}
+
+#[derive(Debug, Insertable)]
+#[diesel(table_name = resources)]
+pub struct NewResource<'a> {
+    pub name: &'a str,
+    pub kind: &'a str,
+    pub active: bool,
+}
+
+#[derive(Debug, Insertable)]
+#[diesel(table_name = appointment_resources)]
+struct NewHolding {
+    appointment_id: i32,
+    resource_id: i32,
+    starts_at: NaiveDateTime,
+    blocks_until: NaiveDateTime,
+    active: bool,
+}
+
+/// A time a resource is taken: (resource id, start, held until).
+pub type Holding = (i32, NaiveDateTime, NaiveDateTime);
+
+pub fn all(conn: &mut DbConnection) -> QueryResult<Vec<ResourceRow>> {
+    resources::table
+        .order((resources::kind, resources::name))
+        .select(ResourceRow::as_select())
+        .load(conn)
+}
+
+pub fn by_id(conn: &mut DbConnection, id: i32) -> QueryResult<Option<ResourceRow>> {
+    resources::table
+        .find(id)
+        .select(ResourceRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+pub fn insert(conn: &mut DbConnection, new: &NewResource<'_>) -> QueryResult<usize> {
+    diesel::insert_into(resources::table)
+        .values(new)
+        .execute(conn)
+}
+
+pub fn set_active(conn: &mut DbConnection, id: i32, active: bool) -> QueryResult<usize> {
+    diesel::update(resources::table.find(id))
+        .set(resources::active.eq(active))
+        .execute(conn)
+}
+
+/// The kinds a treatment needs one resource of each.
+pub fn kinds_needed(conn: &mut DbConnection, treatment_id: i32) -> QueryResult<Vec<String>> {
+    treatment_resource_kinds::table
+        .filter(treatment_resource_kinds::treatment_id.eq(treatment_id))
+        .order(treatment_resource_kinds::kind)
+        .select(treatment_resource_kinds::kind)
+        .load(conn)
+}
+
+/// Every (treatment id, kind) need.
+pub fn all_needs(conn: &mut DbConnection) -> QueryResult<Vec<(i32, String)>> {
+    treatment_resource_kinds::table
+        .order((
+            treatment_resource_kinds::treatment_id,
+            treatment_resource_kinds::kind,
+        ))
+        .select((
+            treatment_resource_kinds::treatment_id,
+            treatment_resource_kinds::kind,
+        ))
+        .load(conn)
+}
+
+/// Replaces what a treatment needs (call inside a transaction).
+pub fn set_needs(conn: &mut DbConnection, treatment_id: i32, kinds: &[String]) -> QueryResult<()> {
+    diesel::delete(
+        treatment_resource_kinds::table
+            .filter(treatment_resource_kinds::treatment_id.eq(treatment_id)),
+    )
+    .execute(conn)?;
+    for kind in kinds {
+        diesel::insert_into(treatment_resource_kinds::table)
+            .values((
+                treatment_resource_kinds::treatment_id.eq(treatment_id),
+                treatment_resource_kinds::kind.eq(kind),
+            ))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+/// Active resources of these kinds, by id (the order resources are tried in).
+pub fn active_of_kinds(conn: &mut DbConnection, kinds: &[String]) -> QueryResult<Vec<ResourceRow>> {
+    resources::table
+        .filter(resources::kind.eq_any(kinds))
+        .filter(resources::active.eq(true))
+        .order(resources::id)
+        .select(ResourceRow::as_select())
+        .load(conn)
+}
+
+/// Times the given resources are held that reach into `[from, to)`, leaving out one
+/// appointment's (the one being moved).
+pub fn held_between(
+    conn: &mut DbConnection,
+    ids: &[i32],
+    from: NaiveDateTime,
+    to: NaiveDateTime,
+    exclude: Option<i32>,
+) -> QueryResult<Vec<Holding>> {
+    appointment_resources::table
+        .filter(appointment_resources::resource_id.eq_any(ids))
+        .filter(appointment_resources::active.eq(true))
+        .filter(appointment_resources::appointment_id.ne(exclude.unwrap_or(-1)))
+        .filter(appointment_resources::starts_at.lt(to))
+        // Nothing is held for a day (a schema CHECK): lets the index skip older history.
+        .filter(appointment_resources::starts_at.gt(from - chrono::Duration::days(1)))
+        .filter(appointment_resources::blocks_until.gt(from))
+        .select((
+            appointment_resources::resource_id,
+            appointment_resources::starts_at,
+            appointment_resources::blocks_until,
+        ))
+        .load(conn)
+}
+
+/// Records that an appointment holds a resource; the database refuses an overlap.
+pub fn hold(
+    conn: &mut DbConnection,
+    appointment_id: i32,
+    resource_id: i32,
+    starts_at: NaiveDateTime,
+    blocks_until: NaiveDateTime,
+) -> QueryResult<usize> {
+    diesel::insert_into(appointment_resources::table)
+        .values(NewHolding {
+            appointment_id,
+            resource_id,
+            starts_at,
+            blocks_until,
+            active: true,
+        })
+        .execute(conn)
+}
+
+/// Lets go of everything an appointment holds (before it is moved and assigned afresh).
+pub fn release(conn: &mut DbConnection, appointment_id: i32) -> QueryResult<usize> {
+    diesel::delete(
+        appointment_resources::table
+            .filter(appointment_resources::appointment_id.eq(appointment_id)),
+    )
+    .execute(conn)
+}
+
+/// The resources each of these appointments holds: (appointment id, resource).
+pub fn held_by(
+    conn: &mut DbConnection,
+    appointment_ids: &[i32],
+) -> QueryResult<Vec<(i32, ResourceRow)>> {
+    appointment_resources::table
+        .inner_join(resources::table)
+        .filter(appointment_resources::appointment_id.eq_any(appointment_ids))
+        .order(resources::name)
+        .select((
+            appointment_resources::appointment_id,
+            ResourceRow::as_select(),
+        ))
+        .load(conn)
+}

@@ -1,0 +1,315 @@
+//! Shared devices and rooms: which are free (for availability), taking them inside the booking
+//! transaction, and the admin's edits. The database's guard (trigger / exclusion constraint on
+//! `appointment_resources`) backs up the check here, so a race ends in a clean 409.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use diesel::Connection;
+use serde_json::json;
+
+use crate::db::DbConnection;
+use crate::db::models::{AppointmentRow, TreatmentRow, from_db};
+pub use crate::db::resources::ResourceRow;
+use crate::db::resources::{self as store, NewResource};
+use crate::domain::availability::SlotProblem;
+use crate::domain::errors::FieldErrors;
+use crate::domain::resources::{Held, Needs, Resource, parse_kind};
+use crate::error::AppError;
+use crate::service::audit::{self, Actor, Entry};
+
+/// What `treatment` needs and what of it is taken in `[from, to)`; `exclude` leaves one
+/// appointment's holdings out (the one being moved).
+pub fn needs_around(
+    conn: &mut DbConnection,
+    treatment_id: i32,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+    exclude: Option<i32>,
+) -> Result<Needs, AppError> {
+    let kinds = store::kinds_needed(conn, treatment_id)?;
+    if kinds.is_empty() {
+        return Ok(Needs::default());
+    }
+    let rows = store::active_of_kinds(conn, &kinds)?;
+    let ids: Vec<i32> = rows.iter().map(|r| r.id).collect();
+    let held = store::held_between(
+        conn,
+        &ids,
+        crate::db::models::to_db(from),
+        crate::db::models::to_db(to),
+        exclude,
+    )?;
+    Ok(Needs {
+        kinds,
+        resources: rows
+            .into_iter()
+            .map(|r| Resource {
+                id: r.id,
+                kind: r.kind,
+            })
+            .collect(),
+        held: held
+            .into_iter()
+            .map(|(resource_id, s, e)| Held {
+                resource_id,
+                start: from_db(s),
+                end: from_db(e),
+            })
+            .collect(),
+    })
+}
+
+/// Inside the booking (or move) transaction: takes one free resource of each kind the
+/// appointment's treatment needs, for its whole held time. None free: the slot is taken.
+pub fn take_for(
+    conn: &mut DbConnection,
+    treatment: &TreatmentRow,
+    row: &AppointmentRow,
+) -> Result<(), AppError> {
+    let (start, until) = (from_db(row.starts_at), from_db(row.blocks_until));
+    let needs = needs_around(conn, treatment.id, start, until, Some(row.id))?;
+    let picked = needs
+        .pick(start, until)
+        .ok_or(AppError::SlotUnavailable(SlotProblem::Taken))?;
+    for resource_id in picked {
+        store::hold(conn, row.id, resource_id, row.starts_at, row.blocks_until)?;
+    }
+    Ok(())
+}
+
+/// Before an appointment moves: lets go of what it holds, so `take_for` picks afresh.
+pub fn release(conn: &mut DbConnection, appointment_id: i32) -> Result<(), AppError> {
+    store::release(conn, appointment_id)?;
+    Ok(())
+}
+
+/// Keeps only the starts (each held until `blocks_until(start)`) at which every resource the
+/// treatment needs is free. One query for the whole day.
+pub fn keep_free<T>(
+    conn: &mut DbConnection,
+    treatment_id: i32,
+    items: Vec<T>,
+    span: impl Fn(&T) -> (DateTime<Utc>, DateTime<Utc>),
+    exclude: Option<i32>,
+) -> Result<Vec<T>, AppError> {
+    let (Some(from), Some(to)) = (
+        items.iter().map(|i| span(i).0).min(),
+        items.iter().map(|i| span(i).1).max(),
+    ) else {
+        return Ok(items);
+    };
+    let needs = needs_around(conn, treatment_id, from, to, exclude)?;
+    if needs.kinds.is_empty() {
+        return Ok(items);
+    }
+    Ok(items
+        .into_iter()
+        .filter(|i| {
+            let (s, e) = span(i);
+            needs.pick(s, e).is_some()
+        })
+        .collect())
+}
+
+/// The resources each appointment holds, by appointment id (for the day view).
+pub fn held_by(
+    conn: &mut DbConnection,
+    appointment_ids: &[i32],
+) -> Result<BTreeMap<i32, Vec<ResourceRow>>, AppError> {
+    let mut map: BTreeMap<i32, Vec<ResourceRow>> = BTreeMap::new();
+    for (id, r) in store::held_by(conn, appointment_ids)? {
+        map.entry(id).or_default().push(r);
+    }
+    Ok(map)
+}
+
+/// The admin's view: every resource, and each treatment's needs.
+#[derive(Debug, Clone)]
+pub struct Inventory {
+    pub resources: Vec<ResourceRow>,
+    pub treatments: Vec<(TreatmentRow, Vec<String>)>,
+}
+
+pub fn inventory(conn: &mut DbConnection) -> Result<Inventory, AppError> {
+    let resources = store::all(conn)?;
+    let needs = store::all_needs(conn)?;
+    let treatments = crate::db::treatments::all_treatments(conn)?
+        .into_iter()
+        .map(|t| {
+            let kinds = needs
+                .iter()
+                .filter(|(id, _)| *id == t.id)
+                .map(|(_, k)| k.clone())
+                .collect();
+            (t, kinds)
+        })
+        .collect();
+    Ok(Inventory {
+        resources,
+        treatments,
+    })
+}
+
+pub fn all(conn: &mut DbConnection) -> Result<Vec<ResourceRow>, AppError> {
+    Ok(store::all(conn)?)
+}
+
+fn invalid(field: &str, message: &str) -> AppError {
+    let mut f = FieldErrors::new();
+    f.add(field, message);
+    AppError::Invalid(f)
+}
+
+fn record(
+    c: &mut DbConnection,
+    now: DateTime<Utc>,
+    actor: &Actor,
+    action: &'static str,
+    id: Option<i32>,
+    after: serde_json::Value,
+) -> Result<(), AppError> {
+    audit::record(
+        c,
+        now,
+        actor,
+        Entry {
+            action,
+            subject_kind: "resource",
+            subject_id: id,
+            before: None,
+            after: Some(after),
+            note: None,
+        },
+    )?;
+    Ok(())
+}
+
+/// Adds a resource (count one) of a kind.
+pub fn create(
+    conn: &mut DbConnection,
+    now: DateTime<Utc>,
+    actor: &Actor,
+    name: &str,
+    kind: &str,
+) -> Result<(), AppError> {
+    let name = name.trim();
+    let mut errors = FieldErrors::new();
+    if name.is_empty() || name.chars().count() > 80 {
+        errors.add("name", "Give the resource a name of 1 to 80 characters.");
+    }
+    let kind = parse_kind(kind);
+    if kind.is_none() {
+        errors.add(
+            "kind",
+            "Give a kind of 1 to 60 characters, e.g. \"laser device\".",
+        );
+    }
+    if name
+        .chars()
+        .any(|c| crate::domain::input::refused_char(c, false))
+    {
+        errors.add("name", "A name cannot contain control characters.");
+    }
+    let Some(kind) = kind.filter(|_| errors.is_empty()) else {
+        return Err(AppError::Invalid(errors));
+    };
+    let result = conn.transaction(|c| {
+        store::insert(
+            c,
+            &NewResource {
+                name,
+                kind: &kind,
+                active: true,
+            },
+        )?;
+        record(
+            c,
+            now,
+            actor,
+            "resource.create",
+            None,
+            json!({"name": name, "kind": kind}),
+        )
+    });
+    match crate::service::changes::committed(result) {
+        Err(AppError::Db(e)) if crate::db::is_unique_violation(&e) => Err(invalid(
+            "name",
+            "There is already a resource with that name.",
+        )),
+        other => other,
+    }
+}
+
+/// Takes a resource out of use (or back): appointments already holding it keep it.
+pub fn set_active(
+    conn: &mut DbConnection,
+    now: DateTime<Utc>,
+    actor: &Actor,
+    id: i32,
+    active: bool,
+) -> Result<(), AppError> {
+    conn.transaction(|c| {
+        if store::set_active(c, id, active)? == 0 {
+            return Err(AppError::NotFound("resource"));
+        }
+        record(
+            c,
+            now,
+            actor,
+            "resource.update",
+            Some(id),
+            json!({"active": active}),
+        )
+    })
+}
+
+/// Sets the kinds a treatment needs (a comma-separated list as the form gives it).
+pub fn set_needs(
+    conn: &mut DbConnection,
+    now: DateTime<Utc>,
+    actor: &Actor,
+    treatment_id: i32,
+    kinds: &str,
+) -> Result<(), AppError> {
+    let mut parsed: Vec<String> = Vec::new();
+    for raw in kinds.split(',').filter(|k| !k.trim().is_empty()) {
+        match parse_kind(raw) {
+            Some(k) if !parsed.contains(&k) => parsed.push(k),
+            Some(_) => {}
+            None => {
+                return Err(invalid(
+                    "kinds",
+                    "Each kind is 1 to 60 characters, separated by commas.",
+                ));
+            }
+        }
+    }
+    conn.transaction(|c| {
+        if crate::db::treatments::find_treatment(c, treatment_id)?.is_none() {
+            return Err(AppError::NotFound("treatment"));
+        }
+        store::set_needs(c, treatment_id, &parsed)?;
+        record(
+            c,
+            now,
+            actor,
+            "treatment.resources",
+            Some(treatment_id),
+            json!({"kinds": parsed}),
+        )
+    })
+}
+
+/// Whether every device and room `treatment_id` needs is free for `[start, until)` (for pages
+/// outside a transaction; booking re-checks under its lock).
+pub fn free_at(
+    conn: &mut DbConnection,
+    treatment_id: i32,
+    start: DateTime<Utc>,
+    until: DateTime<Utc>,
+) -> Result<bool, AppError> {
+    Ok(needs_around(conn, treatment_id, start, until, None)?
+        .pick(start, until)
+        .is_some())
+}

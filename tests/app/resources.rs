@@ -1,0 +1,326 @@
+//! Shared devices and rooms (issue 11): one laser, whoever performs the treatment, is held by
+//! one appointment at a time — in availability, in the booking transaction and, however
+//! requests race, in the database.
+
+use carepath::db::models::{NewPractitioner, NewPractitionerHours};
+use carepath::db::schema::{practitioner_hours, practitioners};
+use diesel::prelude::*;
+use futures::future::join_all;
+use serde_json::json;
+
+use carepath::domain::staff::Role;
+
+use crate::helpers::*;
+
+const RACERS: usize = 64;
+const TUESDAY_10: &str = "2030-06-04T10:00:00+01:00";
+
+/// Adds `n` more physicians (who may do laser) working Tuesdays 09:00–17:00; returns their ids.
+fn more_physicians(app: &TestApp, n: usize) -> Vec<i32> {
+    let mut c = app.state.pool.get().expect("conn");
+    (0..n)
+        .map(|i| {
+            let name = format!("Dr. Extra {i}");
+            diesel::insert_into(practitioners::table)
+                .values(NewPractitioner {
+                    name: &name,
+                    title: "Physician",
+                    qualifications: "physician",
+                    bio: "",
+                    active: true,
+                })
+                .execute(&mut *c)
+                .expect("practitioner");
+            let id: i32 = practitioners::table
+                .filter(practitioners::name.eq(&name))
+                .select(practitioners::id)
+                .first(&mut *c)
+                .expect("id");
+            diesel::insert_into(practitioner_hours::table)
+                .values(NewPractitionerHours {
+                    practitioner_id: id,
+                    weekday: 1,
+                    start_minute: 540,
+                    end_minute: 1020,
+                })
+                .execute(&mut *c)
+                .expect("hours");
+            id
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn one_laser_is_booked_once_however_many_practitioners_race_for_it() {
+    let app = TestApp::spawn().await;
+    let mut ids = vec![1];
+    ids.extend(more_physicians(&app, RACERS - 1));
+    // Laser needs a consultation first (issue 10): every racer has had one.
+    for i in 0..RACERS {
+        app.consulted(&Patient::new("Racer", &format!("laser{i}@example.org")));
+    }
+    let app = &app;
+    let attempts = ids.iter().enumerate().map(|(i, &pid)| async move {
+        let email = format!("laser{i}@example.org");
+        if i % 2 == 0 {
+            let racer = Patient::new("Racer", &email);
+            app.book_for("laser-resurfacing", TUESDAY_10, Some(pid), &racer)
+                .await
+                .0
+        } else {
+            let p = pid.to_string();
+            app.post_form(
+                "/book/laser-resurfacing",
+                &[
+                    ("start", TUESDAY_10),
+                    ("practitioner", &p),
+                    ("name", "Racer"),
+                    ("email", &email),
+                    ("consent", "yes"),
+                ],
+            )
+            .await
+            .status()
+            .as_u16()
+        }
+    });
+    let statuses = join_all(attempts).await;
+    let ok = statuses.iter().filter(|s| **s == 201 || **s == 303).count();
+    let refused = statuses.iter().filter(|s| **s == 409).count();
+    assert_eq!(ok, 1, "{statuses:?}");
+    assert_eq!(
+        refused,
+        RACERS - 1,
+        "every loser gets a clean 409: {statuses:?}"
+    );
+    assert_eq!(app.appointment_count(), 1);
+}
+
+#[tokio::test]
+async fn availability_leaves_out_times_the_laser_is_held() {
+    let app = TestApp::spawn().await;
+    let other = more_physicians(&app, 1)[0];
+    let before = starts(
+        &app.slots("laser-resurfacing", "2030-06-04", Some(other))
+            .await,
+    );
+    assert!(
+        before.iter().any(|s| s.starts_with("2030-06-04T09:00")),
+        "{before:?}"
+    );
+    app.booked("laser-resurfacing", TUESDAY_10, 1, &ANN).await;
+    // Held 10:00–12:00 (90 minutes and a 30-minute buffer): a 120-minute session may start at
+    // 08:00 at the latest before it, and at 12:00 after it.
+    let after = starts(
+        &app.slots("laser-resurfacing", "2030-06-04", Some(other))
+            .await,
+    );
+    for taken in ["09:00", "09:45", "10:00", "11:45"] {
+        assert!(
+            !after
+                .iter()
+                .any(|s| s.starts_with(&format!("2030-06-04T{taken}"))),
+            "{taken} offered while the laser is held: {after:?}"
+        );
+    }
+    assert!(
+        after.iter().any(|s| s.starts_with("2030-06-04T12:00")),
+        "{after:?}"
+    );
+    // Microdermabrasion needs a room, not the laser: still free for someone else at 10:00.
+    app.booked(
+        "microdermabrasion",
+        TUESDAY_10,
+        2,
+        &Patient::new("Bo", "bo@example.org"),
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn the_booking_refuses_a_held_laser_and_a_cancellation_frees_it() {
+    let app = TestApp::spawn().await;
+    let other = more_physicians(&app, 1)[0];
+    let first = app.booked("laser-resurfacing", TUESDAY_10, 1, &ANN).await;
+    let bo = Patient::new("Bo", "bo@example.org");
+    app.consulted(&bo);
+    let (status, body) = app
+        .book_for(
+            "laser-resurfacing",
+            "2030-06-04T11:00:00+01:00",
+            Some(other),
+            &bo,
+        )
+        .await;
+    assert_eq!(status, 409, "{body}");
+    // Through the page too.
+    let p = other.to_string();
+    let r = app
+        .post_form(
+            "/book/laser-resurfacing",
+            &[
+                ("start", TUESDAY_10),
+                ("practitioner", &p),
+                ("name", "Bo"),
+                ("email", "bo@example.org"),
+                ("consent", "yes"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status().as_u16(), 409);
+    let (status, body) = app
+        .post_json(
+            &format!("/api/v1/bookings/{}/cancel", first.token),
+            &json!({}),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    app.booked("laser-resurfacing", TUESDAY_10, other, &bo)
+        .await;
+}
+
+#[tokio::test]
+async fn a_move_onto_a_held_laser_is_refused_and_a_free_one_takes_it_along() {
+    let app = TestApp::spawn().await;
+    let other = more_physicians(&app, 1)[0];
+    app.booked("laser-resurfacing", TUESDAY_10, 1, &ANN).await;
+    let bo = Patient::new("Bo", "bo@example.org");
+    let moving = app
+        .booked("laser-resurfacing", "2030-06-04T14:00:00+01:00", other, &bo)
+        .await;
+    let path = format!("/api/v1/bookings/{}/reschedule", moving.token);
+    let (status, body) = app
+        .post_json(
+            &path,
+            &json!({"start": "2030-06-04T11:00:00+01:00", "practitioner": other}),
+        )
+        .await;
+    assert_eq!(status, 409, "{body}");
+    let (status, body) = app
+        .post_json(
+            &path,
+            &json!({"start": "2030-06-04T12:00:00+01:00", "practitioner": other}),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    // The old 14:00 is free again for the first physician.
+    app.booked(
+        "laser-resurfacing",
+        "2030-06-04T14:00:00+01:00",
+        1,
+        &Patient::new("Cy", "cy@example.org"),
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn the_day_view_shows_the_device_and_filters_by_it() {
+    let app = TestApp::spawn().await;
+    let laser = app.booked("laser-resurfacing", TUESDAY_10, 1, &ANN).await;
+    let peel = app
+        .booked(
+            "microdermabrasion",
+            TUESDAY_10,
+            2,
+            &Patient::new("Bo", "bo@example.org"),
+        )
+        .await;
+    let desk = app.staff(Role::FrontDesk).await;
+    let (status, page) = desk.get_text("/staff/day?date=2030-06-04").await;
+    assert_eq!(status, 200);
+    let held = block_of(&page, laser.id);
+    assert!(held.contains("Laser device"), "{held}");
+    let room = block_of(&page, peel.id);
+    assert!(room.contains("Room 1"), "{room}");
+    // Filtered by the laser (resource 1 in the demo clinic): only its appointment.
+    let (status, page) = desk.get_text("/staff/day?date=2030-06-04&resource=1").await;
+    assert_eq!(status, 200);
+    assert!(block(&page, laser.id).is_some());
+    assert!(block(&page, peel.id).is_none(), "{page}");
+    let (status, _) = desk
+        .get_text("/staff/day?date=2030-06-04&resource=laser")
+        .await;
+    assert_eq!(status, 400);
+}
+
+/// An appointment's whole block on the grid, to its closing tag.
+fn block_of(page: &str, id: i32) -> String {
+    let at = page
+        .find(&format!("data-appointment=\"{id}\""))
+        .expect("block");
+    let end = at + page[at..].find("</a>").expect("end of block");
+    page[at..end].to_string()
+}
+
+#[tokio::test]
+async fn admins_add_devices_and_say_what_treatments_need() {
+    let app = TestApp::spawn().await;
+    let admin = app.staff(Role::Admin).await;
+    let (status, page) = admin.get_text("/staff/resources").await;
+    assert_eq!(status, 200);
+    assert!(
+        page.contains("Laser device") && page.contains("Room 3"),
+        "{page}"
+    );
+    // A bad kind is shown back with a message, and nothing is written.
+    let (status, page) = admin
+        .post_text(
+            "/staff/resources",
+            &[("name", "Second laser"), ("kind", "   ")],
+        )
+        .await;
+    assert_eq!(status, 422, "{page}");
+    assert!(page.contains("Give a kind"), "{page}");
+    let (status, page) = admin
+        .post_text(
+            "/staff/resources",
+            &[("name", "Room 1"), ("kind", "treatment room")],
+        )
+        .await;
+    assert_eq!(status, 422);
+    assert!(page.contains("already a resource with that name"), "{page}");
+    // A second laser: two laser sessions at once with two physicians.
+    admin
+        .post_redirect(
+            "/staff/resources",
+            &[("name", "Second laser"), ("kind", "Laser  Device")],
+        )
+        .await;
+    let other = more_physicians(&app, 1)[0];
+    app.booked("laser-resurfacing", TUESDAY_10, 1, &ANN).await;
+    app.booked(
+        "laser-resurfacing",
+        TUESDAY_10,
+        other,
+        &Patient::new("Bo", "bo@example.org"),
+    )
+    .await;
+    // Microneedling made to need the laser too: none free at 10:00 now.
+    admin
+        .post_redirect(
+            "/staff/treatments/4/resources",
+            &[("kinds", "treatment room, laser device")],
+        )
+        .await;
+    let slots = starts(&app.slots("microneedling", "2030-06-04", Some(2)).await);
+    assert!(
+        !slots.iter().any(|s| s.starts_with("2030-06-04T10:00")),
+        "{slots:?}"
+    );
+    // Taking the second laser out of use (bookings holding it keep it).
+    let (_, page) = admin.get_text("/staff/resources").await;
+    let row = &page[..page.find("<td>Second laser</td>").expect("listed")];
+    let id = row.rsplit("data-resource=\"").next().expect("row");
+    let id = &id[..id.find('"').expect("id")];
+    admin
+        .post_redirect(
+            &format!("/staff/resources/{id}/status"),
+            &[("active", "no")],
+        )
+        .await;
+    let (_, page) = admin.get_text("/staff/resources").await;
+    assert!(page.contains("Put back in use"), "{page}");
+    // Front desk may not manage resources.
+    let desk = app.staff(Role::FrontDesk).await;
+    assert_eq!(desk.get("/staff/resources").await.status().as_u16(), 403);
+}
