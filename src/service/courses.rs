@@ -67,8 +67,16 @@ pub fn on_booked(c: &mut DbConnection, tz: Tz, row: &AppointmentRow) -> Result<(
         Some(course) => {
             store::lock(c, course.id)?;
             let sessions = counting(&store::sessions(c, course.id)?, row.id);
-            (sessions.len() < usize::try_from(course.sessions_planned).unwrap_or(0))
-                .then_some((course, sessions))
+            if sessions.len() < usize::try_from(course.sessions_planned).unwrap_or(0) {
+                Some((course, sessions))
+            } else {
+                // Full: it ends here and this booking starts the next course. A patient has at
+                // most one open course of a treatment (a unique index says so), which is what
+                // makes two racing first sessions one course: the loser's insert fails, and
+                // the booking's retry finds the winner's course and checks the interval.
+                store::end(c, course.id, row.created_at)?;
+                None
+            }
         }
         None => None,
     };

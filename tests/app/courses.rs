@@ -304,3 +304,50 @@ async fn admins_edit_a_treatments_course() {
     let desk = app.staff(Role::FrontDesk).await;
     assert_eq!(desk.get("/staff/course-plans").await.status().as_u16(), 403);
 }
+
+/// First bookings of one course racing (the same email, the same treatment, days apart): they
+/// are one course, so one is booked and the others are too soon. On PostgreSQL each request used
+/// to see no open course and start its own.
+#[tokio::test]
+async fn racing_first_sessions_make_one_course() {
+    use carepath::db::schema::courses;
+    use diesel::prelude::*;
+    let app = TestApp::spawn().await;
+    let days = [
+        "2030-06-04T10:00:00+01:00",
+        "2030-06-05T10:00:00+01:00",
+        "2030-06-06T10:00:00+01:00",
+        "2030-06-07T10:00:00+01:00",
+        "2030-06-11T10:00:00+01:00",
+    ];
+    // A returning patient (a first-time one is queued by the insert of their record).
+    app.booked("microdermabrasion", "2030-06-03T10:00:00+01:00", 2, &ANN)
+        .await;
+    // Different practitioners, so the practitioner's lock doesn't queue them.
+    let who: Vec<i64> = app.treatment_json("microneedling").await["practitioners"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["id"].as_i64().unwrap())
+        .collect();
+    assert!(who.len() >= 2, "{who:?}");
+    let answers = futures::future::join_all(days.iter().enumerate().map(|(i, start)| {
+        let p = who[i % who.len()] as i32;
+        app.book_for("microneedling", start, Some(p), &ANN)
+    }))
+    .await;
+    let booked = answers.iter().filter(|(s, _)| *s == 201).count();
+    assert_eq!(booked, 1, "{answers:?}");
+    for (status, body) in answers.iter().filter(|(s, _)| *s != 201) {
+        assert_eq!(*status, 409, "{body}");
+        assert_eq!(body["error"], "course_interval", "{body}");
+    }
+    let mut c = app.state.pool.get().unwrap();
+    let open: i64 = courses::table
+        .filter(courses::status.eq("open"))
+        .count()
+        .get_result(&mut *c)
+        .unwrap();
+    assert_eq!(open, 1);
+    assert_eq!(app.appointment_count(), 2);
+}
