@@ -11,6 +11,7 @@ use super::views::{
     OptionView, TimeOption, day_param, practitioner_choices, slot_message, time_options, time_range,
 };
 use super::{query_date, reach};
+use crate::db::DbConnection;
 use crate::db::models::from_db;
 use crate::domain::appointment::{Action, transition};
 use crate::domain::attendance::{Offer, default_completion_minute, offered, undo_allowed};
@@ -311,25 +312,35 @@ fn acting(form: &StaffForm, state: &AppState) -> (Actor, Reach, DateTime<Utc>) {
     (form.user.actor(), reach(&form.user), state.clock.now())
 }
 
+/// A one-button action on the appointment (nothing typed): runs it as the signed-in staff
+/// member, then shows the page again, or the page saying why nothing changed.
+async fn one_button<T, F>(
+    form: &StaffForm,
+    state: &AppState,
+    path: &str,
+    done: &str,
+    action: F,
+) -> Result<HttpResponse, AppError>
+where
+    T: Send + 'static,
+    F: FnOnce(&mut DbConnection, DateTime<Utc>, i32, &Actor, Reach) -> Result<T, AppError>
+        + Send
+        + 'static,
+{
+    let id = path_id(path, "appointment")?;
+    let (actor, reach, now) = acting(form, state);
+    let result = state
+        .db(move |c| action(c, now, id, &actor, reach).map(drop))
+        .await;
+    back_to_page(state, &form.user, id, result, done, Redo::default()).await
+}
+
 pub async fn check_in(
     form: StaffForm,
     state: web::Data<AppState>,
     path: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
-    let id = path_id(&path, "appointment")?;
-    let (actor, reach, now) = acting(&form, &state);
-    let result = state
-        .db(move |c| desk::check_in(c, now, id, &actor, reach).map(drop))
-        .await;
-    back_to_page(
-        &state,
-        &form.user,
-        id,
-        result,
-        "checked-in",
-        Redo::default(),
-    )
-    .await
+    one_button(&form, &state, &path, "checked-in", desk::check_in).await
 }
 
 pub async fn complete(
@@ -356,12 +367,7 @@ pub async fn no_show(
     state: web::Data<AppState>,
     path: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
-    let id = path_id(&path, "appointment")?;
-    let (actor, reach, now) = acting(&form, &state);
-    let result = state
-        .db(move |c| desk::no_show(c, now, id, &actor, reach).map(drop))
-        .await;
-    back_to_page(&state, &form.user, id, result, "no-show", Redo::default()).await
+    one_button(&form, &state, &path, "no-show", desk::no_show).await
 }
 
 /// Takes back the last check-in, completion or no-show (same clinic day only).
@@ -370,12 +376,7 @@ pub async fn undo(
     state: web::Data<AppState>,
     path: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
-    let id = path_id(&path, "appointment")?;
-    let (actor, reach, now) = acting(&form, &state);
-    let result = state
-        .db(move |c| desk::undo(c, now, id, &actor, reach).map(drop))
-        .await;
-    back_to_page(&state, &form.user, id, result, "undone", Redo::default()).await
+    one_button(&form, &state, &path, "undone", desk::undo).await
 }
 
 pub async fn add_note(
@@ -404,12 +405,14 @@ pub async fn merge_contact(
     path: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
     form.user.require(|r| r.manages_bookings())?;
-    let id = path_id(&path, "appointment")?;
-    let (actor, reach, now) = acting(&form, &state);
-    let result = state
-        .db(move |c| desk::contact::merge_into_record(c, now, id, &actor, reach))
-        .await;
-    back_to_page(&state, &form.user, id, result, "merged", Redo::default()).await
+    one_button(
+        &form,
+        &state,
+        &path,
+        "merged",
+        desk::contact::merge_into_record,
+    )
+    .await
 }
 
 /// Leaves the record alone and stops flagging this booking's different contact (audited).
@@ -419,18 +422,12 @@ pub async fn keep_contact_apart(
     path: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
     form.user.require(|r| r.manages_bookings())?;
-    let id = path_id(&path, "appointment")?;
-    let (actor, reach, now) = acting(&form, &state);
-    let result = state
-        .db(move |c| desk::contact::keep_apart(c, now, id, &actor, reach))
-        .await;
-    back_to_page(
+    one_button(
+        &form,
         &state,
-        &form.user,
-        id,
-        result,
+        &path,
         "kept-apart",
-        Redo::default(),
+        desk::contact::keep_apart,
     )
     .await
 }
