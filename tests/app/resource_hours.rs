@@ -198,8 +198,18 @@ async fn a_booking_outside_the_devices_hours_is_refused_with_its_reason() {
     assert!(r.text().await.unwrap().contains("outside its hours"));
     assert_eq!(app.appointment_count(), 0);
     // Inside its hours it books; cleared hours mean "whenever the clinic is open" again.
-    app.booked("laser-resurfacing", "2030-06-04T12:00:00+01:00", 1, &ANN)
+    let ann = app
+        .booked("laser-resurfacing", "2030-06-04T12:00:00+01:00", 1, &ANN)
         .await;
+    // A move outside them is refused the same way.
+    let (status, body) = app
+        .post_json(
+            &format!("/api/v1/bookings/{}/reschedule", ann.token),
+            &serde_json::json!({"start": "2030-06-04T09:30:00+01:00", "practitioner": 1}),
+        )
+        .await;
+    assert_eq!(status, 409, "{body}");
+    assert_eq!(body["reason"], "resource_hours", "{body}");
     admin
         .post_redirect(LASER, &[("d1_1_from", ""), ("d1_1_to", "")])
         .await;
