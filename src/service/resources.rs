@@ -15,8 +15,8 @@ use crate::db::resources::{self as store, NewResource};
 use crate::domain::availability::SlotProblem;
 use crate::domain::errors::FieldErrors;
 use crate::domain::hours::WeeklyHours;
-use crate::domain::resources::{Held, Needs, Resource, open_spans, parse_kind};
-use crate::domain::time::local_parts;
+use crate::domain::resources::{Held, Needs, Resource, open_spans, parse_kind, within};
+use crate::domain::time::{datetime_label, local_parts};
 use crate::domain::working_week::{WeekInput, rows, summary};
 use crate::error::AppError;
 use crate::service::audit::{self, Actor, Entry};
@@ -348,14 +348,43 @@ pub fn set_needs(
     })
 }
 
-/// One resource and its own weekly hours (`None`: whenever the clinic is open), for its page.
+/// A resource's page: the resource, its own weekly hours (`None`: whenever the clinic is open)
+/// and the upcoming appointments holding it outside them (kept, but worth a look).
+#[derive(Debug, Clone)]
+pub struct HoursPage {
+    pub resource: ResourceRow,
+    pub week: Option<WeeklyHours>,
+    /// (appointment id, its start as the clinic's wall clock says it)
+    pub outside: Vec<(i32, String)>,
+}
+
 pub fn with_hours(
     conn: &mut DbConnection,
+    now: DateTime<Utc>,
     id: i32,
-) -> Result<(ResourceRow, Option<WeeklyHours>), AppError> {
-    let row = store::by_id(conn, id)?.ok_or(AppError::NotFound("resource"))?;
-    let week = catalog_snapshot::current(conn)?.resource_week(id);
-    Ok((row, week))
+) -> Result<HoursPage, AppError> {
+    let resource = store::by_id(conn, id)?.ok_or(AppError::NotFound("resource"))?;
+    let cat = catalog_snapshot::current(conn)?;
+    let week = cat.resource_week(id);
+    let tz = cat.clinic.tz;
+    let outside = match &week {
+        None => Vec::new(),
+        Some(w) => store::upcoming_holdings(conn, id, to_db(now))?
+            .into_iter()
+            .map(|(aid, s, e)| (aid, from_db(s), from_db(e)))
+            .filter(|(_, s, e)| {
+                let (date, _) = local_parts(tz, *s);
+                let spans = open_spans(tz, w, date - Duration::days(1), date + Duration::days(1));
+                !within(&spans, *s, *e)
+            })
+            .map(|(aid, s, _)| (aid, datetime_label(tz, s)))
+            .collect(),
+    };
+    Ok(HoursPage {
+        resource,
+        week,
+        outside,
+    })
 }
 
 /// Sets a resource's weekly hours, as the week editor posted them. A week left all empty clears

@@ -27,6 +27,8 @@ struct HoursPage {
     resource: ResourceRow,
     /// Whether it has hours of its own now (else: whenever the clinic is open).
     limited: bool,
+    /// Upcoming appointments holding it outside its hours: (id, when).
+    outside: Vec<(i32, String)>,
     errors: FieldErrors,
     week_html: String,
 }
@@ -40,7 +42,12 @@ async fn page(
     typed: Option<(WeekInput, FieldErrors)>,
 ) -> Result<HttpResponse, AppError> {
     let clinic = clinic_name(state).await?;
-    let (resource, week) = state.db(move |c| svc::with_hours(c, id)).await?;
+    let now = state.clock.now();
+    let svc::HoursPage {
+        resource,
+        week,
+        outside,
+    } = state.db(move |c| svc::with_hours(c, now, id)).await?;
     let limited = week.is_some();
     let (input, errors) = typed.unwrap_or_else(|| {
         (
@@ -63,6 +70,7 @@ async fn page(
             notice,
             resource,
             limited,
+            outside,
             errors,
             week_html,
         },
