@@ -104,6 +104,12 @@ pub fn insert(conn: &mut DbConnection, new: &NewResource<'_>) -> QueryResult<usi
         .execute(conn)
 }
 
+pub fn rename(conn: &mut DbConnection, id: i32, name: &str, kind: &str) -> QueryResult<usize> {
+    diesel::update(resources::table.find(id))
+        .set((resources::name.eq(name), resources::kind.eq(kind)))
+        .execute(conn)
+}
+
 pub fn set_active(conn: &mut DbConnection, id: i32, active: bool) -> QueryResult<usize> {
     diesel::update(resources::table.find(id))
         .set(resources::active.eq(active))

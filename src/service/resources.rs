@@ -232,14 +232,8 @@ fn record(
     Ok(())
 }
 
-/// Adds a resource (count one) of a kind.
-pub fn create(
-    conn: &mut DbConnection,
-    now: DateTime<Utc>,
-    actor: &Actor,
-    name: &str,
-    kind: &str,
-) -> Result<(), AppError> {
+/// A name and kind as typed, checked: (name, kind), or every problem by field.
+fn parse_resource<'a>(name: &'a str, kind: &str) -> Result<(&'a str, String), AppError> {
     let name = name.trim();
     let mut errors = FieldErrors::new();
     if name.is_empty() || name.chars().count() > 80 {
@@ -258,9 +252,32 @@ pub fn create(
     {
         errors.add("name", "A name cannot contain control characters.");
     }
-    let Some(kind) = kind.filter(|_| errors.is_empty()) else {
-        return Err(AppError::Invalid(errors));
-    };
+    match kind.filter(|_| errors.is_empty()) {
+        Some(kind) => Ok((name, kind)),
+        None => Err(AppError::Invalid(errors)),
+    }
+}
+
+/// A name already taken is a mistake in `name`.
+fn name_taken(result: Result<(), AppError>) -> Result<(), AppError> {
+    match crate::service::changes::committed(result) {
+        Err(AppError::Db(e)) if crate::db::is_unique_violation(&e) => Err(invalid(
+            "name",
+            "There is already a resource with that name.",
+        )),
+        other => other,
+    }
+}
+
+/// Adds a resource (count one) of a kind.
+pub fn create(
+    conn: &mut DbConnection,
+    now: DateTime<Utc>,
+    actor: &Actor,
+    name: &str,
+    kind: &str,
+) -> Result<(), AppError> {
+    let (name, kind) = parse_resource(name, kind)?;
     let result = conn.transaction(|c| {
         store::insert(
             c,
@@ -279,13 +296,34 @@ pub fn create(
             json!({"name": name, "kind": kind}),
         )
     });
-    match crate::service::changes::committed(result) {
-        Err(AppError::Db(e)) if crate::db::is_unique_violation(&e) => Err(invalid(
-            "name",
-            "There is already a resource with that name.",
-        )),
-        other => other,
-    }
+    name_taken(result)
+}
+
+/// Renames a resource or changes its kind. Appointments already holding it keep it; from now
+/// on it serves treatments that need its new kind.
+pub fn update(
+    conn: &mut DbConnection,
+    now: DateTime<Utc>,
+    actor: &Actor,
+    id: i32,
+    name: &str,
+    kind: &str,
+) -> Result<(), AppError> {
+    let (name, kind) = parse_resource(name, kind)?;
+    let result = conn.transaction(|c| {
+        if store::rename(c, id, name, &kind)? == 0 {
+            return Err(AppError::NotFound("resource"));
+        }
+        record(
+            c,
+            now,
+            actor,
+            "resource.update",
+            Some(id),
+            json!({"name": name, "kind": kind}),
+        )
+    });
+    name_taken(result)
 }
 
 /// Takes a resource out of use (or back): appointments already holding it keep it.
