@@ -104,6 +104,12 @@ pub fn insert(conn: &mut DbConnection, new: &NewResource<'_>) -> QueryResult<usi
         .execute(conn)
 }
 
+pub fn rename(conn: &mut DbConnection, id: i32, name: &str, kind: &str) -> QueryResult<usize> {
+    diesel::update(resources::table.find(id))
+        .set((resources::name.eq(name), resources::kind.eq(kind)))
+        .execute(conn)
+}
+
 pub fn set_active(conn: &mut DbConnection, id: i32, active: bool) -> QueryResult<usize> {
     diesel::update(resources::table.find(id))
         .set(resources::active.eq(active))
@@ -203,6 +209,27 @@ pub fn hold(
             active: true,
         })
         .execute(conn)
+}
+
+/// Appointments holding a resource that start at or after `from`: (appointment id, start, end).
+pub fn upcoming_holdings(
+    conn: &mut DbConnection,
+    resource_id: i32,
+    from: NaiveDateTime,
+) -> QueryResult<Vec<(i32, NaiveDateTime, NaiveDateTime)>> {
+    use super::schema::appointments;
+    appointment_resources::table
+        .inner_join(appointments::table)
+        .filter(appointment_resources::resource_id.eq(resource_id))
+        .filter(appointment_resources::active.eq(true))
+        .filter(appointment_resources::starts_at.ge(from))
+        .order(appointment_resources::starts_at)
+        .select((
+            appointments::id,
+            appointments::starts_at,
+            appointments::ends_at,
+        ))
+        .load(conn)
 }
 
 /// Lets go of everything an appointment holds (before it is moved and assigned afresh).

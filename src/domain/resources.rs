@@ -28,8 +28,13 @@ impl Resource {
     fn open_for(&self, start: DateTime<Utc>, end: DateTime<Utc>) -> bool {
         self.open
             .as_ref()
-            .is_none_or(|spans| spans.iter().any(|(s, e)| *s <= start && end <= *e))
+            .is_none_or(|spans| within(spans, start, end))
     }
+}
+
+/// Whether `[start, end)` lies inside one of `spans`.
+pub fn within(spans: &[Span], start: DateTime<Utc>, end: DateTime<Utc>) -> bool {
+    spans.iter().any(|(s, e)| *s <= start && end <= *e)
 }
 
 /// A span a resource is taken for.

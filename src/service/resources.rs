@@ -15,8 +15,8 @@ use crate::db::resources::{self as store, NewResource};
 use crate::domain::availability::SlotProblem;
 use crate::domain::errors::FieldErrors;
 use crate::domain::hours::WeeklyHours;
-use crate::domain::resources::{Held, Needs, Resource, open_spans, parse_kind};
-use crate::domain::time::local_parts;
+use crate::domain::resources::{Held, Needs, Resource, open_spans, parse_kind, within};
+use crate::domain::time::{datetime_label, local_parts};
 use crate::domain::working_week::{WeekInput, rows, summary};
 use crate::error::AppError;
 use crate::service::audit::{self, Actor, Entry};
@@ -232,14 +232,8 @@ fn record(
     Ok(())
 }
 
-/// Adds a resource (count one) of a kind.
-pub fn create(
-    conn: &mut DbConnection,
-    now: DateTime<Utc>,
-    actor: &Actor,
-    name: &str,
-    kind: &str,
-) -> Result<(), AppError> {
+/// A name and kind as typed, checked: (name, kind), or every problem by field.
+fn parse_resource<'a>(name: &'a str, kind: &str) -> Result<(&'a str, String), AppError> {
     let name = name.trim();
     let mut errors = FieldErrors::new();
     if name.is_empty() || name.chars().count() > 80 {
@@ -258,9 +252,32 @@ pub fn create(
     {
         errors.add("name", "A name cannot contain control characters.");
     }
-    let Some(kind) = kind.filter(|_| errors.is_empty()) else {
-        return Err(AppError::Invalid(errors));
-    };
+    match kind.filter(|_| errors.is_empty()) {
+        Some(kind) => Ok((name, kind)),
+        None => Err(AppError::Invalid(errors)),
+    }
+}
+
+/// A name already taken is a mistake in `name`.
+fn name_taken(result: Result<(), AppError>) -> Result<(), AppError> {
+    match crate::service::changes::committed(result) {
+        Err(AppError::Db(e)) if crate::db::is_unique_violation(&e) => Err(invalid(
+            "name",
+            "There is already a resource with that name.",
+        )),
+        other => other,
+    }
+}
+
+/// Adds a resource (count one) of a kind.
+pub fn create(
+    conn: &mut DbConnection,
+    now: DateTime<Utc>,
+    actor: &Actor,
+    name: &str,
+    kind: &str,
+) -> Result<(), AppError> {
+    let (name, kind) = parse_resource(name, kind)?;
     let result = conn.transaction(|c| {
         store::insert(
             c,
@@ -279,13 +296,34 @@ pub fn create(
             json!({"name": name, "kind": kind}),
         )
     });
-    match crate::service::changes::committed(result) {
-        Err(AppError::Db(e)) if crate::db::is_unique_violation(&e) => Err(invalid(
-            "name",
-            "There is already a resource with that name.",
-        )),
-        other => other,
-    }
+    name_taken(result)
+}
+
+/// Renames a resource or changes its kind. Appointments already holding it keep it; from now
+/// on it serves treatments that need its new kind.
+pub fn update(
+    conn: &mut DbConnection,
+    now: DateTime<Utc>,
+    actor: &Actor,
+    id: i32,
+    name: &str,
+    kind: &str,
+) -> Result<(), AppError> {
+    let (name, kind) = parse_resource(name, kind)?;
+    let result = conn.transaction(|c| {
+        if store::rename(c, id, name, &kind)? == 0 {
+            return Err(AppError::NotFound("resource"));
+        }
+        record(
+            c,
+            now,
+            actor,
+            "resource.update",
+            Some(id),
+            json!({"name": name, "kind": kind}),
+        )
+    });
+    name_taken(result)
 }
 
 /// Takes a resource out of use (or back): appointments already holding it keep it.
@@ -348,14 +386,43 @@ pub fn set_needs(
     })
 }
 
-/// One resource and its own weekly hours (`None`: whenever the clinic is open), for its page.
+/// A resource's page: the resource, its own weekly hours (`None`: whenever the clinic is open)
+/// and the upcoming appointments holding it outside them (kept, but worth a look).
+#[derive(Debug, Clone)]
+pub struct HoursPage {
+    pub resource: ResourceRow,
+    pub week: Option<WeeklyHours>,
+    /// (appointment id, its start as the clinic's wall clock says it)
+    pub outside: Vec<(i32, String)>,
+}
+
 pub fn with_hours(
     conn: &mut DbConnection,
+    now: DateTime<Utc>,
     id: i32,
-) -> Result<(ResourceRow, Option<WeeklyHours>), AppError> {
-    let row = store::by_id(conn, id)?.ok_or(AppError::NotFound("resource"))?;
-    let week = catalog_snapshot::current(conn)?.resource_week(id);
-    Ok((row, week))
+) -> Result<HoursPage, AppError> {
+    let resource = store::by_id(conn, id)?.ok_or(AppError::NotFound("resource"))?;
+    let cat = catalog_snapshot::current(conn)?;
+    let week = cat.resource_week(id);
+    let tz = cat.clinic.tz;
+    let outside = match &week {
+        None => Vec::new(),
+        Some(w) => store::upcoming_holdings(conn, id, to_db(now))?
+            .into_iter()
+            .map(|(aid, s, e)| (aid, from_db(s), from_db(e)))
+            .filter(|(_, s, e)| {
+                let (date, _) = local_parts(tz, *s);
+                let spans = open_spans(tz, w, date - Duration::days(1), date + Duration::days(1));
+                !within(&spans, *s, *e)
+            })
+            .map(|(aid, s, _)| (aid, datetime_label(tz, s)))
+            .collect(),
+    };
+    Ok(HoursPage {
+        resource,
+        week,
+        outside,
+    })
 }
 
 /// Sets a resource's weekly hours, as the week editor posted them. A week left all empty clears

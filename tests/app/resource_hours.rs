@@ -217,3 +217,118 @@ async fn a_booking_outside_the_devices_hours_is_refused_with_its_reason() {
     app.booked("laser-resurfacing", "2030-06-04T09:00:00+01:00", 1, &bo)
         .await;
 }
+
+#[tokio::test]
+async fn new_hours_list_the_upcoming_appointments_holding_the_device_outside_them() {
+    let app = TestApp::spawn().await;
+    let early = app
+        .booked("laser-resurfacing", "2030-06-04T10:00:00+01:00", 1, &ANN)
+        .await;
+    let bo = Patient::new("Bo", "bo@example.org");
+    let inside = app
+        .booked("laser-resurfacing", "2030-06-04T13:00:00+01:00", 1, &bo)
+        .await;
+    let admin = app.staff(Role::Admin).await;
+    let (_, page) = admin.get_text(LASER).await;
+    assert!(
+        !page.contains("upcoming appointment"),
+        "no hours yet: {page}"
+    );
+    admin.post_redirect(LASER, &tuesday("12:00", "16:00")).await;
+    let (status, page) = admin.get_text(LASER).await;
+    assert_eq!(status, 200);
+    assert!(
+        page.contains("1 upcoming appointment holds Laser device outside these hours"),
+        "{page}"
+    );
+    assert!(
+        page.contains(&format!("href=\"/staff/appointments/{}\"", early.id)),
+        "{page}"
+    );
+    assert!(
+        !page.contains(&format!("href=\"/staff/appointments/{}\"", inside.id)),
+        "{page}"
+    );
+    // It keeps the laser: nobody else can have it at 10:00.
+    let cy = Patient::new("Cy", "cy@example.org");
+    app.consulted(&cy);
+    let (status, body) = app
+        .book_for(
+            "laser-resurfacing",
+            "2030-06-04T10:00:00+01:00",
+            Some(1),
+            &cy,
+        )
+        .await;
+    assert_eq!(status, 409, "{body}");
+}
+
+#[tokio::test]
+async fn admins_rename_a_resource_or_change_its_kind() {
+    let app = TestApp::spawn().await;
+    let admin = app.staff(Role::Admin).await;
+    // Mistakes are named and what was typed stays.
+    let (status, page) = admin
+        .post_text("/staff/resources/1", &[("name", "Laser A"), ("kind", " ")])
+        .await;
+    assert_eq!(status, 422, "{page}");
+    assert!(page.contains("Give a kind"), "{page}");
+    assert!(page.contains("value=\"Laser A\""), "{page}");
+    let (status, page) = admin
+        .post_text(
+            "/staff/resources/1",
+            &[("name", "Room 2"), ("kind", "laser device")],
+        )
+        .await;
+    assert_eq!(status, 422, "{page}");
+    assert!(page.contains("already a resource with that name"), "{page}");
+    assert_eq!(
+        admin
+            .post(
+                "/staff/resources/999",
+                &[("name", "X"), ("kind", "laser device")]
+            )
+            .await
+            .status()
+            .as_u16(),
+        404
+    );
+    // Renamed: listed by its new name.
+    admin
+        .post_redirect(
+            "/staff/resources/1",
+            &[("name", "Laser A"), ("kind", "Laser Device")],
+        )
+        .await;
+    let (_, list) = admin.get_text("/staff/resources").await;
+    assert!(list.contains("<td>Laser A</td>"), "{list}");
+    assert!(!list.contains("<td>Laser device</td>"), "{list}");
+    assert!(
+        !app.slots("laser-resurfacing", "2030-06-04", Some(1))
+            .await
+            .is_empty()
+    );
+    // Another kind: laser resurfacing has no laser device any more, so nothing is offered.
+    admin
+        .post_redirect(
+            "/staff/resources/1",
+            &[("name", "Laser A"), ("kind", "spare device")],
+        )
+        .await;
+    assert!(
+        app.slots("laser-resurfacing", "2030-06-04", Some(1))
+            .await
+            .is_empty()
+    );
+    let desk = app.staff(Role::FrontDesk).await;
+    assert_eq!(
+        desk.post(
+            "/staff/resources/1",
+            &[("name", "Laser B"), ("kind", "laser device")]
+        )
+        .await
+        .status()
+        .as_u16(),
+        403
+    );
+}

@@ -113,6 +113,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             web::get().to(resource_hours::show),
         )
         .route(
+            "/resources/{resource}",
+            web::post().to(resource_hours::update),
+        )
+        .route(
             "/resources/{resource}/hours",
             web::post().to(resource_hours::save),
         )

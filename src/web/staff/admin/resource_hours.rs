@@ -27,8 +27,20 @@ struct HoursPage {
     resource: ResourceRow,
     /// Whether it has hours of its own now (else: whenever the clinic is open).
     limited: bool,
+    /// Upcoming appointments holding it outside its hours: (id, when).
+    outside: Vec<(i32, String)>,
+    /// The name and kind form as typed when refused (else as stored).
+    name: String,
+    kind: String,
     errors: FieldErrors,
     week_html: String,
+}
+
+/// What a refused form leaves to show again.
+enum Typed {
+    Nothing,
+    Week(Box<WeekInput>, FieldErrors),
+    Profile(String, String, FieldErrors),
 }
 
 async fn page(
@@ -37,24 +49,41 @@ async fn page(
     id: i32,
     status: StatusCode,
     notice: Option<&'static str>,
-    typed: Option<(WeekInput, FieldErrors)>,
+    typed: Typed,
 ) -> Result<HttpResponse, AppError> {
     let clinic = clinic_name(state).await?;
-    let (resource, week) = state.db(move |c| svc::with_hours(c, id)).await?;
+    let now = state.clock.now();
+    let svc::HoursPage {
+        resource,
+        week,
+        outside,
+    } = state.db(move |c| svc::with_hours(c, now, id)).await?;
     let limited = week.is_some();
-    let (input, errors) = typed.unwrap_or_else(|| {
-        (
-            week.as_ref().map(WeekInput::from_hours).unwrap_or_default(),
+    let stored_week = || week.as_ref().map(WeekInput::from_hours).unwrap_or_default();
+    let (input, week_errors, name, kind, errors) = match typed {
+        Typed::Nothing => (
+            stored_week(),
             FieldErrors::new(),
-        )
-    });
+            resource.name.clone(),
+            resource.kind.clone(),
+            FieldErrors::new(),
+        ),
+        Typed::Week(w, e) => (
+            *w,
+            e.clone(),
+            resource.name.clone(),
+            resource.kind.clone(),
+            e,
+        ),
+        Typed::Profile(n, k, e) => (stored_week(), FieldErrors::new(), n, k, e),
+    };
     let week_html = week_editor(
         &format!(
             "{}: weekly hours (empty: whenever the clinic is open)",
             resource.name
         ),
         &input,
-        &errors,
+        &week_errors,
     )?;
     render_status(
         status,
@@ -63,6 +92,9 @@ async fn page(
             notice,
             resource,
             limited,
+            outside,
+            name,
+            kind,
             errors,
             week_html,
         },
@@ -78,7 +110,7 @@ pub async fn show(
     require_admin(&user)?;
     let id = path_id(&path, "resource")?;
     let notice = saved_notice(req.query_string());
-    page(&user, &state, id, StatusCode::OK, notice, None).await
+    page(&user, &state, id, StatusCode::OK, notice, Typed::Nothing).await
 }
 
 pub async fn save(
@@ -103,7 +135,44 @@ pub async fn save(
                 id,
                 r.status,
                 None,
-                Some((week, r.errors)),
+                Typed::Week(Box::new(week), r.errors),
+            )
+            .await
+        },
+    )
+    .await
+}
+
+/// Renames the resource or changes its kind.
+pub async fn update(
+    form: StaffForm,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    require_admin(&form.user)?;
+    let id = path_id(&path, "resource")?;
+    let name = form.fields.get("name").to_string();
+    let kind = form.fields.get("kind").to_string();
+    let (now, actor, n, k) = (
+        state.clock.now(),
+        form.user.actor(),
+        name.clone(),
+        kind.clone(),
+    );
+    let result = state
+        .db(move |c| svc::update(c, now, &actor, id, &n, &k))
+        .await;
+    answer(
+        result,
+        |()| format!("{SECTION}/{id}/hours?saved=profile"),
+        |r: Refusal| async move {
+            page(
+                &form.user,
+                &state,
+                id,
+                r.status,
+                None,
+                Typed::Profile(name, kind, r.errors),
             )
             .await
         },
