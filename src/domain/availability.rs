@@ -88,6 +88,8 @@ pub enum SlotProblem {
     TooSoon,
     BeyondHorizon,
     OutsideHours,
+    /// A device or room the treatment needs isn't available then (outside its own hours).
+    ResourceClosed,
     Taken,
 }
 
@@ -103,6 +105,9 @@ impl SlotProblem {
             }
             SlotProblem::BeyondHorizon => "That date is too far ahead to book yet.",
             SlotProblem::OutsideHours => "The practitioner isn't working at that time.",
+            SlotProblem::ResourceClosed => {
+                "A device or room this treatment needs isn't available at that time (outside its hours). Please pick one of the listed times."
+            }
             SlotProblem::Taken => "Sorry, that time has just been taken. Please pick another.",
         }
     }
@@ -136,13 +141,19 @@ pub fn free_slots(ctx: &DayContext, timing: Timing, days: &[PractitionerDay]) ->
     out
 }
 
-/// Whether the day has any free slot: `!free_slots(..).is_empty()`, stopping at the first one
-/// found (a month calendar only needs to know which days have room).
-pub fn has_free_slot(ctx: &DayContext, timing: Timing, days: &[PractitionerDay]) -> bool {
+/// Whether the day has a free slot that `keep` accepts: `free_slots(..)` filtered by `keep` is
+/// not empty, stopping at the first such slot (a month calendar only needs to know which days
+/// have room).
+pub fn has_free_slot(
+    ctx: &DayContext,
+    timing: Timing,
+    days: &[PractitionerDay],
+    keep: impl Fn(&Slot) -> bool,
+) -> bool {
     let mut found = false;
-    each_free_slot(ctx, timing, days, |_| {
-        found = true;
-        false
+    each_free_slot(ctx, timing, days, |s| {
+        found = keep(&s);
+        !found
     });
     found
 }
