@@ -48,6 +48,17 @@ enum Command {
         #[arg(long)]
         appointments: usize,
     },
+    /// Run each hot read path (availability API, booking page, month API, staff day view,
+    /// dashboard) once on the database and print the query plan of every statement it sent;
+    /// exits with status 1 when one reads a large table whole.
+    QueryPlans {
+        /// The date asked about (default: a week from today).
+        #[arg(long)]
+        date: Option<chrono::NaiveDate>,
+        /// The treatment's slug (default: the first on the menu).
+        #[arg(long)]
+        treatment: Option<String>,
+    },
     /// Copy the live SQLite database to PATH (a new file) while it keeps serving; on PostgreSQL,
     /// print the pg_dump/pg_restore commands instead and exit with status 2.
     Backup {
@@ -149,6 +160,41 @@ fn main() -> std::process::ExitCode {
                 Ok(report) => {
                     println!("{report}");
                     std::process::ExitCode::SUCCESS
+                }
+                Err(e) => fail(&e),
+            }
+        }
+        Command::QueryPlans { date, treatment } => {
+            let run = || -> Result<Vec<carepath::service::query_plans::PathPlans>, String> {
+                let clock = Clock::system();
+                let pool = carepath::startup::prepare_database(&settings, &clock)?;
+                let mut conn = pool.get().map_err(|e| e.to_string())?;
+                carepath::service::query_plans::hot_paths(
+                    &mut conn,
+                    clock.now(),
+                    date,
+                    treatment.as_deref(),
+                )
+                .map_err(|e| e.to_string())
+            };
+            match run() {
+                Ok(paths) => {
+                    print!("{}", carepath::service::query_plans::render(&paths));
+                    let scans: Vec<String> = paths
+                        .iter()
+                        .flat_map(|p| {
+                            p.full_scans().map(move |(s, t)| {
+                                format!("{}: reads {t} whole in {}", p.path, s.sql)
+                            })
+                        })
+                        .collect();
+                    if scans.is_empty() {
+                        println!("no statement reads a large table whole");
+                        std::process::ExitCode::SUCCESS
+                    } else {
+                        eprintln!("full scans:\n{}", scans.join("\n"));
+                        std::process::ExitCode::FAILURE
+                    }
                 }
                 Err(e) => fail(&e),
             }

@@ -168,6 +168,7 @@ impl Application {
         let store = DbSessionStore {
             pool: pool.clone(),
             clock: clock.clone(),
+            inline_reads: settings.database.backend == crate::db::Backend::Sqlite,
         };
         let listener = TcpListener::bind(&settings.bind)
             .map_err(|e| format!("cannot listen on {}: {e}", settings.bind))?;

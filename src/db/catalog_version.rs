@@ -12,5 +12,8 @@ pub fn read(conn: &mut DbConnection) -> QueryResult<(String, i64)> {
     catalog_version::table
         .find(1)
         .select((catalog_version::stamp, catalog_version::version))
-        .first(conn)
+        // Not `first` (which adds `LIMIT ?`): SQLite plans around a bound LIMIT's value, so it
+        // re-prepares such a statement every time it is bound, i.e. on every request. A primary
+        // key has one row anyway.
+        .get_result(conn)
 }

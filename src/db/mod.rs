@@ -9,6 +9,7 @@ pub mod clinic;
 pub mod consent;
 pub mod consultations;
 pub mod courses;
+pub mod explain;
 pub mod links;
 pub mod models;
 pub mod outbox;

@@ -216,6 +216,26 @@ pub fn reset_sequences(conn: &mut DbConnection) -> QueryResult<()> {
 }
 
 /// Fresh planner statistics after a bulk load (PostgreSQL's autovacuum would get there later).
+///
+/// SQLite keeps only the per-index row counts (`sqlite_stat1`), not the value samples
+/// (`sqlite_stat4`): with samples, a statement whose range bounds are bound parameters is planned
+/// around their values, so SQLite re-prepares it every time it is bound — every availability
+/// and day-view query, on every request. The counts alone pick the same indexes.
 pub fn analyze(conn: &mut DbConnection) -> QueryResult<()> {
-    conn.batch_execute("ANALYZE")
+    match conn {
+        DbConnection::Sqlite(c) => {
+            c.batch_execute("ANALYZE")?;
+            // Present when SQLite was built with STAT4 (the bundled one is).
+            let samples = diesel::select(diesel::dsl::sql::<diesel::sql_types::Bool>(
+                "EXISTS (SELECT 1 FROM sqlite_schema WHERE name = 'sqlite_stat4')",
+            ))
+            .get_result::<bool>(c)?;
+            if samples {
+                // Emptied, then the statistics read again by the planner.
+                c.batch_execute("DELETE FROM sqlite_stat4; ANALYZE sqlite_schema;")?;
+            }
+            Ok(())
+        }
+        DbConnection::Pg(c) => c.batch_execute("ANALYZE"),
+    }
 }

@@ -159,12 +159,32 @@ pub fn set_needs(conn: &mut DbConnection, treatment_id: i32, kinds: &[String]) -
 
 /// Active resources of these kinds, by id (the order resources are tried in).
 pub fn active_of_kinds(conn: &mut DbConnection, kinds: &[String]) -> QueryResult<Vec<ResourceRow>> {
-    resources::table
-        .filter(resources::kind.eq_any(kinds))
-        .filter(resources::active.eq(true))
-        .order(resources::id)
-        .select(ResourceRow::as_select())
-        .load(conn)
+    match conn {
+        // One array parameter (`= ANY($1)`): one statement, prepared once.
+        DbConnection::Pg(c) => resources::table
+            .filter(resources::kind.eq_any(kinds))
+            .filter(resources::active.eq(true))
+            .order(resources::id)
+            .select(ResourceRow::as_select())
+            .load(c),
+        // SQLite's `IN (?, …)` changes its text with the set's size and is parsed afresh on
+        // every call; one fixed statement per kind stays prepared (a treatment needs one or two).
+        DbConnection::Sqlite(c) => {
+            let mut rows = Vec::new();
+            for kind in kinds {
+                rows.extend(
+                    resources::table
+                        .filter(resources::kind.eq(kind))
+                        .filter(resources::active.eq(true))
+                        .select(ResourceRow::as_select())
+                        .load(c)?,
+                );
+            }
+            rows.sort_by_key(|r| r.id);
+            rows.dedup_by_key(|r| r.id);
+            Ok(rows)
+        }
+    }
 }
 
 /// Times the given resources are held that reach into `[from, to)`, leaving out one
@@ -176,20 +196,48 @@ pub fn held_between(
     to: NaiveDateTime,
     exclude: Option<i32>,
 ) -> QueryResult<Vec<Holding>> {
-    appointment_resources::table
-        .filter(appointment_resources::resource_id.eq_any(ids))
-        .filter(appointment_resources::active.eq(true))
-        .filter(appointment_resources::appointment_id.ne(exclude.unwrap_or(-1)))
-        .filter(appointment_resources::starts_at.lt(to))
-        // Nothing is held for a day (a schema CHECK): lets the index skip older history.
-        .filter(appointment_resources::starts_at.gt(from - chrono::Duration::days(1)))
-        .filter(appointment_resources::blocks_until.gt(from))
-        .select((
-            appointment_resources::resource_id,
-            appointment_resources::starts_at,
-            appointment_resources::blocks_until,
-        ))
-        .load(conn)
+    // Nothing is held for a day (a schema CHECK): lets the index skip older history.
+    let since = from - chrono::Duration::days(1);
+    let exclude = exclude.unwrap_or(-1);
+    match conn {
+        // One array parameter (`= ANY($1)`): one statement, prepared once.
+        DbConnection::Pg(c) => appointment_resources::table
+            .filter(appointment_resources::resource_id.eq_any(ids))
+            .filter(appointment_resources::active.eq(true))
+            .filter(appointment_resources::appointment_id.ne(exclude))
+            .filter(appointment_resources::starts_at.lt(to))
+            .filter(appointment_resources::starts_at.gt(since))
+            .filter(appointment_resources::blocks_until.gt(from))
+            .select((
+                appointment_resources::resource_id,
+                appointment_resources::starts_at,
+                appointment_resources::blocks_until,
+            ))
+            .load(c),
+        // SQLite: one fixed statement per resource, prepared once per connection, rather than
+        // an `IN (?, …)` list parsed afresh on every call.
+        DbConnection::Sqlite(c) => {
+            let mut out = Vec::new();
+            for &id in ids {
+                out.extend(
+                    appointment_resources::table
+                        .filter(appointment_resources::resource_id.eq(id))
+                        .filter(appointment_resources::active.eq(true))
+                        .filter(appointment_resources::appointment_id.ne(exclude))
+                        .filter(appointment_resources::starts_at.lt(to))
+                        .filter(appointment_resources::starts_at.gt(since))
+                        .filter(appointment_resources::blocks_until.gt(from))
+                        .select((
+                            appointment_resources::resource_id,
+                            appointment_resources::starts_at,
+                            appointment_resources::blocks_until,
+                        ))
+                        .load::<Holding>(c)?,
+                );
+            }
+            Ok(out)
+        }
+    }
 }
 
 /// Records that an appointment holds a resource; the database refuses an overlap.

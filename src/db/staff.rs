@@ -27,7 +27,8 @@ pub fn by_id(conn: &mut DbConnection, id: i32) -> QueryResult<Option<StaffRow>> 
     staff_users::table
         .find(id)
         .select(StaffRow::as_select())
-        .first(conn)
+        // One row by primary key; no `LIMIT ?`, which SQLite re-prepares on every run.
+        .get_result(conn)
         .optional()
 }
 
@@ -103,7 +104,8 @@ pub fn session(
         .filter(staff_sessions::session_key.eq(key))
         .filter(staff_sessions::expires_at.gt(now))
         .select(staff_sessions::state)
-        .first(conn)
+        // One row by primary key; no `LIMIT ?`, which SQLite re-prepares on every run.
+        .get_result(conn)
         .optional()
 }
 

@@ -132,37 +132,99 @@ impl DayContext {
 
 /// Every free slot of the day, earliest first (ties by practitioner id).
 pub fn free_slots(ctx: &DayContext, timing: Timing, days: &[PractitionerDay]) -> Vec<Slot> {
+    let mut out = Vec::new();
+    each_free_slot(ctx, timing, days, |s| {
+        out.push(s);
+        true
+    });
+    out.sort_by_key(|s| (s.start, s.practitioner_id));
+    out
+}
+
+/// Whether the day has a free slot that `keep` accepts: `free_slots(..)` filtered by `keep` is
+/// not empty, stopping at the first such slot (a month calendar only needs to know which days
+/// have room).
+pub fn has_free_slot(
+    ctx: &DayContext,
+    timing: Timing,
+    days: &[PractitionerDay],
+    keep: impl Fn(&Slot) -> bool,
+) -> bool {
+    let mut found = false;
+    each_free_slot(ctx, timing, days, |s| {
+        found = keep(&s);
+        !found
+    });
+    found
+}
+
+/// Hands each free slot of the day to `visit` (practitioner by practitioner, in time order
+/// within each) until it returns false.
+fn each_free_slot(
+    ctx: &DayContext,
+    timing: Timing,
+    days: &[PractitionerDay],
+    mut visit: impl FnMut(Slot) -> bool,
+) {
     if !ctx.within_horizon() || ctx.rules.grid_minutes == 0 {
-        return Vec::new();
+        return;
     }
     let earliest = ctx.now + ctx.rules.lead_time;
     let grid = ctx.rules.grid_minutes;
-    let mut out = Vec::new();
+    // A grid time's instant is the same for every practitioner: resolved in the zone once.
+    let mut instants = GridInstants::new(ctx);
     for day in days {
         for range in &day.working {
             let range_end = boundary_instant(ctx.tz, ctx.date, range.end);
             let mut m = range.start.div_ceil(grid) * grid;
             while range.contains_span(m, timing.duration_minutes) {
-                if let Some(start) = first_instant(ctx, m) {
+                if let Some(start) = instants.get(m) {
                     let end = timing.end(start);
                     let blocks = timing.blocks_until(start);
                     if start >= earliest
                         && end <= range_end
                         && !day.busy.iter().any(|b| b.overlaps(start, blocks))
-                    {
-                        out.push(Slot {
+                        && !visit(Slot {
                             start,
                             end,
                             practitioner_id: day.practitioner_id,
-                        });
+                        })
+                    {
+                        return;
                     }
                 }
                 m += grid;
             }
         }
     }
-    out.sort_by_key(|s| (s.start, s.practitioner_id));
-    out
+}
+
+/// The day's grid times pinned to instants (`first_instant`), each worked out once.
+struct GridInstants<'a> {
+    ctx: &'a DayContext,
+    /// By minute / grid: None while not yet asked; Some(None) for a skipped wall time.
+    known: Vec<Option<Option<DateTime<Utc>>>>,
+}
+
+impl<'a> GridInstants<'a> {
+    fn new(ctx: &'a DayContext) -> Self {
+        Self {
+            ctx,
+            known: Vec::new(),
+        }
+    }
+
+    fn get(&mut self, minute: u16) -> Option<DateTime<Utc>> {
+        let grid = self.ctx.rules.grid_minutes.max(1);
+        if minute % grid != 0 {
+            return first_instant(self.ctx, minute);
+        }
+        let i = usize::from(minute / grid);
+        if i >= self.known.len() {
+            self.known.resize(i + 1, None);
+        }
+        *self.known[i].get_or_insert_with(|| first_instant(self.ctx, minute))
+    }
 }
 
 /// Checks one requested start for one practitioner, naming the first rule it breaks.

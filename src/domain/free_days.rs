@@ -7,7 +7,9 @@
 use chrono::{Datelike, Duration, NaiveDate};
 use chrono_tz::Tz;
 
-use super::availability::{Busy, DayContext, PractitionerDay, Slot, Timing, free_slots};
+use super::availability::{
+    Busy, DayContext, PractitionerDay, Slot, Timing, free_slots, has_free_slot,
+};
 use super::hours::WeeklyHours;
 use super::time::local_day_bounds;
 
@@ -113,6 +115,34 @@ pub fn free_days_where(
     out
 }
 
+/// The days of `from..=to` with at least one free slot that `keep` accepts: the same answer as
+/// keeping the days of `free_days_where` with a count above zero, but each day stops at its
+/// first such slot.
+pub fn days_with_room(
+    ctx: &DayContext,
+    timing: Timing,
+    practitioners: &[PractitionerRange],
+    from: NaiveDate,
+    to: NaiveDate,
+    keep: impl Fn(&Slot) -> bool,
+) -> Vec<NaiveDate> {
+    let mut out = Vec::new();
+    let mut date = from;
+    while date <= to {
+        let day = DayContext { date, ..*ctx };
+        // Outside the booking window nothing is free: skip the day's data altogether.
+        if day.within_horizon() {
+            let days: Vec<PractitionerDay> =
+                practitioners.iter().map(|p| p.day(ctx.tz, date)).collect();
+            if has_free_slot(&day, timing, &days, &keep) {
+                out.push(date);
+            }
+        }
+        date += Duration::days(1);
+    }
+    out
+}
+
 /// The first day after `after` with a free slot.
 pub fn next_free_day(days: &[FreeDay], after: NaiveDate) -> Option<NaiveDate> {
     days.iter()
@@ -199,6 +229,71 @@ mod tests {
             )
             .len();
             assert_eq!(day.free_slots, want, "{}", day.date);
+        }
+    }
+
+    #[test]
+    fn days_with_room_are_the_days_free_days_counts_above_zero() {
+        // Busy days, a day fully held, and both New York DST changes; now inside the range, so
+        // the lead time and the window's start cut in as well.
+        for (tz, now, from, to) in [
+            (
+                "Europe/London",
+                "2026-03-24T08:00:00Z",
+                d(2026, 3, 22),
+                d(2026, 4, 2),
+            ),
+            (
+                "America/New_York",
+                "2026-03-07T05:30:00Z",
+                d(2026, 3, 6),
+                d(2026, 3, 10),
+            ),
+            (
+                "America/New_York",
+                "2026-10-30T12:00:00Z",
+                d(2026, 10, 29),
+                d(2026, 11, 3),
+            ),
+        ] {
+            let c = ctx(tz, now);
+            let held = vec![
+                busy("2026-03-25T08:00:00Z", "2026-03-25T13:00:00Z"),
+                busy("2026-03-26T09:00:00Z", "2026-03-26T10:00:00Z"),
+                busy("2026-03-08T06:00:00Z", "2026-03-08T09:00:00Z"),
+                busy("2026-11-01T05:00:00Z", "2026-11-01T07:00:00Z"),
+            ];
+            let ps = [
+                PractitionerRange::new(1, every_day(9 * 60, 12 * 60), held.clone()),
+                PractitionerRange::new(2, every_day(60, 4 * 60), held),
+            ];
+            let want: Vec<NaiveDate> = free_days(&c, HOUR, &ps, from, to)
+                .into_iter()
+                .filter(|d| d.free_slots > 0)
+                .map(|d| d.date)
+                .collect();
+            assert_eq!(
+                days_with_room(&c, HOUR, &ps, from, to, |_| true),
+                want,
+                "{tz} {now}"
+            );
+            // With a filter: as free_days_where counts it.
+            let keep = |s: &Slot| s.practitioner_id == 2;
+            let want_kept: Vec<NaiveDate> = free_days_where(&c, HOUR, &ps, from, to, keep)
+                .into_iter()
+                .filter(|d| d.free_slots > 0)
+                .map(|d| d.date)
+                .collect();
+            assert_eq!(days_with_room(&c, HOUR, &ps, from, to, keep), want_kept);
+            // A day with none (09:00-12:00 London held on 25 March by the 1st; the 2nd's night
+            // hours are open, so check the first practitioner alone too).
+            let one = &ps[..1];
+            let want_one: Vec<NaiveDate> = free_days(&c, HOUR, one, from, to)
+                .into_iter()
+                .filter(|d| d.free_slots > 0)
+                .map(|d| d.date)
+                .collect();
+            assert_eq!(days_with_room(&c, HOUR, one, from, to, |_| true), want_one);
         }
     }
 

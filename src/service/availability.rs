@@ -15,7 +15,7 @@ use crate::domain::availability::{
 use crate::domain::booking::{Policy, PractitionerChoice};
 use crate::domain::errors::FieldErrors;
 use crate::domain::free_days::{
-    FreeDay, PractitionerRange, free_days_where, next_free_day, slots_on,
+    FreeDay, PractitionerRange, days_with_room, free_days_where, next_free_day, slots_on,
 };
 use crate::domain::resources::Needs;
 use crate::domain::time::{local_day_bounds, local_parts, today};
@@ -204,8 +204,9 @@ pub fn requested_day(
     slug: &str,
     query: DayQuery,
 ) -> Result<OpenDay, AppError> {
-    let treatment = catalog::requested(conn, slug)?;
-    open_day(conn, now, treatment, query, None)
+    let cat = catalog_snapshot::current(conn)?;
+    let treatment = catalog::requested_in(&cat, slug)?;
+    open_day_in(conn, &cat, now, treatment, query, None)
 }
 
 /// A day's free slots of `treatment`; `exclude` leaves one appointment out (the one being
@@ -218,6 +219,18 @@ pub fn open_day(
     exclude: Option<i32>,
 ) -> Result<OpenDay, AppError> {
     let cat = catalog_snapshot::current(conn)?;
+    open_day_in(conn, &cat, now, treatment, query, exclude)
+}
+
+/// `open_day` with the catalog already read (one freshness check per request).
+fn open_day_in(
+    conn: &mut DbConnection,
+    cat: &CatalogSnapshot,
+    now: DateTime<Utc>,
+    treatment: TreatmentRow,
+    query: DayQuery,
+    exclude: Option<i32>,
+) -> Result<OpenDay, AppError> {
     let clinic = cat.clinic.clone();
     let policy = clinic.policy(now);
     let eligible = cat.eligible(&treatment);
@@ -244,7 +257,7 @@ pub fn open_day(
     let timing = timing(&treatment);
     // The day itself first (one query); only an empty day, while browsing, reads the weeks after
     // it — in one more query, laid out day by day in one pass — for the next day with room.
-    let ranges = practitioner_ranges(conn, &cat, &ids, date, date, exclude)?;
+    let ranges = practitioner_ranges(conn, cat, &ids, date, date, exclude)?;
     // Only times when every device and room the treatment needs is free too (issue 11).
     let free_resources = |c: &mut DbConnection, v: Vec<SlotView>| {
         super::resources::keep_free(
@@ -263,7 +276,7 @@ pub fn open_day(
     let to = (date + Duration::days(LOOKAHEAD_DAYS)).min(last);
     if query.browse && slots.is_empty() && to > date {
         let from = date + Duration::days(1);
-        let ahead = practitioner_ranges(conn, &cat, &ids, from, to, exclude)?;
+        let ahead = practitioner_ranges(conn, cat, &ids, from, to, exclude)?;
         let needs = needs_over(conn, &clinic, treatment.id, from, to, exclude)?;
         let free = free_days_where(&ctx, timing, &ahead, from, to, |s| {
             resources_free(&needs, timing, s)
@@ -347,8 +360,8 @@ pub fn month(
     month: NaiveDate,
     choice: PractitionerChoice,
 ) -> Result<Month, AppError> {
-    let treatment = catalog::requested(conn, slug)?;
     let cat = catalog_snapshot::current(conn)?;
+    let treatment = catalog::requested_in(&cat, slug)?;
     let clinic = cat.clinic.clone();
     let eligible = cat.eligible(&treatment);
     let ids = chosen(&eligible, choice)?;
@@ -384,6 +397,68 @@ pub fn month(
         choice,
         days,
         next_available,
+    })
+}
+
+/// The booking page's data: the day it opens on (as `requested_day` browses it) and the days
+/// of the month shown in its calendar that have a free slot.
+#[derive(Debug, Clone)]
+pub struct PageDays {
+    pub day: OpenDay,
+    /// The calendar's month (its first day): the one asked for when it lies in the booking
+    /// window, else the day's own.
+    pub month: NaiveDate,
+    /// The month's days with at least one free slot, by the same rules as the day's slots.
+    pub free: Vec<NaiveDate>,
+}
+
+/// The booking page in one catalog read: the day, then the month's days with room, each day of
+/// the month stopping at its first free slot (the calendar links free days; it shows no counts
+/// and no next free day, so it reads the month alone, with no weeks after it).
+pub fn booking_page(
+    conn: &mut DbConnection,
+    now: DateTime<Utc>,
+    slug: &str,
+    query: DayQuery,
+    month: Option<NaiveDate>,
+) -> Result<PageDays, AppError> {
+    let cat = catalog_snapshot::current(conn)?;
+    let treatment = catalog::requested_in(&cat, slug)?;
+    let day = open_day_in(conn, &cat, now, treatment, query, None)?;
+    let window_months = (day.first.with_day(1), day.last.with_day(1));
+    let month = month
+        .filter(|m| Some(*m) >= window_months.0 && Some(*m) <= window_months.1)
+        .unwrap_or(day.date);
+    let first_day = month.with_day(1).unwrap_or(month);
+    let last_day = first_day
+        .checked_add_months(Months::new(1))
+        .and_then(|m| m.pred_opt())
+        .unwrap_or(first_day);
+    let ids = chosen(&day.eligible, day.choice)?;
+    let ranges = practitioner_ranges(conn, &cat, &ids, first_day, last_day, None)?;
+    let ctx = DayContext {
+        tz: day.clinic.tz,
+        date: first_day,
+        now: day.policy.now,
+        rules: day.policy.rules,
+    };
+    // Devices and rooms too (issue 11), as `month` counts them: one read over the month.
+    let needs = needs_over(
+        conn,
+        &day.clinic,
+        day.treatment.id,
+        first_day,
+        last_day,
+        None,
+    )?;
+    let t = timing(&day.treatment);
+    let free = days_with_room(&ctx, t, &ranges, first_day, last_day, |s| {
+        resources_free(&needs, t, s)
+    });
+    Ok(PageDays {
+        day,
+        month: first_day,
+        free,
     })
 }
 

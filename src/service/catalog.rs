@@ -61,12 +61,17 @@ pub fn offer(conn: &mut DbConnection, slug: &str) -> Result<(Clinic, Offer), App
 /// An active treatment named in a request (a booking, an availability query): unknown or
 /// withdrawn is a mistake in the `treatment` field.
 pub fn requested(conn: &mut DbConnection, slug: &str) -> Result<TreatmentRow, AppError> {
-    catalog_snapshot::current(conn)?
-        .treatment(slug)
-        .cloned()
-        .ok_or_else(|| {
-            let mut f = FieldErrors::new();
-            f.add("treatment", "Unknown treatment.");
-            AppError::Invalid(f)
-        })
+    requested_in(&*catalog_snapshot::current(conn)?, slug)
+}
+
+/// `requested` from a catalog already in hand (one freshness check per request).
+pub fn requested_in(
+    cat: &catalog_snapshot::CatalogSnapshot,
+    slug: &str,
+) -> Result<TreatmentRow, AppError> {
+    cat.treatment(slug).cloned().ok_or_else(|| {
+        let mut f = FieldErrors::new();
+        f.add("treatment", "Unknown treatment.");
+        AppError::Invalid(f)
+    })
 }

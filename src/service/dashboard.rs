@@ -35,6 +35,19 @@ pub struct Dashboard {
     pub no_show_rate: Option<f64>,
 }
 
+/// The dashboard page's data: the numbers, and the screening flags still open (one call, so the
+/// page and the query-plan report run the same statements).
+pub fn page(
+    conn: &mut DbConnection,
+    now: DateTime<Utc>,
+    practitioner_id: Option<i32>,
+) -> Result<(Dashboard, Vec<crate::service::screening::FlaggedLine>), AppError> {
+    Ok((
+        load(conn, now, practitioner_id)?,
+        crate::service::screening::flagged(conn, practitioner_id)?,
+    ))
+}
+
 pub const STATUSES: [Status; 5] = [
     Status::Booked,
     Status::CheckedIn,

@@ -27,6 +27,7 @@ pub mod planning;
 pub mod populate;
 pub mod practitioners;
 pub mod privacy;
+pub mod query_plans;
 pub mod resources;
 pub mod schedule_conflicts;
 pub mod screening;

@@ -306,6 +306,7 @@ async fn a_revoked_session_does_not_come_back() {
     let store = DbSessionStore {
         pool: app.state.pool.clone(),
         clock: app.clock.clone(),
+        inline_reads: app.state.inline_reads,
     };
     let key = SessionKey::try_from(carepath::domain::token::random_url_safe(32)).unwrap();
     let mut state = std::collections::HashMap::new();

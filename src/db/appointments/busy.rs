@@ -17,33 +17,70 @@ pub fn busy_spans(
     to: NaiveDateTime,
     exclude: Option<i32>,
 ) -> QueryResult<Vec<(i32, NaiveDateTime, NaiveDateTime)>> {
-    let booked = appointments::table
-        .filter(appointments::practitioner_id.eq_any(ids))
-        .filter(appointments::id.ne(exclude.unwrap_or(-1)))
-        .filter(appointments::status.ne("cancelled"))
-        .filter(appointments::starts_at.lt(to))
-        // Nothing holds a practitioner for a day (a schema CHECK): this lower bound lets the
-        // index on (practitioner_id, starts_at) skip all older history.
-        .filter(appointments::starts_at.gt(from - chrono::Duration::days(1)))
-        .filter(appointments::blocks_until.gt(from))
-        .select((
-            appointments::practitioner_id,
-            appointments::starts_at,
-            appointments::blocks_until,
-        ));
-    let off = time_off::table
-        .filter(time_off::practitioner_id.eq_any(ids))
-        .filter(time_off::starts_at.lt(to))
-        .filter(time_off::ends_at.gt(from))
-        .select((
-            time_off::practitioner_id,
-            time_off::starts_at,
-            time_off::ends_at,
-        ));
-    // MultiConnection's backend has no UNION: each backend runs the same query in its own words.
-    let q = booked.union_all(off);
+    // Nothing holds a practitioner for a day (a schema CHECK): this lower bound lets the index on
+    // (practitioner_id, starts_at) skip all older history.
+    let since = from - chrono::Duration::days(1);
+    let exclude = exclude.unwrap_or(-1);
     match conn {
-        DbConnection::Sqlite(c) => q.load(c),
-        DbConnection::Pg(c) => q.load(c),
+        // PostgreSQL sends the set as one array (`= ANY($1)`): one statement, prepared once.
+        DbConnection::Pg(c) => {
+            let booked = appointments::table
+                .filter(appointments::practitioner_id.eq_any(ids))
+                .filter(appointments::id.ne(exclude))
+                .filter(appointments::status.ne("cancelled"))
+                .filter(appointments::starts_at.lt(to))
+                .filter(appointments::starts_at.gt(since))
+                .filter(appointments::blocks_until.gt(from))
+                .select((
+                    appointments::practitioner_id,
+                    appointments::starts_at,
+                    appointments::blocks_until,
+                ));
+            let off = time_off::table
+                .filter(time_off::practitioner_id.eq_any(ids))
+                .filter(time_off::starts_at.lt(to))
+                .filter(time_off::ends_at.gt(from))
+                .select((
+                    time_off::practitioner_id,
+                    time_off::starts_at,
+                    time_off::ends_at,
+                ));
+            booked.union_all(off).load(c)
+        }
+        // SQLite spells a set as `IN (?, …)`, whose text changes with its size, so Diesel
+        // would prepare (parse and plan) it afresh on every call. One fixed statement per
+        // practitioner instead stays prepared on the connection; each is one index range.
+        DbConnection::Sqlite(c) => {
+            let mut out = Vec::new();
+            for &id in ids {
+                let booked = appointments::table
+                    .filter(appointments::practitioner_id.eq(id))
+                    .filter(appointments::id.ne(exclude))
+                    .filter(appointments::status.ne("cancelled"))
+                    .filter(appointments::starts_at.lt(to))
+                    .filter(appointments::starts_at.gt(since))
+                    .filter(appointments::blocks_until.gt(from))
+                    .select((
+                        appointments::practitioner_id,
+                        appointments::starts_at,
+                        appointments::blocks_until,
+                    ));
+                let off = time_off::table
+                    .filter(time_off::practitioner_id.eq(id))
+                    .filter(time_off::starts_at.lt(to))
+                    .filter(time_off::ends_at.gt(from))
+                    .select((
+                        time_off::practitioner_id,
+                        time_off::starts_at,
+                        time_off::ends_at,
+                    ));
+                out.extend(
+                    booked
+                        .union_all(off)
+                        .load::<(i32, NaiveDateTime, NaiveDateTime)>(c)?,
+                );
+            }
+            Ok(out)
+        }
     }
 }

@@ -322,6 +322,25 @@ pub fn day(
     })
 }
 
+/// The day view page's data: `day`, and which of its appointments still wait for a screening
+/// review (one call, so the page and the query-plan report run the same statements).
+pub fn day_page(
+    conn: &mut DbConnection,
+    now: DateTime<Utc>,
+    date: Option<NaiveDate>,
+    who: Option<Who>,
+    resource: Option<i32>,
+) -> Result<(DayView, std::collections::HashSet<i32>), AppError> {
+    let view = day(conn, now, date, who, resource)?;
+    let ids: Vec<i32> = view
+        .schedule
+        .iter()
+        .flat_map(|s| s.blocks.iter().map(|b| b.item.appointment.id))
+        .collect();
+    let pending = crate::service::screening::pending_among(conn, &ids)?;
+    Ok((view, pending))
+}
+
 /// The week view: Monday to Sunday around the day asked, and whom one may pick.
 pub struct WeekView {
     pub clinic: Clinic,

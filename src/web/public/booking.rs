@@ -3,7 +3,7 @@
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
-use chrono::{DateTime, Datelike, Utc};
+use chrono::{DateTime, Utc};
 
 use super::month;
 use super::screening;
@@ -56,37 +56,24 @@ pub async fn pick_slot(
     let fields = Fields::from_query(req.query_string()).unwrap_or_default();
     let month = month::parse_month(fields.get("month"));
     let query = SlotQuery::read(&fields);
-    let (s, free) = state
+    let s = state
         .read(move |c| {
-            let s = slots::load(c, query, |c, q| {
-                availability::requested_day(c, now, &slug, q)
-            })?;
-            // The month asked for, kept within the booking window; else the day's own month.
-            let day = &s.answer;
-            let window_months = (day.first.with_day(1), day.last.with_day(1));
-            let month = month
-                .filter(|m| Some(*m) >= window_months.0 && Some(*m) <= window_months.1)
-                .unwrap_or(day.date);
-            // The month's free days in one pass, by the same rules as the day below.
-            let free = availability::month(c, now, &day.treatment.slug, month, day.choice)?
-                .days
-                .into_iter()
-                .filter(|d| d.free_slots > 0)
-                .map(|d| d.date)
-                .collect::<Vec<_>>();
-            Ok((s, (month, free)))
+            slots::load(c, query, |c, q| {
+                availability::booking_page(c, now, &slug, q, month)
+            })
         })
         .await
         .map_err(not_found_treatment)?;
-    let day = &s.answer;
+    let page = &s.answer;
+    let day = &page.day;
     let target = booking_target(&day.treatment);
     let calendar = month::month_view(
         &target.date_action,
         day.choice,
         day.date,
-        free.0,
+        page.month,
         (day.first, day.last),
-        &free.1,
+        &page.free,
     );
     let body = web::Bytes::from(slots::page_body(&s, day, target, None, Some(calendar))?);
     let status = s.status(StatusCode::OK);

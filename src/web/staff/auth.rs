@@ -153,7 +153,7 @@ async fn load_user(req: HttpRequest) -> Result<StaffUser, actix_web::Error> {
         .app_data::<web::Data<AppState>>()
         .cloned()
         .ok_or_else(|| AppError::Internal("no app state".into()))?;
-    let row = state.db(move |c| staff::account(c, id)).await?;
+    let row = state.read(move |c| staff::account(c, id)).await?;
     let Some(row) = row.filter(|r| r.active) else {
         session.purge();
         return Err(LoginRequired { next }.into());

@@ -70,14 +70,7 @@ pub async fn show(user: StaffUser, state: web::Data<AppState>) -> Result<HttpRes
         _ => None,
     };
     let now = state.clock.now();
-    let (d, flagged) = state
-        .db(move |c| {
-            Ok((
-                dashboard::load(c, now, own)?,
-                crate::service::screening::flagged(c, own)?,
-            ))
-        })
-        .await?;
+    let (d, flagged) = state.read(move |c| dashboard::page(c, now, own)).await?;
     let tz = d.tz;
     let line = |l: &dashboard::Listed, time: String| {
         let status = Status::parse(&l.appointment.status);

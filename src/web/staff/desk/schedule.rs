@@ -78,16 +78,7 @@ pub async fn day(
         },
         pending,
     ) = state
-        .db(move |c| {
-            let view = schedule::day(c, now, date, who, resource)?;
-            let ids: Vec<i32> = view
-                .schedule
-                .iter()
-                .flat_map(|s| s.blocks.iter().map(|b| b.item.appointment.id))
-                .collect();
-            let pending = crate::service::screening::pending_among(c, &ids)?;
-            Ok((view, pending))
-        })
+        .read(move |c| schedule::day_page(c, now, date, who, resource))
         .await?;
     let resource_options: Vec<OptionView> = resources
         .iter()
