@@ -22,6 +22,7 @@ pub mod screening;
 pub mod seed;
 pub mod staff;
 pub mod treatments;
+pub mod waitlist;
 pub mod writer;
 
 pub use writer::write_transaction;

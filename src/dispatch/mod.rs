@@ -10,6 +10,7 @@
 mod record;
 pub mod render;
 pub mod summary;
+mod waitlist;
 
 use diesel::Connection;
 use std::sync::Arc;

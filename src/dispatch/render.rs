@@ -99,6 +99,10 @@ pub fn render(
     row: &OutboxRow,
     ctx: &RenderContext,
 ) -> Result<Rendered, String> {
+    // A waitlist offer (issue 11) is about a freed time, not the appointment it came from.
+    if row.kind == crate::domain::waitlist::OFFER_KIND {
+        return super::waitlist::render(conn, row, ctx);
+    }
     let kind =
         StepKind::parse(&row.kind).ok_or_else(|| format!("unknown message kind '{}'", row.kind))?;
     let step: CarePlanStepRow = match row.step_id {

@@ -35,3 +35,4 @@ pub mod staff;
 pub mod staff_accounts;
 pub mod treatments;
 pub mod unclosed;
+pub mod waitlist;
