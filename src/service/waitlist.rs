@@ -36,18 +36,33 @@ pub struct Joined {
 
 /// Joins the waitlist for the treatment at `slug`. The same email waiting for the same
 /// treatment (and practitioner choice) over an overlapping or touching range has that entry
-/// widened instead of a duplicate.
+/// widened instead of a duplicate. `errors` are mistakes the caller already found (the API's
+/// wrongly typed fields): every mistake is named at once.
 pub fn join(
     conn: &mut DbConnection,
     now: DateTime<Utc>,
     slug: &str,
     input: &JoinInput,
+    mut errors: FieldErrors,
 ) -> Result<Joined, AppError> {
     let clinic = clinic::load(conn)?;
-    let treatment = crate::service::catalog::requested(conn, slug)?;
-    let req = input
-        .parse(today(clinic.tz, now))
-        .map_err(AppError::Invalid)?;
+    let mut merge = |f: FieldErrors| {
+        for (k, m) in f.iter() {
+            errors.add(k, m.clone());
+        }
+    };
+    let treatment = match crate::service::catalog::requested(conn, slug) {
+        Ok(t) => Some(t),
+        Err(AppError::Invalid(f)) => {
+            merge(f);
+            None
+        }
+        Err(e) => return Err(e),
+    };
+    let req = input.parse(today(clinic.tz, now)).map_err(&mut merge).ok();
+    let (Some(treatment), Some(req), true) = (treatment, req, errors.is_empty()) else {
+        return Err(AppError::Invalid(errors));
+    };
     let practitioner_id = match req.practitioner {
         PractitionerChoice::Any => None,
         PractitionerChoice::Specific(id) => {

@@ -60,11 +60,11 @@ pub async fn join(
         name,
         email,
     };
-    let (Some(slug), true) = (treatment, errors.is_empty()) else {
-        return Err(AppError::Invalid(errors).into());
-    };
+    let slug = treatment.unwrap_or_default();
     let now = state.clock.now();
-    let j = state.db(move |c| svc::join(c, now, &slug, &input)).await?;
+    let j = state
+        .db(move |c| svc::join(c, now, &slug, &input, errors))
+        .await?;
     Ok(HttpResponse::build(StatusCode::CREATED).json(json!({
         "status": j.entry.status,
         "treatment": j.treatment.slug,

@@ -122,7 +122,10 @@ pub async fn join(
     let input = input_of(&Fields::parse(&body)?);
     let now = state.clock.now();
     let (s, i) = (slug.clone(), input.clone());
-    match state.db(move |c| svc::join(c, now, &s, &i)).await {
+    match state
+        .db(move |c| svc::join(c, now, &s, &i, FieldErrors::new()))
+        .await
+    {
         Ok(j) => {
             let clinic = state.db(|c| crate::service::clinic::load(c)).await?;
             render_status(
