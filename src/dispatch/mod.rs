@@ -9,6 +9,7 @@
 
 mod record;
 pub mod render;
+mod rendered;
 pub mod summary;
 mod waitlist;
 

@@ -14,7 +14,7 @@ use crate::service::clinic;
 use crate::service::links::Grant;
 use crate::service::waitlist::mint;
 
-use super::render::{RenderContext, Rendered};
+use super::rendered::{RenderContext, Rendered};
 
 const SUBJECT: &str = "A {treatment} time has come free {day} at {time}";
 

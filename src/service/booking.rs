@@ -216,7 +216,7 @@ fn try_book(
         crate::service::courses::on_booked(c, clinic.tz, &row)?;
         // A waitlist claim (issue 11): its offer closes with the booking, or the booking undoes.
         if let Some(offer) = cmd.waitlist_offer {
-            crate::service::waitlist::on_claimed(c, policy.now, offer, &row)?;
+            crate::service::waitlist_offers::on_claimed(c, policy.now, offer, &row)?;
         }
         audit::appointment_change(
             c,
@@ -494,7 +494,7 @@ pub fn cancel_appointment(
         )?;
         crate::service::planning::on_cancelled(c, &clinic, now, &after)?;
         // The waitlist (issue 11): the freed time is offered in this same transaction.
-        crate::service::waitlist::on_freed(c, &clinic, now, &before)?;
+        crate::service::waitlist_offers::on_freed(c, &clinic, now, &before)?;
         Ok(after)
     }))
 }
@@ -559,7 +559,7 @@ pub fn reschedule_appointment(
                 )?;
                 crate::service::planning::on_rescheduled(c, &clinic, now, &after)?;
                 // The waitlist (issue 11): the old time, if the move let it go, is offered.
-                crate::service::waitlist::on_freed(c, &clinic, now, &before)?;
+                crate::service::waitlist_offers::on_freed(c, &clinic, now, &before)?;
                 Ok(after)
             })
         }));

@@ -36,3 +36,4 @@ pub mod staff_accounts;
 pub mod treatments;
 pub mod unclosed;
 pub mod waitlist;
+pub mod waitlist_offers;

@@ -3,26 +3,21 @@
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 
-use crate::db::models::{AppointmentRow, NewOutbox, PractitionerRow, TreatmentRow, from_db, to_db};
-use crate::db::waitlist::{self as db, EntryRow, LinkRow, NewEntry, NewOffer, OfferRow};
-use crate::db::{DbConnection, outbox, practitioners, treatments};
-use crate::domain::availability::check_slot;
+use crate::db::models::{PractitionerRow, TreatmentRow, from_db, to_db};
+use crate::db::waitlist::{self as db, EntryRow, LinkRow, NewEntry, OfferRow};
+use crate::db::{DbConnection, practitioners, treatments};
 use crate::domain::booking::{PatientDetails, PractitionerChoice};
 use crate::domain::errors::FieldErrors;
-use crate::domain::outbox::OutboxStatus;
 use crate::domain::patient::{EmailAddress, PatientName};
-use crate::domain::time::{local_parts, today};
+use crate::domain::time::today;
 use crate::domain::token::{ManageToken, random_url_safe};
-use crate::domain::waitlist::{
-    ClaimState, EntryStatus, Freed, JoinInput, OFFER_KIND, OfferStatus, Waiting, claim_state,
-    overlaps, pick,
-};
+use crate::domain::waitlist::{ClaimState, EntryStatus, JoinInput, OfferStatus, claim_state};
 use crate::error::AppError;
 use crate::service::audit::Actor;
-use crate::service::availability::{practitioner_days, timing};
 use crate::service::booking::{self, BookCommand, Booked};
 use crate::service::clinic::{self, Clinic};
 use crate::service::clinical_checks::{ClinicalInput, ConsentGiven};
+use crate::service::waitlist_offers::{day, parse_day};
 
 /// A joined (or extended) entry, for the answer page or JSON.
 #[derive(Debug, Clone)]
@@ -119,157 +114,6 @@ pub fn join(
         treatment,
         extended,
     })
-}
-
-fn day(d: NaiveDate) -> String {
-    d.format("%Y-%m-%d").to_string()
-}
-
-fn parse_day(s: &str) -> Option<NaiveDate> {
-    NaiveDate::parse_from_str(s, "%Y-%m-%d").ok()
-}
-
-fn waiting(e: &EntryRow) -> Option<Waiting> {
-    Some(Waiting {
-        id: e.id,
-        treatment_id: e.treatment_id,
-        practitioner_id: e.practitioner_id,
-        from: parse_day(&e.from_date)?,
-        to: parse_day(&e.to_date)?,
-        created_at: from_db(e.created_at),
-    })
-}
-
-/// Called inside the transaction of a cancellation or a move, after it wrote: the time `freed`
-/// held is offered to the first waiting entries it suits (the clinic's `waitlist_offers`, 3 by
-/// default), each an offer row and an outbox email committed with the change, so an offer is
-/// never lost and goes once. Offer emails wait for the end of quiet hours like other
-/// non-urgent mail: nobody is woken at night, and the claim window only starts when it is sent.
-pub fn on_freed(
-    c: &mut DbConnection,
-    clinic: &Clinic,
-    now: DateTime<Utc>,
-    freed: &AppointmentRow,
-) -> Result<usize, AppError> {
-    let start = from_db(freed.starts_at);
-    if start - clinic.rules.lead_time <= now {
-        return Ok(0);
-    }
-    let (date, _) = local_parts(clinic.tz, start);
-    let rows = db::waiting_on(c, &day(date))?;
-    if rows.is_empty() {
-        return Ok(0);
-    }
-    let entries: Vec<Waiting> = rows.iter().filter_map(waiting).collect();
-    let slot = Freed {
-        practitioner_id: freed.practitioner_id,
-        date,
-        start,
-    };
-    // Per treatment: does the time now freed take it with this practitioner (qualified, its
-    // duration and buffer inside the free gap and the hours, its devices free)?
-    let mut spans: std::collections::BTreeMap<i32, Option<(DateTime<Utc>, DateTime<Utc>)>> =
-        Default::default();
-    for tid in entries.iter().map(|e| e.treatment_id) {
-        if spans.contains_key(&tid) {
-            continue;
-        }
-        let span = fitting_span(c, clinic, now, tid, freed.practitioner_id, start)?;
-        spans.insert(tid, span);
-    }
-    let ids: Vec<i32> = entries.iter().map(|e| e.id).collect();
-    let offers = db::offers_of(c, &ids)?;
-    let span_of = |e: &Waiting| spans.get(&e.treatment_id).copied().flatten();
-    let busy = |e: &Waiting| {
-        let Some(span) = span_of(e) else {
-            return true;
-        };
-        offers.iter().filter(|o| o.entry_id == e.id).any(|o| {
-            // The same slot is never offered to one entry twice; an open offer that overlaps
-            // keeps the entry busy.
-            (o.practitioner_id == freed.practitioner_id && from_db(o.starts_at) == start)
-                || (o.status == OfferStatus::Open.as_str()
-                    && overlaps((from_db(o.starts_at), from_db(o.ends_at)), span))
-        })
-    };
-    let n = usize::try_from(clinic.row.waitlist_offers.max(0)).unwrap_or(0);
-    let chosen = pick(&entries, &slot, |e| span_of(e).is_some(), busy, n);
-    let now_db = to_db(now);
-    let due = to_db(clinic.send_window.next_open(clinic.tz, now));
-    let mut made = 0;
-    for e in chosen {
-        let Some((s, end)) = span_of(e) else { continue };
-        let Some(row) = rows.iter().find(|r| r.id == e.id) else {
-            continue;
-        };
-        let key = format!("waitlist.offer-{}", random_url_safe(12));
-        db::insert_offer(
-            c,
-            &NewOffer {
-                entry_id: e.id,
-                outbox_key: &key,
-                practitioner_id: freed.practitioner_id,
-                starts_at: to_db(s),
-                ends_at: to_db(end),
-                status: OfferStatus::Open.as_str(),
-                created_at: now_db,
-                updated_at: now_db,
-            },
-        )?;
-        outbox::insert(
-            c,
-            &NewOutbox {
-                appointment_id: freed.id,
-                step_id: None,
-                kind: OFFER_KIND,
-                dedupe_key: &key,
-                recipient: &row.email,
-                due_at: due,
-                status: OutboxStatus::Planned.as_str(),
-                message_id: &key,
-                note: None,
-                created_at: now_db,
-                updated_at: now_db,
-            },
-        )?;
-        made += 1;
-    }
-    if made > 0 {
-        metrics::counter!("carepath_waitlist_offers_total").increment(made as u64);
-    }
-    Ok(made)
-}
-
-/// The span the treatment would take at `start` with `pid`, if that is bookable now.
-fn fitting_span(
-    c: &mut DbConnection,
-    clinic: &Clinic,
-    now: DateTime<Utc>,
-    treatment_id: i32,
-    pid: i32,
-    start: DateTime<Utc>,
-) -> Result<Option<(DateTime<Utc>, DateTime<Utc>)>, AppError> {
-    let treatment = treatments::treatment(c, treatment_id)?;
-    if !treatment.active
-        || !clinic::eligible_practitioners(c, &treatment)?
-            .iter()
-            .any(|p| p.id == pid)
-    {
-        return Ok(None);
-    }
-    let (date, _) = local_parts(clinic.tz, start);
-    let days = practitioner_days(c, clinic, &[pid], date, None)?;
-    let Some(pday) = days.first() else {
-        return Ok(None);
-    };
-    let t = timing(&treatment);
-    let Ok(slot) = check_slot(clinic.tz, now, clinic.rules, t, pday, start) else {
-        return Ok(None);
-    };
-    if !crate::service::resources::free_at(c, treatment.id, start, t.blocks_until(start))? {
-        return Ok(None);
-    }
-    Ok(Some((slot.start, slot.end)))
 }
 
 /// An offer as its claim page shows it.
@@ -410,40 +254,6 @@ fn invalid(field: &str, m: String) -> AppError {
     let mut f = FieldErrors::new();
     f.add(field, m);
     AppError::Invalid(f)
-}
-
-/// Inside the claim's booking transaction, after the appointment is written: the offer is
-/// claimed (refused if it was closed meanwhile, undoing the booking), every other open offer of
-/// that time is taken, and the entry is off the list.
-pub fn on_claimed(
-    c: &mut DbConnection,
-    now: DateTime<Utc>,
-    offer_id: i32,
-    booked: &AppointmentRow,
-) -> Result<(), AppError> {
-    let offer = db::offer(c, offer_id)?;
-    db::lock_entry(c, offer.entry_id)?;
-    let t = to_db(now);
-    if db::close_offer(
-        c,
-        offer_id,
-        OfferStatus::Claimed.as_str(),
-        Some(booked.id),
-        t,
-    )? == 0
-    {
-        return Err(AppError::OfferTaken);
-    }
-    db::take_overlapping(
-        c,
-        booked.practitioner_id,
-        booked.starts_at,
-        booked.ends_at,
-        t,
-    )?;
-    db::finish_entry(c, offer.entry_id, EntryStatus::Booked.as_str(), t)?;
-    db::withdraw_offers(c, offer.entry_id, t)?;
-    Ok(())
 }
 
 /// The entry a leave link opens.

@@ -127,7 +127,7 @@ pub async fn join(
         .await
     {
         Ok(j) => {
-            let clinic = state.db(|c| crate::service::clinic::load(c)).await?;
+            let clinic = state.db(crate::service::clinic::load).await?;
             render_status(
                 StatusCode::CREATED,
                 &JoinedPage {
