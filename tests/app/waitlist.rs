@@ -599,3 +599,99 @@ async fn staff_see_the_list_per_treatment_and_day_with_the_offers() {
         "linked from the navigation"
     );
 }
+
+/// The settings form as shown, with `changes` made (the inputs and the selected options).
+fn settings_form(page: &str, changes: &[(&str, &str)]) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    for chunk in page.split("<input").skip(1) {
+        let tag = &chunk[..chunk.find('>').unwrap_or(chunk.len())];
+        let get = |key: &str| {
+            let key = format!(" {key}=\"");
+            tag.find(&key).map(|i| {
+                let rest = &tag[i + key.len()..];
+                rest[..rest.find('"').unwrap_or(rest.len())].to_string()
+            })
+        };
+        let Some(name) = get("name") else { continue };
+        if tag.contains("type=\"checkbox\"") && !tag.contains(" checked") {
+            continue;
+        }
+        let value = match changes.iter().find(|(k, _)| *k == name) {
+            Some((_, v)) => v.to_string(),
+            None => get("value").unwrap_or_default(),
+        };
+        out.push((name, value));
+    }
+    for chunk in page.split("<select").skip(1) {
+        let body = &chunk[..chunk.find("</select>").unwrap_or(chunk.len())];
+        let Some(at) = body.find(" name=\"") else {
+            continue;
+        };
+        let name = &body[at + 7..];
+        let name = &name[..name.find('"').unwrap_or(0)];
+        if let Some(sel) = body.find(" selected>") {
+            let before = &body[..sel];
+            let v = &before[before.rfind("value=\"").map_or(0, |i| i + 7)..];
+            out.push((
+                name.to_string(),
+                v[..v.find('"').unwrap_or(v.len())].to_string(),
+            ));
+        }
+    }
+    out
+}
+
+#[tokio::test]
+async fn admins_set_how_many_are_offered_a_time_and_for_how_long() {
+    let server = SmtpServer::start().await;
+    let app = TestApp::spawn().await;
+    let admin = app.staff(Role::Admin).await;
+    let (_, page) = admin.get_text("/staff/settings").await;
+    assert!(
+        page.contains("name=\"waitlist_offers\" type=\"number\" min=\"1\" max=\"20\" value=\"3\"")
+    );
+    let (status, bad) = admin
+        .post_text(
+            "/staff/settings",
+            &settings_form(
+                &page,
+                &[("waitlist_offers", "0"), ("waitlist_claim_hours", "x")],
+            ),
+        )
+        .await;
+    assert_eq!(status, 422);
+    assert!(
+        bad.contains("id=\"waitlist_offers-error\"")
+            && bad.contains("id=\"waitlist_claim_hours-error\"")
+    );
+    let (status, saved) = admin
+        .post_text(
+            "/staff/settings",
+            &settings_form(
+                &page,
+                &[("waitlist_offers", "1"), ("waitlist_claim_hours", "2")],
+            ),
+        )
+        .await;
+    assert_eq!(status, 303, "{saved}");
+    let ann = full_list(&app).await;
+    let at = app.clock.now();
+    send_due(&app, &server, at).await;
+    cancel(&app, &ann.token).await;
+    let got: Vec<Received> = send_due(&app, &server, at)
+        .await
+        .into_iter()
+        .filter(|m| {
+            m.parsed()
+                .subject()
+                .is_some_and(|s| s.starts_with("A chemical peel time"))
+        })
+        .collect();
+    assert_eq!(recipients(&got), ["w1@example.org"]);
+    let (_, text) = offer_mail(&got, "w1@example.org");
+    assert!(text.contains("works for 2 hours"), "{text}");
+    let claim = link_token(&text, "claim");
+    app.clock.set(at + Duration::hours(2));
+    let (status, _) = app.get_text(&format!("/waitlist/claim/{claim}")).await;
+    assert_eq!(status, 410);
+}
