@@ -695,3 +695,29 @@ async fn admins_set_how_many_are_offered_a_time_and_for_how_long() {
     let (status, _) = app.get_text(&format!("/waitlist/claim/{claim}")).await;
     assert_eq!(status, 410);
 }
+
+#[tokio::test]
+async fn erasing_a_patient_removes_their_waitlist_entries_and_exports_them_first() {
+    let app = TestApp::spawn().await;
+    let ann = app.booked("chemical-peel", FREED, 2, &ANN).await;
+    join_api(&app, ANN.email, "2030-06-12", "2030-06-14", Value::Null).await;
+    join_api(&app, "someone@example.org", DAY, DAY, Value::Null).await;
+    let patient = app.appointment(ann.id).patient_id;
+    let admin = app.staff(Role::Admin).await;
+    let (status, export) = admin
+        .get_text(&format!("/staff/patients/{patient}/export.json"))
+        .await;
+    assert_eq!(status, 200);
+    let doc: Value = serde_json::from_str(&export).expect("json");
+    assert_eq!(doc["waitlist"][0]["from"], "2030-06-12", "{doc}");
+    assert_eq!(doc["waitlist"].as_array().map(Vec::len), Some(1));
+    let to = admin
+        .post_redirect(
+            &format!("/staff/patients/{patient}/erase"),
+            &[("confirm", "yes")],
+        )
+        .await;
+    assert!(to.contains("erased=1"), "{to}");
+    assert!(entry_status(&app, ANN.email).is_empty());
+    assert_eq!(entry_status(&app, "someone@example.org"), ["waiting"]);
+}
