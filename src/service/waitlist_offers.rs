@@ -165,8 +165,17 @@ fn fitting_span(
     let Ok(slot) = check_slot(clinic.tz, now, clinic.rules, t, pday, start) else {
         return Ok(None);
     };
-    if !crate::service::resources::free_at(c, treatment.id, start, t.blocks_until(start))? {
-        return Ok(None);
+    // Devices and rooms (with their own hours) free for the whole session and its buffer.
+    match crate::service::resources::free_at(
+        c,
+        treatment.id,
+        start,
+        slot.end,
+        t.blocks_until(start),
+    ) {
+        Ok(()) => {}
+        Err(AppError::SlotUnavailable(_)) => return Ok(None),
+        Err(e) => return Err(e),
     }
     Ok(Some((slot.start, slot.end)))
 }
