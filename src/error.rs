@@ -34,6 +34,15 @@ pub enum AppError {
     /// A course session booked too soon after (or before) another session of its course.
     #[error("course interval: {0}")]
     CourseInterval(String),
+    /// A waitlist offer whose slot someone else booked first (the entry keeps waiting).
+    #[error("offer taken")]
+    OfferTaken,
+    /// A waitlist offer this patient already claimed.
+    #[error("offer claimed")]
+    OfferClaimed,
+    /// A waitlist offer past its claim window (or whose entry left the list).
+    #[error("offer expired")]
+    OfferExpired,
     /// The database stayed locked or the pool stayed empty too long: try again shortly.
     #[error("busy")]
     Busy,
@@ -64,7 +73,10 @@ impl AppError {
             | AppError::Refused(_)
             | AppError::NotAllowed(_)
             | AppError::CourseInterval(_)
-            | AppError::Clinical(_) => StatusCode::CONFLICT,
+            | AppError::Clinical(_)
+            | AppError::OfferTaken
+            | AppError::OfferClaimed => StatusCode::CONFLICT,
+            AppError::OfferExpired => StatusCode::GONE,
             AppError::Busy | AppError::Pool(_) => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Db(e) if is_locked(e) => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Db(_) | AppError::Template(_) | AppError::Internal(_) => {
@@ -83,6 +95,13 @@ impl AppError {
             AppError::Refused(r) => r.message().into(),
             AppError::NotAllowed(m) | AppError::CourseInterval(m) => m.clone(),
             AppError::Clinical(r) => r.message(),
+            AppError::OfferTaken => {
+                "Someone else took this time before you. You are still on the waitlist: we'll email you if another time comes free.".into()
+            }
+            AppError::OfferClaimed => "You have already booked this time.".into(),
+            AppError::OfferExpired => {
+                "This offer has expired: the time to claim it has passed.".into()
+            }
             _ if self.status() == StatusCode::SERVICE_UNAVAILABLE => {
                 "The clinic's system is busy right now. Please try again in a moment.".into()
             }
@@ -165,6 +184,9 @@ impl ApiError {
             AppError::NotAllowed(_) => json!({"error": "not_allowed", "message": message}),
             AppError::CourseInterval(_) => json!({"error": "course_interval", "message": message}),
             AppError::Clinical(r) => json!({"error": r.code(), "message": message}),
+            AppError::OfferTaken => json!({"error": "slot_taken", "message": message}),
+            AppError::OfferClaimed => json!({"error": "offer_claimed", "message": message}),
+            AppError::OfferExpired => json!({"error": "offer_expired", "message": message}),
             _ if e.status() == StatusCode::SERVICE_UNAVAILABLE => {
                 json!({"error": "busy", "message": message})
             }

@@ -93,6 +93,27 @@ pub fn set_max_active_bookings(conn: &mut DbConnection, id: i32, n: i32) -> Quer
         .execute(conn)
 }
 
+/// The waitlist's settings (issue 11); `None` keeps a value.
+pub fn set_waitlist(
+    conn: &mut DbConnection,
+    id: i32,
+    offers: Option<i32>,
+    claim_hours: Option<i32>,
+) -> QueryResult<usize> {
+    let mut n = 0;
+    if let Some(v) = offers {
+        n += diesel::update(clinics::table.find(id))
+            .set(clinics::waitlist_offers.eq(v))
+            .execute(conn)?;
+    }
+    if let Some(v) = claim_hours {
+        n += diesel::update(clinics::table.find(id))
+            .set(clinics::waitlist_claim_hours.eq(v))
+            .execute(conn)?;
+    }
+    Ok(n)
+}
+
 pub fn update_clinic(conn: &mut DbConnection, id: i32, u: &ClinicUpdate<'_>) -> QueryResult<usize> {
     diesel::update(clinics::table.find(id))
         .set((

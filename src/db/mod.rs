@@ -23,6 +23,7 @@ pub mod screening;
 pub mod seed;
 pub mod staff;
 pub mod treatments;
+pub mod waitlist;
 pub mod writer;
 
 pub use writer::write_transaction;

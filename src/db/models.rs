@@ -40,6 +40,10 @@ pub struct ClinicRow {
     pub currency: String,
     /// The clinic day the summary of unclosed sessions last went ('YYYY-MM-DD', or empty).
     pub unclosed_summary_on: String,
+    /// Waiting patients one freed slot is offered to (issue 11).
+    pub waitlist_offers: i32,
+    /// How long an offer's claim link works after its email went out.
+    pub waitlist_claim_hours: i32,
 }
 
 #[derive(Debug, Insertable)]

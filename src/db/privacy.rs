@@ -10,6 +10,7 @@ use super::schema::{
     appointment_notes, appointments, audit_log, outbox, patients, privacy_settings, staff_sessions,
 };
 use crate::domain::outbox::OutboxStatus;
+use crate::domain::waitlist::OFFER_KIND as WAITLIST_OFFER;
 
 pub fn settings(conn: &mut DbConnection) -> QueryResult<PrivacySettingsRow> {
     privacy_settings::table
@@ -66,8 +67,10 @@ pub fn messages_of(conn: &mut DbConnection, patient_id: i32) -> QueryResult<Vec<
     let theirs = appointments::table
         .filter(appointments::patient_id.eq(patient_id))
         .select(appointments::id);
+    // Waitlist offers hang on the appointment whose time they offer, but went to someone else.
     outbox::table
         .filter(outbox::appointment_id.eq_any(theirs))
+        .filter(outbox::kind.ne(WAITLIST_OFFER))
         .order((outbox::due_at, outbox::id))
         .select(OutboxRow::as_select())
         .load(conn)
@@ -93,6 +96,7 @@ pub fn audit_about(conn: &mut DbConnection, patient_id: i32) -> QueryResult<Vec<
     let msgs = outbox::table
         .inner_join(appointments::table)
         .filter(appointments::patient_id.eq(patient_id))
+        .filter(outbox::kind.ne(WAITLIST_OFFER))
         .select(outbox::id.nullable());
     audit_log::table
         .filter(
@@ -160,13 +164,17 @@ pub fn erase(
     diesel::update(appointment_notes::table.filter(appointment_notes::appointment_id.eq_any(&ids)))
         .set(appointment_notes::body.eq("[erased]"))
         .execute(conn)?;
-    diesel::update(outbox::table.filter(outbox::appointment_id.eq_any(&ids)))
-        .set((
-            outbox::recipient.eq(p.email),
-            outbox::last_error.eq(None::<String>),
-            outbox::smtp_reply.eq(None::<String>),
-        ))
-        .execute(conn)?;
+    diesel::update(
+        outbox::table
+            .filter(outbox::appointment_id.eq_any(&ids))
+            .filter(outbox::kind.ne(WAITLIST_OFFER)),
+    )
+    .set((
+        outbox::recipient.eq(p.email),
+        outbox::last_error.eq(None::<String>),
+        outbox::smtp_reply.eq(None::<String>),
+    ))
+    .execute(conn)?;
     Ok(n)
 }
 
@@ -185,6 +193,7 @@ pub fn cancel_all_pending(
     diesel::update(
         outbox::table
             .filter(outbox::appointment_id.eq_any(theirs))
+            .filter(outbox::kind.ne(WAITLIST_OFFER))
             .filter(outbox::status.eq_any(pending)),
     )
     .set((

@@ -21,6 +21,8 @@ diesel::table! {
         out_of_hours -> Text,
         currency -> Text,
         unclosed_summary_on -> Text,
+        waitlist_offers -> Integer,
+        waitlist_claim_hours -> Integer,
     }
 }
 
@@ -474,3 +476,50 @@ diesel::allow_tables_to_appear_in_same_query!(
     consultations,
     care_plan_step_conditions,
 );
+
+// The waitlist (issue 11): patients waiting for a freed slot, the offers of freed slots, and the
+// digests of their emailed links.
+diesel::table! {
+    waitlist_entries (id) {
+        id -> Integer,
+        entry_ref -> Text,
+        treatment_id -> Integer,
+        practitioner_id -> Nullable<Integer>,
+        from_date -> Text,
+        to_date -> Text,
+        name -> Text,
+        email -> Text,
+        status -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    waitlist_offers (id) {
+        id -> Integer,
+        entry_id -> Integer,
+        outbox_key -> Text,
+        practitioner_id -> Integer,
+        starts_at -> Timestamp,
+        ends_at -> Timestamp,
+        status -> Text,
+        appointment_id -> Nullable<Integer>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    waitlist_links (token_hash) {
+        token_hash -> Text,
+        purpose -> Text,
+        entry_id -> Integer,
+        offer_id -> Nullable<Integer>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(waitlist_offers -> waitlist_entries (entry_id));
+
+diesel::allow_tables_to_appear_in_same_query!(waitlist_entries, waitlist_offers, waitlist_links,);

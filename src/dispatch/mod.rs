@@ -9,7 +9,9 @@
 
 mod record;
 pub mod render;
+mod rendered;
 pub mod summary;
+mod waitlist;
 
 use diesel::Connection;
 use std::sync::Arc;

@@ -16,31 +16,11 @@ use crate::mail::compose::compose;
 use crate::service::booking::{AppointmentDetails, details_of};
 use crate::service::calendar::appointment_ics;
 use crate::service::clinic::{self, Clinic};
-use crate::service::links::{self, Grant};
+use crate::service::links;
+
+pub use super::rendered::{RenderContext, Rendered};
 use crate::service::planning::is_move_notice;
 use crate::service::screening::BookLink;
-
-/// What rendering needs from outside the database.
-#[derive(Debug, Clone)]
-pub struct RenderContext {
-    pub base_url: String,
-    /// Host part of Message-IDs.
-    pub host: String,
-    /// When the message is rendered for sending: every date word ("today", "tomorrow") and
-    /// whether the online change still works are judged at this moment, not at planning.
-    pub now: DateTime<Utc>,
-}
-
-/// What to do with a claimed message.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Rendered {
-    /// The email, and the link secrets minted for it: the dispatcher stores them (`links::store`)
-    /// before the email is sent. Rendering itself only reads.
-    Send(Email, Vec<Grant>),
-    /// Not to be sent after all (e.g. the patient opted out of follow-ups since it was planned):
-    /// the dispatcher marks it cancelled with this reason.
-    Skip(String),
-}
 
 /// The placeholder values for an appointment, as true at `now`.
 fn values(
@@ -99,6 +79,10 @@ pub fn render(
     row: &OutboxRow,
     ctx: &RenderContext,
 ) -> Result<Rendered, String> {
+    // A waitlist offer (issue 11) is about a freed time, not the appointment it came from.
+    if row.kind == crate::domain::waitlist::OFFER_KIND {
+        return super::waitlist::render(conn, row, ctx);
+    }
     let kind =
         StepKind::parse(&row.kind).ok_or_else(|| format!("unknown message kind '{}'", row.kind))?;
     let step: CarePlanStepRow = match row.step_id {

@@ -28,6 +28,10 @@ pub struct SettingsInput {
     pub out_of_hours: String,
     /// ISO 4217 code; blank keeps what the clinic has.
     pub currency: String,
+    /// Waiting patients one freed time is offered to (issue 11); blank keeps what the clinic has.
+    pub waitlist_offers: String,
+    /// Hours an offer can be claimed after its email went out; blank keeps.
+    pub waitlist_claim_hours: String,
     pub week: WeekInput,
 }
 
@@ -48,6 +52,10 @@ pub struct ClinicSettings {
     pub out_of_hours: String,
     /// `None` keeps the current currency.
     pub currency: Option<Currency>,
+    /// `None` keeps the current value.
+    pub waitlist_offers: Option<i32>,
+    /// `None` keeps the current value.
+    pub waitlist_claim_hours: Option<i32>,
     pub hours: WeeklyHours,
 }
 
@@ -140,6 +148,21 @@ impl SettingsInput {
                 Currency::parse(&self.currency).map(Some)
             },
         );
+        let optional = |s: &str, range: std::ops::RangeInclusive<i32>, unit: &str| {
+            if s.trim().is_empty() {
+                Ok(None)
+            } else {
+                parse_int_in(s, range, unit).map(Some)
+            }
+        };
+        let waitlist_offers = e.take(
+            "waitlist_offers",
+            optional(&self.waitlist_offers, 1..=20, "patients"),
+        );
+        let waitlist_claim_hours = e.take(
+            "waitlist_claim_hours",
+            optional(&self.waitlist_claim_hours, 1..=72, "hours"),
+        );
         let hours = match self.week.parse() {
             Ok(h) => Some(h),
             Err(days) => {
@@ -162,6 +185,7 @@ impl SettingsInput {
             hours,
             max_active,
             (reply_to, out_of_hours, currency),
+            (waitlist_offers, waitlist_claim_hours),
         ) {
             (
                 Some(name),
@@ -176,7 +200,10 @@ impl SettingsInput {
                 Some(hours),
                 Some(max_active_bookings),
                 (Some(reply_to), Some(out_of_hours), Some(currency)),
+                (Some(waitlist_offers), Some(waitlist_claim_hours)),
             ) if e.is_empty() => Ok(ClinicSettings {
+                waitlist_offers,
+                waitlist_claim_hours,
                 name,
                 address,
                 phone,
@@ -222,6 +249,8 @@ mod tests {
             reply_to: String::new(),
             out_of_hours: "Out of hours, call 911 in an emergency.".into(),
             currency: "usd".into(),
+            waitlist_offers: "3".into(),
+            waitlist_claim_hours: String::new(),
             week,
         }
     }

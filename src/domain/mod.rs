@@ -36,5 +36,6 @@ pub mod time_off;
 pub mod token;
 pub mod treatment;
 pub mod unclosed;
+pub mod waitlist;
 pub mod wall_clock;
 pub mod working_week;

@@ -50,7 +50,7 @@ struct HtmlPart<'a> {
 
 /// Placeholders whose values the app generates itself (its own links). Only these, and URLs the
 /// clinic wrote into the template, become links: a value someone typed (a name, a note) never does.
-const APP_LINKS: &[&str] = &["manage_url", "book_url"];
+const APP_LINKS: &[&str] = &["manage_url", "book_url", "claim_url", "leave_url"];
 
 /// Marks where a typed value goes in the body before it is split into paragraphs and links
 /// (private-use characters, taken out of the template first so it can't fake one).

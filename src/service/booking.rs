@@ -33,6 +33,8 @@ pub struct BookCommand {
     pub note: Option<String>,
     /// Screening answers and consent (issue 10): checked and recorded in the booking transaction.
     pub clinical: crate::service::clinical_checks::ClinicalInput,
+    /// The waitlist offer this booking claims (issue 11): closed in the booking's transaction.
+    pub waitlist_offer: Option<i32>,
 }
 
 /// A new appointment and the manage token its booking is answered with: the only time that
@@ -213,6 +215,10 @@ fn try_book(
         crate::service::resources::take_for(c, treatment, &row)?;
         // Treatment courses (issue 11): joins the patient's course, or refuses the interval.
         crate::service::courses::on_booked(c, clinic.tz, &row)?;
+        // A waitlist claim (issue 11): its offer closes with the booking, or the booking undoes.
+        if let Some(offer) = cmd.waitlist_offer {
+            crate::service::waitlist_offers::on_claimed(c, policy.now, offer, &row)?;
+        }
         audit::appointment_change(
             c,
             policy.now,
@@ -488,6 +494,8 @@ pub fn cancel_appointment(
             reason,
         )?;
         crate::service::planning::on_cancelled(c, &clinic, now, &after)?;
+        // The waitlist (issue 11): the freed time is offered in this same transaction.
+        crate::service::waitlist_offers::on_freed(c, &clinic, now, &before)?;
         Ok(after)
     }))
 }
@@ -551,6 +559,8 @@ pub fn reschedule_appointment(
                     None,
                 )?;
                 crate::service::planning::on_rescheduled(c, &clinic, now, &after)?;
+                // The waitlist (issue 11): the old time, if the move let it go, is offered.
+                crate::service::waitlist_offers::on_freed(c, &clinic, now, &before)?;
                 Ok(after)
             })
         }));

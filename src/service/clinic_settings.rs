@@ -27,6 +27,8 @@ pub fn snapshot(c: &Clinic) -> Value {
         "horizon_days": c.row.horizon_days,
         "cancel_cutoff_hours": c.row.cancel_cutoff_hours,
         "max_active_bookings": c.row.max_active_bookings,
+        "waitlist_offers": c.row.waitlist_offers,
+        "waitlist_claim_hours": c.row.waitlist_claim_hours,
         "reply_to": c.row.reply_to,
         "out_of_hours": c.row.out_of_hours,
         "currency": c.row.currency,
@@ -79,6 +81,7 @@ pub fn save(
         if let Some(n) = new.max_active_bookings {
             crate::db::clinic::set_max_active_bookings(c, id, n)?;
         }
+        crate::db::clinic::set_waitlist(c, id, new.waitlist_offers, new.waitlist_claim_hours)?;
         replace_clinic_hours(c, &rows(&new.hours))?;
         let after = clinic::load(c)?;
         audit::record(

@@ -18,6 +18,22 @@ pub struct Grant {
     pub appointment_id: Option<i32>,
     pub patient_id: i32,
     token_hash: String,
+    /// A waitlist offer's claim or leave link (issue 11), kept in `waitlist_links` instead: a
+    /// waiting entry has no patient record.
+    waitlist: Option<crate::db::waitlist::LinkRow>,
+}
+
+impl Grant {
+    /// A waitlist link's row, to be stored with the other links of its email.
+    pub fn waitlist(row: crate::db::waitlist::LinkRow) -> Self {
+        Grant {
+            purpose: LinkPurpose::Manage,
+            appointment_id: None,
+            patient_id: 0,
+            token_hash: row.token_hash.clone(),
+            waitlist: Some(row),
+        }
+    }
 }
 
 /// A new manage link secret for an email about `appointment`: the token for the link, and what
@@ -46,6 +62,7 @@ fn mint(
         appointment_id,
         patient_id,
         token_hash: token.digest(),
+        waitlist: None,
     };
     (token, grant)
 }
@@ -56,8 +73,11 @@ pub fn store(c: &mut DbConnection, now: DateTime<Utc>, grants: &[Grant]) -> Resu
     if grants.is_empty() {
         return Ok(());
     }
+    let waiting: Vec<crate::db::waitlist::LinkRow> =
+        grants.iter().filter_map(|g| g.waitlist.clone()).collect();
     let rows: Vec<LinkTokenRow> = grants
         .iter()
+        .filter(|g| g.waitlist.is_none())
         .map(|g| LinkTokenRow {
             token_hash: g.token_hash.clone(),
             purpose: g.purpose.as_str().to_string(),
@@ -66,7 +86,10 @@ pub fn store(c: &mut DbConnection, now: DateTime<Utc>, grants: &[Grant]) -> Resu
             created_at: to_db(now),
         })
         .collect();
-    c.transaction(|c| links::insert(c, &rows))?;
+    c.transaction(|c| {
+        links::insert(c, &rows)?;
+        crate::db::waitlist::insert_links(c, &waiting)
+    })?;
     Ok(())
 }
 

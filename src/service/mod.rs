@@ -36,3 +36,5 @@ pub mod staff;
 pub mod staff_accounts;
 pub mod treatments;
 pub mod unclosed;
+pub mod waitlist;
+pub mod waitlist_offers;

@@ -120,6 +120,21 @@ pub fn export(
             })
         })
         .collect();
+    // Waitlist entries under the patient's email (issue 11).
+    let waitlist: Vec<Value> = crate::db::waitlist::of_email(conn, &p.email)?
+        .iter()
+        .map(|e| {
+            json!({
+                "treatment_id": e.treatment_id,
+                "practitioner_id": e.practitioner_id,
+                "from": e.from_date,
+                "to": e.to_date,
+                "name": e.name,
+                "status": e.status,
+                "created_at": rfc(e.created_at),
+            })
+        })
+        .collect();
     let audit: Vec<Value> = q::audit_about(conn, patient_id)?
         .iter()
         .map(audit_json)
@@ -140,6 +155,7 @@ pub fn export(
         "appointments": appointments,
         "messages": messages,
         "links": links,
+        "waitlist": waitlist,
         "audit": audit,
         // Each with the version of the question or consent text the patient saw.
         "screening_answers": screening_answers,
@@ -217,6 +233,10 @@ fn erase_in(
             "This patient's personal data has already been erased.".into(),
         ));
     }
+    // Their waitlist entries (looked up by email: a waiting patient may have no record), with
+    // their offers, links and unsent offer emails (issue 11).
+    let p = patient_or_404(c, patient_id)?;
+    crate::db::waitlist::delete_of_email(c, &p.email)?;
     let kept = q::appointments_of(c, patient_id)?;
     let appointments_kept = kept.len();
     let ids: Vec<i32> = kept.iter().map(|a| a.id).collect();

@@ -37,7 +37,10 @@ pub fn classify(method: &Method, path: &str) -> Option<Kind> {
     let api = path.strip_prefix("/api/v1");
     let parts: Vec<&str> = api.unwrap_or(path).split('/').skip(1).collect();
     Some(match (api.is_some(), parts.as_slice()) {
-        (true, ["bookings"]) | (false, ["book", _]) => Kind::Booking,
+        (true, ["bookings"])
+        | (false, ["book", _])
+        | (true, ["waitlist", "claims", _])
+        | (false, ["waitlist", "claim", _]) => Kind::Booking,
         (true, ["bookings", _, "cancel" | "reschedule"])
         | (false, ["appointments", _, "cancel" | "reschedule"]) => Kind::Manage,
         (false, ["unsubscribe", _]) => Kind::Unsubscribe,

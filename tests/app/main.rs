@@ -48,3 +48,4 @@ mod staff_messages;
 mod staff_readable;
 mod staff_routes;
 mod staff_undo;
+mod waitlist;

@@ -99,6 +99,9 @@ fn public_pages(s: &Site) -> Vec<String> {
         format!("/appointments/{t}/confirmation"),
         format!("/appointments/{t}/reschedule"),
         format!("/unsubscribe/{}", s.unsubscribe),
+        // The waitlist (issue 11): a closed day's "Join the waitlist" form, and the join page.
+        "/book/chemical-peel?date=2030-06-09&practitioner=any".into(),
+        "/waitlist/chemical-peel?date=2030-06-09&practitioner=2".into(),
         "/no-such-page".into(),
     ]
 }

@@ -83,6 +83,7 @@ async fn hot_paths_use_indexes_on_a_populated_database() {
         },
         note: None,
         clinical: Default::default(),
+        waitlist_offer: None,
     };
     let (booked, sql) = explain::captured(conn, |c| booking::book(c, now, &cmd));
     booked.unwrap();

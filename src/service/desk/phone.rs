@@ -120,6 +120,7 @@ pub fn parse(input: &PhoneBookingInput<'_>, actor: Actor) -> Result<BookCommand,
             note: part.note,
             // A phone booking: screening is asked later (pending), consent at the visit.
             clinical: Default::default(),
+            waitlist_offer: None,
         }),
         _ => Err(errors),
     }

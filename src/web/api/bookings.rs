@@ -183,6 +183,7 @@ impl NewBooking {
                         ..ConsentGiven::default()
                     }),
                 },
+                waitlist_offer: None,
             }),
             _ => Err(errors),
         }

@@ -6,6 +6,7 @@ mod body;
 mod bookings;
 mod json;
 mod treatments;
+mod waitlist;
 
 use actix_web::{HttpRequest, web};
 
@@ -51,6 +52,11 @@ pub fn scope() -> actix_web::Scope {
             "/bookings/{token}/reschedule",
             web::post().to(bookings::reschedule),
         )
+        .route("/waitlist", web::post().to(waitlist::join))
+        .route("/waitlist/claims/{token}", web::get().to(waitlist::offer))
+        .route("/waitlist/claims/{token}", web::post().to(waitlist::claim))
+        .route("/waitlist/leave/{token}", web::post().to(waitlist::leave))
+        .route("/waitlist/leave/{token}", web::delete().to(waitlist::leave))
         .default_service(web::to(|| async {
             Err::<actix_web::HttpResponse, _>(ApiError(AppError::NotFound("endpoint")))
         }))

@@ -35,6 +35,7 @@ fn booking_target(t: &TreatmentRow) -> SlotsTarget {
         pick_label: "Continue to your details",
         back_link: format!("/treatments/{}", t.slug),
         back_label: "About this treatment",
+        waitlist_action: Some(format!("/waitlist/{}", t.slug)),
     }
 }
 
@@ -480,6 +481,7 @@ pub async fn submit(
             answers,
             consent: Some(consent_given(&req, consent_version)),
         },
+        waitlist_offer: None,
     };
     let now = state.clock.now();
     let result = state.db(move |c| svc::book(c, now, &cmd)).await;

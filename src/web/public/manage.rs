@@ -169,6 +169,7 @@ fn reschedule_target(tz: chrono_tz::Tz, token: &str, d: &AppointmentDetails) -> 
         pick_label: "Move my appointment to this time",
         back_link: format!("/appointments/{token}"),
         back_label: "Keep my current time",
+        waitlist_action: None,
     }
 }
 

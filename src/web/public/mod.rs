@@ -11,6 +11,7 @@ mod probes;
 mod screening;
 mod slots;
 mod unsubscribe;
+mod waitlist;
 
 use actix_web::{HttpResponse, web};
 
@@ -68,7 +69,20 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             web::post().to(manage::reschedule),
         )
         .route("/unsubscribe/{token}", web::get().to(unsubscribe::show))
-        .route("/unsubscribe/{token}", web::post().to(unsubscribe::opt_out));
+        .route("/unsubscribe/{token}", web::post().to(unsubscribe::opt_out))
+        // The waitlist (issue 11).
+        .route(
+            "/waitlist/claim/{token}",
+            web::get().to(waitlist::show_claim),
+        )
+        .route("/waitlist/claim/{token}", web::post().to(waitlist::claim))
+        .route(
+            "/waitlist/leave/{token}",
+            web::get().to(waitlist::show_leave),
+        )
+        .route("/waitlist/leave/{token}", web::post().to(waitlist::leave))
+        .route("/waitlist/{slug}", web::get().to(waitlist::form))
+        .route("/waitlist/{slug}", web::post().to(waitlist::join));
 }
 
 /// Liveness: answers without touching the database (the benchmark's baseline).

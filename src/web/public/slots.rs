@@ -126,6 +126,8 @@ pub struct SlotsTarget {
     pub pick_label: &'static str,
     pub back_link: String,
     pub back_label: &'static str,
+    /// Where a full day's "Join the waitlist" form posts (booking only; issue 11).
+    pub waitlist_action: Option<String>,
 }
 
 #[derive(Template)]
@@ -148,6 +150,8 @@ pub struct SlotsPage {
     /// The month calendar (the booking page's; rescheduling has none).
     calendar: Option<MonthView>,
     message: Option<String>,
+    /// The practitioner asked for ("any" or an id), for the waitlist form.
+    choice_value: String,
 }
 
 /// The page with `status` (422 instead of a success when the practitioner was refused);
@@ -207,6 +211,7 @@ pub fn page_body<T>(
         zone_label: zone_label(day.clinic.tz, day.date),
         calendar,
         message,
+        choice_value: pv.clone(),
         target,
     };
     Ok(page.render()?)

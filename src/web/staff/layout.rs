@@ -30,6 +30,7 @@ const NAV: &[NavEntry] = &[
     ("/staff/week", "Week", |_| true),
     ("/staff/book", "Phone booking", Role::manages_bookings),
     ("/staff/patients", "Patients", |_| true),
+    ("/staff/waitlist", "Waitlist", |_| true),
     ("/staff/export", "Export", Role::manages_bookings),
     ("/staff/messages", "Messages", Role::manages_bookings),
     ("/staff/care-plans", "Care plans", Role::manages_clinic),
@@ -51,7 +52,7 @@ const NAV: &[NavEntry] = &[
 ];
 
 /// Entries from this index on are the admin's clinic set-up pages.
-const FIRST_SETUP: usize = 7;
+const FIRST_SETUP: usize = 8;
 
 impl StaffLayout {
     /// The everyday pages, shown in the bar.

@@ -24,4 +24,5 @@ pub const ROUTES: &[Route] = &[
     post("/staff/book", Access::Bookings),
     get("/staff/patients", Access::Anyone),
     get("/staff/patients/{patient}", Access::Anyone),
+    get("/staff/waitlist", Access::Anyone),
 ];

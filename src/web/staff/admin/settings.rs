@@ -61,6 +61,8 @@ fn input_of(c: &Clinic) -> SettingsInput {
         reply_to: c.row.reply_to.clone(),
         out_of_hours: c.row.out_of_hours.clone(),
         currency: c.row.currency.clone(),
+        waitlist_offers: c.row.waitlist_offers.to_string(),
+        waitlist_claim_hours: c.row.waitlist_claim_hours.to_string(),
         week: WeekInput::from_hours(&c.hours),
     }
 }
@@ -80,6 +82,8 @@ fn input_from(f: &Fields) -> SettingsInput {
         reply_to: f.get("reply_to").to_string(),
         out_of_hours: f.get("out_of_hours").to_string(),
         currency: f.get("currency").to_string(),
+        waitlist_offers: f.get("waitlist_offers").to_string(),
+        waitlist_claim_hours: f.get("waitlist_claim_hours").to_string(),
         week: read_week(f),
     }
 }

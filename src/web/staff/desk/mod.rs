@@ -10,6 +10,7 @@ mod grid;
 mod patients;
 mod schedule;
 mod views;
+mod waitlist;
 
 use actix_web::web;
 use chrono::{Datelike, NaiveDate};
@@ -72,7 +73,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/book", web::get().to(book::form))
         .route("/book", web::post().to(book::submit))
         .route("/patients", web::get().to(patients::search))
-        .route("/patients/{id}", web::get().to(patients::show));
+        .route("/patients/{id}", web::get().to(patients::show))
+        .route("/waitlist", web::get().to(waitlist::list));
 }
 
 /// Whose appointments and patients this staff member may see.
