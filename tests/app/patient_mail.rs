@@ -4,7 +4,6 @@
 //! after hours, moves and cancellations with their calendar updates.
 
 use carepath::dispatch::dispatch_due;
-use carepath::dispatch::render::render;
 use carepath::domain::staff::Role;
 use chrono::{DateTime, Utc};
 use mail_parser::MimeHeaders;
