@@ -17,6 +17,7 @@ pub mod patients;
 pub mod populate;
 pub mod practitioners;
 pub mod privacy;
+pub mod render_rows;
 pub mod resources;
 pub mod schema;
 pub mod screening;

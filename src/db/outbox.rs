@@ -337,6 +337,62 @@ pub fn mark_sent(
     Ok(n == 1)
 }
 
+/// Delivered, for many rows at once (`mark_sent` for each pair of row id and server reply):
+/// the ids whose outcome was recorded, i.e. those still leased by `token`. On PostgreSQL one
+/// statement for the whole group (a round trip per message was a large share of the
+/// dispatcher's time); SQLite runs in-process, so a statement per row costs little there.
+pub fn mark_sent_many(
+    conn: &mut DbConnection,
+    sent: &[(i32, String)],
+    token: &str,
+    at: NaiveDateTime,
+) -> QueryResult<Vec<i32>> {
+    if sent.is_empty() {
+        return Ok(Vec::new());
+    }
+    match conn {
+        DbConnection::Pg(c) => {
+            use diesel::sql_types::{Array, Integer};
+            #[derive(QueryableByName)]
+            struct Id {
+                #[diesel(sql_type = Integer)]
+                id: i32,
+            }
+            let pending = texts(&OutboxStatus::PENDING)
+                .iter()
+                .map(|s| format!("'{s}'"))
+                .collect::<Vec<_>>()
+                .join(", ");
+            let ids: Vec<i32> = sent.iter().map(|(id, _)| *id).collect();
+            let replies: Vec<String> = sent.iter().map(|(_, r)| clip(r)).collect();
+            let done: Vec<Id> = diesel::sql_query(format!(
+                "UPDATE outbox SET status = '{sent}', sent_at = $1, smtp_reply = v.reply, \
+                 attempts = outbox.attempts + 1, lease_until = NULL, updated_at = $1 \
+                 FROM unnest($2::int4[], $3::text[]) AS v(id, reply) \
+                 WHERE outbox.id = v.id AND outbox.leased_by = $4 \
+                 AND outbox.status IN ({pending}) \
+                 RETURNING outbox.id",
+                sent = Sent.as_str()
+            ))
+            .bind::<Timestamp, _>(at)
+            .bind::<Array<Integer>, _>(ids)
+            .bind::<Array<Text>, _>(replies)
+            .bind::<Text, _>(token)
+            .load(c)?;
+            Ok(done.into_iter().map(|r| r.id).collect())
+        }
+        DbConnection::Sqlite(_) => {
+            let mut done = Vec::with_capacity(sent.len());
+            for (id, reply) in sent {
+                if mark_sent(conn, *id, token, at, reply)? {
+                    done.push(*id);
+                }
+            }
+            Ok(done)
+        }
+    }
+}
+
 /// A failed attempt: `retry_at` Some → due again then; None → dead.
 pub fn mark_failed(
     conn: &mut DbConnection,

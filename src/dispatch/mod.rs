@@ -7,6 +7,7 @@
 //! rows are taken over: only the messages that were on the wire when it died (accepted by the
 //! server but not yet recorded) can go out twice.
 
+mod loaded;
 mod record;
 pub mod render;
 mod rendered;
@@ -49,12 +50,40 @@ const _: () = assert!(
     crate::mail::transport::SEND_BOUND.as_secs() > GIVE_UP_BEFORE_EXPIRY.as_secs(),
     "sends can outlive an unrenewed lease: the give-up watchdog must cut them off"
 );
-/// Rows rendered per database round.
-const RENDER_CHUNK: usize = 25;
+/// Rows rendered per database round (the rows they are rendered from are read for the whole
+/// chunk, one query per table). Small enough that the first sends start at once.
+const RENDER_CHUNK: usize = 100;
 
-/// Turns a claimed row into an email: `render::render`, except in tests that need a particular
-/// message (a skip, an attachment).
-pub type RenderFn = fn(&mut DbConnection, &OutboxRow, &RenderContext) -> Result<Rendered, String>;
+/// Turns claimed rows into emails: `render::render_batch`, except in tests that need a
+/// particular message (a skip, an attachment).
+#[derive(Clone, Copy)]
+pub enum RenderFn {
+    /// A chunk at a time, from rows read for all of it at once.
+    Batch(fn(&mut DbConnection, &[OutboxRow], &RenderContext) -> Vec<Result<Rendered, String>>),
+    /// Row by row.
+    Each(fn(&mut DbConnection, &OutboxRow, &RenderContext) -> Result<Rendered, String>),
+}
+
+impl RenderFn {
+    /// One result per row, in order.
+    fn run(
+        self,
+        c: &mut DbConnection,
+        rows: &[OutboxRow],
+        ctx: &RenderContext,
+    ) -> Vec<Result<Rendered, String>> {
+        match self {
+            Self::Batch(f) => {
+                let mut out = f(c, rows, ctx);
+                // A renderer that returned too few results fails the rest rather than
+                // mismatching rows and emails.
+                out.resize_with(rows.len(), || Err("not rendered".into()));
+                out
+            }
+            Self::Each(f) => rows.iter().map(|r| f(c, r, ctx)).collect(),
+        }
+    }
+}
 
 /// Everything a dispatch pass needs. Cheap to clone.
 #[derive(Clone)]
@@ -143,7 +172,7 @@ impl Dispatcher {
             pool,
             mailer,
             render,
-            render_fn: render::render,
+            render_fn: RenderFn::Batch(render::render_batch),
             instance: instance_id(),
             batch: mail.batch.max(1),
             max_attempts: mail.max_attempts.max(1),
@@ -410,13 +439,8 @@ async fn render_all(
             // One read transaction for the chunk: a consistent view, and on SQLite one read
             // lock instead of one per query (rendering reads several rows per message).
             let rendered = c.transaction::<_, AppError, _>(|c| {
-                Ok(copy
-                    .into_iter()
-                    .map(|row| {
-                        let r = render(c, &row, &ctx);
-                        (row, r)
-                    })
-                    .collect::<Vec<_>>())
+                let results = render.run(c, &copy, &ctx);
+                Ok(copy.into_iter().zip(results).collect::<Vec<_>>())
             })?;
             // The links go in by a write of their own, after the read: on SQLite a read
             // transaction that turns into a write fails at once when another write committed

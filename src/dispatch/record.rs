@@ -1,5 +1,7 @@
-//! Recording what became of each claimed message, as soon as it is known.
+//! Recording what became of each claimed message, as soon as it is known. Outcomes that queue up
+//! are written together: one transaction, and the sent ones in one statement.
 
+use std::collections::HashSet;
 use std::time::Instant;
 
 use chrono::{DateTime, NaiveDateTime, Utc};
@@ -39,7 +41,8 @@ pub(super) async fn record_all(
         let result = blocking(&d.pool, move |c| {
             c.transaction::<_, AppError, _>(|c| {
                 let mut r = DispatchReport::default();
-                for o in &group {
+                record_sent(c, &group, &token, t, &mut r)?;
+                for o in group.iter().filter(|o| !matches!(o, Outcome::Sent(..))) {
                     record(c, o, &token, t, max_attempts, &mut r)?;
                 }
                 Ok(r)
@@ -61,6 +64,38 @@ pub(super) async fn record_all(
     }
 }
 
+/// The group's sent messages, in one statement (`outbox::mark_sent_many`).
+fn record_sent(
+    c: &mut DbConnection,
+    group: &[Outcome],
+    token: &str,
+    t: NaiveDateTime,
+    r: &mut DispatchReport,
+) -> Result<(), AppError> {
+    let sent: Vec<(i32, String)> = group
+        .iter()
+        .filter_map(|o| match o {
+            Outcome::Sent(row, reply) => Some((row.id, reply.clone())),
+            _ => None,
+        })
+        .collect();
+    if sent.is_empty() {
+        return Ok(());
+    }
+    let ours: HashSet<i32> = outbox::mark_sent_many(c, &sent, token, t)?
+        .into_iter()
+        .collect();
+    r.sent += sent.len() as u64;
+    for (id, _) in sent.iter().filter(|(id, _)| !ours.contains(id)) {
+        r.lease_lost += 1;
+        log::warn!(
+            "email {id} was sent, but the row was no longer ours (lease taken over, or cancelled)"
+        );
+    }
+    Ok(())
+}
+
+/// Any other outcome, one row.
 fn record(
     c: &mut DbConnection,
     o: &Outcome,
@@ -70,10 +105,7 @@ fn record(
     r: &mut DispatchReport,
 ) -> Result<(), AppError> {
     let ours = match o {
-        Outcome::Sent(row, reply) => {
-            r.sent += 1;
-            outbox::mark_sent(c, row.id, token, t, reply)?
-        }
+        Outcome::Sent(..) => return record_sent(c, std::slice::from_ref(o), token, t, r),
         Outcome::Failed(row, e) => {
             let attempts = u32::try_from(row.attempts).unwrap_or(0) + 1;
             let jitter = rand::rng().random_range(-1.0..=1.0);
@@ -102,12 +134,6 @@ fn record(
     };
     if !ours {
         r.lease_lost += 1;
-        if let Outcome::Sent(row, _) = o {
-            log::warn!(
-                "email {} was sent, but the row was no longer ours (lease taken over, or cancelled)",
-                row.id
-            );
-        }
     }
     Ok(())
 }

@@ -3,8 +3,9 @@
 
 use chrono::{DateTime, Duration, Utc};
 
+use super::loaded::Loaded;
 use crate::db::models::{CarePlanStepRow, OutboxRow};
-use crate::db::{DbConnection, appointments, audit, care_plans};
+use crate::db::{DbConnection, audit};
 use crate::domain::care_plan::{Anchor, StepKind};
 use crate::domain::message_words::{
     CancelledBy, Facts, cancel_note, is_late, past_change_cutoff, placeholder_values,
@@ -13,9 +14,9 @@ use crate::domain::outbox::still_relevant;
 use crate::domain::treatment::price_range_label;
 use crate::mail::Email;
 use crate::mail::compose::compose;
-use crate::service::booking::{AppointmentDetails, details_of};
+use crate::service::booking::AppointmentDetails;
 use crate::service::calendar::appointment_ics;
-use crate::service::clinic::{self, Clinic};
+use crate::service::clinic::Clinic;
 use crate::service::links;
 
 pub use super::rendered::{RenderContext, Rendered};
@@ -53,29 +54,52 @@ fn values(
 }
 
 /// A reminder for a booking whose health questions are unanswered asks for them again
-/// (issue 10); every other message is the step's text as written.
+/// (issue 10, `screening::reminder_asks_again`); every other message is the step's text as written.
 fn with_screening_request(
-    conn: &mut DbConnection,
+    loaded: &Loaded,
     kind: StepKind,
     d: &AppointmentDetails,
     body: &str,
     manage_url: &str,
-) -> Result<String, String> {
-    if kind != StepKind::Reminder
-        || !crate::service::screening::reminder_asks_again(conn, d.appointment.id)
-            .map_err(|e| e.to_string())?
-    {
-        return Ok(body.to_string());
+) -> String {
+    if kind != StepKind::Reminder || !loaded.screening_pending(d.appointment.id) {
+        return body.to_string();
     }
-    Ok(format!(
+    format!(
         "{body}\n\nBefore your visit, please answer our health questions (if you are unsure \
          about any answer, call us on {{clinic_phone}}): {manage_url}/screening"
-    ))
+    )
 }
 
 /// Renders a claimed outbox row. An `Err` is a failure to retry like a send failure.
 pub fn render(
     conn: &mut DbConnection,
+    row: &OutboxRow,
+    ctx: &RenderContext,
+) -> Result<Rendered, String> {
+    render_batch(conn, std::slice::from_ref(row), ctx)
+        .pop()
+        .unwrap_or_else(|| Err("nothing was rendered".into()))
+}
+
+/// Renders claimed rows, in order, from rows read for all of them at once (`Loaded`).
+pub fn render_batch(
+    conn: &mut DbConnection,
+    rows: &[OutboxRow],
+    ctx: &RenderContext,
+) -> Vec<Result<Rendered, String>> {
+    match Loaded::read(conn, rows) {
+        Ok(loaded) => rows
+            .iter()
+            .map(|row| render_one(conn, &loaded, row, ctx))
+            .collect(),
+        Err(e) => rows.iter().map(|_| Err(e.to_string())).collect(),
+    }
+}
+
+fn render_one(
+    conn: &mut DbConnection,
+    loaded: &Loaded,
     row: &OutboxRow,
     ctx: &RenderContext,
 ) -> Result<Rendered, String> {
@@ -85,15 +109,12 @@ pub fn render(
     }
     let kind =
         StepKind::parse(&row.kind).ok_or_else(|| format!("unknown message kind '{}'", row.kind))?;
-    let step: CarePlanStepRow = match row.step_id {
-        Some(id) => care_plans::step(conn, id)
-            .map_err(|e| e.to_string())?
-            .ok_or("its care plan step was deleted")?,
+    let step: &CarePlanStepRow = match row.step_id {
+        Some(id) => loaded.step(id).ok_or("its care plan step was deleted")?,
         None => return Err("message has no care plan step".into()),
     };
-    let clinic = clinic::load(conn).map_err(|e| e.to_string())?;
-    let appt = appointments::by_id(conn, row.appointment_id).map_err(|e| e.to_string())?;
-    let d = details_of(conn, appt).map_err(|e| e.to_string())?;
+    let clinic = &loaded.clinic;
+    let d = loaded.details(conn, row.appointment_id)?;
     if !still_relevant(kind, d.status) {
         return Ok(Rendered::Skip(format!(
             "appointment is {}",
@@ -110,9 +131,14 @@ pub fn render(
     // A consultation's follow-up links to the treatment it cleared (issue 10); decided before
     // any link secret is minted, since one that cleared nothing isn't sent.
     let follow_up = kind == StepKind::FollowUp;
-    let book_url = match crate::service::screening::book_link(conn, &d.appointment, follow_up)
-        .map_err(|e| e.to_string())?
-    {
+    // Only a consultation's follow-up reads more (what it cleared).
+    let book_link = if follow_up && loaded.is_consultation(d.appointment.treatment_id) {
+        crate::service::screening::book_link(conn, &d.appointment, follow_up)
+            .map_err(|e| e.to_string())?
+    } else {
+        BookLink::Own
+    };
+    let book_url = match book_link {
         // A follow-up of a course session proposes the course's next one (issue 11): the booking
         // page opened on the first date the interval allows, with the same practitioner.
         BookLink::Own => match d.course.as_ref().and_then(|c| c.next_from) {
@@ -135,7 +161,7 @@ pub fn render(
     };
     let now = ctx.now;
     let moved = kind == StepKind::Confirmation && is_move_notice(&row.dedupe_key);
-    let (subject, body) = wording(&step, d.starts_at(), now, moved);
+    let (subject, body) = wording(step, d.starts_at(), now, moved);
     let manage_kind = matches!(
         kind,
         StepKind::Confirmation | StepKind::Preparation | StepKind::Reminder
@@ -164,7 +190,7 @@ pub fn render(
         grants.push(grant);
         format!("{}/unsubscribe/{}", ctx.base_url, token.as_str())
     });
-    let mut owned = values(now, &clinic, &d, &manage_url, &book_url);
+    let mut owned = values(now, clinic, &d, &manage_url, &book_url);
     if kind == StepKind::Cancellation {
         let by = cancelled_by(conn, d.appointment.id)?;
         owned.push((
@@ -177,7 +203,7 @@ pub fn render(
         ));
     }
     let pairs: Vec<(&str, &str)> = owned.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    let body = with_screening_request(conn, kind, &d, &body, &manage_url)?;
+    let body = with_screening_request(loaded, kind, &d, &body, &manage_url);
     let composed = compose(
         &clinic.letterhead(),
         &subject,
@@ -187,7 +213,7 @@ pub fn render(
         unsubscribe_url.as_deref(),
     )?;
     let ics = matches!(kind, StepKind::Confirmation | StepKind::Cancellation)
-        .then(|| appointment_ics(&clinic, &d, &manage_url));
+        .then(|| appointment_ics(clinic, &d, &manage_url));
     Ok(Rendered::Send(
         Email {
             to: row.recipient.clone(),

@@ -392,6 +392,20 @@ pub fn details_of(
     appointment: AppointmentRow,
 ) -> Result<AppointmentDetails, AppError> {
     let patient = patients::by_id(conn, appointment.patient_id)?;
+    let course = crate::service::courses::progress(conn, appointment.id)?;
+    let treatment = crate::db::treatments::treatment(conn, appointment.treatment_id)?;
+    let practitioner = crate::db::practitioners::practitioner(conn, appointment.practitioner_id)?;
+    details_from(appointment, patient, treatment, practitioner, course)
+}
+
+/// The details from rows already read (the dispatcher reads them for a whole batch at once).
+pub fn details_from(
+    appointment: AppointmentRow,
+    patient: PatientRow,
+    treatment: TreatmentRow,
+    practitioner: PractitionerRow,
+    course: Option<crate::service::courses::Progress>,
+) -> Result<AppointmentDetails, AppError> {
     let contact = Contact {
         name: if appointment.contact_name.is_empty() {
             patient.name.clone()
@@ -406,10 +420,10 @@ pub fn details_of(
         },
     };
     Ok(AppointmentDetails {
-        course: crate::service::courses::progress(conn, appointment.id)?,
+        course,
         status: status_of(&appointment)?,
-        treatment: crate::db::treatments::treatment(conn, appointment.treatment_id)?,
-        practitioner: crate::db::practitioners::practitioner(conn, appointment.practitioner_id)?,
+        treatment,
+        practitioner,
         patient,
         contact,
         appointment,

@@ -490,7 +490,7 @@ async fn every_email_fits_a_390_px_phone() {
 #[tokio::test]
 async fn a_second_course_session_is_booked_from_the_follow_up_link_in_a_real_browser() {
     use carepath::db::schema::outbox;
-    use carepath::dispatch::{dispatch_due, render::render};
+    use carepath::dispatch::dispatch_due;
     use diesel::prelude::*;
 
     use crate::helpers::mail::{dispatcher, mail_settings};
@@ -528,7 +528,7 @@ async fn a_second_course_session_is_booked_from_the_follow_up_link_in_a_real_bro
     let due = due.and_utc();
     app.clock.set(due);
     let mut d = dispatcher(&app, &mail_settings(&app, Some(server.url()), "unused"));
-    d.render_fn = render;
+    d.render_fn = carepath::dispatch::RenderFn::Batch(carepath::dispatch::render::render_batch);
     let report = dispatch_due(&d, due).await.expect("dispatch");
     assert_eq!(report.failed + report.dead, 0, "{report}");
     let follow_up = server

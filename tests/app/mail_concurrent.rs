@@ -42,7 +42,7 @@ async fn three_dispatchers_send_each_message_exactly_once() {
             let pool = build_pool(&url, 4).expect("pool");
             let mailer = Mailer::from_settings(&mail).expect("mailer");
             let mut d = Dispatcher::new(pool, mailer, &mail, &app.state.base_url);
-            d.render_fn = test_render;
+            d.render_fn = carepath::dispatch::RenderFn::Each(test_render);
             d
         })
         .collect();

@@ -143,7 +143,7 @@ async fn kill_9_mid_batch_loses_nothing() {
 
     // Once the lease has expired another dispatcher takes them over.
     let mut d = dispatcher(&app, &mail_settings(&app, Some(server.url()), "unused"));
-    d.render_fn = render::render;
+    d.render_fn = carepath::dispatch::RenderFn::Batch(render::render_batch);
     let later = Utc::now() + Span::from_std(LEASE).expect("lease") + Span::seconds(1);
     let r = dispatch_due(&d, later).await.expect("takeover");
     assert_eq!(r.sent as usize, held.len(), "{r}");

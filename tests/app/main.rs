@@ -21,6 +21,7 @@ mod fuzz;
 mod hardening;
 mod helpers;
 mod login_security;
+mod mail_batch;
 mod mail_concurrent;
 mod mail_crash;
 mod mail_file;

@@ -162,7 +162,7 @@ async fn metrics_after_traffic_name_routes_outcomes_and_the_outbox_without_perso
     );
     let mail = mail_settings(&app, None, dir.to_str().expect("dir"));
     let mut d = crate::helpers::mail::dispatcher(&app, &mail);
-    d.render_fn = crate::helpers::mail::test_render;
+    d.render_fn = carepath::dispatch::RenderFn::Each(crate::helpers::mail::test_render);
     let r = dispatch_due(&d, app.clock.now()).await.expect("dispatch");
     // The two rows, and the new booking's confirmation.
     assert!(r.sent >= 2, "{r}");

@@ -250,7 +250,7 @@ async fn sigterm_mid_request_and_mid_batch_loses_nothing_and_exits_0() {
 
     // Another instance takes the rest at once (no lease to wait for).
     let mut d = dispatcher(&app, &mail_settings(&app, Some(server.url()), "unused"));
-    d.render_fn = carepath::dispatch::render::render;
+    d.render_fn = carepath::dispatch::RenderFn::Batch(carepath::dispatch::render::render_batch);
     let r = carepath::dispatch::dispatch_due(&d, Utc::now())
         .await
         .expect("the rest");

@@ -4,7 +4,6 @@
 //! after hours, moves and cancellations with their calendar updates.
 
 use carepath::dispatch::dispatch_due;
-use carepath::dispatch::render::render;
 use carepath::domain::staff::Role;
 use chrono::{DateTime, Utc};
 use mail_parser::MimeHeaders;
@@ -18,7 +17,7 @@ use crate::helpers::*;
 async fn send_due(app: &TestApp, server: &SmtpServer, at: DateTime<Utc>) -> Vec<Received> {
     let before = server.count();
     let mut d = dispatcher(app, &mail_settings(app, Some(server.url()), "unused"));
-    d.render_fn = render;
+    d.render_fn = carepath::dispatch::RenderFn::Batch(carepath::dispatch::render::render_batch);
     let report = dispatch_due(&d, at).await.expect("dispatch");
     assert_eq!(report.failed + report.dead, 0, "{report}");
     server.received().split_off(before)
@@ -479,7 +478,7 @@ async fn sessions_nobody_closed_are_on_the_dashboard_and_in_a_daily_summary() {
     assert!(page.contains("Sessions not closed (2)"), "{page}");
     assert!(page.contains(&format!("/staff/appointments/{}", peel.id)));
     let mut d = dispatcher(&app, &mail_settings(&app, Some(server.url()), "unused"));
-    d.render_fn = render;
+    d.render_fn = carepath::dispatch::RenderFn::Batch(carepath::dispatch::render::render_batch);
     assert!(send_unclosed_summary(&d, morning).await.expect("summary"));
     assert!(
         !send_unclosed_summary(&d, morning).await.expect("summary"),

@@ -5,7 +5,6 @@
 //! links, and the staff list.
 
 use carepath::dispatch::dispatch_due;
-use carepath::dispatch::render::render;
 use carepath::domain::staff::Role;
 use chrono::{DateTime, Duration, Utc};
 use serde_json::{Value, json};
@@ -22,7 +21,7 @@ const DAY: &str = "2030-06-11";
 async fn send_due(app: &TestApp, server: &SmtpServer, at: DateTime<Utc>) -> Vec<Received> {
     let before = server.count();
     let mut d = dispatcher(app, &mail_settings(app, Some(server.url()), "unused"));
-    d.render_fn = render;
+    d.render_fn = carepath::dispatch::RenderFn::Batch(carepath::dispatch::render::render_batch);
     let report = dispatch_due(&d, at).await.expect("dispatch");
     assert_eq!(report.failed + report.dead, 0, "{report}");
     server.received().split_off(before)

@@ -124,7 +124,7 @@ pub fn mail_settings(app: &TestApp, smtp_url: Option<String>, dir: &str) -> Mail
 pub fn dispatcher(app: &TestApp, mail: &MailSettings) -> Dispatcher {
     let mailer = Mailer::from_settings(mail).expect("mailer");
     let mut d = Dispatcher::new(app.state.pool.clone(), mailer, mail, &app.state.base_url);
-    d.render_fn = test_render;
+    d.render_fn = carepath::dispatch::RenderFn::Each(test_render);
     d
 }
 
