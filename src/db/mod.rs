@@ -24,7 +24,7 @@ pub mod staff;
 pub mod treatments;
 pub mod writer;
 
-pub use writer::write_transaction;
+pub use writer::{grouped_write, write_transaction};
 
 use diesel::connection::SimpleConnection;
 use diesel::dsl::sql;
