@@ -96,13 +96,53 @@ struct Queue {
     leading: bool,
 }
 
-static QUEUE: Mutex<Queue> = Mutex::new(Queue {
-    jobs: VecDeque::new(),
-    leading: false,
-});
+/// One queue per database file: writes to different files (a test process opens many) never
+/// share a transaction. An entry goes when its queue is empty and nobody leads.
+static QUEUES: Mutex<Vec<(String, Queue)>> = Mutex::new(Vec::new());
 
-fn queue() -> std::sync::MutexGuard<'static, Queue> {
-    QUEUE.lock().unwrap_or_else(|p| p.into_inner())
+/// The queue of database `key`, under the lock of all queues.
+struct QueueGuard<'k> {
+    all: std::sync::MutexGuard<'static, Vec<(String, Queue)>>,
+    key: &'k str,
+}
+
+impl QueueGuard<'_> {
+    fn get(&mut self) -> &mut Queue {
+        let at = match self.all.iter().position(|(k, _)| k == self.key) {
+            Some(at) => at,
+            None => {
+                self.all.push((self.key.to_string(), Queue::default()));
+                self.all.len() - 1
+            }
+        };
+        &mut self.all[at].1
+    }
+
+    /// Forgets the queue once it is idle.
+    fn tidy(&mut self) {
+        let key = self.key;
+        self.all
+            .retain(|(k, q)| k != key || q.leading || !q.jobs.is_empty());
+    }
+}
+
+fn queue(key: &str) -> QueueGuard<'_> {
+    QueueGuard {
+        all: QUEUES.lock().unwrap_or_else(|p| p.into_inner()),
+        key,
+    }
+}
+
+/// Names the database file this connection writes to (SQLite's own `database_list`).
+fn database_key(conn: &mut DbConnection) -> QueryResult<String> {
+    #[derive(QueryableByName)]
+    struct File {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        file: String,
+    }
+    diesel::sql_query("SELECT file FROM pragma_database_list WHERE name = 'main'")
+        .get_result::<File>(conn)
+        .map(|f| f.file)
 }
 
 /// Runs `f` as one write that may share its SQLite transaction with other writes queued at the
@@ -130,6 +170,11 @@ where
     {
         return write_transaction(conn, f);
     }
+    let key = database_key(conn)?;
+    if key.is_empty() {
+        // An in-memory or temporary database has no name to queue under.
+        return write_transaction(conn, f);
+    }
     let cell: Arc<Mutex<Option<Result<T, E>>>> = Arc::default();
     let out = cell.clone();
     let job: Job = Box::new(move |c: &mut DbConnection| {
@@ -143,14 +188,15 @@ where
         wake: Condvar::new(),
     });
     let lead = {
-        let mut q = queue();
+        let mut g = queue(&key);
+        let q = g.get();
         q.jobs.push_back((job, ticket.clone()));
         !std::mem::replace(&mut q.leading, true)
     };
     let mut lead = lead;
     loop {
         if lead {
-            run_batches(conn, &ticket);
+            run_batches(conn, &key, &ticket);
         }
         let mut turn = ticket.turn.lock().unwrap_or_else(|p| p.into_inner());
         loop {
@@ -186,23 +232,28 @@ fn failure(message: String) -> DieselError {
 }
 
 /// The leader's work: batches until its own write has had its answer, then the lead passes on.
-fn run_batches(conn: &mut DbConnection, mine: &Arc<Ticket>) {
+fn run_batches(conn: &mut DbConnection, key: &str, mine: &Arc<Ticket>) {
     loop {
         let batch: Vec<(Job, Arc<Ticket>)> = {
-            let mut q = queue();
+            let mut g = queue(key);
+            let q = g.get();
             let n = q.jobs.len().min(MAX_GROUP);
             q.jobs.drain(..n).collect()
         };
         let includes_mine = batch.iter().any(|(_, t)| Arc::ptr_eq(t, mine));
         if !batch.is_empty() {
-            run_batch(conn, batch);
+            run_batch(conn, key, batch);
         }
-        let mut q = queue();
+        let mut g = queue(key);
+        let q = g.get();
         if includes_mine || q.jobs.is_empty() {
             // Hand the lead to the first caller still queued, or stand down.
             match q.jobs.front() {
                 Some((_, next)) => next.set(Turn::Lead),
-                None => q.leading = false,
+                None => {
+                    q.leading = false;
+                    g.tidy();
+                }
             }
             return;
         }
@@ -216,7 +267,7 @@ static BATCHES: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize:
 static LAST_BATCH: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
 
 /// One `BEGIN IMMEDIATE … COMMIT` around the batch, a savepoint around each write.
-fn run_batch(conn: &mut DbConnection, batch: Vec<(Job, Arc<Ticket>)>) {
+fn run_batch(conn: &mut DbConnection, key: &str, batch: Vec<(Job, Arc<Ticket>)>) {
     #[cfg(test)]
     {
         BATCHES.fetch_add(1, Ordering::SeqCst);
@@ -273,7 +324,8 @@ fn run_batch(conn: &mut DbConnection, batch: Vec<(Job, Arc<Ticket>)>) {
     // Writes the broken transaction never reached go back to the head of the queue.
     let rest: Vec<_> = unrun.collect();
     if !rest.is_empty() {
-        let mut q = queue();
+        let mut g = queue(key);
+        let q = g.get();
         for item in rest.into_iter().rev() {
             q.jobs.push_front(item);
         }
@@ -329,8 +381,9 @@ mod tests {
             .collect()
     }
 
-    fn queued() -> usize {
-        queue().jobs.len()
+    fn queued(pool: &Pool) -> usize {
+        let key = database_key(&mut pool.get().unwrap()).unwrap();
+        queue(&key).get().jobs.len()
     }
 
     /// A write of two rows; `fail` makes its second insert collide with an existing row, after
@@ -391,7 +444,7 @@ mod tests {
                 })
             })
             .collect();
-        while queued() < names.len() {
+        while queued(&pool) < names.len() {
             std::thread::yield_now();
         }
         let batches_before = BATCHES.load(Ordering::SeqCst);
@@ -416,7 +469,8 @@ mod tests {
                 "existing", "first", "ok-1", "ok-1-a", "ok-2", "ok-2-a", "ok-3", "ok-3-a"
             ]
         );
-        assert!(!queue().leading, "the lead was given up");
+        let key = database_key(&mut pool.get().unwrap()).unwrap();
+        assert!(!queue(&key).get().leading, "the lead was given up");
 
         // A write that panics fails alone, and the queue keeps working.
         let mut c = pool.get().unwrap();

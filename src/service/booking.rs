@@ -232,7 +232,7 @@ fn try_book(
         )?;
         // Before planning: a preparation step may depend on an answer.
         clinical.record(c, policy.now, &row)?;
-        crate::service::planning::on_booked(c, clinic, policy.now, &row, &patient.email)?;
+        crate::service::planning::on_new_booking(c, clinic, policy.now, &row, &patient.email)?;
         Ok(Booked {
             appointment: row,
             token,

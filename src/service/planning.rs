@@ -214,8 +214,19 @@ fn plan_steps(
 }
 
 /// A new booking: its confirmation and everything before the session.
-/// `appt` was inserted in the caller's transaction, for the patient with address `recipient`.
+/// Planning again is a no-op: what is planned already stays as it is.
 pub fn on_booked(
+    c: &mut DbConnection,
+    clinic: &Clinic,
+    now: DateTime<Utc>,
+    appt: &AppointmentRow,
+) -> Result<(), AppError> {
+    plan_before_session(c, clinic, now, appt, Known::Nothing)
+}
+
+/// `on_booked` for an appointment inserted in the caller's transaction, for the patient with
+/// address `recipient`: it has no outbox rows yet, so nothing is read before they go in.
+pub fn on_new_booking(
     c: &mut DbConnection,
     clinic: &Clinic,
     now: DateTime<Utc>,
