@@ -180,6 +180,7 @@ fn slot_reason(p: SlotProblem) -> &'static str {
         SlotProblem::TooSoon => "too_soon",
         SlotProblem::BeyondHorizon => "beyond_horizon",
         SlotProblem::OutsideHours => "outside_hours",
+        SlotProblem::ResourceClosed => "resource_hours",
         SlotProblem::Taken => "taken",
     }
 }

@@ -5,7 +5,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::DbConnection;
-use super::schema::{appointment_resources, resources, treatment_resource_kinds};
+use super::schema::{appointment_resources, resource_hours, resources, treatment_resource_kinds};
 
 #[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable)]
 #[diesel(table_name = resources)]
@@ -32,6 +32,52 @@ struct NewHolding {
     starts_at: NaiveDateTime,
     blocks_until: NaiveDateTime,
     active: bool,
+}
+
+/// One interval of a resource's weekly hours (weekday 0 = Monday, minutes of the local day).
+#[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable)]
+#[diesel(table_name = resource_hours)]
+pub struct ResourceHoursRow {
+    pub id: i32,
+    pub resource_id: i32,
+    pub weekday: i32,
+    pub start_minute: i32,
+    pub end_minute: i32,
+}
+
+/// Every resource's weekly hours (for the in-memory catalog).
+pub fn all_hours(conn: &mut DbConnection) -> QueryResult<Vec<ResourceHoursRow>> {
+    resource_hours::table
+        .order((
+            resource_hours::resource_id,
+            resource_hours::weekday,
+            resource_hours::start_minute,
+        ))
+        .select(ResourceHoursRow::as_select())
+        .load(conn)
+}
+
+/// Replaces a resource's week with these (weekday, start, end) rows; none means "whenever the
+/// clinic is open". Call inside a transaction.
+pub fn replace_hours(
+    conn: &mut DbConnection,
+    resource_id: i32,
+    rows: &[(i32, i32, i32)],
+) -> QueryResult<()> {
+    diesel::delete(resource_hours::table.filter(resource_hours::resource_id.eq(resource_id)))
+        .execute(conn)?;
+    // One row at a time: MultiConnection has no multi-row insert.
+    for &(weekday, start_minute, end_minute) in rows {
+        diesel::insert_into(resource_hours::table)
+            .values((
+                resource_hours::resource_id.eq(resource_id),
+                resource_hours::weekday.eq(weekday),
+                resource_hours::start_minute.eq(start_minute),
+                resource_hours::end_minute.eq(end_minute),
+            ))
+            .execute(conn)?;
+    }
+    Ok(())
 }
 
 /// A time a resource is taken: (resource id, start, held until).

@@ -296,6 +296,17 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    resource_hours (id) {
+        id -> Integer,
+        resource_id -> Integer,
+        weekday -> Integer,
+        start_minute -> Integer,
+        end_minute -> Integer,
+    }
+}
+
+diesel::joinable!(resource_hours -> resources (resource_id));
 diesel::joinable!(appointment_resources -> resources (resource_id));
 diesel::joinable!(appointment_resources -> appointments (appointment_id));
 diesel::joinable!(treatment_resource_kinds -> treatments (treatment_id));
@@ -339,6 +350,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     courses,
     course_sessions,
     resources,
+    resource_hours,
     treatment_resource_kinds,
     appointment_resources,
     clinics,

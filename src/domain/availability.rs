@@ -88,6 +88,8 @@ pub enum SlotProblem {
     TooSoon,
     BeyondHorizon,
     OutsideHours,
+    /// A device or room the treatment needs isn't available then (outside its own hours).
+    ResourceClosed,
     Taken,
 }
 
@@ -103,6 +105,9 @@ impl SlotProblem {
             }
             SlotProblem::BeyondHorizon => "That date is too far ahead to book yet.",
             SlotProblem::OutsideHours => "The practitioner isn't working at that time.",
+            SlotProblem::ResourceClosed => {
+                "A device or room this treatment needs isn't available at that time (outside its hours). Please pick one of the listed times."
+            }
             SlotProblem::Taken => "Sorry, that time has just been taken. Please pick another.",
         }
     }

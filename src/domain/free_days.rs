@@ -85,12 +85,28 @@ pub fn free_days(
     from: NaiveDate,
     to: NaiveDate,
 ) -> Vec<FreeDay> {
+    free_days_where(ctx, timing, practitioners, from, to, |_| true)
+}
+
+/// As `free_days`, counting only the slots `keep` accepts (the devices and rooms a treatment
+/// needs must be free too, so a day whose only free time collides with a held laser is full).
+pub fn free_days_where(
+    ctx: &DayContext,
+    timing: Timing,
+    practitioners: &[PractitionerRange],
+    from: NaiveDate,
+    to: NaiveDate,
+    keep: impl Fn(&Slot) -> bool,
+) -> Vec<FreeDay> {
     let mut out = Vec::new();
     let mut date = from;
     while date <= to {
         out.push(FreeDay {
             date,
-            free_slots: slots_on(ctx, timing, practitioners, date).len(),
+            free_slots: slots_on(ctx, timing, practitioners, date)
+                .iter()
+                .filter(|s| keep(s))
+                .count(),
         });
         date += Duration::days(1);
     }

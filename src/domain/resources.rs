@@ -1,13 +1,35 @@
 //! Shared devices and rooms: a treatment needs one resource of each of its kinds, and a
-//! resource (count one) serves one appointment at a time. Which resources are free for a span.
+//! resource (count one) serves one appointment at a time, within its own weekly hours if it has
+//! any. Which resources are free for a span.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
+use chrono_tz::Tz;
+
+use super::availability::SlotProblem;
+use super::hours::WeeklyHours;
+use super::time::boundary_instant;
+
+/// A span of time, as instants.
+pub type Span = (DateTime<Utc>, DateTime<Utc>);
 
 /// A resource as the rule sees it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Resource {
     pub id: i32,
     pub kind: String,
+    /// Its own hours over the times asked about, as instants; `None` when it has none set (then
+    /// it is available whenever the clinic is open, which the practitioner's hours already cut).
+    pub open: Option<Vec<Span>>,
+}
+
+impl Resource {
+    /// Whether the session `[start, end)` lies within the resource's hours (a cleaning buffer
+    /// may run past them, as it may past a practitioner's).
+    fn open_for(&self, start: DateTime<Utc>, end: DateTime<Utc>) -> bool {
+        self.open
+            .as_ref()
+            .is_none_or(|spans| spans.iter().any(|(s, e)| *s <= start && end <= *e))
+    }
 }
 
 /// A span a resource is taken for.
@@ -28,25 +50,78 @@ pub struct Needs {
 }
 
 impl Needs {
-    /// One free resource of each needed kind for `[start, end)`, or `None` when some kind has
-    /// none free. A treatment that needs nothing gets `Some(vec![])`.
-    pub fn pick(&self, start: DateTime<Utc>, end: DateTime<Utc>) -> Option<Vec<i32>> {
-        self.kinds
-            .iter()
-            .map(|kind| {
-                self.resources
-                    .iter()
-                    .filter(|r| &r.kind == kind)
-                    .find(|r| {
-                        !self
-                            .held
-                            .iter()
-                            .any(|h| h.resource_id == r.id && h.start < end && start < h.end)
-                    })
-                    .map(|r| r.id)
-            })
-            .collect()
+    /// For each needed kind (in order), every resource of it open for the session
+    /// `[start, end)` and not held during `[start, until)`, in the order they are tried. When
+    /// some kind has none: `ResourceClosed` if none of that kind is even open then (its hours),
+    /// else `Taken`.
+    pub fn candidates(
+        &self,
+        start: DateTime<Utc>,
+        end: DateTime<Utc>,
+        until: DateTime<Utc>,
+    ) -> Result<Vec<Vec<i32>>, SlotProblem> {
+        let mut out = Vec::with_capacity(self.kinds.len());
+        let mut problem = None;
+        for kind in &self.kinds {
+            let open: Vec<&Resource> = self
+                .resources
+                .iter()
+                .filter(|r| &r.kind == kind && r.open_for(start, end))
+                .collect();
+            let free: Vec<i32> = open
+                .iter()
+                .filter(|r| {
+                    !self
+                        .held
+                        .iter()
+                        .any(|h| h.resource_id == r.id && h.start < until && start < h.end)
+                })
+                .map(|r| r.id)
+                .collect();
+            if open.is_empty() {
+                problem = Some(SlotProblem::ResourceClosed);
+            } else if free.is_empty() && problem.is_none() {
+                problem = Some(SlotProblem::Taken);
+            }
+            out.push(free);
+        }
+        match problem {
+            Some(p) => Err(p),
+            None => Ok(out),
+        }
     }
+
+    /// One free resource of each needed kind for the session `[start, end)` held until
+    /// `until`, or `None` when some kind has none free. A treatment that needs nothing gets
+    /// `Some(vec![])`.
+    pub fn pick(
+        &self,
+        start: DateTime<Utc>,
+        end: DateTime<Utc>,
+        until: DateTime<Utc>,
+    ) -> Option<Vec<i32>> {
+        let candidates = self.candidates(start, end, until).ok()?;
+        candidates.into_iter().map(|c| c.first().copied()).collect()
+    }
+}
+
+/// A resource's weekly hours laid out as instants over the local dates `from..=to` (each day on
+/// its own wall clock, so DST days keep their hours), touching intervals joined.
+pub fn open_spans(tz: Tz, week: &WeeklyHours, from: NaiveDate, to: NaiveDate) -> Vec<Span> {
+    let mut spans: Vec<Span> = Vec::new();
+    let mut date = from;
+    while date <= to {
+        for r in week.on(date.weekday()) {
+            let s = boundary_instant(tz, date, r.start);
+            let e = boundary_instant(tz, date, r.end);
+            match spans.last_mut() {
+                Some(last) if s <= last.1 => last.1 = last.1.max(e),
+                _ => spans.push((s, e)),
+            }
+        }
+        date += Duration::days(1);
+    }
+    spans
 }
 
 /// A kind name as admins type it: trimmed, lower case, spaces collapsed; empty is refused.
@@ -68,22 +143,26 @@ mod tests {
         Utc.with_ymd_and_hms(2030, 6, 4, h, 0, 0).unwrap()
     }
 
+    fn res(id: i32, kind: &str) -> Resource {
+        Resource {
+            id,
+            kind: kind.into(),
+            open: None,
+        }
+    }
+
+    /// A session of `[s, e)` held one more hour for the buffer (the tests' spans are whole hours).
+    fn pick(n: &Needs, s: u32, e: u32) -> Option<Vec<i32>> {
+        n.pick(at(s), at(e), at(e))
+    }
+
     fn needs() -> Needs {
         Needs {
             kinds: vec!["laser device".into(), "treatment room".into()],
             resources: vec![
-                Resource {
-                    id: 1,
-                    kind: "laser device".into(),
-                },
-                Resource {
-                    id: 2,
-                    kind: "treatment room".into(),
-                },
-                Resource {
-                    id: 3,
-                    kind: "treatment room".into(),
-                },
+                res(1, "laser device"),
+                res(2, "treatment room"),
+                res(3, "treatment room"),
             ],
             held: vec![
                 Held {
@@ -102,21 +181,21 @@ mod tests {
 
     #[test]
     fn picks_one_free_resource_of_each_kind() {
-        assert_eq!(needs().pick(at(9), at(10)), Some(vec![1, 2]));
+        assert_eq!(pick(&needs(), 9, 10), Some(vec![1, 2]));
         // Room 2 is taken at noon: room 3 serves.
-        assert_eq!(needs().pick(at(12), at(13)), Some(vec![1, 3]));
+        assert_eq!(pick(&needs(), 12, 13), Some(vec![1, 3]));
     }
 
     #[test]
     fn a_held_device_blocks_overlapping_spans_only() {
-        assert_eq!(needs().pick(at(10), at(11)), None);
-        assert_eq!(needs().pick(at(9), at(11)), None);
-        assert!(needs().pick(at(11), at(12)).is_some());
+        assert_eq!(pick(&needs(), 10, 11), None);
+        assert_eq!(pick(&needs(), 9, 11), None);
+        assert!(pick(&needs(), 11, 12).is_some());
     }
 
     #[test]
     fn needing_nothing_is_always_free() {
-        assert_eq!(Needs::default().pick(at(10), at(11)), Some(vec![]));
+        assert_eq!(pick(&Needs::default(), 10, 11), Some(vec![]));
     }
 
     #[test]
@@ -125,7 +204,80 @@ mod tests {
             kinds: vec!["x-ray".into()],
             ..Needs::default()
         };
-        assert_eq!(n.pick(at(10), at(11)), None);
+        assert_eq!(pick(&n, 10, 11), None);
+        assert_eq!(
+            n.candidates(at(10), at(11), at(11)),
+            Err(SlotProblem::ResourceClosed)
+        );
+    }
+
+    #[test]
+    fn candidates_list_every_free_resource_of_a_kind_in_order() {
+        assert_eq!(
+            needs().candidates(at(9), at(10), at(10)),
+            Ok(vec![vec![1], vec![2, 3]])
+        );
+        assert_eq!(
+            needs().candidates(at(10), at(11), at(11)),
+            Err(SlotProblem::Taken)
+        );
+    }
+
+    #[test]
+    fn a_resource_outside_its_hours_is_not_offered() {
+        // The laser works 09:00-12:00 (UTC here); the rooms have no hours of their own.
+        let mut n = needs();
+        n.held.clear();
+        n.resources[0].open = Some(vec![(at(9), at(12))]);
+        assert!(pick(&n, 9, 10).is_some());
+        // The session must end by 12:00; its buffer may run past.
+        assert!(n.pick(at(11), at(12), at(13)).is_some());
+        assert_eq!(
+            n.candidates(at(11), at(13), at(13)),
+            Err(SlotProblem::ResourceClosed)
+        );
+        assert_eq!(pick(&n, 14, 15), None);
+        // Closed beats taken: the clearer reason.
+        n.held.push(Held {
+            resource_id: 2,
+            start: at(14),
+            end: at(15),
+        });
+        n.held.push(Held {
+            resource_id: 3,
+            start: at(14),
+            end: at(15),
+        });
+        assert_eq!(
+            n.candidates(at(14), at(15), at(15)),
+            Err(SlotProblem::ResourceClosed)
+        );
+    }
+
+    #[test]
+    fn weekly_hours_become_instants_on_each_days_wall_clock() {
+        use crate::domain::hours::MinuteRange;
+        use chrono::Weekday;
+        let tz: Tz = "Europe/London".parse().unwrap();
+        let mut week = WeeklyHours::default();
+        week.add(Weekday::Sat, MinuteRange::new(9 * 60, 12 * 60).unwrap());
+        week.add(Weekday::Sat, MinuteRange::new(12 * 60, 13 * 60).unwrap());
+        week.add(Weekday::Sun, MinuteRange::new(9 * 60, 10 * 60).unwrap());
+        // 2030-03-30 is the Saturday before British Summer Time starts on Sunday 31 March.
+        let spans = open_spans(
+            tz,
+            &week,
+            NaiveDate::from_ymd_opt(2030, 3, 29).unwrap(),
+            NaiveDate::from_ymd_opt(2030, 3, 31).unwrap(),
+        );
+        let t = |s: &str| s.parse::<DateTime<Utc>>().unwrap();
+        assert_eq!(
+            spans,
+            vec![
+                (t("2030-03-30T09:00:00Z"), t("2030-03-30T13:00:00Z")),
+                (t("2030-03-31T08:00:00Z"), t("2030-03-31T09:00:00Z")),
+            ]
+        );
     }
 
     #[test]

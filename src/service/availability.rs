@@ -14,7 +14,10 @@ use crate::domain::availability::{
 };
 use crate::domain::booking::{Policy, PractitionerChoice};
 use crate::domain::errors::FieldErrors;
-use crate::domain::free_days::{FreeDay, PractitionerRange, free_days, next_free_day, slots_on};
+use crate::domain::free_days::{
+    FreeDay, PractitionerRange, free_days_where, next_free_day, slots_on,
+};
+use crate::domain::resources::Needs;
 use crate::domain::time::{local_day_bounds, local_parts, today};
 use crate::error::AppError;
 
@@ -124,7 +127,7 @@ pub fn day_slots(
         conn,
         treatment.id,
         free_slots(&ctx, t, &days),
-        |s| (s.start, t.blocks_until(s.start)),
+        |s| (s.start, s.end, t.blocks_until(s.start)),
         exclude,
     )?;
     Ok(slots
@@ -248,7 +251,7 @@ pub fn open_day(
             c,
             treatment.id,
             v,
-            |s| (s.start, timing.blocks_until(s.start)),
+            |s| (s.start, s.end, timing.blocks_until(s.start)),
             exclude,
         )
     };
@@ -261,7 +264,11 @@ pub fn open_day(
     if query.browse && slots.is_empty() && to > date {
         let from = date + Duration::days(1);
         let ahead = practitioner_ranges(conn, &cat, &ids, from, to, exclude)?;
-        next_available = next_free_day(&free_days(&ctx, timing, &ahead, from, to), date);
+        let needs = needs_over(conn, &clinic, treatment.id, from, to, exclude)?;
+        let free = free_days_where(&ctx, timing, &ahead, from, to, |s| {
+            resources_free(&needs, timing, s)
+        });
+        next_available = next_free_day(&free, date);
         // With no date chosen, open on the first day that has something to offer.
         if query.day == Day::Today
             && let Some(d) = next_available
@@ -363,7 +370,12 @@ pub fn month(
         now: policy.now,
         rules: policy.rules,
     };
-    let all = free_days(&ctx, timing(&treatment), &ranges, first_day, look_to);
+    // Devices and rooms too (issue 11): one read of what is held over the whole range.
+    let needs = needs_over(conn, &clinic, treatment.id, first_day, look_to, None)?;
+    let t = timing(&treatment);
+    let all = free_days_where(&ctx, t, &ranges, first_day, look_to, |s| {
+        resources_free(&needs, t, s)
+    });
     let next_available = next_free_day(&all, last_day);
     let days = all.into_iter().filter(|d| d.date <= last_day).collect();
     Ok(Month {
@@ -373,4 +385,27 @@ pub fn month(
         days,
         next_available,
     })
+}
+
+/// What `treatment` needs and what of it is held over the local dates `from..=to` (with the
+/// margin a buffer may reach past midnight), read once for a month or a look-ahead.
+fn needs_over(
+    conn: &mut DbConnection,
+    clinic: &Clinic,
+    treatment_id: i32,
+    from: NaiveDate,
+    to: NaiveDate,
+    exclude: Option<i32>,
+) -> Result<Needs, AppError> {
+    let start = local_day_bounds(clinic.tz, from).0 - Duration::hours(12);
+    let end = local_day_bounds(clinic.tz, to).1 + Duration::hours(12);
+    super::resources::needs_around(conn, treatment_id, start, end, exclude)
+}
+
+/// Whether every device and room a slot needs is open and free for it.
+fn resources_free(needs: &Needs, timing: Timing, s: &Slot) -> bool {
+    needs.kinds.is_empty()
+        || needs
+            .pick(s.start, s.end, timing.blocks_until(s.start))
+            .is_some()
 }

@@ -124,6 +124,7 @@ fn slot_problem(p: SlotProblem) -> &'static str {
         SlotProblem::TooSoon => "too_soon",
         SlotProblem::BeyondHorizon => "beyond_horizon",
         SlotProblem::OutsideHours => "outside_hours",
+        SlotProblem::ResourceClosed => "resource_hours",
         SlotProblem::Taken => "taken",
     }
 }
@@ -596,14 +597,14 @@ fn find_free(
     let clinic = clinic::load(conn)?;
     let policy = clinic.policy(now);
     let mut last = AppError::SlotUnavailable(SlotProblem::OutsideHours);
-    // Devices and rooms don't depend on who performs it: one look for every candidate.
-    let until = timing(treatment).blocks_until(start);
-    if !crate::service::resources::free_at(conn, treatment.id, start, until)? {
-        return Err(AppError::SlotUnavailable(SlotProblem::Taken));
-    }
     for pid in candidates(conn, treatment, choice, None)? {
         match check_one(conn, &clinic, treatment, pid, policy, start, None) {
-            Ok(_) => return Ok(pid),
+            Ok(slot) => {
+                // Devices and rooms don't depend on who performs it: one look is enough.
+                let until = timing(treatment).blocks_until(start);
+                crate::service::resources::free_at(conn, treatment.id, start, slot.end, until)?;
+                return Ok(pid);
+            }
             Err(e) if worth_trying_another(&e) => last = e,
             Err(e) => return Err(e),
         }

@@ -16,6 +16,7 @@ use chrono::Weekday;
 
 use super::clinic_model::{self, Clinic, minute_range};
 use crate::db::models::{PractitionerHoursRow, PractitionerRow, TreatmentRow};
+use crate::db::resources::ResourceHoursRow;
 use crate::db::{DbConnection, catalog_version, in_transaction};
 use crate::domain::hours::{WeeklyHours, weekday_from_index};
 use crate::error::AppError;
@@ -31,6 +32,8 @@ pub struct CatalogSnapshot {
     /// Active practitioners in id order.
     pub practitioners: Vec<PractitionerRow>,
     hours: Vec<PractitionerHoursRow>,
+    /// Devices' and rooms' weekly hours (issue 11); a resource without rows has none of its own.
+    resource_hours: Vec<ResourceHoursRow>,
 }
 
 impl CatalogSnapshot {
@@ -60,6 +63,27 @@ impl CatalogSnapshot {
             }
         }
         own
+    }
+
+    /// A device's or room's own weekly hours; `None` when it has none set (then it is available
+    /// whenever the clinic is open).
+    pub fn resource_week(&self, resource_id: i32) -> Option<WeeklyHours> {
+        let mut week = WeeklyHours::default();
+        let mut any = false;
+        for h in self
+            .resource_hours
+            .iter()
+            .filter(|h| h.resource_id == resource_id)
+        {
+            any = true;
+            if let (Some(day), Ok(r)) = (
+                weekday_from_index(h.weekday),
+                minute_range(h.start_minute, h.end_minute),
+            ) {
+                week.add(day, r);
+            }
+        }
+        any.then_some(week)
     }
 
     /// When a practitioner may be booked each weekday: their hours while the clinic is open.
@@ -121,5 +145,6 @@ fn load(conn: &mut DbConnection, stamp: String, version: i64) -> Result<CatalogS
         treatments: crate::db::treatments::active_treatments(conn)?,
         practitioners: crate::db::practitioners::active_practitioners(conn)?,
         hours: crate::db::practitioners::all_practitioner_hours(conn)?,
+        resource_hours: crate::db::resources::all_hours(conn)?,
     })
 }

@@ -4,21 +4,26 @@
 
 use std::collections::BTreeMap;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Duration, Utc};
 use diesel::Connection;
 use serde_json::json;
 
 use crate::db::DbConnection;
-use crate::db::models::{AppointmentRow, TreatmentRow, from_db};
+use crate::db::models::{AppointmentRow, TreatmentRow, from_db, to_db};
 pub use crate::db::resources::ResourceRow;
 use crate::db::resources::{self as store, NewResource};
 use crate::domain::availability::SlotProblem;
 use crate::domain::errors::FieldErrors;
-use crate::domain::resources::{Held, Needs, Resource, parse_kind};
+use crate::domain::hours::WeeklyHours;
+use crate::domain::resources::{Held, Needs, Resource, open_spans, parse_kind};
+use crate::domain::time::local_parts;
+use crate::domain::working_week::{WeekInput, rows, summary};
 use crate::error::AppError;
 use crate::service::audit::{self, Actor, Entry};
+use crate::service::catalog_snapshot;
 
-/// What `treatment` needs and what of it is taken in `[from, to)`; `exclude` leaves one
+/// What `treatment` needs and what of it is taken in `[from, to)`, with each resource's own
+/// hours (from the catalog in memory) laid out over those days; `exclude` leaves one
 /// appointment's holdings out (the one being moved).
 pub fn needs_around(
     conn: &mut DbConnection,
@@ -33,18 +38,22 @@ pub fn needs_around(
     }
     let rows = store::active_of_kinds(conn, &kinds)?;
     let ids: Vec<i32> = rows.iter().map(|r| r.id).collect();
-    let held = store::held_between(
-        conn,
-        &ids,
-        crate::db::models::to_db(from),
-        crate::db::models::to_db(to),
-        exclude,
-    )?;
+    let held = store::held_between(conn, &ids, to_db(from), to_db(to), exclude)?;
+    let cat = catalog_snapshot::current(conn)?;
+    let tz = cat.clinic.tz;
+    // A day either side: a session near local midnight may fall on the neighbouring date.
+    let (first, last) = (
+        local_parts(tz, from).0 - Duration::days(1),
+        local_parts(tz, to).0 + Duration::days(1),
+    );
     Ok(Needs {
         kinds,
         resources: rows
             .into_iter()
             .map(|r| Resource {
+                open: cat
+                    .resource_week(r.id)
+                    .map(|week| open_spans(tz, &week, first, last)),
                 id: r.id,
                 kind: r.kind,
             })
@@ -61,19 +70,45 @@ pub fn needs_around(
 }
 
 /// Inside the booking (or move) transaction: takes one free resource of each kind the
-/// appointment's treatment needs, for its whole held time. None free: the slot is taken.
+/// appointment's treatment needs, for its whole held time. None open: `ResourceClosed`; none
+/// free: the slot is taken.
+///
+/// Two bookings for different practitioners racing on PostgreSQL both see room 1 free and both
+/// try it; the database lets one have it and the other's insert fails. That one then tries the
+/// next free room of the kind (each try in its own savepoint, so the failure doesn't spoil the
+/// transaction), so N racers for N rooms all get one. SQLite has one writer: no race to lose.
 pub fn take_for(
     conn: &mut DbConnection,
     treatment: &TreatmentRow,
     row: &AppointmentRow,
 ) -> Result<(), AppError> {
-    let (start, until) = (from_db(row.starts_at), from_db(row.blocks_until));
+    let (start, end, until) = (
+        from_db(row.starts_at),
+        from_db(row.ends_at),
+        from_db(row.blocks_until),
+    );
     let needs = needs_around(conn, treatment.id, start, until, Some(row.id))?;
-    let picked = needs
-        .pick(start, until)
-        .ok_or(AppError::SlotUnavailable(SlotProblem::Taken))?;
-    for resource_id in picked {
-        store::hold(conn, row.id, resource_id, row.starts_at, row.blocks_until)?;
+    let candidates = needs
+        .candidates(start, end, until)
+        .map_err(AppError::SlotUnavailable)?;
+    for of_kind in candidates {
+        let mut taken = false;
+        for resource_id in of_kind {
+            let attempt = conn.transaction(|c| {
+                store::hold(c, row.id, resource_id, row.starts_at, row.blocks_until)
+            });
+            match attempt {
+                Ok(_) => {
+                    taken = true;
+                    break;
+                }
+                Err(e) if crate::db::is_overlap(&e) => continue,
+                Err(e) => return Err(e.into()),
+            }
+        }
+        if !taken {
+            return Err(AppError::SlotUnavailable(SlotProblem::Taken));
+        }
     }
     Ok(())
 }
@@ -84,18 +119,18 @@ pub fn release(conn: &mut DbConnection, appointment_id: i32) -> Result<(), AppEr
     Ok(())
 }
 
-/// Keeps only the starts (each held until `blocks_until(start)`) at which every resource the
-/// treatment needs is free. One query for the whole day.
+/// Keeps only the items whose session (`span`: start, end, held until) finds every resource
+/// the treatment needs open and free. One query for the whole span of the items.
 pub fn keep_free<T>(
     conn: &mut DbConnection,
     treatment_id: i32,
     items: Vec<T>,
-    span: impl Fn(&T) -> (DateTime<Utc>, DateTime<Utc>),
+    span: impl Fn(&T) -> (DateTime<Utc>, DateTime<Utc>, DateTime<Utc>),
     exclude: Option<i32>,
 ) -> Result<Vec<T>, AppError> {
     let (Some(from), Some(to)) = (
         items.iter().map(|i| span(i).0).min(),
-        items.iter().map(|i| span(i).1).max(),
+        items.iter().map(|i| span(i).2).max(),
     ) else {
         return Ok(items);
     };
@@ -106,8 +141,8 @@ pub fn keep_free<T>(
     Ok(items
         .into_iter()
         .filter(|i| {
-            let (s, e) = span(i);
-            needs.pick(s, e).is_some()
+            let (s, e, u) = span(i);
+            needs.pick(s, e, u).is_some()
         })
         .collect())
 }
@@ -124,15 +159,26 @@ pub fn held_by(
     Ok(map)
 }
 
-/// The admin's view: every resource, and each treatment's needs.
+/// The admin's view: every resource with its hours, and each treatment's needs.
 #[derive(Debug, Clone)]
 pub struct Inventory {
     pub resources: Vec<ResourceRow>,
+    /// Each resource's hours as a line ("Mon 09:00–13:00; …"), by id; a resource without hours
+    /// of its own is absent (available whenever the clinic is open).
+    pub hours: BTreeMap<i32, String>,
     pub treatments: Vec<(TreatmentRow, Vec<String>)>,
 }
 
 pub fn inventory(conn: &mut DbConnection) -> Result<Inventory, AppError> {
     let resources = store::all(conn)?;
+    let cat = catalog_snapshot::current(conn)?;
+    let hours = resources
+        .iter()
+        .filter_map(|r| {
+            cat.resource_week(r.id)
+                .map(|w| (r.id, summary(&w).join("; ")))
+        })
+        .collect();
     let needs = store::all_needs(conn)?;
     let treatments = crate::db::treatments::all_treatments(conn)?
         .into_iter()
@@ -147,6 +193,7 @@ pub fn inventory(conn: &mut DbConnection) -> Result<Inventory, AppError> {
         .collect();
     Ok(Inventory {
         resources,
+        hours,
         treatments,
     })
 }
@@ -301,15 +348,53 @@ pub fn set_needs(
     })
 }
 
+/// One resource and its own weekly hours (`None`: whenever the clinic is open), for its page.
+pub fn with_hours(
+    conn: &mut DbConnection,
+    id: i32,
+) -> Result<(ResourceRow, Option<WeeklyHours>), AppError> {
+    let row = store::by_id(conn, id)?.ok_or(AppError::NotFound("resource"))?;
+    let week = catalog_snapshot::current(conn)?.resource_week(id);
+    Ok((row, week))
+}
+
+/// Sets a resource's weekly hours, as the week editor posted them. A week left all empty clears
+/// them: the resource is then available whenever the clinic is open. Bookings already holding
+/// it keep it; only new bookings and moves are held to the new hours.
+pub fn set_hours(
+    conn: &mut DbConnection,
+    now: DateTime<Utc>,
+    actor: &Actor,
+    id: i32,
+    week: &WeekInput,
+) -> Result<(), AppError> {
+    let hours = week.parse().map_err(AppError::Invalid)?;
+    let rows = rows(&hours);
+    conn.transaction(|c| {
+        if store::by_id(c, id)?.is_none() {
+            return Err(AppError::NotFound("resource"));
+        }
+        store::replace_hours(c, id, &rows)?;
+        let after = if rows.is_empty() {
+            json!({"hours": "whenever the clinic is open"})
+        } else {
+            json!({"hours": summary(&hours)})
+        };
+        record(c, now, actor, "resource.hours", Some(id), after)
+    })
+}
+
 /// Whether every device and room `treatment_id` needs is free for `[start, until)` (for pages
 /// outside a transaction; booking re-checks under its lock).
 pub fn free_at(
     conn: &mut DbConnection,
     treatment_id: i32,
     start: DateTime<Utc>,
+    end: DateTime<Utc>,
     until: DateTime<Utc>,
-) -> Result<bool, AppError> {
-    Ok(needs_around(conn, treatment_id, start, until, None)?
-        .pick(start, until)
-        .is_some())
+) -> Result<(), AppError> {
+    needs_around(conn, treatment_id, start, until, None)?
+        .candidates(start, end, until)
+        .map(|_| ())
+        .map_err(AppError::SlotUnavailable)
 }

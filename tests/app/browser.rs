@@ -481,3 +481,178 @@ async fn every_email_fits_a_390_px_phone() {
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// A course's second session booked from the follow-up email (issue 11): the first
+/// microneedling session is booked and completed, the follow-up goes out over SMTP at its
+/// planned time (a fixed clock), and its link, opened in the browser, shows the booking page on
+/// the first date the course allows with the same practitioner chosen; booking there makes
+/// session 2 of 3.
+#[tokio::test]
+async fn a_second_course_session_is_booked_from_the_follow_up_link_in_a_real_browser() {
+    use carepath::db::schema::outbox;
+    use carepath::dispatch::{dispatch_due, render::render};
+    use diesel::prelude::*;
+
+    use crate::helpers::mail::{dispatcher, mail_settings};
+    use crate::helpers::smtp_server::SmtpServer;
+
+    let Some(browser) = browser().await else {
+        return;
+    };
+    let b = &browser.client;
+    let app = TestApp::spawn().await;
+    let server = SmtpServer::start().await;
+    let first = app
+        .booked("microneedling", "2030-06-03T10:00:00+01:00", 2, &ANN)
+        .await;
+    // Completed at 11:20 BST: 28 days on is Monday 1 July.
+    app.clock.set(t("2030-06-03T14:30:00Z"));
+    let desk = app.staff(Role::FrontDesk).await;
+    let r = desk
+        .post(
+            &format!("/staff/appointments/{}/complete", first.id),
+            &[("ended_at", "11:20")],
+        )
+        .await;
+    assert_eq!(r.status().as_u16(), 303);
+    // The follow-up goes out when the planner put it; the clock stands there.
+    let due: chrono::NaiveDateTime = {
+        let mut c = app.state.pool.get().unwrap();
+        outbox::table
+            .filter(outbox::appointment_id.eq(first.id))
+            .filter(outbox::kind.eq("follow_up"))
+            .select(outbox::due_at)
+            .first(&mut *c)
+            .unwrap()
+    };
+    let due = due.and_utc();
+    app.clock.set(due);
+    let mut d = dispatcher(&app, &mail_settings(&app, Some(server.url()), "unused"));
+    d.render_fn = render;
+    let report = dispatch_due(&d, due).await.expect("dispatch");
+    assert_eq!(report.failed + report.dead, 0, "{report}");
+    let follow_up = server
+        .received()
+        .into_iter()
+        .map(|m| {
+            let p = m.parsed();
+            (
+                p.subject().unwrap_or_default().to_string(),
+                p.body_text(0).unwrap_or_default().to_string(),
+            )
+        })
+        .find(|(subject, _)| subject.starts_with("Your next microneedling session"))
+        .expect("the follow-up was sent");
+    let text = follow_up.1;
+    let at = text
+        .find(&format!("{}/book/microneedling?", app.address))
+        .unwrap_or_else(|| panic!("a booking link in {text}"));
+    let link: String = text[at..]
+        .chars()
+        .take_while(|c| !c.is_whitespace())
+        .collect();
+    // The first valid date: 1 July, or the day the email arrives if that is later.
+    let today = carepath::domain::time::today(chrono_tz::Europe::London, due);
+    let first_valid = today.max(chrono::NaiveDate::from_ymd_opt(2030, 7, 1).unwrap());
+    assert_eq!(
+        link,
+        format!(
+            "{}/book/microneedling?date={}&practitioner=2",
+            app.address,
+            first_valid.format("%Y-%m-%d")
+        )
+    );
+
+    b.goto(&link).await.unwrap();
+    b.wait()
+        .for_element(Locator::Css("input[name=start]"))
+        .await
+        .unwrap();
+    let heading = format!(
+        "Free times on {}",
+        carepath::domain::time::date_label(first_valid)
+    );
+    assert!(body_text(b).await.contains(&heading), "{heading}");
+    let chosen = b
+        .find(Locator::Css("#practitioner option[selected]"))
+        .await
+        .expect("a practitioner chosen");
+    assert_eq!(chosen.attr("value").await.unwrap().as_deref(), Some("2"));
+    save(b, "course-next-session.png").await;
+    b.find(Locator::Css("input[name=start]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    b.find(Locator::XPath(
+        "//button[contains(., 'Continue to your details')]",
+    ))
+    .await
+    .unwrap()
+    .click()
+    .await
+    .unwrap();
+    // Microneedling asks its health questions first (answered "no"), then the details.
+    let next = b
+        .wait()
+        .for_element(Locator::Css("#name, input[type=radio][value=no]"))
+        .await
+        .unwrap();
+    if next.attr("id").await.unwrap().as_deref() != Some("name") {
+        for no in b
+            .find_all(Locator::Css("input[type=radio][value=no]"))
+            .await
+            .unwrap()
+        {
+            no.click().await.unwrap();
+        }
+        b.find(Locator::XPath(
+            "//button[contains(., 'Continue to your details')]",
+        ))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    }
+    b.wait()
+        .for_element(Locator::Id("name"))
+        .await
+        .unwrap()
+        .send_keys(ANN.name)
+        .await
+        .unwrap();
+    b.find(Locator::Id("email"))
+        .await
+        .unwrap()
+        .send_keys(ANN.email)
+        .await
+        .unwrap();
+    b.find(Locator::Id("consent"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    b.find(Locator::XPath(
+        "//button[contains(., 'Book this appointment')]",
+    ))
+    .await
+    .unwrap()
+    .click()
+    .await
+    .unwrap();
+    b.wait()
+        .for_element(Locator::XPath("//h1[contains(., 'booked')]"))
+        .await
+        .unwrap();
+    let text = body_text(b).await;
+    assert!(text.contains("Session 2 of 3"), "{text}");
+    assert!(
+        text.contains("Jonah Reyes"),
+        "the same practitioner: {text}"
+    );
+    save(b, "course-session-2.png").await;
+    assert_eq!(app.appointment_count(), 2);
+}

@@ -37,6 +37,7 @@ async fn a_session_sooner_than_the_minimum_interval_is_refused_by_the_api() {
     let second = app.booked("microneedling", FOUR_WEEKS, 2, &ANN).await;
     assert_eq!(second.json["course"]["session"], 2, "{}", second.json);
     assert_eq!(second.json["course"]["id"], first.json["course"]["id"]);
+    assert!(second.json["course"].get("late_days").is_none(), "on time");
     // Another email is another patient's course.
     let bo = Patient::new("Bo", "bo@example.org");
     let other = app.booked("microneedling", TOO_SOON, 2, &bo).await;
@@ -350,4 +351,111 @@ async fn racing_first_sessions_make_one_course() {
         .unwrap();
     assert_eq!(open, 1);
     assert_eq!(app.appointment_count(), 2);
+}
+
+/// Past the maximum interval the API says so too (issue 11), and still books: seven weeks
+/// after the first session (the plan allows at most six).
+#[tokio::test]
+async fn the_api_books_a_late_session_and_says_how_late() {
+    let app = TestApp::spawn().await;
+    app.booked("microneedling", FIRST, 2, &ANN).await;
+    let (status, body) = app
+        .book_for("microneedling", "2030-07-23T10:00:00+01:00", Some(2), &ANN)
+        .await;
+    assert_eq!(status, 201, "{body}");
+    assert_eq!(body["course"]["session"], 2, "{body}");
+    assert_eq!(body["course"]["late_days"], 49, "{body}");
+    // The booking as read back says the same.
+    let token = token_of(body["manage_url"].as_str().expect("manage_url"));
+    let (status, read) = app.get_json(&format!("/api/v1/bookings/{token}")).await;
+    assert_eq!(status, 200, "{read}");
+    assert_eq!(read["course"]["late_days"], 49, "{read}");
+}
+
+/// The planner with a fixed clock: a course session's follow-up is due 35 days after its
+/// recorded end. When that is sooner than the course allows (here the minimum is raised to 42
+/// days), the email proposes the first allowed date, not the day it arrives; a course's last
+/// session proposes no date.
+#[tokio::test]
+async fn the_proposal_email_is_planned_from_the_recorded_end_and_proposes_the_first_allowed_date() {
+    use carepath::dispatch::render::{RenderContext, Rendered, render};
+    let app = TestApp::spawn().await;
+    let admin = app.staff(Role::Admin).await;
+    admin
+        .post_redirect(
+            "/staff/course-plans/4",
+            &[
+                ("sessions", "2"),
+                ("min_interval_days", "42"),
+                ("max_interval_days", "56"),
+            ],
+        )
+        .await;
+    let done = app
+        .booked("microneedling", "2030-06-03T10:00:00+01:00", 2, &ANN)
+        .await;
+    app.clock.set(t("2030-06-03T14:30:00Z"));
+    let desk = app.staff(Role::FrontDesk).await;
+    let r = desk
+        .post(
+            &format!("/staff/appointments/{}/complete", done.id),
+            &[("ended_at", "11:20")],
+        )
+        .await;
+    assert_eq!(r.status().as_u16(), 303);
+    let rows = app.outbox_of(done.id);
+    let follow_up = of_kind(&rows, "follow_up")[0].clone();
+    // 35 days after 11:20 BST on 3 June, in the clinic's sending hours: Monday 8 July.
+    let due = follow_up.due_at.and_utc();
+    assert_eq!(
+        carepath::domain::time::today(chrono_tz::Europe::London, due).to_string(),
+        "2030-07-08",
+        "{due}"
+    );
+    let email = |app: &TestApp, row: &carepath::db::models::OutboxRow| {
+        let mut c = app.state.pool.get().unwrap();
+        let ctx = RenderContext {
+            base_url: app.address.clone(),
+            host: "clinic.test".into(),
+            now: app.clock.now(),
+        };
+        match render(&mut c, row, &ctx).unwrap() {
+            Rendered::Send(email, _) => email.text,
+            _ => panic!("the follow-up is sent"),
+        }
+    };
+    app.clock.set(due);
+    let text = email(&app, &follow_up);
+    // 42 days after 3 June is 15 July: later than the day it arrives.
+    assert!(
+        text.contains(&format!(
+            "{}/book/microneedling?date=2030-07-15&practitioner=2",
+            app.address
+        )),
+        "{text}"
+    );
+    // The second (last) session: its follow-up proposes no date.
+    let last = app
+        .booked("microneedling", "2030-07-15T10:00:00+01:00", 2, &ANN)
+        .await;
+    assert_eq!(last.json["course"]["session"], 2, "{}", last.json);
+    assert!(last.json["course"]["next_from"].is_null(), "{}", last.json);
+    app.clock.set(t("2030-07-15T12:00:00Z"));
+    // Six weeks on, the desk signs in again.
+    let desk = app
+        .login_as("front_desk@clinic.example", STAFF_PASSWORD)
+        .await;
+    let r = desk
+        .post(
+            &format!("/staff/appointments/{}/complete", last.id),
+            &[("ended_at", "11:15")],
+        )
+        .await;
+    assert_eq!(r.status().as_u16(), 303);
+    let rows = app.outbox_of(last.id);
+    let follow_up = of_kind(&rows, "follow_up")[0].clone();
+    app.clock.set(follow_up.due_at.and_utc());
+    let text = email(&app, &follow_up);
+    assert!(text.contains("/book/microneedling"), "{text}");
+    assert!(!text.contains("microneedling?date="), "{text}");
 }

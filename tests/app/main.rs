@@ -38,6 +38,7 @@ mod query_plans;
 mod record_takeover;
 mod reminders;
 mod reschedule_keeps;
+mod resource_hours;
 mod resources;
 mod same_answers;
 mod secrets_at_rest;

@@ -324,3 +324,154 @@ async fn admins_add_devices_and_say_what_treatments_need() {
     let desk = app.staff(Role::FrontDesk).await;
     assert_eq!(desk.get("/staff/resources").await.status().as_u16(), 403);
 }
+
+/// Adds a physician working only Tuesdays `from`–`to` (minutes); returns their id.
+fn physician_working_tuesdays(app: &TestApp, name: &str, from: i32, to: i32) -> i32 {
+    let mut c = app.state.pool.get().expect("conn");
+    diesel::insert_into(practitioners::table)
+        .values(NewPractitioner {
+            name,
+            title: "Physician",
+            qualifications: "physician",
+            bio: "",
+            active: true,
+        })
+        .execute(&mut *c)
+        .expect("practitioner");
+    let id: i32 = practitioners::table
+        .filter(practitioners::name.eq(name))
+        .select(practitioners::id)
+        .first(&mut *c)
+        .expect("id");
+    diesel::insert_into(practitioner_hours::table)
+        .values(NewPractitionerHours {
+            practitioner_id: id,
+            weekday: 1,
+            start_minute: from,
+            end_minute: to,
+        })
+        .execute(&mut *c)
+        .expect("hours");
+    id
+}
+
+fn free_on(month: &serde_json::Value, date: &str) -> u64 {
+    month["days"]
+        .as_array()
+        .expect("days")
+        .iter()
+        .find(|d| d["date"] == date)
+        .and_then(|d| d["free_slots"].as_u64())
+        .expect("day listed")
+}
+
+#[tokio::test]
+async fn the_month_and_the_next_free_day_leave_out_a_day_whose_only_time_needs_the_held_laser() {
+    let app = TestApp::spawn().await;
+    // Works Tuesdays 10:00–11:30: exactly one 90-minute laser session a week, at 10:00.
+    let short = physician_working_tuesdays(&app, "Dr. Short", 600, 690);
+    let month = format!(
+        "/api/v1/availability/month?treatment=laser-resurfacing&month=2030-06&practitioner={short}"
+    );
+    let (s, before) = app.get_json(&month).await;
+    assert_eq!(s, 200, "{before}");
+    assert_eq!(free_on(&before, "2030-06-04"), 1, "{before}");
+    // Dr. Okafor takes the one laser at 10:00 on 4 June: Dr. Short is free, the laser isn't.
+    app.booked("laser-resurfacing", TUESDAY_10, 1, &ANN).await;
+    let (s, after) = app.get_json(&month).await;
+    assert_eq!(s, 200, "{after}");
+    assert_eq!(free_on(&after, "2030-06-04"), 0, "{after}");
+    assert_eq!(free_on(&after, "2030-06-11"), 1, "{after}");
+    // The day's own answer agrees.
+    assert!(
+        app.slots("laser-resurfacing", "2030-06-04", Some(short))
+            .await
+            .is_empty()
+    );
+    // "The next free day" from the month before skips 4 June too.
+    let (s, may) = app
+        .get_json(&format!(
+            "/api/v1/availability/month?treatment=laser-resurfacing&month=2030-05&practitioner={short}"
+        ))
+        .await;
+    assert_eq!(s, 200, "{may}");
+    assert_eq!(may["next_available"], "2030-06-11", "{may}");
+    // The booking page, browsing Monday 3 June (nothing for Dr. Short), points to 11 June.
+    let page = app
+        .get(&format!(
+            "/book/laser-resurfacing?date=2030-06-03&practitioner={short}"
+        ))
+        .await
+        .text()
+        .await
+        .expect("page");
+    let next = &page[page
+        .find("The next day with free times is")
+        .expect("a next free day")..];
+    let next = &next[..next.find("</a>").expect("its link")];
+    assert!(next.contains("2030-06-11"), "{next}");
+}
+
+/// Starts `n` racers, each with their own practitioner and patient, for `treatment` at `start`;
+/// half through the API, half through the booking page. Their statuses.
+async fn race(app: &TestApp, treatment: &str, start: &str, ids: &[i32], tag: &str) -> Vec<u16> {
+    let attempts = ids.iter().enumerate().map(|(i, &pid)| async move {
+        let email = format!("{tag}{i}@example.org");
+        if i % 2 == 0 {
+            let racer = Patient::new("Racer", &email);
+            app.book_for(treatment, start, Some(pid), &racer).await.0
+        } else {
+            let p = pid.to_string();
+            app.post_form(
+                &format!("/book/{treatment}"),
+                &[
+                    ("start", start),
+                    ("practitioner", &p),
+                    ("name", "Racer"),
+                    ("email", &email),
+                    ("consent", "yes"),
+                ],
+            )
+            .await
+            .status()
+            .as_u16()
+        }
+    });
+    join_all(attempts).await
+}
+
+#[tokio::test]
+async fn racers_for_rooms_each_get_the_next_free_room_and_only_the_one_too_many_is_refused() {
+    let app = TestApp::spawn().await;
+    // Two more rooms: five in all. Six physicians, all free on Tuesdays.
+    let admin = app.staff(Role::Admin).await;
+    for name in ["Room 4", "Room 5"] {
+        admin
+            .post_redirect(
+                "/staff/resources",
+                &[("name", name), ("kind", "treatment room")],
+            )
+            .await;
+    }
+    let ids = more_physicians(&app, 6);
+    // Five racers for five rooms: every one is booked (none loses room 1 and gives up).
+    let statuses = race(&app, "microdermabrasion", TUESDAY_10, &ids[..5], "five").await;
+    assert!(
+        statuses.iter().all(|s| *s == 201 || *s == 303),
+        "{statuses:?}"
+    );
+    assert_eq!(app.appointment_count(), 5);
+    // Six racers for five rooms at another time: exactly one clean 409.
+    let statuses = race(
+        &app,
+        "microdermabrasion",
+        "2030-06-04T14:00:00+01:00",
+        &ids,
+        "six",
+    )
+    .await;
+    let ok = statuses.iter().filter(|s| **s == 201 || **s == 303).count();
+    let refused = statuses.iter().filter(|s| **s == 409).count();
+    assert_eq!((ok, refused), (5, 1), "{statuses:?}");
+    assert_eq!(app.appointment_count(), 10);
+}

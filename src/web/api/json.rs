@@ -198,6 +198,10 @@ pub struct Course {
     /// The first date (clinic calendar, YYYY-MM-DD) the next session may have, while
     /// sessions remain.
     next_from: Option<String>,
+    /// Booked past the course's maximum interval: how many days after the previous session.
+    /// Allowed; said so the client can say it gently (absent when on time).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    late_days: Option<i64>,
 }
 
 #[derive(Debug, Serialize)]
@@ -236,6 +240,7 @@ impl<'a> Booking<'a> {
                 sessions: c.of,
                 ended: c.ended,
                 next_from: c.next_from.map(|d| d.format("%Y-%m-%d").to_string()),
+                late_days: c.late_days,
             }),
         }
     }

@@ -12,6 +12,7 @@ pub mod feed;
 mod practitioners;
 mod privacy;
 mod qualifications;
+mod resource_hours;
 mod resources;
 mod screening;
 mod settings;
@@ -108,6 +109,14 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             web::post().to(resources::set_status),
         )
         .route(
+            "/resources/{resource}/hours",
+            web::get().to(resource_hours::show),
+        )
+        .route(
+            "/resources/{resource}/hours",
+            web::post().to(resource_hours::save),
+        )
+        .route(
             "/treatments/{treatment}/resources",
             web::post().to(resources::set_needs),
         )
@@ -149,6 +158,7 @@ fn saved_notice(query: &str) -> Option<&'static str> {
         "created" => "Created.",
         "profile" | "treatment" | "settings" | "account" => "Saved.",
         "hours" => "Working hours saved.",
+        "resource_hours" => "Hours saved.",
         "time_off" => "Time off added.",
         "time_off_removed" => "Time off removed.",
         "deactivated" => "Deactivated: no longer offered for booking.",

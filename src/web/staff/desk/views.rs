@@ -565,6 +565,9 @@ pub fn slot_message(p: SlotProblem) -> &'static str {
         }
         SlotProblem::BeyondHorizon => "That date is beyond the clinic's booking window.",
         SlotProblem::OutsideHours => "The practitioner isn't working at that time.",
+        SlotProblem::ResourceClosed => {
+            "A device or room this treatment needs is outside its hours then (see Devices and rooms)."
+        }
         SlotProblem::Taken => "That time has just been taken. Please pick another.",
     }
 }
