@@ -60,6 +60,10 @@ pub struct SettingsArgs {
     /// it off: the pages are fast without it (see README "Benchmark").
     #[arg(long, env = "CAREPATH_PAGE_CACHE_SECONDS", default_value_t = 0)]
     pub page_cache_seconds: u64,
+    /// SQLite: bookings queued at the same moment share one write transaction (group commit,
+    /// each in its own savepoint); `off` gives every booking its own (for comparing).
+    #[arg(long, env = "CAREPATH_GROUP_COMMIT", default_value = "on")]
+    pub group_commit: String,
     /// Email of the admin account created on a database with no staff.
     #[arg(
         long,
@@ -263,6 +267,8 @@ pub struct Settings {
     pub shutdown_timeout: std::time::Duration,
     pub workers: Option<usize>,
     pub page_cache: std::time::Duration,
+    /// Whether bookings on SQLite share write transactions (see `db::writer`).
+    pub group_commit: bool,
     pub admin_email: String,
     pub admin_password: Option<String>,
     pub secret_key: Option<Vec<u8>>,
@@ -363,6 +369,15 @@ impl Settings {
             shutdown_timeout: std::time::Duration::from_secs(a.shutdown_seconds.min(600)),
             workers: a.workers,
             page_cache: std::time::Duration::from_secs(a.page_cache_seconds.min(3600)),
+            group_commit: match a.group_commit.trim() {
+                "on" | "" => true,
+                "off" => false,
+                other => {
+                    return Err(format!(
+                        "CAREPATH_GROUP_COMMIT must be on or off, not '{other}'"
+                    ));
+                }
+            },
             admin_email: a.admin_email.trim().to_string(),
             admin_password: a.admin_password.clone().filter(|p| !p.is_empty()),
             secret_key,

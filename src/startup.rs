@@ -184,6 +184,7 @@ impl Application {
             .metrics_token
             .as_ref()
             .and_then(|_| crate::telemetry::metrics_handle());
+        crate::db::writer::set_group_commit(settings.group_commit);
         let limits = web::Data::new(crate::web::rate_limit::RateLimits::new(
             &settings.rate_limits,
         ));

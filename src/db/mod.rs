@@ -27,7 +27,7 @@ pub mod treatments;
 pub mod waitlist;
 pub mod writer;
 
-pub use writer::write_transaction;
+pub use writer::{grouped_write, write_transaction};
 
 use diesel::connection::SimpleConnection;
 use diesel::dsl::sql;

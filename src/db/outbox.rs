@@ -56,6 +56,23 @@ pub fn insert(conn: &mut DbConnection, new: &NewOutbox<'_>) -> QueryResult<usize
     diesel::insert_into(outbox::table).values(new).execute(conn)
 }
 
+/// Several rows (a new appointment's planned emails): one multi-row statement on PostgreSQL,
+/// one round trip instead of one per row. SQLite runs in-process, where a prepared single-row
+/// insert per row costs about as little (and diesel's multi-row form can't write SQL NULLs there
+/// without giving up column defaults).
+pub fn insert_all(conn: &mut DbConnection, rows: &[NewOutbox<'_>]) -> QueryResult<usize> {
+    match conn {
+        DbConnection::Pg(c) => diesel::insert_into(outbox::table).values(rows).execute(c),
+        DbConnection::Sqlite(_) => {
+            let mut n = 0;
+            for row in rows {
+                n += insert(conn, row)?;
+            }
+            Ok(n)
+        }
+    }
+}
+
 /// Re-plans a row that hasn't gone out: new due time and status, attempts kept.
 pub fn replan(
     conn: &mut DbConnection,

@@ -2,6 +2,8 @@
 //! lock, re-checks the slot against what is committed, then writes. The database's overlap guard
 //! (trigger / exclusion constraint) backs this up, so a race can only ever end in a clean 409.
 
+use std::sync::Arc;
+
 use chrono::{DateTime, Utc};
 
 use super::availability::{self, DayQuery, OpenDay, practitioner_days, timing};
@@ -134,14 +136,21 @@ fn book_any(
     now: DateTime<Utc>,
     cmd: &BookCommand,
 ) -> Result<Booked, AppError> {
-    let clinic = clinic::load(conn)?;
+    let clinic = Arc::new(clinic::load(conn)?);
     let policy = clinic.policy(now);
-    let treatment = catalog::requested(conn, &cmd.treatment_slug)?;
+    let treatment = Arc::new(catalog::requested(conn, &cmd.treatment_slug)?);
     let candidates = candidates(conn, &treatment, cmd.practitioner, None)?;
+    // Owned: the write may run on another request's thread, in its group commit (db::writer).
+    let cmd = Arc::new(cmd.clone());
     let mut last = AppError::SlotUnavailable(SlotProblem::OutsideHours);
     for pid in candidates {
         match changes::committed(with_retries(|| {
-            try_book(conn, &clinic, &treatment, pid, policy, cmd)
+            let (clinic, treatment, cmd) = (clinic.clone(), treatment.clone(), cmd.clone());
+            // Queued behind other writers on SQLite, sharing one `BEGIN IMMEDIATE … COMMIT`
+            // with the bookings queued beside it, each in its own savepoint; see db::writer.
+            crate::db::grouped_write(conn, move |c| {
+                try_book(c, &clinic, &treatment, pid, policy, &cmd)
+            })
         })) {
             Ok(row) => return Ok(row),
             Err(e) if worth_trying_another(&e) => {
@@ -157,16 +166,16 @@ fn book_any(
     Err(last)
 }
 
+/// One booking's statements, run inside its (possibly shared) write transaction.
 fn try_book(
-    conn: &mut DbConnection,
+    c: &mut DbConnection,
     clinic: &Clinic,
     treatment: &TreatmentRow,
     pid: i32,
     policy: Policy,
     cmd: &BookCommand,
 ) -> Result<Booked, AppError> {
-    // Queued behind other writers on SQLite (`BEGIN IMMEDIATE`); see db::writer.
-    crate::db::write_transaction(conn, |c| {
+    {
         crate::db::practitioners::lock_practitioner(c, pid)?;
         let slot = check_one(c, clinic, treatment, pid, policy, cmd.start, None)?;
         let now = to_db(policy.now);
@@ -230,12 +239,12 @@ fn try_book(
         )?;
         // Before planning: a preparation step may depend on an answer.
         clinical.record(c, policy.now, &row)?;
-        crate::service::planning::on_booked(c, clinic, policy.now, &row)?;
+        crate::service::planning::on_new_booking(c, clinic, policy.now, &row, &patient.email)?;
         Ok(Booked {
             appointment: row,
             token,
         })
-    })
+    }
 }
 
 /// Runs a write, mapping the database's overlap refusal to "taken" and retrying the rare

@@ -87,7 +87,18 @@ enum AlreadySent {
     SendAgain,
 }
 
+/// What planning already knows about the appointment.
+#[derive(Clone, Copy)]
+enum Known<'a> {
+    /// Nothing: read what is planned and who the patient is.
+    Nothing,
+    /// It was inserted in this very transaction, for the patient with this address: it has no
+    /// outbox rows yet, so there is nothing to re-plan and its rows go in with one statement.
+    New { recipient: &'a str },
+}
+
 /// Plans (or re-plans) each step from `anchor_at`.
+#[allow(clippy::too_many_arguments)]
 fn plan_steps(
     c: &mut DbConnection,
     clinic: &Clinic,
@@ -96,6 +107,7 @@ fn plan_steps(
     anchors: &[Anchor],
     anchor_at: impl Fn(Anchor) -> DateTime<Utc>,
     sent: AlreadySent,
+    known: Known<'_>,
 ) -> Result<(), AppError> {
     // Steps that depend on a screening answer go only to the patients who gave it.
     let not_for_them = crate::service::clinical_checks::steps_not_applicable(c, appt.id)?;
@@ -106,9 +118,14 @@ fn plan_steps(
     if steps.is_empty() {
         return Ok(());
     }
-    let patient = patients::by_id(c, appt.patient_id)?;
+    let recipient = match known {
+        Known::New { recipient } => recipient.to_string(),
+        Known::Nothing => patients::by_id(c, appt.patient_id)?.email,
+    };
     let start = from_db(appt.starts_at);
     let now_db = to_db(now);
+    // For a new appointment: (key, step, kind, status, due, note) of every row, inserted at once.
+    let mut fresh = Vec::new();
     for s in steps {
         let planned = plan(
             s.kind,
@@ -130,6 +147,10 @@ fn plan_steps(
             Planned::At(t) => (OutboxStatus::Planned, to_db(t), None),
             Planned::Skip(why) => (OutboxStatus::Cancelled, to_db(now), Some(skipped_note(why))),
         };
+        if let Known::New { .. } = known {
+            fresh.push((key(appt.id, s.row.id), s.row.id, s.kind, status, due, note));
+            continue;
+        }
         let insert = |c: &mut DbConnection, k: &str| {
             outbox::insert(
                 c,
@@ -138,7 +159,7 @@ fn plan_steps(
                     step_id: Some(s.row.id),
                     kind: s.kind.as_str(),
                     dedupe_key: k,
-                    recipient: &patient.email,
+                    recipient: &recipient,
                     due_at: due,
                     status: status.as_str(),
                     message_id: k,
@@ -170,15 +191,58 @@ fn plan_steps(
             Some(_) => {}
         }
     }
+    if !fresh.is_empty() {
+        let rows: Vec<NewOutbox> = fresh
+            .iter()
+            .map(|(k, step, kind, status, due, note)| NewOutbox {
+                appointment_id: appt.id,
+                step_id: Some(*step),
+                kind: kind.as_str(),
+                dedupe_key: k,
+                recipient: &recipient,
+                due_at: *due,
+                status: status.as_str(),
+                message_id: k,
+                note: note.as_deref(),
+                created_at: now_db,
+                updated_at: now_db,
+            })
+            .collect();
+        outbox::insert_all(c, &rows)?;
+    }
     Ok(())
 }
 
 /// A new booking: its confirmation and everything before the session.
+/// Planning again is a no-op: what is planned already stays as it is.
 pub fn on_booked(
     c: &mut DbConnection,
     clinic: &Clinic,
     now: DateTime<Utc>,
     appt: &AppointmentRow,
+) -> Result<(), AppError> {
+    plan_before_session(c, clinic, now, appt, Known::Nothing)
+}
+
+/// `on_booked` for an appointment inserted in the caller's transaction, for the patient with
+/// address `recipient`: it has no outbox rows yet, so nothing is read before they go in.
+pub fn on_new_booking(
+    c: &mut DbConnection,
+    clinic: &Clinic,
+    now: DateTime<Utc>,
+    appt: &AppointmentRow,
+    recipient: &str,
+) -> Result<(), AppError> {
+    plan_before_session(c, clinic, now, appt, Known::New { recipient })
+}
+
+/// The confirmation and everything before the session, from the booking time and the start.
+fn plan_before_session(
+    c: &mut DbConnection,
+    clinic: &Clinic,
+    now: DateTime<Utc>,
+    appt: &AppointmentRow,
+    known: Known<'_>,
 ) -> Result<(), AppError> {
     let booked = from_db(appt.created_at);
     let start = from_db(appt.starts_at);
@@ -190,6 +254,7 @@ pub fn on_booked(
         &[Anchor::Booked, Anchor::Start],
         |a| if a == Anchor::Booked { booked } else { start },
         AlreadySent::Keep,
+        known,
     )
 }
 
@@ -246,6 +311,7 @@ pub fn on_rescheduled(
         &[Anchor::Start],
         |_| start,
         AlreadySent::SendAgain,
+        Known::Nothing,
     )
 }
 
@@ -271,6 +337,7 @@ pub fn on_cancelled(
         &[Anchor::Cancelled],
         |_| now,
         AlreadySent::Keep,
+        Known::Nothing,
     )
 }
 
@@ -291,6 +358,7 @@ pub fn on_completed(
         &[Anchor::Completed],
         |_| done,
         AlreadySent::Keep,
+        Known::Nothing,
     )
 }
 
@@ -311,6 +379,7 @@ pub fn on_no_show(
         &[Anchor::NoShow],
         |_| start.max(now),
         AlreadySent::Keep,
+        Known::Nothing,
     )
 }
 
@@ -334,7 +403,7 @@ pub fn on_undone(
             &note,
             to_db(now),
         )?;
-        on_booked(c, clinic, now, appt)?;
+        plan_before_session(c, clinic, now, appt, Known::Nothing)?;
     }
     Ok(())
 }

@@ -18,6 +18,7 @@ mod database;
 mod double_booking;
 mod error_pages;
 mod fuzz;
+mod group_commit;
 mod hardening;
 mod helpers;
 mod login_security;
