@@ -18,7 +18,11 @@ use crate::helpers::*;
 const FREED: &str = "2030-06-11T10:00:00+01:00";
 const DAY: &str = "2030-06-11";
 
-async fn send_due(app: &TestApp, server: &SmtpServer, at: DateTime<Utc>) -> Vec<Received> {
+pub(crate) async fn send_due(
+    app: &TestApp,
+    server: &SmtpServer,
+    at: DateTime<Utc>,
+) -> Vec<Received> {
     let before = server.count();
     let mut d = dispatcher(app, &mail_settings(app, Some(server.url()), "unused"));
     d.render_fn = carepath::dispatch::RenderFn::Batch(carepath::dispatch::render::render_batch);
@@ -43,7 +47,7 @@ fn recipients(got: &[Received]) -> Vec<String> {
     r
 }
 
-fn offer_mail<'a>(got: &'a [Received], to: &str) -> (String, String) {
+pub(crate) fn offer_mail<'a>(got: &'a [Received], to: &str) -> (String, String) {
     let m = got
         .iter()
         .find(|m| {
@@ -62,7 +66,7 @@ fn offer_mail<'a>(got: &'a [Received], to: &str) -> (String, String) {
 }
 
 /// The token of the first `/waitlist/{kind}/` link in a text.
-fn link_token(text: &str, kind: &str) -> String {
+pub(crate) fn link_token(text: &str, kind: &str) -> String {
     let marker = format!("/waitlist/{kind}/");
     let at = text
         .find(&marker)
