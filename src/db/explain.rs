@@ -14,7 +14,13 @@ use diesel::sql_types::Text;
 use super::DbConnection;
 
 /// Tables that grow with the practice: a whole scan of one of these is what must not happen.
-pub const LARGE: [&str; 4] = ["appointments", "patients", "outbox", "audit_log"];
+pub const LARGE: [&str; 5] = [
+    "appointments",
+    "patients",
+    "outbox",
+    "audit_log",
+    "appointment_screening",
+];
 
 #[derive(QueryableByName)]
 struct Line {

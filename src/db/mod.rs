@@ -274,6 +274,14 @@ pub fn is_overlap(e: &DieselError) -> bool {
     }
 }
 
+/// True when PostgreSQL broke a deadlock by aborting this transaction (SQLSTATE 40P01, which
+/// Diesel reports as an unknown kind). Exclusion constraints can deadlock by design: two
+/// transactions inserting conflicting rows at once each put their index entry in first, then wait
+/// for the other's. The transaction that was not aborted goes on; ours can simply run again.
+pub fn is_deadlock(e: &DieselError) -> bool {
+    matches!(e, DieselError::DatabaseError(_, info) if info.message().contains("deadlock detected"))
+}
+
 pub fn is_unique_violation(e: &DieselError) -> bool {
     matches!(
         e,
@@ -292,4 +300,23 @@ pub fn last_insert_id(conn: &mut DbConnection) -> QueryResult<i32> {
         DbConnection::Pg(c) => diesel::select(sql::<BigInt>("lastval()")).get_result(c)?,
     };
     i32::try_from(id).map_err(|_| diesel::result::Error::NotFound)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn db_error(message: &str) -> DieselError {
+        DieselError::DatabaseError(DatabaseErrorKind::Unknown, Box::new(message.to_string()))
+    }
+
+    #[test]
+    fn a_deadlock_is_told_apart_from_an_overlap_and_other_errors() {
+        assert!(is_deadlock(&db_error("deadlock detected")));
+        assert!(!is_overlap(&db_error("deadlock detected")));
+        assert!(!is_deadlock(&db_error(
+            "conflicting key value violates exclusion constraint \"appointments_no_overlap\""
+        )));
+        assert!(!is_deadlock(&DieselError::NotFound));
+    }
 }

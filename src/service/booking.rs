@@ -10,7 +10,9 @@ use super::availability::{self, DayQuery, OpenDay, practitioner_days, timing};
 use super::catalog::{self, Offer};
 use super::clinic::{self, Clinic};
 use crate::db::models::*;
-use crate::db::{DbConnection, appointments, is_overlap, is_unique_violation, patients};
+use crate::db::{
+    DbConnection, appointments, is_deadlock, is_overlap, is_unique_violation, patients,
+};
 use crate::domain::appointment::{
     Action, SelfServiceRefusal, Status, self_service_allowed, transition,
 };
@@ -248,7 +250,10 @@ fn try_book(
 }
 
 /// Runs a write, mapping the database's overlap refusal to "taken" and retrying the rare
-/// conflict of two first-time patients with the same email racing on PostgreSQL.
+/// conflict of two first-time patients with the same email racing on PostgreSQL, and a
+/// transaction PostgreSQL aborted to break a deadlock between racing inserts into an exclusion
+/// constraint (seen as a 500 for two of six racers for rooms under load): run again, it sees
+/// the winner's rows and takes the next room or answers "taken".
 fn with_retries<T>(mut f: impl FnMut() -> Result<T, AppError>) -> Result<T, AppError> {
     let mut attempt = 0;
     loop {
@@ -258,6 +263,7 @@ fn with_retries<T>(mut f: impl FnMut() -> Result<T, AppError>) -> Result<T, AppE
                 return Err(AppError::SlotUnavailable(SlotProblem::Taken));
             }
             Err(AppError::Db(e)) if is_unique_violation(&e) && attempt < 3 => continue,
+            Err(AppError::Db(e)) if is_deadlock(&e) && attempt < 5 => continue,
             other => return other,
         }
     }
