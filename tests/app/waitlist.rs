@@ -47,7 +47,7 @@ fn recipients(got: &[Received]) -> Vec<String> {
     r
 }
 
-pub(crate) fn offer_mail<'a>(got: &'a [Received], to: &str) -> (String, String) {
+pub(crate) fn offer_mail(got: &[Received], to: &str) -> (String, String) {
     let m = got
         .iter()
         .find(|m| {
