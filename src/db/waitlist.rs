@@ -93,6 +93,15 @@ pub fn entry(conn: &mut DbConnection, id: i32) -> QueryResult<EntryRow> {
         .first(conn)
 }
 
+/// An entry by id, or None (a staff URL may name any number).
+pub fn find_entry(conn: &mut DbConnection, id: i32) -> QueryResult<Option<EntryRow>> {
+    waitlist_entries::table
+        .find(id)
+        .select(EntryRow::as_select())
+        .first(conn)
+        .optional()
+}
+
 /// Locks an entry's row for the rest of the transaction (PostgreSQL; SQLite's writer lock
 /// already serialises), so two claims of one entry's offers run one after the other.
 pub fn lock_entry(conn: &mut DbConnection, id: i32) -> QueryResult<usize> {

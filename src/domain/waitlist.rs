@@ -91,9 +91,15 @@ pub struct JoinRequest {
 }
 
 impl JoinInput {
-    /// Parses against the clinic's `today`: the range may not start in the past, must not end
-    /// before it starts, and spans at most [`MAX_RANGE_DAYS`].
-    pub fn parse(&self, today: NaiveDate) -> Result<JoinRequest, FieldErrors> {
+    /// Parses against the clinic's `today` and `last_bookable` day (today + its booking
+    /// horizon): the range may not start in the past, must not end before it starts, spans at
+    /// most [`MAX_RANGE_DAYS`], and stays inside the horizon (a later day could never be
+    /// offered, since nobody can book it yet).
+    pub fn parse(
+        &self,
+        today: NaiveDate,
+        last_bookable: NaiveDate,
+    ) -> Result<JoinRequest, FieldErrors> {
         let mut e = FieldErrors::new();
         let from = e.take("from", parse_date(&self.from));
         let to = if self.to.trim().is_empty() {
@@ -106,6 +112,17 @@ impl JoinInput {
             && f < today
         {
             e.add("from", "Choose a date from today on.");
+        }
+        let beyond = |d: NaiveDate| d > last_bookable;
+        let horizon = format!(
+            "Bookings open at most {} days ahead: choose a date up to {}.",
+            (last_bookable - today).num_days(),
+            last_bookable.format("%Y-%m-%d")
+        );
+        if from.is_some_and(beyond) {
+            e.add("from", horizon.clone());
+        } else if to.is_some_and(beyond) {
+            e.add("to", horizon);
         }
         if let (Some(f), Some(t)) = (from, to) {
             if t < f {
@@ -261,26 +278,56 @@ mod tests {
     #[test]
     fn a_range_is_in_the_future_ordered_and_bounded() {
         let today = d("2026-06-10");
-        let ok = input("2026-06-10", "2026-06-12").parse(today).unwrap();
+        let last = d("2026-09-08");
+        let ok = input("2026-06-10", "2026-06-12")
+            .parse(today, last)
+            .unwrap();
         assert_eq!((ok.from, ok.to), (d("2026-06-10"), d("2026-06-12")));
-        let one = input("2026-06-11", "").parse(today).unwrap();
+        let one = input("2026-06-11", "").parse(today, last).unwrap();
         assert_eq!(one.to, d("2026-06-11"));
-        let past = input("2026-06-09", "2026-06-12").parse(today).unwrap_err();
+        let past = input("2026-06-09", "2026-06-12")
+            .parse(today, last)
+            .unwrap_err();
         assert!(past.get("from").is_some());
-        let back = input("2026-06-12", "2026-06-11").parse(today).unwrap_err();
+        let back = input("2026-06-12", "2026-06-11")
+            .parse(today, last)
+            .unwrap_err();
         assert!(back.get("to").is_some());
-        let long = input("2026-06-10", "2026-08-30").parse(today).unwrap_err();
+        let long = input("2026-06-10", "2026-08-30")
+            .parse(today, last)
+            .unwrap_err();
         assert!(long.get("to").is_some());
         let junk = JoinInput {
             email: "nope".into(),
             name: "".into(),
             ..input("soon", "")
         }
-        .parse(today)
+        .parse(today, last)
         .unwrap_err();
         for f in ["from", "email", "name"] {
             assert!(junk.get(f).is_some(), "{f}");
         }
+    }
+
+    #[test]
+    fn a_range_stays_inside_the_booking_horizon() {
+        let today = d("2026-06-10");
+        let last = d("2026-06-24");
+        let edge = input("2026-06-20", "2026-06-24")
+            .parse(today, last)
+            .unwrap();
+        assert_eq!(edge.to, last);
+        let late_end = input("2026-06-20", "2026-06-25")
+            .parse(today, last)
+            .unwrap_err();
+        assert_eq!(
+            late_end.get("to"),
+            Some("Bookings open at most 14 days ahead: choose a date up to 2026-06-24.")
+        );
+        assert!(late_end.get("from").is_none());
+        let late_start = input("2026-06-25", "").parse(today, last).unwrap_err();
+        assert!(late_start.get("from").is_some());
+        assert!(late_start.get("to").is_none());
     }
 
     #[test]

@@ -54,7 +54,9 @@ pub fn join(
         }
         Err(e) => return Err(e),
     };
-    let req = input.parse(today(clinic.tz, now)).map_err(&mut merge).ok();
+    let first = today(clinic.tz, now);
+    let last = first + Duration::days(i64::from(clinic.rules.horizon_days));
+    let req = input.parse(first, last).map_err(&mut merge).ok();
     let (Some(treatment), Some(req), true) = (treatment, req, errors.is_empty()) else {
         return Err(AppError::Invalid(errors));
     };
@@ -364,4 +366,75 @@ pub fn listing(
         });
     }
     Ok((clinic, all, out))
+}
+
+/// An entry as the staff removal page shows it.
+#[derive(Debug, Clone)]
+pub struct RemovalView {
+    pub clinic: Clinic,
+    pub entry: EntryRow,
+    pub treatment: TreatmentRow,
+    /// Offers still open (their links stop working on removal).
+    pub open_offers: usize,
+}
+
+/// What removing an entry would touch (GET: reads only).
+pub fn removal(c: &mut DbConnection, entry_id: i32) -> Result<RemovalView, AppError> {
+    let entry = db::find_entry(c, entry_id)?.ok_or(AppError::NotFound("waitlist entry"))?;
+    let open_offers = db::offers_of(c, &[entry.id])?
+        .iter()
+        .filter(|o| o.status == OfferStatus::Open.as_str())
+        .count();
+    Ok(RemovalView {
+        treatment: treatments::treatment(c, entry.treatment_id)?,
+        clinic: clinic::load(c)?,
+        entry,
+        open_offers,
+    })
+}
+
+/// Staff take a waiting entry off the list by hand (the patient asked by phone, a duplicate…):
+/// the entry ends as `left` like a patient's own leave, its open offers are withdrawn (their
+/// claim links then answer "expired"), and the trail records who did it, in one transaction.
+pub fn remove(
+    c: &mut DbConnection,
+    now: DateTime<Utc>,
+    actor: &Actor,
+    entry_id: i32,
+) -> Result<EntryRow, AppError> {
+    let t = to_db(now);
+    crate::db::write_transaction(c, |c| {
+        // Locked first (PostgreSQL) so a claim of one of its offers runs before or after, whole.
+        db::lock_entry(c, entry_id)?;
+        let before = db::find_entry(c, entry_id)?.ok_or(AppError::NotFound("waitlist entry"))?;
+        if db::finish_entry(c, entry_id, EntryStatus::Left.as_str(), t)? == 0 {
+            return Err(AppError::NotAllowed(format!(
+                "This entry is no longer waiting (it is {}): nothing was removed.",
+                before.status
+            )));
+        }
+        let withdrawn = db::withdraw_offers(c, entry_id, t)?;
+        crate::service::audit::record(
+            c,
+            now,
+            actor,
+            crate::service::audit::Entry {
+                action: "waitlist_entry_removed",
+                subject_kind: "waitlist_entry",
+                subject_id: Some(entry_id),
+                before: Some(serde_json::json!({
+                    "status": before.status,
+                    "treatment_id": before.treatment_id,
+                    "from": before.from_date,
+                    "to": before.to_date,
+                })),
+                after: Some(serde_json::json!({
+                    "status": EntryStatus::Left.as_str(),
+                    "offers_withdrawn": withdrawn,
+                })),
+                note: Some("removed by staff"),
+            },
+        )?;
+        Ok(db::entry(c, entry_id)?)
+    })
 }

@@ -403,6 +403,7 @@ fn request(rng: &mut StdRng, ctx: &Ctx) -> Req {
                 "{staff}",
                 "{message}",
                 "{step}",
+                "{entry}",
             ] {
                 let id = if rng.random_bool(0.8) {
                     ids[rng.random_range(0..3)]

@@ -45,12 +45,58 @@ fn tool(relative: &str, package: &str) -> Option<PathBuf> {
 }
 
 /// The app with something on every page: two bookings on Tuesday 4 June (one inside Lena's
-/// time off), a manage link and an unsubscribe link.
+/// time off), a manage link, an unsubscribe link, and a waitlist entry holding an open offer
+/// (its claim and leave links).
 struct Site {
     app: TestApp,
     appointment: i32,
     token: String,
     unsubscribe: String,
+    waitlist_entry: i32,
+    claim: String,
+    leave: String,
+}
+
+/// Wendy waits for a chemical peel on Tuesday 11 June; Carl's peel that day is cancelled, so
+/// its time is offered to her and the offer email (sent through a real SMTP listener) carries
+/// her claim and leave links.
+async fn waitlist_offer(app: &TestApp) -> (i32, String, String) {
+    use crate::waitlist::{link_token, offer_mail, send_due};
+    let carl = Patient::new("Carl Cancel", "carl@example.org");
+    let freed = app
+        .booked("chemical-peel", "2030-06-11T10:00:00+01:00", 2, &carl)
+        .await;
+    let (status, body) = app
+        .post_json(
+            "/api/v1/waitlist",
+            &serde_json::json!({"treatment": "chemical-peel", "from": "2030-06-11",
+                                "name": "Wendy Waiting", "email": "wendy@example.org"}),
+        )
+        .await;
+    assert_eq!(status, 201, "{body}");
+    let server = crate::helpers::smtp_server::SmtpServer::start().await;
+    let at = app.clock.now();
+    send_due(app, &server, at).await;
+    let (status, body) = app
+        .post_json(
+            &format!("/api/v1/bookings/{}/cancel", freed.token),
+            &serde_json::json!({}),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let got = send_due(app, &server, at).await;
+    let text = offer_mail(&got, "wendy@example.org").1;
+    let (claim, leave) = (link_token(&text, "claim"), link_token(&text, "leave"));
+    // The pages checked are the open offer's, with its form.
+    let (status, page) = app.get_text(&format!("/waitlist/claim/{claim}")).await;
+    assert_eq!(status, 200, "{page}");
+    assert!(page.contains("Book this time"), "{page}");
+    let (status, page) = app.get_text(&format!("/waitlist/leave/{leave}")).await;
+    assert_eq!(status, 200, "{page}");
+    assert!(page.contains("Leave the waitlist"), "{page}");
+    let mut c = app.state.pool.get().expect("conn");
+    let entries = carepath::db::waitlist::of_email(&mut c, "wendy@example.org").expect("entry");
+    (entries[0].id, claim, leave)
 }
 
 async fn site() -> Site {
@@ -77,7 +123,11 @@ async fn site() -> Site {
         .await;
     assert!(r.status().is_success(), "time off: {}", r.status());
     let patient = app.appointment(ann.id).patient_id;
+    let (waitlist_entry, claim, leave) = waitlist_offer(&app).await;
     Site {
+        waitlist_entry,
+        claim,
+        leave,
         unsubscribe: app.unsubscribe_token(patient),
         appointment: ann.id,
         token: ann.token,
@@ -102,6 +152,9 @@ fn public_pages(s: &Site) -> Vec<String> {
         // The waitlist (issue 11): a closed day's "Join the waitlist" form, and the join page.
         "/book/chemical-peel?date=2030-06-09&practitioner=any".into(),
         "/waitlist/chemical-peel?date=2030-06-09&practitioner=2".into(),
+        // An open offer's claim page (consent box and button) and the leave page.
+        format!("/waitlist/claim/{}", s.claim),
+        format!("/waitlist/leave/{}", s.leave),
         "/no-such-page".into(),
     ]
 }
@@ -121,6 +174,7 @@ fn staff_pages(s: &Site) -> Vec<String> {
                 .replace("{staff}", "1")
                 .replace("{message}", "1")
                 .replace("{step}", "1")
+                .replace("{entry}", &s.waitlist_entry.to_string())
         })
         .filter(|p| !p.ends_with(".csv") && !p.ends_with(".json") && !p.contains(".csv?"))
         .collect();

@@ -296,6 +296,7 @@ fn fill(path: &str) -> String {
         .replace("{staff}", "1")
         .replace("{message}", "1")
         .replace("{step}", "1")
+        .replace("{entry}", "1")
 }
 
 #[tokio::test]
@@ -311,6 +312,15 @@ async fn every_staff_route_checks_login_role_and_csrf() {
         )
         .await;
     assert_eq!(s, 201);
+    // Waitlist entry 1.
+    let (s, body) = app
+        .post_json(
+            "/api/v1/waitlist",
+            &serde_json::json!({"treatment": "chemical-peel", "from": "2030-06-11",
+                                "name": "Wendy Waiting", "email": "wendy@example.org"}),
+        )
+        .await;
+    assert_eq!(s, 201, "{body}");
     let anonymous = app.browser();
     let admin = app.staff(Role::Admin).await;
     let desk = app.staff(Role::FrontDesk).await;

@@ -18,7 +18,11 @@ use crate::helpers::*;
 const FREED: &str = "2030-06-11T10:00:00+01:00";
 const DAY: &str = "2030-06-11";
 
-async fn send_due(app: &TestApp, server: &SmtpServer, at: DateTime<Utc>) -> Vec<Received> {
+pub(crate) async fn send_due(
+    app: &TestApp,
+    server: &SmtpServer,
+    at: DateTime<Utc>,
+) -> Vec<Received> {
     let before = server.count();
     let mut d = dispatcher(app, &mail_settings(app, Some(server.url()), "unused"));
     d.render_fn = carepath::dispatch::RenderFn::Batch(carepath::dispatch::render::render_batch);
@@ -43,7 +47,7 @@ fn recipients(got: &[Received]) -> Vec<String> {
     r
 }
 
-fn offer_mail<'a>(got: &'a [Received], to: &str) -> (String, String) {
+pub(crate) fn offer_mail(got: &[Received], to: &str) -> (String, String) {
     let m = got
         .iter()
         .find(|m| {
@@ -62,7 +66,7 @@ fn offer_mail<'a>(got: &'a [Received], to: &str) -> (String, String) {
 }
 
 /// The token of the first `/waitlist/{kind}/` link in a text.
-fn link_token(text: &str, kind: &str) -> String {
+pub(crate) fn link_token(text: &str, kind: &str) -> String {
     let marker = format!("/waitlist/{kind}/");
     let at = text
         .find(&marker)
@@ -719,4 +723,185 @@ async fn erasing_a_patient_removes_their_waitlist_entries_and_exports_them_first
     assert!(to.contains("erased=1"), "{to}");
     assert!(entry_status(&app, ANN.email).is_empty());
     assert_eq!(entry_status(&app, "someone@example.org"), ["waiting"]);
+}
+
+fn entry_id(app: &TestApp, email: &str) -> i32 {
+    let mut c = app.state.pool.get().expect("conn");
+    let rows = carepath::db::waitlist::of_email(&mut c, email).expect("entries");
+    assert_eq!(rows.len(), 1, "{email}");
+    rows[0].id
+}
+
+fn offer_statuses(app: &TestApp, entry: i32) -> Vec<String> {
+    let mut c = app.state.pool.get().expect("conn");
+    carepath::db::waitlist::offers_of(&mut c, &[entry])
+        .expect("offers")
+        .into_iter()
+        .map(|o| o.status)
+        .collect()
+}
+
+#[tokio::test]
+async fn staff_remove_an_entry_after_confirming_and_its_offer_is_withdrawn() {
+    let server = SmtpServer::start().await;
+    let app = TestApp::spawn().await;
+    let ann = full_list(&app).await;
+    let at = app.clock.now();
+    send_due(&app, &server, at).await;
+    cancel(&app, &ann.token).await;
+    let got = send_due(&app, &server, at).await;
+    let claim = link_token(&offer_mail(&got, "w1@example.org").1, "claim");
+    let id = entry_id(&app, "w1@example.org");
+    let remove = format!("/staff/waitlist/{id}/remove");
+    assert_eq!(offer_statuses(&app, id), ["open"]);
+
+    // Practitioners see the list but may not remove.
+    let practitioner = app.staff(Role::Practitioner).await;
+    let (status, page) = practitioner.get_text("/staff/waitlist").await;
+    assert_eq!(status, 200);
+    assert!(!page.contains(&remove), "no remove link: {page}");
+    assert_eq!(practitioner.get(&remove).await.status().as_u16(), 403);
+    let r = practitioner.post(&remove, &[("confirm", "yes")]).await;
+    assert_eq!(r.status().as_u16(), 403);
+    assert_eq!(entry_status(&app, "w1@example.org"), ["waiting"]);
+
+    let desk = app.staff(Role::FrontDesk).await;
+    let (_, page) = desk.get_text("/staff/waitlist").await;
+    assert!(page.contains(&format!("href=\"{remove}\"")), "{page}");
+    // The confirmation page says what will happen and changes nothing.
+    let (status, page) = desk.get_text(&remove).await;
+    assert_eq!(status, 200, "{page}");
+    assert!(page.contains("w1@example.org"), "{page}");
+    assert!(page.contains("1 open offer is withdrawn"), "{page}");
+    assert_eq!(entry_status(&app, "w1@example.org"), ["waiting"]);
+    // Without the box ticked: the page again, nothing removed.
+    let (status, page) = desk.post_text(&remove, &[("x", "")]).await;
+    assert_eq!(status, 422, "{page}");
+    assert!(page.contains("tick the box to confirm"), "{page}");
+    assert_eq!(entry_status(&app, "w1@example.org"), ["waiting"]);
+    assert!(app.audit_trail("waitlist_entry", id).is_empty());
+
+    let to = desk.post_redirect(&remove, &[("confirm", "yes")]).await;
+    assert_eq!(to, "/staff/waitlist?removed=1");
+    let (_, page) = desk.get_text(&to).await;
+    assert!(
+        page.contains("The entry was removed from the waitlist"),
+        "{page}"
+    );
+    assert!(!page.contains(&remove), "no remove link once left");
+    assert_eq!(entry_status(&app, "w1@example.org"), ["left"]);
+    assert_eq!(offer_statuses(&app, id), ["withdrawn"]);
+    let audit = app.audit_changes("waitlist_entry", id);
+    assert_eq!(audit.len(), 1, "{audit:?}");
+    let (action, before, after, note) = &audit[0];
+    assert_eq!(action, "waitlist_entry_removed");
+    assert_eq!(before["status"], "waiting");
+    assert_eq!(after["status"], "left");
+    assert_eq!(after["offers_withdrawn"], 1);
+    assert_eq!(note.as_deref(), Some("removed by staff"));
+    let actor = &app.audit_trail("waitlist_entry", id)[0];
+    assert_eq!(actor.actor_kind, "staff");
+
+    // Its claim link books nothing now; the others' offers are untouched.
+    let r = app
+        .post_form(&format!("/waitlist/claim/{claim}"), &[("consent", "yes")])
+        .await;
+    assert_eq!(r.status().as_u16(), 410);
+    assert_eq!(peels_at_freed(&app), 0);
+    assert_eq!(
+        offer_statuses(&app, entry_id(&app, "w2@example.org")),
+        ["open"]
+    );
+    // Twice: refused with the reason, nothing else recorded.
+    let (status, page) = desk.post_text(&remove, &[("confirm", "yes")]).await;
+    assert_eq!(status, 409, "{page}");
+    assert!(page.contains("no longer waiting"), "{page}");
+    assert_eq!(app.audit_trail("waitlist_entry", id).len(), 1);
+    // An entry that doesn't exist.
+    let (status, _) = desk.get_text("/staff/waitlist/999999/remove").await;
+    assert_eq!(status, 404);
+    let r = desk
+        .post("/staff/waitlist/nope/remove", &[("confirm", "yes")])
+        .await;
+    assert_eq!(r.status().as_u16(), 404);
+}
+
+#[tokio::test]
+async fn the_join_range_stops_at_the_booking_horizon() {
+    let app = TestApp::spawn().await;
+    // Today is 3 June 2030; the horizon is 90 days: 1 September is the last bookable day.
+    let (_, page) = app.get_text("/waitlist/chemical-peel").await;
+    assert!(page.contains("max=\"2030-09-01\""), "{page}");
+    join_api(
+        &app,
+        "edge@example.org",
+        "2030-08-20",
+        "2030-09-01",
+        Value::Null,
+    )
+    .await;
+    let (status, body) = app
+        .post_json(
+            "/api/v1/waitlist",
+            &json!({"treatment": "chemical-peel", "from": "2030-08-20", "to": "2030-09-02",
+                    "name": "Lee Late", "email": "late@example.org"}),
+        )
+        .await;
+    assert_eq!(status, 422, "{body}");
+    assert_eq!(
+        body["fields"]["to"],
+        "Bookings open at most 90 days ahead: choose a date up to 2030-09-01."
+    );
+    assert!(body["fields"]["from"].is_null(), "{body}");
+    let r = app
+        .post_form(
+            "/waitlist/chemical-peel",
+            &[
+                ("from", "2030-09-05"),
+                ("to", ""),
+                ("name", "Lee Late"),
+                ("email", "late@example.org"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status().as_u16(), 422);
+    let page = r.text().await.unwrap();
+    assert!(
+        page.contains(
+            "id=\"from-error\">Bookings open at most 90 days ahead: choose a date up to 2030-09-01."
+        ),
+        "{page}"
+    );
+    assert!(entry_status(&app, "late@example.org").is_empty());
+
+    // The clinic's own setting moves the cap.
+    let admin = app.staff(Role::Admin).await;
+    let (_, settings) = admin.get_text("/staff/settings").await;
+    let (status, saved) = admin
+        .post_text(
+            "/staff/settings",
+            &settings_form(&settings, &[("horizon_days", "30")]),
+        )
+        .await;
+    assert_eq!(status, 303, "{saved}");
+    let (status, body) = app
+        .post_json(
+            "/api/v1/waitlist",
+            &json!({"treatment": "chemical-peel", "from": "2030-07-01", "to": "2030-07-04",
+                    "name": "Lee Late", "email": "late@example.org"}),
+        )
+        .await;
+    assert_eq!(status, 422, "{body}");
+    assert_eq!(
+        body["fields"]["to"],
+        "Bookings open at most 30 days ahead: choose a date up to 2030-07-03."
+    );
+    join_api(
+        &app,
+        "late@example.org",
+        "2030-07-01",
+        "2030-07-03",
+        Value::Null,
+    )
+    .await;
 }

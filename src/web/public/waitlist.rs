@@ -27,6 +27,8 @@ struct JoinPage {
     from: String,
     to: String,
     min_date: String,
+    /// The last day the clinic takes bookings for (its horizon).
+    max_date: String,
     max_days: i64,
     name: String,
     email: String,
@@ -53,7 +55,11 @@ async fn join_page(
 ) -> Result<HttpResponse, AppError> {
     let now = state.clock.now();
     let (clinic, offer) = state.db(move |c| catalog::offer(c, &slug)).await?;
-    let first = today(clinic.tz, now).format("%Y-%m-%d").to_string();
+    let today = today(clinic.tz, now);
+    let first = today.format("%Y-%m-%d").to_string();
+    let max_date = (today + chrono::Duration::days(i64::from(clinic.rules.horizon_days)))
+        .format("%Y-%m-%d")
+        .to_string();
     let choice = PractitionerChoice::parse(&input.practitioner).unwrap_or(PractitionerChoice::Any);
     let from = if input.from.is_empty() {
         first.clone()
@@ -73,6 +79,7 @@ async fn join_page(
             },
             from,
             min_date: first,
+            max_date,
             max_days: MAX_RANGE_DAYS,
             name: input.name,
             email: input.email,

@@ -25,4 +25,6 @@ pub const ROUTES: &[Route] = &[
     get("/staff/patients", Access::Anyone),
     get("/staff/patients/{patient}", Access::Anyone),
     get("/staff/waitlist", Access::Anyone),
+    get("/staff/waitlist/{entry}/remove", Access::Bookings),
+    post("/staff/waitlist/{entry}/remove", Access::Bookings),
 ];

@@ -19,7 +19,7 @@ pub enum Access {
 pub struct Route {
     pub post: bool,
     /// `{appointment}`, `{patient}`, `{practitioner}`, `{treatment}`, `{staff}`, `{message}`,
-    /// `{step}` are filled with 1.
+    /// `{step}`, `{entry}` (a waitlist entry) are filled with 1.
     pub path: &'static str,
     pub access: Access,
 }

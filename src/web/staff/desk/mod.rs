@@ -74,7 +74,12 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/book", web::post().to(book::submit))
         .route("/patients", web::get().to(patients::search))
         .route("/patients/{id}", web::get().to(patients::show))
-        .route("/waitlist", web::get().to(waitlist::list));
+        .route("/waitlist", web::get().to(waitlist::list))
+        .route(
+            "/waitlist/{id}/remove",
+            web::get().to(waitlist::remove_form),
+        )
+        .route("/waitlist/{id}/remove", web::post().to(waitlist::remove));
 }
 
 /// Whose appointments and patients this staff member may see.
