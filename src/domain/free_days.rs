@@ -4,7 +4,7 @@
 //! single day. So a month calendar, "the next day with room" and a single day's slots can never
 //! disagree, and DST is handled where it already is: on each day's own wall clock.
 
-use chrono::{Datelike, Duration, NaiveDate};
+use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
 use chrono_tz::Tz;
 
 use super::availability::{
@@ -44,8 +44,16 @@ impl PractitionerRange {
     /// spans are ordered by their ends as well as their starts). The margin keeps what a slot's
     /// buffer may run into past local midnight.
     pub fn day(&self, tz: Tz, date: NaiveDate) -> PractitionerDay {
-        let (start, end) = local_day_bounds(tz, date);
-        let (start, end) = (start - Duration::hours(12), end + Duration::hours(12));
+        self.day_within(date, near(tz, date))
+    }
+
+    /// `day` with the day's span (its bounds with their margin, `near`) worked out once for
+    /// every practitioner.
+    fn day_within(
+        &self,
+        date: NaiveDate,
+        (start, end): (DateTime<Utc>, DateTime<Utc>),
+    ) -> PractitionerDay {
         let first = self.busy.partition_point(|b| b.end <= start);
         let busy = self.busy[first..]
             .iter()
@@ -58,6 +66,12 @@ impl PractitionerRange {
             busy,
         }
     }
+}
+
+/// A local date's bounds with the margin a slot's buffer may reach past local midnight.
+fn near(tz: Tz, date: NaiveDate) -> (DateTime<Utc>, DateTime<Utc>) {
+    let (start, end) = local_day_bounds(tz, date);
+    (start - Duration::hours(12), end + Duration::hours(12))
 }
 
 /// A day and how many (start, practitioner) choices it has left.
@@ -75,7 +89,11 @@ pub fn slots_on(
     practitioners: &[PractitionerRange],
     date: NaiveDate,
 ) -> Vec<Slot> {
-    let days: Vec<PractitionerDay> = practitioners.iter().map(|p| p.day(ctx.tz, date)).collect();
+    let span = near(ctx.tz, date);
+    let days: Vec<PractitionerDay> = practitioners
+        .iter()
+        .map(|p| p.day_within(date, span))
+        .collect();
     free_slots(&DayContext { date, ..*ctx }, timing, &days)
 }
 
@@ -132,8 +150,11 @@ pub fn days_with_room(
         let day = DayContext { date, ..*ctx };
         // Outside the booking window nothing is free: skip the day's data altogether.
         if day.within_horizon() {
-            let days: Vec<PractitionerDay> =
-                practitioners.iter().map(|p| p.day(ctx.tz, date)).collect();
+            let span = near(ctx.tz, date);
+            let days: Vec<PractitionerDay> = practitioners
+                .iter()
+                .map(|p| p.day_within(date, span))
+                .collect();
             if has_free_slot(&day, timing, &days, &keep) {
                 out.push(date);
             }
