@@ -459,7 +459,7 @@ pub fn booking_page(
     let (from, to) = (first_day.min(date), last_day.max(date));
     let ranges = practitioner_ranges(conn, &cat, &ids, from, to, None)?;
     // Devices and rooms too (issue 11): one read of what is held over the same days.
-    let needs = needs_over(conn, &clinic, treatment.id, from, to, None)?;
+    let needs = needs_over(conn, &cat, treatment.id, from, to, None)?;
     let t = timing(&treatment);
     let keep = |s: &Slot| resources_free(&needs, t, s);
     let ctx = DayContext {
@@ -479,7 +479,7 @@ pub fn booking_page(
             days_with_room(&ctx, t, &ranges, ahead_from, ahead_to, keep)
         } else {
             let ahead = practitioner_ranges(conn, &cat, &ids, ahead_from, ahead_to, None)?;
-            let needs = needs_over(conn, &clinic, treatment.id, ahead_from, ahead_to, None)?;
+            let needs = needs_over(conn, &cat, treatment.id, ahead_from, ahead_to, None)?;
             days_with_room(&ctx, t, &ahead, ahead_from, ahead_to, |s| {
                 resources_free(&needs, t, s)
             })
@@ -543,7 +543,7 @@ fn month_of(
         rules: day.policy.rules,
     };
     // Devices and rooms too (issue 11), as `month` counts them: one read over the month.
-    let needs = needs_over(conn, &cat, day.treatment.id, first_day, last_day, None)?;
+    let needs = needs_over(conn, cat, day.treatment.id, first_day, last_day, None)?;
     let t = timing(&day.treatment);
     let free = days_with_room(&ctx, t, &ranges, first_day, last_day, |s| {
         resources_free(&needs, t, s)
