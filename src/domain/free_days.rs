@@ -344,13 +344,19 @@ mod tests {
         // 1 November 2026 (02:00 → 01:00). Hours 01:00–04:00 every day.
         let c = ctx("America/New_York", "2026-03-01T12:00:00Z");
         let p = PractitionerRange::new(1, every_day(60, 4 * 60), vec![]);
-        let days = free_days(&c, HOUR, &[p.clone()], d(2026, 3, 7), d(2026, 3, 9));
+        let days = free_days(
+            &c,
+            HOUR,
+            std::slice::from_ref(&p),
+            d(2026, 3, 7),
+            d(2026, 3, 9),
+        );
         // An ordinary day: 01:00 … 03:15 by quarter hours = 10 starts. The gap day loses the
         // skipped hour 02:00–02:45: 6 starts, and those that would end past 04:00 local are kept
         // out by the range end as usual.
         assert_eq!(days[0].free_slots, 10);
         assert_eq!(days[2].free_slots, 10);
-        let gap = slots_on(&c, HOUR, &[p.clone()], d(2026, 3, 8));
+        let gap = slots_on(&c, HOUR, std::slice::from_ref(&p), d(2026, 3, 8));
         assert_eq!(days[1].free_slots, gap.len());
         assert!(gap.len() < 10);
         // Autumn: the repeated hour is offered once, so the day has as many starts as usual.
