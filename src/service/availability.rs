@@ -54,8 +54,9 @@ pub fn practitioner_ranges(
         return Ok(Vec::new());
     }
     let tz = cat.clinic.tz;
-    // The range's bookings, plus a margin for anything held across local midnight.
-    let start = to_db(local_day_bounds(tz, from).0 - Duration::hours(12));
+    // Slots start on the days asked, so what ends before the first day's local midnight can't
+    // touch one; after the last day, a slot's buffer may run past midnight: a margin.
+    let start = to_db(local_day_bounds(tz, from).0);
     let end = to_db(local_day_bounds(tz, to).1 + Duration::hours(12));
     let spans = appointments::busy::busy_spans(conn, ids, start, end, exclude)?;
     Ok(ids

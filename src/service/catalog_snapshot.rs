@@ -39,6 +39,10 @@ pub struct CatalogSnapshot {
     resources: Vec<ResourceRow>,
     /// (treatment id, kind) of every need, by treatment then kind.
     needs: Vec<(i32, String)>,
+    /// Worked out once per load rather than on every request: each active treatment's
+    /// qualified practitioners, and each active practitioner's working week.
+    eligible: Vec<(i32, Vec<PractitionerRow>)>,
+    weeks: Vec<(i32, WeeklyHours)>,
 }
 
 impl CatalogSnapshot {
@@ -49,7 +53,14 @@ impl CatalogSnapshot {
 
     /// Active practitioners qualified for the treatment, in id order.
     pub fn eligible(&self, treatment: &TreatmentRow) -> Vec<PractitionerRow> {
-        clinic_model::qualified(&self.practitioners, treatment)
+        let known = self.eligible.iter().find(|(id, _)| *id == treatment.id);
+        match (known, self.treatments.iter().find(|t| t.id == treatment.id)) {
+            // The same treatment as loaded (not, say, a copy read with other qualifications).
+            (Some((_, eligible)), Some(t)) if t.qualifications == treatment.qualifications => {
+                eligible.clone()
+            }
+            _ => clinic_model::qualified(&self.practitioners, treatment),
+        }
     }
 
     /// A practitioner's own weekly hours (not yet cut to the clinic's).
@@ -111,6 +122,13 @@ impl CatalogSnapshot {
 
     /// When a practitioner may be booked each weekday: their hours while the clinic is open.
     pub fn working_week(&self, practitioner_id: i32) -> WeeklyHours {
+        match self.weeks.iter().find(|(id, _)| *id == practitioner_id) {
+            Some((_, week)) => week.clone(),
+            None => self.compute_working_week(practitioner_id),
+        }
+    }
+
+    fn compute_working_week(&self, practitioner_id: i32) -> WeeklyHours {
         let own = self.own_hours(practitioner_id);
         let mut week = WeeklyHours::default();
         for day in [
@@ -161,7 +179,7 @@ pub fn current(conn: &mut DbConnection) -> Result<Arc<CatalogSnapshot>, AppError
 }
 
 fn load(conn: &mut DbConnection, stamp: String, version: i64) -> Result<CatalogSnapshot, AppError> {
-    Ok(CatalogSnapshot {
+    let mut snapshot = CatalogSnapshot {
         stamp,
         version,
         clinic: clinic_model::read(conn)?,
@@ -175,5 +193,18 @@ fn load(conn: &mut DbConnection, stamp: String, version: i64) -> Result<CatalogS
             all
         },
         needs: crate::db::resources::all_needs(conn)?,
-    })
+        eligible: Vec::new(),
+        weeks: Vec::new(),
+    };
+    snapshot.eligible = snapshot
+        .treatments
+        .iter()
+        .map(|t| (t.id, clinic_model::qualified(&snapshot.practitioners, t)))
+        .collect();
+    snapshot.weeks = snapshot
+        .practitioners
+        .iter()
+        .map(|p| (p.id, snapshot.compute_working_week(p.id)))
+        .collect();
+    Ok(snapshot)
 }
