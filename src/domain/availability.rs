@@ -237,7 +237,7 @@ impl<'a> GridInstants<'a> {
             return Some(t);
         }
         let grid = self.ctx.rules.grid_minutes.max(1);
-        if minute % grid != 0 {
+        if !minute.is_multiple_of(grid) {
             return first_instant(self.ctx, minute);
         }
         let i = usize::from(minute / grid);
