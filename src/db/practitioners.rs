@@ -231,7 +231,7 @@ pub fn delete_time_off(
 
 /// Takes the practitioner's whole schedule for the rest of the transaction (a change of their
 /// time off, hours or standing, a move): on PostgreSQL a row lock plus the exclusive form of the
-/// advisory lock every booking for them holds shared (`lock_practitioner_span`), so it waits for
+/// advisory lock every booking for them holds shared (`lock_for_booking`), so it waits for
 /// bookings in flight and they for it; on SQLite the write that makes the transaction a writer
 /// from its first statement (so it waits for the lock instead of failing later).
 pub fn lock_practitioner(conn: &mut DbConnection, id: i32) -> QueryResult<usize> {
@@ -262,7 +262,7 @@ const WHOLE_SCHEDULE: i32 = i32::MIN;
 /// On SQLite, where writers queue anyway, the same as `lock_practitioner`. 0 when there is no
 /// such practitioner on SQLite; PostgreSQL reports 1 either way (the insert's foreign key
 /// refuses an unknown practitioner).
-pub fn lock_practitioner_span(
+pub fn lock_for_booking(
     conn: &mut DbConnection,
     id: i32,
     start: NaiveDateTime,

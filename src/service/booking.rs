@@ -180,7 +180,7 @@ fn try_book(
     {
         // Only bookings that could overlap this one queue behind it (db::practitioners).
         let until = timing(treatment).blocks_until(cmd.start);
-        crate::db::practitioners::lock_practitioner_span(c, pid, to_db(cmd.start), to_db(until))?;
+        crate::db::practitioners::lock_for_booking(c, pid, to_db(cmd.start), to_db(until))?;
         let slot = check_one(c, clinic, treatment, pid, policy, cmd.start, None)?;
         let now = to_db(policy.now);
         let patient = patients::find_or_create(c, &cmd.patient, now)?;
