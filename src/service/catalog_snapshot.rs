@@ -1,5 +1,6 @@
 //! The catalog the booking rules read on every request — the clinic with its hours and rules,
-//! active treatments, active practitioners and their weekly hours — read once and kept in memory.
+//! active treatments, active practitioners and their weekly hours, devices and rooms with their
+//! hours and which kinds each treatment needs — read once and kept in memory.
 //!
 //! Freshness: every write to those tables moves the `catalog_version` row on in the same
 //! transaction (database triggers, so it holds for every instance sharing the database, for the
@@ -16,7 +17,7 @@ use chrono::Weekday;
 
 use super::clinic_model::{self, Clinic, minute_range};
 use crate::db::models::{PractitionerHoursRow, PractitionerRow, TreatmentRow};
-use crate::db::resources::ResourceHoursRow;
+use crate::db::resources::{ResourceHoursRow, ResourceRow};
 use crate::db::{DbConnection, catalog_version, in_transaction};
 use crate::domain::hours::{WeeklyHours, weekday_from_index};
 use crate::error::AppError;
@@ -34,6 +35,10 @@ pub struct CatalogSnapshot {
     hours: Vec<PractitionerHoursRow>,
     /// Devices' and rooms' weekly hours (issue 11); a resource without rows has none of its own.
     resource_hours: Vec<ResourceHoursRow>,
+    /// Every device and room, active or not, in id order.
+    resources: Vec<ResourceRow>,
+    /// (treatment id, kind) of every need, by treatment then kind.
+    needs: Vec<(i32, String)>,
 }
 
 impl CatalogSnapshot {
@@ -84,6 +89,24 @@ impl CatalogSnapshot {
             }
         }
         any.then_some(week)
+    }
+
+    /// The kinds a treatment needs one resource of each, in kind order.
+    pub fn kinds_needed(&self, treatment_id: i32) -> Vec<String> {
+        self.needs
+            .iter()
+            .filter(|(t, _)| *t == treatment_id)
+            .map(|(_, k)| k.clone())
+            .collect()
+    }
+
+    /// Active resources of these kinds, by id (the order resources are tried in).
+    pub fn active_of_kinds(&self, kinds: &[String]) -> Vec<ResourceRow> {
+        self.resources
+            .iter()
+            .filter(|r| r.active && kinds.contains(&r.kind))
+            .cloned()
+            .collect()
     }
 
     /// When a practitioner may be booked each weekday: their hours while the clinic is open.
@@ -146,5 +169,11 @@ fn load(conn: &mut DbConnection, stamp: String, version: i64) -> Result<CatalogS
         practitioners: crate::db::practitioners::active_practitioners(conn)?,
         hours: crate::db::practitioners::all_practitioner_hours(conn)?,
         resource_hours: crate::db::resources::all_hours(conn)?,
+        resources: {
+            let mut all = crate::db::resources::all(conn)?;
+            all.sort_by_key(|r| r.id);
+            all
+        },
+        needs: crate::db::resources::all_needs(conn)?,
     })
 }
