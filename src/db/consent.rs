@@ -47,6 +47,24 @@ pub fn current(conn: &mut DbConnection, treatment_id: i32) -> QueryResult<Option
         .optional()
 }
 
+/// Every treatment's newest consent text (one statement for the in-memory catalog).
+pub fn all_current(conn: &mut DbConnection) -> QueryResult<Vec<ConsentTextRow>> {
+    let all: Vec<ConsentTextRow> = consent_texts::table
+        .order((consent_texts::treatment_id, consent_texts::version.desc()))
+        .select(ConsentTextRow::as_select())
+        .load(conn)?;
+    let mut newest: Vec<ConsentTextRow> = Vec::new();
+    for t in all {
+        if newest
+            .last()
+            .is_none_or(|n| n.treatment_id != t.treatment_id)
+        {
+            newest.push(t);
+        }
+    }
+    Ok(newest)
+}
+
 pub fn version(
     conn: &mut DbConnection,
     treatment_id: i32,

@@ -28,20 +28,20 @@ pub fn find_or_create(
     if let Some(row) = existing {
         return Ok(row);
     }
-    diesel::insert_into(patients::table)
-        .values(NewPatient {
-            name: p.name.as_str(),
-            email: p.email.as_str(),
-            email_normalized: &key,
-            phone: p.phone.as_ref().map(|ph| ph.as_str()),
-            created_at: now,
-            updated_at: now,
-        })
-        .execute(conn)?;
-    patients::table
-        .filter(patients::email_normalized.eq(&key))
-        .select(PatientRow::as_select())
-        .first(conn)
+    // The stored row comes back from the insert itself (RETURNING, on both backends).
+    let new = NewPatient {
+        name: p.name.as_str(),
+        email: p.email.as_str(),
+        email_normalized: &key,
+        phone: p.phone.as_ref().map(|ph| ph.as_str()),
+        created_at: now,
+        updated_at: now,
+    };
+    let insert = diesel::insert_into(patients::table).values(&new);
+    match conn {
+        DbConnection::Sqlite(c) => insert.returning(PatientRow::as_returning()).get_result(c),
+        DbConnection::Pg(c) => insert.returning(PatientRow::as_returning()).get_result(c),
+    }
 }
 
 /// Staff took a booking's contact into the record: its name, and its phone when it has one.

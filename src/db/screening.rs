@@ -75,6 +75,19 @@ pub fn current(conn: &mut DbConnection, treatment_id: i32) -> QueryResult<Vec<Qu
         .load(conn)
 }
 
+/// Every treatment's current questions, by treatment and then as `current` orders them.
+pub fn all_current(conn: &mut DbConnection) -> QueryResult<Vec<QuestionRow>> {
+    screening_questions::table
+        .filter(screening_questions::retired_at.is_null())
+        .order((
+            screening_questions::treatment_id,
+            screening_questions::position,
+            screening_questions::id,
+        ))
+        .select(QuestionRow::as_select())
+        .load(conn)
+}
+
 pub fn question(conn: &mut DbConnection, id: i32) -> QueryResult<Option<QuestionRow>> {
     screening_questions::table
         .find(id)

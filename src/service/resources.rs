@@ -37,9 +37,39 @@ pub fn needs_around(
         return Ok(Needs::default());
     }
     let rows = store::active_of_kinds(conn, &kinds)?;
+    let cat = catalog_snapshot::current(conn)?;
+    needs_of(conn, &cat, kinds, rows, from, to, exclude)
+}
+
+/// `needs_around` with the catalog in hand: what the treatment needs, and which devices and
+/// rooms there are, come from it (the booking transaction's own reading; issue 13).
+fn needs_around_in(
+    conn: &mut DbConnection,
+    cat: &catalog_snapshot::CatalogSnapshot,
+    treatment_id: i32,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+    exclude: Option<i32>,
+) -> Result<Needs, AppError> {
+    let kinds = cat.setup(treatment_id).resource_kinds.clone();
+    if kinds.is_empty() {
+        return Ok(Needs::default());
+    }
+    let rows = cat.active_resources_of(&kinds);
+    needs_of(conn, cat, kinds, rows, from, to, exclude)
+}
+
+fn needs_of(
+    conn: &mut DbConnection,
+    cat: &catalog_snapshot::CatalogSnapshot,
+    kinds: Vec<String>,
+    rows: Vec<ResourceRow>,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+    exclude: Option<i32>,
+) -> Result<Needs, AppError> {
     let ids: Vec<i32> = rows.iter().map(|r| r.id).collect();
     let held = store::held_between(conn, &ids, to_db(from), to_db(to), exclude)?;
-    let cat = catalog_snapshot::current(conn)?;
     let tz = cat.clinic.tz;
     // A day either side: a session near local midnight may fall on the neighbouring date.
     let (first, last) = (
@@ -82,19 +112,30 @@ pub fn take_for(
     treatment: &TreatmentRow,
     row: &AppointmentRow,
 ) -> Result<(), AppError> {
+    let cat = catalog_snapshot::current(conn)?;
+    take_for_in(conn, &cat, treatment, row)
+}
+
+/// `take_for` with the catalog the booking transaction read.
+pub fn take_for_in(
+    conn: &mut DbConnection,
+    cat: &catalog_snapshot::CatalogSnapshot,
+    treatment: &TreatmentRow,
+    row: &AppointmentRow,
+) -> Result<(), AppError> {
     let (start, end, until) = (
         from_db(row.starts_at),
         from_db(row.ends_at),
         from_db(row.blocks_until),
     );
-    let needs = needs_around(conn, treatment.id, start, until, Some(row.id))?;
+    let needs = needs_around_in(conn, cat, treatment.id, start, until, Some(row.id))?;
     let candidates = needs
         .candidates(start, end, until)
         .map_err(AppError::SlotUnavailable)?;
     for of_kind in candidates {
         let mut taken = false;
         for resource_id in of_kind {
-            let attempt = conn.transaction(|c| {
+            let attempt = crate::db::writer::may_fail(conn, |c| {
                 store::hold(c, row.id, resource_id, row.starts_at, row.blocks_until)
             });
             match attempt {
