@@ -334,11 +334,20 @@ fn run_batch(conn: &mut DbConnection, key: &str, batch: Vec<(Job, Arc<Ticket>)>)
         return;
     }
     let locked = matches!(conn, DbConnection::Sqlite(_)).then(Locked::mark);
+    // A write alone in its batch (no contention) needs no savepoint: when it fails, the whole
+    // transaction rolls back, which undoes only it. Saves two statements per quiet write.
+    let alone = batch.len() == 1;
+    let mut alone_failed = false;
     let mut ran: Vec<Arc<Ticket>> = Vec::with_capacity(batch.len());
     let mut unrun = batch.into_iter();
     let mut broken: Option<String> = None;
     for (job, ticket) in unrun.by_ref() {
         ran.push(ticket);
+        if alone {
+            alone_failed = !std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| job(conn)))
+                .unwrap_or(false);
+            continue;
+        }
         if let Err(e) = Tm::begin_transaction(conn) {
             broken = Some(e.to_string());
             break;
@@ -358,10 +367,15 @@ fn run_batch(conn: &mut DbConnection, key: &str, batch: Vec<(Job, Arc<Ticket>)>)
     }
     drop(locked);
     let outcome = match broken {
+        // Its caller reads its own error from its cell; nothing of it is kept.
+        None if alone_failed => match Tm::rollback_transaction(conn) {
+            Ok(()) | Err(DieselError::BrokenTransactionManager) => Ok(()),
+            Err(e) => Err(e.to_string()),
+        },
         None => Tm::commit_transaction(conn).map_err(|e| e.to_string()),
         Some(why) => Err(why),
     };
-    if outcome.is_err() {
+    if outcome.is_err() && !alone_failed {
         let _ = Tm::rollback_transaction(conn);
     }
     let failed = outcome.err();
