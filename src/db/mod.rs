@@ -37,6 +37,7 @@ pub mod resources;
 pub mod schema;
 pub mod screening;
 pub mod seed;
+pub mod sqlite_time;
 pub mod staff;
 pub mod treatments;
 pub mod waitlist;
@@ -179,6 +180,10 @@ pub fn build_pool_with_timeout(
         .max_size(max_size)
         // Open connections as they are needed, not all at start.
         .min_idle(Some(max_size.min(2)))
+        // r2d2 runs `SELECT 1` on every checkout by default: on SQLite that statement is parsed
+        // afresh each time, a tenth of a short read's work, and a SQLite file connection does not
+        // go stale the way a network connection can. PostgreSQL keeps the check.
+        .test_on_check_out(url.backend != Backend::Sqlite)
         .connection_timeout(connection_timeout)
         .build(Manager { url: url.clone() })
         .map_err(|e| format!("cannot open the database: {e}"))

@@ -2,6 +2,7 @@
 //! appointment holds. The overlap guard on `appointment_resources` lives in the migrations.
 
 use chrono::NaiveDateTime;
+use diesel::connection::DefaultLoadingMode;
 use diesel::prelude::*;
 
 use super::DbConnection;
@@ -216,7 +217,10 @@ pub fn held_between(
             .load(c),
         // SQLite: one fixed statement per resource, prepared once per connection, rather than
         // an `IN (?, …)` list parsed afresh on every call.
+        // Bound and read as `SqliteTime`: the same text, without chrono's format parsing.
         DbConnection::Sqlite(c) => {
+            use super::sqlite_time::SqliteTime;
+            let (from, to, since) = (SqliteTime(from), SqliteTime(to), SqliteTime(since));
             let mut out = Vec::new();
             for &id in ids {
                 out.extend(
@@ -232,7 +236,9 @@ pub fn held_between(
                             appointment_resources::starts_at,
                             appointment_resources::blocks_until,
                         ))
-                        .load::<Holding>(c)?,
+                        .load_iter::<(i32, SqliteTime, SqliteTime), DefaultLoadingMode>(c)?
+                        .map(|r| r.map(|(id, s, e)| (id, s.0, e.0)))
+                        .collect::<QueryResult<Vec<Holding>>>()?,
                 );
             }
             Ok(out)

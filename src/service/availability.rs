@@ -120,11 +120,16 @@ pub fn day_slots(
     if ids.is_empty() || !ctx.within_horizon() || clinic.hours.on(date.weekday()).is_empty() {
         return Ok(Vec::new());
     }
-    let days = practitioner_days(conn, clinic, &ids, date, exclude)?;
+    let cat = catalog_snapshot::current(conn)?;
+    let days: Vec<PractitionerDay> = practitioner_ranges(conn, &cat, &ids, date, date, exclude)?
+        .iter()
+        .map(|r| r.day(clinic.tz, date))
+        .collect();
     let t = timing(treatment);
     // Only times when every device and room the treatment needs is free too (issue 11).
     let slots = super::resources::keep_free(
         conn,
+        &cat,
         treatment.id,
         free_slots(&ctx, t, &days),
         |s| (s.start, s.end, t.blocks_until(s.start)),
@@ -262,6 +267,7 @@ fn open_day_in(
     let free_resources = |c: &mut DbConnection, v: Vec<SlotView>| {
         super::resources::keep_free(
             c,
+            cat,
             treatment.id,
             v,
             |s| (s.start, s.end, timing.blocks_until(s.start)),
@@ -277,7 +283,7 @@ fn open_day_in(
     if query.browse && slots.is_empty() && to > date {
         let from = date + Duration::days(1);
         let ahead = practitioner_ranges(conn, cat, &ids, from, to, exclude)?;
-        let needs = needs_over(conn, &clinic, treatment.id, from, to, exclude)?;
+        let needs = needs_over(conn, cat, treatment.id, from, to, exclude)?;
         let free = free_days_where(&ctx, timing, &ahead, from, to, |s| {
             resources_free(&needs, timing, s)
         });
@@ -384,7 +390,7 @@ pub fn month(
         rules: policy.rules,
     };
     // Devices and rooms too (issue 11): one read of what is held over the whole range.
-    let needs = needs_over(conn, &clinic, treatment.id, first_day, look_to, None)?;
+    let needs = needs_over(conn, &cat, treatment.id, first_day, look_to, None)?;
     let t = timing(&treatment);
     let all = free_days_where(&ctx, t, &ranges, first_day, look_to, |s| {
         resources_free(&needs, t, s)
@@ -443,14 +449,7 @@ pub fn booking_page(
         rules: day.policy.rules,
     };
     // Devices and rooms too (issue 11), as `month` counts them: one read over the month.
-    let needs = needs_over(
-        conn,
-        &day.clinic,
-        day.treatment.id,
-        first_day,
-        last_day,
-        None,
-    )?;
+    let needs = needs_over(conn, &cat, day.treatment.id, first_day, last_day, None)?;
     let t = timing(&day.treatment);
     let free = days_with_room(&ctx, t, &ranges, first_day, last_day, |s| {
         resources_free(&needs, t, s)
@@ -466,15 +465,16 @@ pub fn booking_page(
 /// margin a buffer may reach past midnight), read once for a month or a look-ahead.
 fn needs_over(
     conn: &mut DbConnection,
-    clinic: &Clinic,
+    cat: &CatalogSnapshot,
     treatment_id: i32,
     from: NaiveDate,
     to: NaiveDate,
     exclude: Option<i32>,
 ) -> Result<Needs, AppError> {
-    let start = local_day_bounds(clinic.tz, from).0 - Duration::hours(12);
-    let end = local_day_bounds(clinic.tz, to).1 + Duration::hours(12);
-    super::resources::needs_around(conn, treatment_id, start, end, exclude)
+    let tz = cat.clinic.tz;
+    let start = local_day_bounds(tz, from).0 - Duration::hours(12);
+    let end = local_day_bounds(tz, to).1 + Duration::hours(12);
+    super::resources::needs_around_in(conn, cat, treatment_id, start, end, exclude)
 }
 
 /// Whether every device and room a slot needs is open and free for it.

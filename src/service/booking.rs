@@ -291,7 +291,7 @@ fn try_book(
         },
     )?;
     // Shared devices and rooms (issue 11): one of each kind the treatment needs.
-    if !setup.resource_kinds.is_empty() {
+    if !cat.kinds_needed(treatment.id).is_empty() {
         crate::service::resources::take_for_in(c, &cat, treatment, &row)?;
     }
     // Treatment courses (issue 11): joins the patient's course, or refuses the interval.

@@ -1,5 +1,6 @@
 //! The catalog the booking rules read on every request — the clinic with its hours and rules,
-//! active treatments, active practitioners and their weekly hours — read once and kept in memory.
+//! active treatments, active practitioners and their weekly hours, devices and rooms with their
+//! hours and which kinds each treatment needs — read once and kept in memory.
 //!
 //! Freshness: every write to those tables moves the `catalog_version` row on in the same
 //! transaction (database triggers, so it holds for every instance sharing the database, for the
@@ -8,8 +9,7 @@
 //! request, here or elsewhere, with no TTL.
 //!
 //! A treatment's setup that every booking reads — its care-plan steps, current screening
-//! questions, newest consent text, consultation requirement, the devices and rooms it needs and
-//! its course plan — is kept here too (issue 13), under the same version: those tables move
+//! questions, newest consent text, consultation requirement and course plan — is kept here too (issue 13), under the same version: those tables move
 //! `catalog_version` on as well. Read inside a booking's transaction, the version check sees
 //! exactly what a read of those tables in that transaction would.
 //!
@@ -45,14 +45,16 @@ pub struct CatalogSnapshot {
     hours: Vec<PractitionerHoursRow>,
     /// Devices' and rooms' weekly hours (issue 11); a resource without rows has none of its own.
     resource_hours: Vec<ResourceHoursRow>,
+    /// Every device and room, active or not, in id order.
+    resources: Vec<ResourceRow>,
+    /// (treatment id, kind) of every need, by treatment then kind.
+    needs: Vec<(i32, String)>,
     /// Each treatment's setup, by treatment id (every treatment, active or not).
     setups: HashMap<i32, TreatmentSetup>,
     /// (care-plan step id, screening question key): steps sent only after a "yes" to that key.
     pub step_conditions: Vec<(i32, String)>,
     /// Treatments that count as a consultation, by id.
     pub consultation_treatments: Vec<i32>,
-    /// Active devices and rooms, by id.
-    active_resources: Vec<ResourceRow>,
 }
 
 /// What a booking reads of its treatment besides the treatment row.
@@ -65,8 +67,6 @@ pub struct TreatmentSetup {
     /// The newest consent text.
     pub consent: Option<ConsentTextRow>,
     pub requirement: Option<RequirementRow>,
-    /// Kinds of device or room it needs one of each, sorted.
-    pub resource_kinds: Vec<String>,
     pub course_plan: Option<PlanRow>,
 }
 
@@ -75,7 +75,6 @@ static NO_SETUP: TreatmentSetup = TreatmentSetup {
     questions: Vec::new(),
     consent: None,
     requirement: None,
-    resource_kinds: Vec::new(),
     course_plan: None,
 };
 
@@ -88,15 +87,6 @@ impl CatalogSnapshot {
     /// A treatment's setup (empty when it has none).
     pub fn setup(&self, treatment_id: i32) -> &TreatmentSetup {
         self.setups.get(&treatment_id).unwrap_or(&NO_SETUP)
-    }
-
-    /// Active devices and rooms of these kinds, by id (as `db::resources::active_of_kinds`).
-    pub fn active_resources_of(&self, kinds: &[String]) -> Vec<ResourceRow> {
-        self.active_resources
-            .iter()
-            .filter(|r| kinds.contains(&r.kind))
-            .cloned()
-            .collect()
     }
 
     /// Active practitioners qualified for the treatment, in id order.
@@ -141,6 +131,24 @@ impl CatalogSnapshot {
             }
         }
         any.then_some(week)
+    }
+
+    /// The kinds a treatment needs one resource of each, in kind order.
+    pub fn kinds_needed(&self, treatment_id: i32) -> Vec<String> {
+        self.needs
+            .iter()
+            .filter(|(t, _)| *t == treatment_id)
+            .map(|(_, k)| k.clone())
+            .collect()
+    }
+
+    /// Active resources of these kinds, by id (the order resources are tried in).
+    pub fn active_of_kinds(&self, kinds: &[String]) -> Vec<ResourceRow> {
+        self.resources
+            .iter()
+            .filter(|r| r.active && kinds.contains(&r.kind))
+            .cloned()
+            .collect()
     }
 
     /// When a practitioner may be booked each weekday: their hours while the clinic is open.
@@ -221,31 +229,14 @@ fn load(conn: &mut DbConnection, stamp: String, version: i64) -> Result<CatalogS
         let id = r.treatment_id;
         setups.entry(id).or_default().requirement = Some(r);
     }
-    for (treatment_id, kind) in crate::db::resources::all_needs(conn)? {
-        setups
-            .entry(treatment_id)
-            .or_default()
-            .resource_kinds
-            .push(kind);
-    }
-    for s in setups.values_mut() {
-        s.resource_kinds.sort();
-        s.resource_kinds.dedup();
-    }
     for p in crate::db::courses::all_plans(conn)? {
         let id = p.treatment_id;
         setups.entry(id).or_default().course_plan = Some(p);
     }
-    let mut active_resources: Vec<ResourceRow> = crate::db::resources::all(conn)?
-        .into_iter()
-        .filter(|r| r.active)
-        .collect();
-    active_resources.sort_by_key(|r| r.id);
     Ok(CatalogSnapshot {
         setups,
         step_conditions: crate::db::screening::step_conditions(conn)?,
         consultation_treatments,
-        active_resources,
         stamp,
         version,
         clinic: clinic_model::read(conn)?,
@@ -253,5 +244,11 @@ fn load(conn: &mut DbConnection, stamp: String, version: i64) -> Result<CatalogS
         practitioners: crate::db::practitioners::active_practitioners(conn)?,
         hours: crate::db::practitioners::all_practitioner_hours(conn)?,
         resource_hours: crate::db::resources::all_hours(conn)?,
+        resources: {
+            let mut all = crate::db::resources::all(conn)?;
+            all.sort_by_key(|r| r.id);
+            all
+        },
+        needs: crate::db::resources::all_needs(conn)?,
     })
 }

@@ -20,7 +20,7 @@ use crate::domain::time::{datetime_label, local_parts};
 use crate::domain::working_week::{WeekInput, rows, summary};
 use crate::error::AppError;
 use crate::service::audit::{self, Actor, Entry};
-use crate::service::catalog_snapshot;
+use crate::service::catalog_snapshot::{self, CatalogSnapshot};
 
 /// What `treatment` needs and what of it is taken in `[from, to)`, with each resource's own
 /// hours (from the catalog in memory) laid out over those days; `exclude` leaves one
@@ -32,42 +32,25 @@ pub fn needs_around(
     to: DateTime<Utc>,
     exclude: Option<i32>,
 ) -> Result<Needs, AppError> {
-    let kinds = store::kinds_needed(conn, treatment_id)?;
-    if kinds.is_empty() {
-        return Ok(Needs::default());
-    }
-    let rows = store::active_of_kinds(conn, &kinds)?;
     let cat = catalog_snapshot::current(conn)?;
-    needs_of(conn, &cat, kinds, rows, from, to, exclude)
+    needs_around_in(conn, &cat, treatment_id, from, to, exclude)
 }
 
-/// `needs_around` with the catalog in hand: what the treatment needs, and which devices and
-/// rooms there are, come from it (the booking transaction's own reading; issue 13).
-fn needs_around_in(
+/// `needs_around` with the catalog already read (one freshness check per request): the kinds
+/// and resources come from memory, only the holdings from the database.
+pub fn needs_around_in(
     conn: &mut DbConnection,
-    cat: &catalog_snapshot::CatalogSnapshot,
+    cat: &CatalogSnapshot,
     treatment_id: i32,
     from: DateTime<Utc>,
     to: DateTime<Utc>,
     exclude: Option<i32>,
 ) -> Result<Needs, AppError> {
-    let kinds = cat.setup(treatment_id).resource_kinds.clone();
+    let kinds = cat.kinds_needed(treatment_id);
     if kinds.is_empty() {
         return Ok(Needs::default());
     }
-    let rows = cat.active_resources_of(&kinds);
-    needs_of(conn, cat, kinds, rows, from, to, exclude)
-}
-
-fn needs_of(
-    conn: &mut DbConnection,
-    cat: &catalog_snapshot::CatalogSnapshot,
-    kinds: Vec<String>,
-    rows: Vec<ResourceRow>,
-    from: DateTime<Utc>,
-    to: DateTime<Utc>,
-    exclude: Option<i32>,
-) -> Result<Needs, AppError> {
+    let rows = cat.active_of_kinds(&kinds);
     let ids: Vec<i32> = rows.iter().map(|r| r.id).collect();
     let held = store::held_between(conn, &ids, to_db(from), to_db(to), exclude)?;
     let tz = cat.clinic.tz;
@@ -164,6 +147,7 @@ pub fn release(conn: &mut DbConnection, appointment_id: i32) -> Result<(), AppEr
 /// the treatment needs open and free. One query for the whole span of the items.
 pub fn keep_free<T>(
     conn: &mut DbConnection,
+    cat: &CatalogSnapshot,
     treatment_id: i32,
     items: Vec<T>,
     span: impl Fn(&T) -> (DateTime<Utc>, DateTime<Utc>, DateTime<Utc>),
@@ -175,7 +159,7 @@ pub fn keep_free<T>(
     ) else {
         return Ok(items);
     };
-    let needs = needs_around(conn, treatment_id, from, to, exclude)?;
+    let needs = needs_around_in(conn, cat, treatment_id, from, to, exclude)?;
     if needs.kinds.is_empty() {
         return Ok(items);
     }

@@ -3,6 +3,4 @@ DROP TRIGGER care_plan_step_conditions_catalog ON care_plan_step_conditions;
 DROP TRIGGER screening_questions_catalog ON screening_questions;
 DROP TRIGGER consent_texts_catalog ON consent_texts;
 DROP TRIGGER treatment_requirements_catalog ON treatment_requirements;
-DROP TRIGGER treatment_resource_kinds_catalog ON treatment_resource_kinds;
-DROP TRIGGER resources_catalog ON resources;
 DROP TRIGGER course_plans_catalog ON course_plans;

@@ -1,5 +1,5 @@
 -- What a booking reads of its treatment's setup (care-plan steps and their conditions, screening
--- questions, consent texts, requirements, resource needs, resources, course plans) is kept in the
+-- questions, consent texts, requirements, course plans; devices, rooms and needs already are) is kept in the
 -- in-memory catalog too (issue 13): every write to those tables moves catalog_version on.
 CREATE TRIGGER care_plan_steps_catalog AFTER INSERT OR UPDATE OR DELETE ON care_plan_steps
     FOR EACH STATEMENT EXECUTE FUNCTION catalog_version_bump();
@@ -10,10 +10,6 @@ CREATE TRIGGER screening_questions_catalog AFTER INSERT OR UPDATE OR DELETE ON s
 CREATE TRIGGER consent_texts_catalog AFTER INSERT OR UPDATE OR DELETE ON consent_texts
     FOR EACH STATEMENT EXECUTE FUNCTION catalog_version_bump();
 CREATE TRIGGER treatment_requirements_catalog AFTER INSERT OR UPDATE OR DELETE ON treatment_requirements
-    FOR EACH STATEMENT EXECUTE FUNCTION catalog_version_bump();
-CREATE TRIGGER treatment_resource_kinds_catalog AFTER INSERT OR UPDATE OR DELETE ON treatment_resource_kinds
-    FOR EACH STATEMENT EXECUTE FUNCTION catalog_version_bump();
-CREATE TRIGGER resources_catalog AFTER INSERT OR UPDATE OR DELETE ON resources
     FOR EACH STATEMENT EXECUTE FUNCTION catalog_version_bump();
 CREATE TRIGGER course_plans_catalog AFTER INSERT OR UPDATE OR DELETE ON course_plans
     FOR EACH STATEMENT EXECUTE FUNCTION catalog_version_bump();

@@ -3,10 +3,12 @@
 //! and the re-check inside a booking all read this.
 
 use chrono::NaiveDateTime;
+use diesel::connection::DefaultLoadingMode;
 use diesel::prelude::*;
 
 use crate::db::DbConnection;
 use crate::db::schema::{appointments, time_off};
+use crate::db::sqlite_time::SqliteTime;
 
 /// (practitioner, from, until) of every appointment or time off holding time in [from, to);
 /// `exclude` leaves one appointment out (the one being rescheduled).
@@ -51,6 +53,8 @@ pub fn busy_spans(
         // would prepare (parse and plan) it afresh on every call. One fixed statement per
         // practitioner instead stays prepared on the connection; each is one index range.
         DbConnection::Sqlite(c) => {
+            // Bound and read as `SqliteTime`: the same text, without chrono's format parsing.
+            let (from, to, since) = (SqliteTime(from), SqliteTime(to), SqliteTime(since));
             let mut out = Vec::new();
             for &id in ids {
                 let booked = appointments::table
@@ -77,7 +81,9 @@ pub fn busy_spans(
                 out.extend(
                     booked
                         .union_all(off)
-                        .load::<(i32, NaiveDateTime, NaiveDateTime)>(c)?,
+                        .load_iter::<(i32, SqliteTime, SqliteTime), DefaultLoadingMode>(c)?
+                        .map(|r| r.map(|(id, s, e)| (id, s.0, e.0)))
+                        .collect::<QueryResult<Vec<_>>>()?,
                 );
             }
             Ok(out)

@@ -1,0 +1,2 @@
+DROP TRIGGER resources_catalog ON resources;
+DROP TRIGGER treatment_resource_kinds_catalog ON treatment_resource_kinds;

@@ -1,0 +1,6 @@
+DROP TRIGGER resources_catalog_ins;
+DROP TRIGGER resources_catalog_upd;
+DROP TRIGGER resources_catalog_del;
+DROP TRIGGER treatment_resource_kinds_catalog_ins;
+DROP TRIGGER treatment_resource_kinds_catalog_upd;
+DROP TRIGGER treatment_resource_kinds_catalog_del;
