@@ -59,10 +59,9 @@ pub fn needs_around_in(
         local_parts(tz, from).0 - Duration::days(1),
         local_parts(tz, to).0 + Duration::days(1),
     );
-    Ok(Needs {
+    Ok(Needs::new(
         kinds,
-        resources: rows
-            .into_iter()
+        rows.into_iter()
             .map(|r| Resource {
                 open: cat
                     .resource_week(r.id)
@@ -71,15 +70,14 @@ pub fn needs_around_in(
                 kind: r.kind,
             })
             .collect(),
-        held: held
-            .into_iter()
+        held.into_iter()
             .map(|(resource_id, s, e)| Held {
                 resource_id,
                 start: from_db(s),
                 end: from_db(e),
             })
             .collect(),
-    })
+    ))
 }
 
 /// Inside the booking (or move) transaction: takes one free resource of each kind the
