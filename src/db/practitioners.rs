@@ -228,6 +228,16 @@ pub fn delete_time_off(
     .execute(conn)
 }
 
+/// The lock a booking takes on its practitioner: `lock_practitioner`, except on SQLite inside
+/// the app's own `BEGIN IMMEDIATE` (db::writer), which already holds the database's one write
+/// lock from its first statement, so the extra write would only cost a statement (issue 13).
+pub fn lock_for_booking(conn: &mut DbConnection, id: i32) -> QueryResult<usize> {
+    if matches!(conn, DbConnection::Sqlite(_)) && super::writer::holds_write_lock() {
+        return Ok(0);
+    }
+    lock_practitioner(conn, id)
+}
+
 /// Takes the practitioner's booking lock for the rest of the transaction: on PostgreSQL a row
 /// lock that queues concurrent bookings for them; on SQLite the write that makes the transaction
 /// a writer from its first statement (so it waits for the lock instead of failing later).
