@@ -259,16 +259,20 @@ const WHOLE_SCHEDULE: i32 = i32::MIN;
 /// (p99 415 ms with a million appointments at 16 connections, nearly all of it lock waits).
 /// The exclusion constraint stays the guard; the day lock keeps racers to a clean 409 and out of
 /// the constraint's deadlocks. No row is written, so nothing to vacuum.
-/// On SQLite, where writers queue anyway, the same as `lock_practitioner`. 0 when there is no
-/// such practitioner on SQLite; PostgreSQL reports 1 either way (the insert's foreign key
-/// refuses an unknown practitioner).
+/// On SQLite, where writers queue anyway, `lock_practitioner` (nothing inside db::writer's own
+/// transaction). PostgreSQL reports 1 (the insert's foreign key refuses an unknown practitioner).
 pub fn lock_for_booking(
     conn: &mut DbConnection,
     id: i32,
     start: NaiveDateTime,
     blocks_until: NaiveDateTime,
 ) -> QueryResult<usize> {
-    if !matches!(conn, DbConnection::Pg(_)) {
+    if let DbConnection::Sqlite(_) = conn {
+        // Inside the app's own `BEGIN IMMEDIATE` (db::writer) the transaction already holds the
+        // database's one write lock, so the extra write would only cost a statement (issue 13).
+        if super::writer::holds_write_lock() {
+            return Ok(0);
+        }
         return lock_practitioner(conn, id);
     }
     let day = |t: NaiveDateTime| {

@@ -4,7 +4,7 @@
 //! single day. So a month calendar, "the next day with room" and a single day's slots can never
 //! disagree, and DST is handled where it already is: on each day's own wall clock.
 
-use chrono::{Datelike, Duration, NaiveDate};
+use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
 use chrono_tz::Tz;
 
 use super::availability::{
@@ -44,8 +44,16 @@ impl PractitionerRange {
     /// spans are ordered by their ends as well as their starts). The margin keeps what a slot's
     /// buffer may run into past local midnight.
     pub fn day(&self, tz: Tz, date: NaiveDate) -> PractitionerDay {
-        let (start, end) = local_day_bounds(tz, date);
-        let (start, end) = (start - Duration::hours(12), end + Duration::hours(12));
+        self.day_within(date, near(tz, date))
+    }
+
+    /// `day` with the day's span (its bounds with their margin, `near`) worked out once for
+    /// every practitioner.
+    fn day_within(
+        &self,
+        date: NaiveDate,
+        (start, end): (DateTime<Utc>, DateTime<Utc>),
+    ) -> PractitionerDay {
         let first = self.busy.partition_point(|b| b.end <= start);
         let busy = self.busy[first..]
             .iter()
@@ -58,6 +66,12 @@ impl PractitionerRange {
             busy,
         }
     }
+}
+
+/// A local date's bounds with the margin a slot's buffer may reach past local midnight.
+fn near(tz: Tz, date: NaiveDate) -> (DateTime<Utc>, DateTime<Utc>) {
+    let (start, end) = local_day_bounds(tz, date);
+    (start - Duration::hours(12), end + Duration::hours(12))
 }
 
 /// A day and how many (start, practitioner) choices it has left.
@@ -75,7 +89,11 @@ pub fn slots_on(
     practitioners: &[PractitionerRange],
     date: NaiveDate,
 ) -> Vec<Slot> {
-    let days: Vec<PractitionerDay> = practitioners.iter().map(|p| p.day(ctx.tz, date)).collect();
+    let span = near(ctx.tz, date);
+    let days: Vec<PractitionerDay> = practitioners
+        .iter()
+        .map(|p| p.day_within(date, span))
+        .collect();
     free_slots(&DayContext { date, ..*ctx }, timing, &days)
 }
 
@@ -132,8 +150,11 @@ pub fn days_with_room(
         let day = DayContext { date, ..*ctx };
         // Outside the booking window nothing is free: skip the day's data altogether.
         if day.within_horizon() {
-            let days: Vec<PractitionerDay> =
-                practitioners.iter().map(|p| p.day(ctx.tz, date)).collect();
+            let span = near(ctx.tz, date);
+            let days: Vec<PractitionerDay> = practitioners
+                .iter()
+                .map(|p| p.day_within(date, span))
+                .collect();
             if has_free_slot(&day, timing, &days, &keep) {
                 out.push(date);
             }
@@ -323,13 +344,19 @@ mod tests {
         // 1 November 2026 (02:00 → 01:00). Hours 01:00–04:00 every day.
         let c = ctx("America/New_York", "2026-03-01T12:00:00Z");
         let p = PractitionerRange::new(1, every_day(60, 4 * 60), vec![]);
-        let days = free_days(&c, HOUR, &[p.clone()], d(2026, 3, 7), d(2026, 3, 9));
+        let days = free_days(
+            &c,
+            HOUR,
+            std::slice::from_ref(&p),
+            d(2026, 3, 7),
+            d(2026, 3, 9),
+        );
         // An ordinary day: 01:00 … 03:15 by quarter hours = 10 starts. The gap day loses the
         // skipped hour 02:00–02:45: 6 starts, and those that would end past 04:00 local are kept
         // out by the range end as usual.
         assert_eq!(days[0].free_slots, 10);
         assert_eq!(days[2].free_slots, 10);
-        let gap = slots_on(&c, HOUR, &[p.clone()], d(2026, 3, 8));
+        let gap = slots_on(&c, HOUR, std::slice::from_ref(&p), d(2026, 3, 8));
         assert_eq!(days[1].free_slots, gap.len());
         assert!(gap.len() < 10);
         // Autumn: the repeated hour is offered once, so the day has as many starts as usual.

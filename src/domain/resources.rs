@@ -51,10 +51,44 @@ pub struct Needs {
     pub kinds: Vec<String>,
     /// Active resources of those kinds, in the order they are tried.
     pub resources: Vec<Resource>,
+    /// In any order when built by hand; `new` orders them.
     pub held: Vec<Held>,
+    /// Set by `new`: `held` is ordered by resource, then start, then end.
+    ordered: bool,
 }
 
 impl Needs {
+    /// `held` in any order; kept ordered by (resource, start, end), so each check is a binary
+    /// search rather than a scan: a month calendar asks about every free slot of every day,
+    /// against a month of holdings.
+    pub fn new(kinds: Vec<String>, resources: Vec<Resource>, mut held: Vec<Held>) -> Self {
+        held.sort_unstable_by_key(|h| (h.resource_id, h.start, h.end));
+        Self {
+            kinds,
+            resources,
+            held,
+            ordered: true,
+        }
+    }
+
+    /// Whether `resource_id` is held at some moment of `[start, until)`.
+    fn held_during(&self, resource_id: i32, start: DateTime<Utc>, until: DateTime<Utc>) -> bool {
+        if !self.ordered {
+            return self
+                .held
+                .iter()
+                .any(|h| h.resource_id == resource_id && h.start < until && start < h.end);
+        }
+        // The resource's holdings starting before `until`; one of them overlaps when it ends
+        // after `start`. Holdings of one resource don't overlap (the database's guard), so
+        // their ends are nearly ordered too, but a scan back stays exact even if they did.
+        let from = self.held.partition_point(|h| h.resource_id < resource_id);
+        let to = self.held.partition_point(|h| {
+            h.resource_id < resource_id || (h.resource_id == resource_id && h.start < until)
+        });
+        self.held[from..to].iter().rev().any(|h| start < h.end)
+    }
+
     /// For each needed kind (in order), every resource of it open for the session
     /// `[start, end)` and not held during `[start, until)`, in the order they are tried. When
     /// some kind has none: `ResourceClosed` if none of that kind is even open then (its hours),
@@ -75,12 +109,7 @@ impl Needs {
                 .collect();
             let free: Vec<i32> = open
                 .iter()
-                .filter(|r| {
-                    !self
-                        .held
-                        .iter()
-                        .any(|h| h.resource_id == r.id && h.start < until && start < h.end)
-                })
+                .filter(|r| !self.held_during(r.id, start, until))
                 .map(|r| r.id)
                 .collect();
             if open.is_empty() {
@@ -98,15 +127,26 @@ impl Needs {
 
     /// One free resource of each needed kind for the session `[start, end)` held until
     /// `until`, or `None` when some kind has none free. A treatment that needs nothing gets
-    /// `Some(vec![])`.
+    /// `Some(vec![])`. (The first of `candidates` for each kind, found without listing them.)
     pub fn pick(
         &self,
         start: DateTime<Utc>,
         end: DateTime<Utc>,
         until: DateTime<Utc>,
     ) -> Option<Vec<i32>> {
-        let candidates = self.candidates(start, end, until).ok()?;
-        candidates.into_iter().map(|c| c.first().copied()).collect()
+        self.kinds
+            .iter()
+            .map(|kind| {
+                self.resources
+                    .iter()
+                    .find(|r| {
+                        &r.kind == kind
+                            && r.open_for(start, end)
+                            && !self.held_during(r.id, start, until)
+                    })
+                    .map(|r| r.id)
+            })
+            .collect()
     }
 }
 
@@ -181,6 +221,7 @@ mod tests {
                     end: at(13),
                 },
             ],
+            ordered: false,
         }
     }
 
@@ -196,6 +237,43 @@ mod tests {
         assert_eq!(pick(&needs(), 10, 11), None);
         assert_eq!(pick(&needs(), 9, 11), None);
         assert!(pick(&needs(), 11, 12).is_some());
+    }
+
+    #[test]
+    fn ordered_holdings_answer_as_a_scan_does() {
+        // Several holdings per resource, given out of order, some touching; every hour-aligned
+        // session of the day, asked of the scan (built by hand) and of the search (`new`).
+        let n = needs();
+        let mut held = n.held.clone();
+        for (id, s, e) in [(3, 15, 16), (1, 14, 15), (1, 8, 9), (2, 9, 10), (3, 12, 13)] {
+            held.push(Held {
+                resource_id: id,
+                start: at(s),
+                end: at(e),
+            });
+        }
+        held.reverse();
+        let scan = Needs {
+            held: held.clone(),
+            ..n.clone()
+        };
+        let search = Needs::new(n.kinds.clone(), n.resources.clone(), held);
+        for s in 6..20 {
+            for e in s + 1..21 {
+                for u in e..22 {
+                    assert_eq!(
+                        scan.candidates(at(s), at(e), at(u)),
+                        search.candidates(at(s), at(e), at(u)),
+                        "{s} {e} {u}"
+                    );
+                    let first = scan
+                        .candidates(at(s), at(e), at(u))
+                        .ok()
+                        .and_then(|c| c.into_iter().map(|k| k.first().copied()).collect());
+                    assert_eq!(search.pick(at(s), at(e), at(u)), first, "{s} {e} {u}");
+                }
+            }
+        }
     }
 
     #[test]

@@ -76,7 +76,40 @@ pub fn today(tz: Tz, now: DateTime<Utc>) -> NaiveDate {
 
 /// "Tuesday 3 March 2026"
 pub fn date_label(date: NaiveDate) -> String {
-    date.format("%A %-d %B %Y").to_string()
+    // By hand, as `time_label`: a booking page names a month of days.
+    use chrono::Datelike;
+    format!("{} {}", day_month_label(date), date.year())
+}
+
+/// "Tuesday 3 March"
+pub fn day_month_label(date: NaiveDate) -> String {
+    use chrono::Datelike;
+    format!(
+        "{} {} {}",
+        super::hours::weekday_name(date.weekday()),
+        date.day(),
+        month_name(date)
+    )
+}
+
+/// "March"
+pub fn month_name(date: NaiveDate) -> &'static str {
+    use chrono::Datelike;
+    const NAMES: [&str; 12] = [
+        "January",
+        "February",
+        "March",
+        "April",
+        "May",
+        "June",
+        "July",
+        "August",
+        "September",
+        "October",
+        "November",
+        "December",
+    ];
+    NAMES[date.month0() as usize % 12]
 }
 
 /// "14:30" on the clinic's wall clock.
@@ -145,6 +178,19 @@ mod tests {
         assert_eq!((end - start).num_hours(), 25);
         let (start, end) = local_day_bounds(tz, spring);
         assert_eq!((end - start).num_hours(), 23);
+    }
+
+    #[test]
+    fn labels_by_hand_match_chrono_formats() {
+        let mut d = NaiveDate::from_ymd_opt(2026, 1, 1).unwrap();
+        while d.format("%Y").to_string() == "2026" {
+            assert_eq!(date_label(d), d.format("%A %-d %B %Y").to_string());
+            assert_eq!(day_month_label(d), d.format("%A %-d %B").to_string());
+            assert_eq!(month_name(d), d.format("%B").to_string());
+            // What links carry: `Display` is the ISO date.
+            assert_eq!(d.to_string(), d.format("%Y-%m-%d").to_string());
+            d = d.succ_opt().unwrap();
+        }
     }
 
     #[test]

@@ -54,8 +54,9 @@ pub fn practitioner_ranges(
         return Ok(Vec::new());
     }
     let tz = cat.clinic.tz;
-    // The range's bookings, plus a margin for anything held across local midnight.
-    let start = to_db(local_day_bounds(tz, from).0 - Duration::hours(12));
+    // Slots start on the days asked, so what ends before the first day's local midnight can't
+    // touch one; after the last day, a slot's buffer may run past midnight: a margin.
+    let start = to_db(local_day_bounds(tz, from).0);
     let end = to_db(local_day_bounds(tz, to).1 + Duration::hours(12));
     let spans = appointments::busy::busy_spans(conn, ids, start, end, exclude)?;
     Ok(ids
@@ -418,9 +419,11 @@ pub struct PageDays {
     pub free: Vec<NaiveDate>,
 }
 
-/// The booking page in one catalog read: the day, then the month's days with room, each day of
-/// the month stopping at its first free slot (the calendar links free days; it shows no counts
-/// and no next free day, so it reads the month alone, with no weeks after it).
+/// The booking page in one catalog read and one read of what holds the practitioners and the
+/// devices and rooms: the month shown in the calendar together with the day (usually inside
+/// it). From that, in memory: the day's slots, the month's days with room (each day stopping
+/// at its first free slot; the calendar shows no counts) and, for an empty day, the next day
+/// with room (read apart only when it reaches past what was read).
 pub fn booking_page(
     conn: &mut DbConnection,
     now: DateTime<Utc>,
@@ -430,18 +433,110 @@ pub fn booking_page(
 ) -> Result<PageDays, AppError> {
     let cat = catalog_snapshot::current(conn)?;
     let treatment = catalog::requested_in(&cat, slug)?;
-    let day = open_day_in(conn, &cat, now, treatment, query, None)?;
-    let window_months = (day.first.with_day(1), day.last.with_day(1));
+    if query.day == Day::Today {
+        // With no date asked, the day opened may move on to the next one with room, and the
+        // calendar's month with it: the day first, then its month.
+        let day = open_day_in(conn, &cat, now, treatment, query, None)?;
+        return month_of(conn, &cat, day, month);
+    }
+    let clinic = cat.clinic.clone();
+    let tz = clinic.tz;
+    let policy = clinic.policy(now);
+    let eligible = cat.eligible(&treatment);
+    let choice = query.choice;
+    let ids = chosen(&eligible, choice)?;
+    let first = today(tz, policy.now);
+    let last = first + Duration::days(i64::from(policy.rules.horizon_days));
+    let mut date = match query.day {
+        Day::On(d) => d,
+        Day::Of(t) => local_parts(tz, t).0,
+        Day::Today => first,
+    };
+    let moved_into_window = query.browse && (date < first || date > last);
+    if moved_into_window {
+        date = date.clamp(first, last);
+    }
+    let (first_day, last_day) = calendar_month(first, last, date, month);
+    let (from, to) = (first_day.min(date), last_day.max(date));
+    let ranges = practitioner_ranges(conn, &cat, &ids, from, to, None)?;
+    // Devices and rooms too (issue 11): one read of what is held over the same days.
+    let needs = needs_over(conn, &cat, treatment.id, from, to, None)?;
+    let t = timing(&treatment);
+    let keep = |s: &Slot| resources_free(&needs, t, s);
+    let ctx = DayContext {
+        tz,
+        date,
+        now: policy.now,
+        rules: policy.rules,
+    };
+    let mut day_slots = slots_on(&ctx, t, &ranges, date);
+    day_slots.retain(|s| keep(s));
+    let slots = views(day_slots, &eligible);
+    let mut next_available = None;
+    let ahead_to = (date + Duration::days(LOOKAHEAD_DAYS)).min(last);
+    if query.browse && slots.is_empty() && ahead_to > date {
+        let ahead_from = date + Duration::days(1);
+        let free = if ahead_to <= to {
+            days_with_room(&ctx, t, &ranges, ahead_from, ahead_to, keep)
+        } else {
+            let ahead = practitioner_ranges(conn, &cat, &ids, ahead_from, ahead_to, None)?;
+            let needs = needs_over(conn, &cat, treatment.id, ahead_from, ahead_to, None)?;
+            days_with_room(&ctx, t, &ahead, ahead_from, ahead_to, |s| {
+                resources_free(&needs, t, s)
+            })
+        };
+        next_available = free.first().copied();
+    }
+    let free = days_with_room(&ctx, t, &ranges, first_day, last_day, keep);
+    Ok(PageDays {
+        day: OpenDay {
+            clinic,
+            policy,
+            treatment,
+            eligible,
+            choice,
+            date,
+            first,
+            last,
+            slots,
+            next_available,
+            moved_into_window,
+        },
+        month: first_day,
+        free,
+    })
+}
+
+/// The calendar's month (first and last day): the one asked for when it lies in the booking
+/// window `first..=last`, else the month of `date`.
+fn calendar_month(
+    first: NaiveDate,
+    last: NaiveDate,
+    date: NaiveDate,
+    month: Option<NaiveDate>,
+) -> (NaiveDate, NaiveDate) {
+    let window_months = (first.with_day(1), last.with_day(1));
     let month = month
         .filter(|m| Some(*m) >= window_months.0 && Some(*m) <= window_months.1)
-        .unwrap_or(day.date);
+        .unwrap_or(date);
     let first_day = month.with_day(1).unwrap_or(month);
     let last_day = first_day
         .checked_add_months(Months::new(1))
         .and_then(|m| m.pred_opt())
         .unwrap_or(first_day);
+    (first_day, last_day)
+}
+
+/// The page of a day already opened: its calendar month's days with room, read apart.
+fn month_of(
+    conn: &mut DbConnection,
+    cat: &CatalogSnapshot,
+    day: OpenDay,
+    month: Option<NaiveDate>,
+) -> Result<PageDays, AppError> {
+    let (first_day, last_day) = calendar_month(day.first, day.last, day.date, month);
     let ids = chosen(&day.eligible, day.choice)?;
-    let ranges = practitioner_ranges(conn, &cat, &ids, first_day, last_day, None)?;
+    let ranges = practitioner_ranges(conn, cat, &ids, first_day, last_day, None)?;
     let ctx = DayContext {
         tz: day.clinic.tz,
         date: first_day,
@@ -449,7 +544,7 @@ pub fn booking_page(
         rules: day.policy.rules,
     };
     // Devices and rooms too (issue 11), as `month` counts them: one read over the month.
-    let needs = needs_over(conn, &cat, day.treatment.id, first_day, last_day, None)?;
+    let needs = needs_over(conn, cat, day.treatment.id, first_day, last_day, None)?;
     let t = timing(&day.treatment);
     let free = days_with_room(&ctx, t, &ranges, first_day, last_day, |s| {
         resources_free(&needs, t, s)

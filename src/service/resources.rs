@@ -59,10 +59,9 @@ pub fn needs_around_in(
         local_parts(tz, from).0 - Duration::days(1),
         local_parts(tz, to).0 + Duration::days(1),
     );
-    Ok(Needs {
+    Ok(Needs::new(
         kinds,
-        resources: rows
-            .into_iter()
+        rows.into_iter()
             .map(|r| Resource {
                 open: cat
                     .resource_week(r.id)
@@ -71,15 +70,14 @@ pub fn needs_around_in(
                 kind: r.kind,
             })
             .collect(),
-        held: held
-            .into_iter()
+        held.into_iter()
             .map(|(resource_id, s, e)| Held {
                 resource_id,
                 start: from_db(s),
                 end: from_db(e),
             })
             .collect(),
-    })
+    ))
 }
 
 /// Inside the booking (or move) transaction: takes one free resource of each kind the
@@ -95,19 +93,30 @@ pub fn take_for(
     treatment: &TreatmentRow,
     row: &AppointmentRow,
 ) -> Result<(), AppError> {
+    let cat = catalog_snapshot::current(conn)?;
+    take_for_in(conn, &cat, treatment, row)
+}
+
+/// `take_for` with the catalog the booking transaction read.
+pub fn take_for_in(
+    conn: &mut DbConnection,
+    cat: &catalog_snapshot::CatalogSnapshot,
+    treatment: &TreatmentRow,
+    row: &AppointmentRow,
+) -> Result<(), AppError> {
     let (start, end, until) = (
         from_db(row.starts_at),
         from_db(row.ends_at),
         from_db(row.blocks_until),
     );
-    let needs = needs_around(conn, treatment.id, start, until, Some(row.id))?;
+    let needs = needs_around_in(conn, cat, treatment.id, start, until, Some(row.id))?;
     let candidates = needs
         .candidates(start, end, until)
         .map_err(AppError::SlotUnavailable)?;
     for of_kind in candidates {
         let mut taken = false;
         for resource_id in of_kind {
-            let attempt = conn.transaction(|c| {
+            let attempt = crate::db::writer::may_fail(conn, |c| {
                 store::hold(c, row.id, resource_id, row.starts_at, row.blocks_until)
             });
             match attempt {

@@ -54,6 +54,11 @@ impl PageCache {
         changes::current()
     }
 
+    /// Off (a zero TTL, the default): callers skip building keys and bodies' copies for it.
+    pub fn enabled(&self) -> bool {
+        !self.ttl.is_zero()
+    }
+
     pub fn get(&self, key: &str, minute: i64) -> Option<Bytes> {
         let current = self.generation();
         let entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());

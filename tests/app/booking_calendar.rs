@@ -216,3 +216,36 @@ async fn the_consent_label_sits_beside_its_box_and_links_the_versioned_terms() {
     assert!(css.contains(".field.checkbox input[type=checkbox] { flex: none;"));
     assert!(css.contains(".field.checkbox label { flex: 1 1 0; min-width: 0; }"));
 }
+
+#[tokio::test]
+async fn an_empty_last_day_of_a_month_points_into_the_next_month() {
+    let app = TestApp::spawn().await;
+    // Sunday 30 June 2030: the clinic is closed; the next day with room is Monday 1 July,
+    // past the month the calendar shows (read apart from it), and the calendar stays on June.
+    let (status, page) = app
+        .get_text("/book/chemical-peel?date=2030-06-30&practitioner=any")
+        .await;
+    assert_eq!(status, 200);
+    let page = unescaped(&page);
+    let next = &page[page
+        .find("The next day with free times is")
+        .expect("a next free day")..];
+    let next = &next[..next.find("</a>").expect("its link")];
+    assert!(
+        next.contains("href=\"/book/chemical-peel?date=2030-07-01&practitioner=any\""),
+        "{next}"
+    );
+    assert!(next.contains("Monday 1 July 2030"), "{next}");
+    assert!(page.contains("<caption>June 2030"), "{page}");
+    // The same day with the calendar on July: the next free day is read with the month.
+    let (status, july) = app
+        .get_text("/book/chemical-peel?date=2030-06-30&practitioner=any&month=2030-07")
+        .await;
+    assert_eq!(status, 200);
+    let july = unescaped(&july);
+    assert!(july.contains("<caption>July 2030"), "{july}");
+    assert!(
+        july.contains("The next day with free times is <a href=\"/book/chemical-peel?date=2030-07-01&practitioner=any\">"),
+        "{july}"
+    );
+}

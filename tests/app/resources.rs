@@ -475,3 +475,37 @@ async fn racers_for_rooms_each_get_the_next_free_room_and_only_the_one_too_many_
     assert_eq!((ok, refused), (5, 1), "{statuses:?}");
     assert_eq!(app.appointment_count(), 10);
 }
+
+/// Devices and their kinds are read from the in-memory catalog: taking the only laser out of use,
+/// or making a treatment need a kind nobody has, shows on the very next availability answer.
+#[tokio::test]
+async fn availability_sees_resource_edits_at_once() {
+    let app = TestApp::spawn().await;
+    let admin = app.staff(Role::Admin).await;
+    let other = more_physicians(&app, 1)[0];
+    let laser = || async {
+        starts(
+            &app.slots("laser-resurfacing", "2030-06-04", Some(other))
+                .await,
+        )
+    };
+    assert!(!laser().await.is_empty());
+    let (_, page) = admin.get_text("/staff/resources").await;
+    let row = &page[..page.find("<td>Laser device</td>").expect("listed")];
+    let id = row.rsplit("data-resource=\"").next().expect("row");
+    let id = &id[..id.find('"').expect("id")];
+    let status = format!("/staff/resources/{id}/status");
+    admin.post_redirect(&status, &[("active", "no")]).await;
+    assert_eq!(laser().await, Vec::<String>::new());
+    admin.post_redirect(&status, &[("active", "yes")]).await;
+    assert!(!laser().await.is_empty());
+    let rooms = || async { starts(&app.slots("microneedling", "2030-06-04", Some(2)).await) };
+    assert!(!rooms().await.is_empty());
+    admin
+        .post_redirect(
+            "/staff/treatments/4/resources",
+            &[("kinds", "treatment room, cryo chamber")],
+        )
+        .await;
+    assert_eq!(rooms().await, Vec::<String>::new());
+}

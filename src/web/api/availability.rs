@@ -15,9 +15,12 @@ use crate::web::forms::Fields;
 /// `GET /api/v1/availability?treatment=SLUG&date=YYYY-MM-DD[&practitioner=ID]`
 pub async fn day(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpResponse, ApiError> {
     let now = state.clock.now();
-    let key = format!("availability?{}", req.query_string());
+    let cache = &state.page_cache;
+    let key = cache
+        .enabled()
+        .then(|| format!("availability?{}", req.query_string()));
     let minute = now.timestamp().div_euclid(60);
-    if let Some(body) = state.page_cache.get(&key, minute) {
+    if let Some(body) = key.as_deref().and_then(|k| cache.get(k, minute)) {
         return Ok(json_body(body));
     }
     let generation = state.page_cache.generation();
@@ -59,7 +62,9 @@ pub async fn day(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpRes
     };
     let body =
         web::Bytes::from(serde_json::to_vec(&body).map_err(|e| AppError::Internal(e.to_string()))?);
-    state.page_cache.put(key, generation, minute, body.clone());
+    if let Some(key) = key {
+        cache.put(key, generation, minute, body.clone());
+    }
     Ok(json_body(body))
 }
 

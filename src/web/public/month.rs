@@ -5,6 +5,7 @@
 use chrono::{Datelike, Duration, NaiveDate};
 
 use crate::domain::booking::PractitionerChoice;
+use crate::domain::time::{day_month_label, month_name};
 
 /// One day's cell.
 pub struct DayCell {
@@ -45,16 +46,17 @@ pub fn month_view(
     let first = month.with_day(1).unwrap_or(month);
     let next_month = (first + Duration::days(32)).with_day(1).unwrap_or(first);
     let prev_month = (first - Duration::days(1)).with_day(1).unwrap_or(first);
-    let day_link =
-        |d: NaiveDate| format!("{action}?date={}&practitioner={pv}", d.format("%Y-%m-%d"));
+    // Dates by `Display` (the ISO date) and names by hand: a strftime pattern is parsed again
+    // on every use, and the calendar writes a month of them.
+    let day_link = |d: NaiveDate| format!("{action}?date={d}&practitioner={pv}");
     let month_link = |m: NaiveDate| {
         (
             format!(
-                "{action}?date={}&practitioner={pv}&month={}",
-                date.format("%Y-%m-%d"),
-                m.format("%Y-%m")
+                "{action}?date={date}&practitioner={pv}&month={}-{:02}",
+                m.year(),
+                m.month()
             ),
-            m.format("%B %Y").to_string(),
+            format!("{} {}", month_name(m), m.year()),
         )
     };
     let mut weeks = Vec::new();
@@ -70,7 +72,7 @@ pub fn month_view(
             current: d == date,
             label: format!(
                 "{}, {}",
-                d.format("%A %-d %B"),
+                day_month_label(d),
                 if is_free {
                     "free times"
                 } else {
@@ -88,7 +90,7 @@ pub fn month_view(
         weeks.push(week);
     }
     MonthView {
-        caption: first.format("%B %Y").to_string(),
+        caption: format!("{} {}", month_name(first), first.year()),
         weeks,
         prev_link: (prev_month >= window.0.with_day(1).unwrap_or(window.0))
             .then(|| month_link(prev_month)),

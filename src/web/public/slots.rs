@@ -179,12 +179,8 @@ pub fn page_body<T>(
 ) -> Result<String, AppError> {
     let pv = day.choice.as_param();
     let link = |d: NaiveDate| {
-        format!(
-            "{}?date={}&practitioner={}",
-            target.date_action,
-            d.format("%Y-%m-%d"),
-            pv
-        )
+        // The ISO date by `Display`, not a strftime pattern parsed on every call.
+        format!("{}?date={d}&practitioner={pv}", target.date_action)
     };
     let prev = day.date.pred_opt().filter(|d| *d >= day.first);
     let next = day.date.succ_opt().filter(|d| *d <= day.last);
@@ -199,10 +195,10 @@ pub fn page_body<T>(
     let page = SlotsPage {
         layout: Layout::new(&day.clinic, target.heading.clone()),
         treatment: TreatmentCard::new(&day.treatment, day.clinic.currency),
-        date_value: day.date.format("%Y-%m-%d").to_string(),
+        date_value: day.date.to_string(),
         date_label: date_label(day.date),
-        min_date: day.first.format("%Y-%m-%d").to_string(),
-        max_date: day.last.format("%Y-%m-%d").to_string(),
+        min_date: day.first.to_string(),
+        max_date: day.last.to_string(),
         prev_link: prev.map(link),
         next_link: next.map(link),
         next_available: day.next_available.map(|d| (link(d), date_label(d))),
