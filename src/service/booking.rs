@@ -245,7 +245,9 @@ fn try_book(
     let cat = catalog_snapshot::current(c)?;
     let clinic = &cat.clinic;
     let setup = cat.setup(treatment.id);
-    crate::db::practitioners::lock_for_booking(c, pid)?;
+    // Only bookings that could overlap this one queue behind it (db::practitioners).
+    let until = timing(treatment).blocks_until(cmd.start);
+    crate::db::practitioners::lock_for_booking(c, pid, to_db(cmd.start), to_db(until))?;
     let slot = check_in(c, &cat, treatment, pid, policy, cmd.start, None)?;
     let now = to_db(policy.now);
     let patient = patients::find_or_create(c, &cmd.patient, now)?;
