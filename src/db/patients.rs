@@ -23,11 +23,25 @@ pub fn find_or_create(
     // At most one row (a unique column), so no `.first()`: its `LIMIT ?` is a bound value,
     // and SQLite (3.47+) re-prepares a statement whose LIMIT is bound every time it is bound
     // again — a full parse and plan per booking (issue 13, seen in callgrind).
-    let existing = super::per_backend!(conn, |c| patients::table
-        .filter(patients::email_normalized.eq(&key))
-        .select(PatientRow::as_select())
-        .get_result(c)
-        .optional())?;
+    //
+    // On PostgreSQL the row is also locked to the end of the transaction: the limit on a
+    // patient's upcoming bookings is counted after this, and two bookings by one patient on
+    // different days no longer queue behind each other anywhere else (db::practitioners'
+    // per-day locks), so without it both could count the same total and both go in. A new
+    // row needs no lock: a second insert of the same email waits on the unique index.
+    // SQLite's single writer already runs them one after the other.
+    let by_email = patients::table.filter(patients::email_normalized.eq(&key));
+    let existing = match conn {
+        DbConnection::Sqlite(c) => by_email
+            .select(PatientRow::as_select())
+            .get_result(c)
+            .optional(),
+        DbConnection::Pg(c) => by_email
+            .select(PatientRow::as_select())
+            .for_update()
+            .get_result(c)
+            .optional(),
+    }?;
     if let Some(row) = existing {
         return Ok(row);
     }
