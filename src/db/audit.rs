@@ -8,9 +8,10 @@ use super::models::*;
 use super::schema::audit_log;
 
 pub fn insert(conn: &mut DbConnection, new: &NewAudit<'_>) -> QueryResult<usize> {
-    diesel::insert_into(audit_log::table)
+    // On the backend's own connection: every booking and change writes one.
+    super::per_backend!(conn, |c| diesel::insert_into(audit_log::table)
         .values(new)
-        .execute(conn)
+        .execute(c))
 }
 
 pub fn for_subject(conn: &mut DbConnection, kind: &str, id: i32) -> QueryResult<Vec<AuditRow>> {

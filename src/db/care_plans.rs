@@ -15,6 +15,19 @@ pub fn steps_of(conn: &mut DbConnection, treatment_id: i32) -> QueryResult<Vec<C
         .load(conn)
 }
 
+/// Every treatment's steps, by treatment and then as `steps_of` orders them (the in-memory
+/// catalog keeps them).
+pub fn all_steps(conn: &mut DbConnection) -> QueryResult<Vec<CarePlanStepRow>> {
+    care_plan_steps::table
+        .order((
+            care_plan_steps::treatment_id,
+            care_plan_steps::position,
+            care_plan_steps::id,
+        ))
+        .select(CarePlanStepRow::as_select())
+        .load(conn)
+}
+
 pub fn step(conn: &mut DbConnection, id: i32) -> QueryResult<Option<CarePlanStepRow>> {
     care_plan_steps::table
         .find(id)

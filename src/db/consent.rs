@@ -29,6 +29,9 @@ pub struct ConsentRecordRow {
 
 #[derive(Debug, Insertable)]
 #[diesel(table_name = consent_records)]
+/// `None` is written as NULL (every such column's default): the statement's text then doesn't
+/// vary with which fields are empty, so SQLite keeps it prepared (issue 13).
+#[diesel(treat_none_as_default_value = false)]
 pub struct NewConsentRecord<'a> {
     pub appointment_id: i32,
     pub consent_text_id: i32,
@@ -45,6 +48,24 @@ pub fn current(conn: &mut DbConnection, treatment_id: i32) -> QueryResult<Option
         .select(ConsentTextRow::as_select())
         .first(conn)
         .optional()
+}
+
+/// Every treatment's newest consent text (one statement for the in-memory catalog).
+pub fn all_current(conn: &mut DbConnection) -> QueryResult<Vec<ConsentTextRow>> {
+    let all: Vec<ConsentTextRow> = consent_texts::table
+        .order((consent_texts::treatment_id, consent_texts::version.desc()))
+        .select(ConsentTextRow::as_select())
+        .load(conn)?;
+    let mut newest: Vec<ConsentTextRow> = Vec::new();
+    for t in all {
+        if newest
+            .last()
+            .is_none_or(|n| n.treatment_id != t.treatment_id)
+        {
+            newest.push(t);
+        }
+    }
+    Ok(newest)
 }
 
 pub fn version(
@@ -85,9 +106,10 @@ pub fn insert_text(
 }
 
 pub fn insert_record(conn: &mut DbConnection, new: &NewConsentRecord<'_>) -> QueryResult<usize> {
-    diesel::insert_into(consent_records::table)
+    // On the backend's own connection: every online booking writes one.
+    super::per_backend!(conn, |c| diesel::insert_into(consent_records::table)
         .values(new)
-        .execute(conn)
+        .execute(c))
 }
 
 pub fn record_of(

@@ -199,6 +199,9 @@ pub struct PatientRow {
 
 #[derive(Debug, Insertable)]
 #[diesel(table_name = patients)]
+/// `None` is written as NULL (every such column's default): the statement's text then doesn't
+/// vary with which fields are empty, so SQLite keeps it prepared (issue 13).
+#[diesel(treat_none_as_default_value = false)]
 pub struct NewPatient<'a> {
     pub name: &'a str,
     pub email: &'a str,
@@ -241,6 +244,9 @@ pub struct AppointmentRow {
 
 #[derive(Debug, Insertable)]
 #[diesel(table_name = appointments)]
+/// `None` is written as NULL (every such column's default): the statement's text then doesn't
+/// vary with which fields are empty, so SQLite keeps it prepared (issue 13).
+#[diesel(treat_none_as_default_value = false)]
 pub struct NewAppointment<'a> {
     pub token_hash: &'a str,
     pub patient_id: i32,
@@ -310,6 +316,9 @@ pub struct AuditRow {
 
 #[derive(Debug, Insertable)]
 #[diesel(table_name = audit_log)]
+/// `None` is written as NULL (every such column's default): the statement's text then doesn't
+/// vary with which fields are empty, so SQLite keeps it prepared (issue 13).
+#[diesel(treat_none_as_default_value = false)]
 pub struct NewAudit<'a> {
     pub at: NaiveDateTime,
     pub actor_kind: &'a str,
@@ -390,6 +399,9 @@ pub struct OutboxRow {
 
 #[derive(Debug, Insertable)]
 #[diesel(table_name = outbox)]
+/// `None` is written as NULL (every such column's default): the statement's text then doesn't
+/// vary with which fields are empty, so SQLite keeps it prepared (issue 13).
+#[diesel(treat_none_as_default_value = false)]
 pub struct NewOutbox<'a> {
     pub appointment_id: i32,
     pub step_id: Option<i32>,

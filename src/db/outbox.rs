@@ -53,7 +53,10 @@ pub fn by_id(conn: &mut DbConnection, id: i32) -> QueryResult<Option<OutboxRow>>
 }
 
 pub fn insert(conn: &mut DbConnection, new: &NewOutbox<'_>) -> QueryResult<usize> {
-    diesel::insert_into(outbox::table).values(new).execute(conn)
+    // On the backend's own connection: every booking writes its emails' rows.
+    super::per_backend!(conn, |c| diesel::insert_into(outbox::table)
+        .values(new)
+        .execute(c))
 }
 
 /// Several rows (a new appointment's planned emails): one multi-row statement on PostgreSQL,

@@ -20,28 +20,45 @@ pub fn find_or_create(
     now: NaiveDateTime,
 ) -> QueryResult<PatientRow> {
     let key = p.email.normalized();
-    let existing = patients::table
-        .filter(patients::email_normalized.eq(&key))
-        .select(PatientRow::as_select())
-        .first(conn)
-        .optional()?;
+    // At most one row (a unique column), so no `.first()`: its `LIMIT ?` is a bound value,
+    // and SQLite (3.47+) re-prepares a statement whose LIMIT is bound every time it is bound
+    // again — a full parse and plan per booking (issue 13, seen in callgrind).
+    //
+    // On PostgreSQL the row is also locked to the end of the transaction: the limit on a
+    // patient's upcoming bookings is counted after this, and two bookings by one patient on
+    // different days no longer queue behind each other anywhere else (db::practitioners'
+    // per-day locks), so without it both could count the same total and both go in. A new
+    // row needs no lock: a second insert of the same email waits on the unique index.
+    // SQLite's single writer already runs them one after the other.
+    let by_email = patients::table.filter(patients::email_normalized.eq(&key));
+    let existing = match conn {
+        DbConnection::Sqlite(c) => by_email
+            .select(PatientRow::as_select())
+            .get_result(c)
+            .optional(),
+        DbConnection::Pg(c) => by_email
+            .select(PatientRow::as_select())
+            .for_update()
+            .get_result(c)
+            .optional(),
+    }?;
     if let Some(row) = existing {
         return Ok(row);
     }
-    diesel::insert_into(patients::table)
-        .values(NewPatient {
-            name: p.name.as_str(),
-            email: p.email.as_str(),
-            email_normalized: &key,
-            phone: p.phone.as_ref().map(|ph| ph.as_str()),
-            created_at: now,
-            updated_at: now,
-        })
-        .execute(conn)?;
-    patients::table
-        .filter(patients::email_normalized.eq(&key))
-        .select(PatientRow::as_select())
-        .first(conn)
+    // The stored row comes back from the insert itself (RETURNING, on both backends).
+    let new = NewPatient {
+        name: p.name.as_str(),
+        email: p.email.as_str(),
+        email_normalized: &key,
+        phone: p.phone.as_ref().map(|ph| ph.as_str()),
+        created_at: now,
+        updated_at: now,
+    };
+    let insert = diesel::insert_into(patients::table).values(&new);
+    match conn {
+        DbConnection::Sqlite(c) => insert.returning(PatientRow::as_returning()).get_result(c),
+        DbConnection::Pg(c) => insert.returning(PatientRow::as_returning()).get_result(c),
+    }
 }
 
 /// Staff took a booking's contact into the record: its name, and its phone when it has one.
@@ -68,12 +85,13 @@ pub fn active_future_bookings(
     now: NaiveDateTime,
     active: &[&str],
 ) -> QueryResult<i64> {
-    appointments::table
+    // On the backend's own connection: run by every booking.
+    super::per_backend!(conn, |c| appointments::table
         .filter(appointments::patient_id.eq(patient_id))
         .filter(appointments::starts_at.gt(now))
         .filter(appointments::status.eq_any(active))
         .count()
-        .get_result(conn)
+        .get_result(c))
 }
 
 /// (patient id, name) of these patients.

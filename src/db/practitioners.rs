@@ -3,6 +3,7 @@
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
+use diesel::sql_types::Integer;
 
 use super::models::*;
 use super::schema::*;
@@ -228,11 +229,67 @@ pub fn delete_time_off(
     .execute(conn)
 }
 
-/// Takes the practitioner's booking lock for the rest of the transaction: on PostgreSQL a row
-/// lock that queues concurrent bookings for them; on SQLite the write that makes the transaction
-/// a writer from its first statement (so it waits for the lock instead of failing later).
+/// Takes the practitioner's whole schedule for the rest of the transaction (a change of their
+/// time off, hours or standing, a move): on PostgreSQL a row lock plus the exclusive form of the
+/// advisory lock every booking for them holds shared (`lock_for_booking`), so it waits for
+/// bookings in flight and they for it; on SQLite the write that makes the transaction a writer
+/// from its first statement (so it waits for the lock instead of failing later).
 pub fn lock_practitioner(conn: &mut DbConnection, id: i32) -> QueryResult<usize> {
-    diesel::update(practitioners::table.find(id))
+    let n = diesel::update(practitioners::table.find(id))
         .set(practitioners::booking_seq.eq(practitioners::booking_seq + 1))
-        .execute(conn)
+        .execute(conn)?;
+    if n > 0 && matches!(conn, DbConnection::Pg(_)) {
+        diesel::sql_query("SELECT pg_advisory_xact_lock($1, $2)")
+            .bind::<Integer, _>(id)
+            .bind::<Integer, _>(WHOLE_SCHEDULE)
+            .execute(conn)?;
+    }
+    Ok(n)
+}
+
+/// The second key of the practitioner-wide advisory lock: no day number is this small.
+const WHOLE_SCHEDULE: i32 = i32::MIN;
+
+/// Takes the lock a booking of `[start, blocks_until)` with this practitioner needs, for the rest
+/// of the transaction. On PostgreSQL: the practitioner-wide advisory lock shared (changes to
+/// their schedule take it exclusively) and, exclusively, one advisory lock per UTC day the span
+/// touches, so two bookings that could overlap share a day and queue, while bookings on other
+/// days go side by side: queued on the whole practitioner, a ~30-statement booking transaction
+/// and its commit made every booking for one of a handful of practitioners wait in line
+/// (p99 415 ms with a million appointments at 16 connections, nearly all of it lock waits).
+/// The exclusion constraint stays the guard; the day lock keeps racers to a clean 409 and out of
+/// the constraint's deadlocks. No row is written, so nothing to vacuum.
+/// On SQLite, where writers queue anyway, `lock_practitioner` (nothing inside db::writer's own
+/// transaction). PostgreSQL reports 1 (the insert's foreign key refuses an unknown practitioner).
+pub fn lock_for_booking(
+    conn: &mut DbConnection,
+    id: i32,
+    start: NaiveDateTime,
+    blocks_until: NaiveDateTime,
+) -> QueryResult<usize> {
+    if let DbConnection::Sqlite(_) = conn {
+        // Inside the app's own `BEGIN IMMEDIATE` (db::writer) the transaction already holds the
+        // database's one write lock, so the extra write would only cost a statement (issue 13).
+        if super::writer::holds_write_lock() {
+            return Ok(0);
+        }
+        return lock_practitioner(conn, id);
+    }
+    let day = |t: NaiveDateTime| {
+        i32::try_from(t.and_utc().timestamp().div_euclid(86_400)).unwrap_or(i32::MAX)
+    };
+    // The last instant held, not the end, which belongs to whoever starts then.
+    let last = blocks_until - chrono::Duration::microseconds(1);
+    let (first_day, last_day) = (day(start), day(last.max(start)));
+    // One statement, fixed text: the locks are taken left to right, always in this order (the
+    // shared one first, then the days ascending), so bookings can't deadlock on them.
+    diesel::sql_query(
+        "SELECT pg_advisory_xact_lock_shared($1, $2), pg_advisory_xact_lock($1, $3), \
+         pg_advisory_xact_lock($1, $4)",
+    )
+    .bind::<Integer, _>(id)
+    .bind::<Integer, _>(WHOLE_SCHEDULE)
+    .bind::<Integer, _>(first_day)
+    .bind::<Integer, _>(last_day.max(first_day))
+    .execute(conn)
 }

@@ -49,6 +49,9 @@ pub struct ScreeningStateRow {
 
 #[derive(Debug, Insertable)]
 #[diesel(table_name = appointment_screening)]
+/// `None` is written as NULL (every such column's default): the statement's text then doesn't
+/// vary with which fields are empty, so SQLite keeps it prepared (issue 13).
+#[diesel(treat_none_as_default_value = false)]
 pub struct NewScreeningState<'a> {
     pub appointment_id: i32,
     pub status: &'a str,
@@ -71,6 +74,19 @@ pub fn current(conn: &mut DbConnection, treatment_id: i32) -> QueryResult<Vec<Qu
         .filter(screening_questions::treatment_id.eq(treatment_id))
         .filter(screening_questions::retired_at.is_null())
         .order((screening_questions::position, screening_questions::id))
+        .select(QuestionRow::as_select())
+        .load(conn)
+}
+
+/// Every treatment's current questions, by treatment and then as `current` orders them.
+pub fn all_current(conn: &mut DbConnection) -> QueryResult<Vec<QuestionRow>> {
+    screening_questions::table
+        .filter(screening_questions::retired_at.is_null())
+        .order((
+            screening_questions::treatment_id,
+            screening_questions::position,
+            screening_questions::id,
+        ))
         .select(QuestionRow::as_select())
         .load(conn)
 }
@@ -164,9 +180,10 @@ pub fn yes_keys(conn: &mut DbConnection, appointment_id: i32) -> QueryResult<Vec
 }
 
 pub fn insert_state(conn: &mut DbConnection, new: &NewScreeningState<'_>) -> QueryResult<usize> {
-    diesel::insert_into(appointment_screening::table)
+    // On the backend's own connection: every booking of a screened treatment writes one.
+    super::per_backend!(conn, |c| diesel::insert_into(appointment_screening::table)
         .values(new)
-        .execute(conn)
+        .execute(c))
 }
 
 pub fn state_of(

@@ -22,6 +22,33 @@ use super::DbConnection;
 /// serialising their short booking transactions costs nothing that matters.
 static SQLITE_WRITER: Mutex<()> = Mutex::new(());
 
+thread_local! {
+    /// Set while this thread runs writes inside its own SQLite `BEGIN IMMEDIATE`.
+    static WRITE_LOCKED: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Whether this thread is inside a SQLite transaction of this module's, begun `IMMEDIATE`:
+/// it holds the database's write lock, so nothing else writes until it commits.
+pub fn holds_write_lock() -> bool {
+    WRITE_LOCKED.with(|w| w.get())
+}
+
+/// Marks the thread as holding the write lock until dropped.
+struct Locked;
+
+impl Locked {
+    fn mark() -> Self {
+        WRITE_LOCKED.with(|w| w.set(true));
+        Locked
+    }
+}
+
+impl Drop for Locked {
+    fn drop(&mut self) {
+        WRITE_LOCKED.with(|w| w.set(false));
+    }
+}
+
 /// Runs `f` in a write transaction: queued and `BEGIN IMMEDIATE` on SQLite; on PostgreSQL, or
 /// when already inside a transaction, an ordinary (nested) one.
 pub fn write_transaction<T, E>(
@@ -41,7 +68,10 @@ where
         AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")?;
     }
     type Tm = <DbConnection as Connection>::TransactionManager;
-    match f(conn) {
+    let locked = Locked::mark();
+    let result = f(conn);
+    drop(locked);
+    match result {
         Ok(v) => {
             Tm::commit_transaction(conn)?;
             Ok(v)
@@ -50,6 +80,21 @@ where
             Ok(()) | Err(DieselError::BrokenTransactionManager) => Err(e),
             Err(rollback) => Err(rollback.into()),
         },
+    }
+}
+
+/// Runs one statement that may fail (a conflict the caller handles) without spoiling the
+/// transaction it runs in: inside a savepoint on PostgreSQL, where a failed statement aborts the
+/// whole transaction; as it is on SQLite, where a failed statement (a constraint, a trigger's
+/// `RAISE(ABORT)`) undoes only itself and leaves the transaction going — the savepoint would only
+/// cost two more statements.
+pub fn may_fail<T>(
+    conn: &mut DbConnection,
+    f: impl FnOnce(&mut DbConnection) -> QueryResult<T>,
+) -> QueryResult<T> {
+    match conn {
+        DbConnection::Sqlite(_) => f(conn),
+        DbConnection::Pg(_) => conn.transaction(f),
     }
 }
 
@@ -288,11 +333,21 @@ fn run_batch(conn: &mut DbConnection, key: &str, batch: Vec<(Job, Arc<Ticket>)>)
         }
         return;
     }
+    let locked = matches!(conn, DbConnection::Sqlite(_)).then(Locked::mark);
+    // A write alone in its batch (no contention) needs no savepoint: when it fails, the whole
+    // transaction rolls back, which undoes only it. Saves two statements per quiet write.
+    let alone = batch.len() == 1;
+    let mut alone_failed = false;
     let mut ran: Vec<Arc<Ticket>> = Vec::with_capacity(batch.len());
     let mut unrun = batch.into_iter();
     let mut broken: Option<String> = None;
     for (job, ticket) in unrun.by_ref() {
         ran.push(ticket);
+        if alone {
+            alone_failed = !std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| job(conn)))
+                .unwrap_or(false);
+            continue;
+        }
         if let Err(e) = Tm::begin_transaction(conn) {
             broken = Some(e.to_string());
             break;
@@ -310,11 +365,17 @@ fn run_batch(conn: &mut DbConnection, key: &str, batch: Vec<(Job, Arc<Ticket>)>)
             break;
         }
     }
+    drop(locked);
     let outcome = match broken {
+        // Its caller reads its own error from its cell; nothing of it is kept.
+        None if alone_failed => match Tm::rollback_transaction(conn) {
+            Ok(()) | Err(DieselError::BrokenTransactionManager) => Ok(()),
+            Err(e) => Err(e.to_string()),
+        },
         None => Tm::commit_transaction(conn).map_err(|e| e.to_string()),
         Some(why) => Err(why),
     };
-    if outcome.is_err() {
+    if outcome.is_err() && !alone_failed {
         let _ = Tm::rollback_transaction(conn);
     }
     let failed = outcome.err();

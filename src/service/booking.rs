@@ -6,8 +6,11 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 
-use super::availability::{self, DayQuery, OpenDay, practitioner_days, timing};
+use super::availability::{
+    self, DayQuery, OpenDay, practitioner_days, practitioner_ranges, timing,
+};
 use super::catalog::{self, Offer};
+use super::catalog_snapshot::{self, CatalogSnapshot};
 use super::clinic::{self, Clinic};
 use crate::db::models::*;
 use crate::db::{
@@ -105,6 +108,66 @@ pub fn book(
     now: DateTime<Utc>,
     cmd: &BookCommand,
 ) -> Result<Booked, AppError> {
+    let (booked, _) = book_counted(conn, now, cmd)?;
+    Ok(booked)
+}
+
+/// A new booking with everything its answer (the API's 201) shows.
+#[derive(Debug, Clone)]
+pub struct BookedAnswer {
+    pub clinic: Clinic,
+    pub details: AppointmentDetails,
+    pub token: ManageToken,
+    /// `pending`, `answered` or `not_asked`, as `screening::status_name` says it.
+    pub screening: &'static str,
+}
+
+/// Books and describes the new booking from what its transaction knew (the rows it read and
+/// wrote), not by reading it back: only a course's progress, if the treatment has courses, is
+/// read after the commit.
+pub fn book_answered(
+    conn: &mut DbConnection,
+    now: DateTime<Utc>,
+    cmd: &BookCommand,
+) -> Result<BookedAnswer, AppError> {
+    let (booked, known) = book_counted(conn, now, cmd)?;
+    let course = if known.in_course {
+        crate::service::courses::progress(conn, booked.appointment.id)?
+    } else {
+        None
+    };
+    let details = details_from(
+        booked.appointment,
+        known.patient,
+        known.treatment,
+        known.practitioner,
+        course,
+    )?;
+    Ok(BookedAnswer {
+        clinic: known.clinic,
+        details,
+        token: booked.token,
+        screening: known.screening,
+    })
+}
+
+/// What the booking transaction read or wrote besides the appointment, for its answer.
+#[derive(Debug, Clone)]
+struct Known {
+    clinic: Clinic,
+    patient: PatientRow,
+    treatment: TreatmentRow,
+    practitioner: PractitionerRow,
+    screening: &'static str,
+    /// Its treatment has a course plan, so the appointment joined a course.
+    in_course: bool,
+}
+
+fn book_counted(
+    conn: &mut DbConnection,
+    now: DateTime<Utc>,
+    cmd: &BookCommand,
+) -> Result<(Booked, Known), AppError> {
     let result = book_any(conn, now, cmd);
     let (outcome, reason) = match &result {
         Ok(_) => ("booked", "none"),
@@ -137,22 +200,22 @@ fn book_any(
     conn: &mut DbConnection,
     now: DateTime<Utc>,
     cmd: &BookCommand,
-) -> Result<Booked, AppError> {
-    let clinic = Arc::new(clinic::load(conn)?);
-    let policy = clinic.policy(now);
-    let treatment = Arc::new(catalog::requested(conn, &cmd.treatment_slug)?);
-    let candidates = candidates(conn, &treatment, cmd.practitioner, None)?;
+) -> Result<(Booked, Known), AppError> {
+    // One freshness check for what is decided before the write; the write checks again.
+    let cat = catalog_snapshot::current(conn)?;
+    let policy = cat.clinic.policy(now);
+    let treatment = Arc::new(catalog::requested_in(&cat, &cmd.treatment_slug)?);
+    let candidates = candidates_in(&cat, &treatment, cmd.practitioner, None)?;
+    drop(cat);
     // Owned: the write may run on another request's thread, in its group commit (db::writer).
     let cmd = Arc::new(cmd.clone());
     let mut last = AppError::SlotUnavailable(SlotProblem::OutsideHours);
     for pid in candidates {
         match changes::committed(with_retries(|| {
-            let (clinic, treatment, cmd) = (clinic.clone(), treatment.clone(), cmd.clone());
+            let (treatment, cmd) = (treatment.clone(), cmd.clone());
             // Queued behind other writers on SQLite, sharing one `BEGIN IMMEDIATE … COMMIT`
             // with the bookings queued beside it, each in its own savepoint; see db::writer.
-            crate::db::grouped_write(conn, move |c| {
-                try_book(c, &clinic, &treatment, pid, policy, &cmd)
-            })
+            crate::db::grouped_write(conn, move |c| try_book(c, &treatment, pid, policy, &cmd))
         })) {
             Ok(row) => return Ok(row),
             Err(e) if worth_trying_another(&e) => {
@@ -171,82 +234,112 @@ fn book_any(
 /// One booking's statements, run inside its (possibly shared) write transaction.
 fn try_book(
     c: &mut DbConnection,
-    clinic: &Clinic,
     treatment: &TreatmentRow,
     pid: i32,
     policy: Policy,
     cmd: &BookCommand,
-) -> Result<Booked, AppError> {
-    {
-        crate::db::practitioners::lock_practitioner(c, pid)?;
-        let slot = check_one(c, clinic, treatment, pid, policy, cmd.start, None)?;
-        let now = to_db(policy.now);
-        let patient = patients::find_or_create(c, &cmd.patient, now)?;
-        if !matches!(cmd.actor, Actor::Staff { .. }) {
-            let active = [Status::Booked.as_str(), Status::CheckedIn.as_str()];
-            let held = patients::active_future_bookings(c, patient.id, now, &active)?;
-            if held >= i64::from(clinic.row.max_active_bookings.max(1)) {
-                return Err(AppError::Refused(SelfServiceRefusal::TooManyBookings));
-            }
+) -> Result<(Booked, Known), AppError> {
+    // The catalog as this transaction sees it (one primary-key read): hours, and the
+    // treatment's setup — screening questions, consent, requirements, devices and rooms, course
+    // plan, care-plan steps — exactly as reading those tables here would.
+    let cat = catalog_snapshot::current(c)?;
+    let clinic = &cat.clinic;
+    let setup = cat.setup(treatment.id);
+    // Only bookings that could overlap this one queue behind it (db::practitioners).
+    let until = timing(treatment).blocks_until(cmd.start);
+    crate::db::practitioners::lock_for_booking(c, pid, to_db(cmd.start), to_db(until))?;
+    let slot = check_in(c, &cat, treatment, pid, policy, cmd.start, None)?;
+    let now = to_db(policy.now);
+    let patient = patients::find_or_create(c, &cmd.patient, now)?;
+    if !matches!(cmd.actor, Actor::Staff { .. }) {
+        let active = [Status::Booked.as_str(), Status::CheckedIn.as_str()];
+        let held = patients::active_future_bookings(c, patient.id, now, &active)?;
+        if held >= i64::from(clinic.row.max_active_bookings.max(1)) {
+            return Err(AppError::Refused(SelfServiceRefusal::TooManyBookings));
         }
-        let clinical = crate::service::clinical_checks::before_booking(
-            c,
-            policy.now,
-            &cmd.actor,
-            treatment,
-            patient.id,
-            &cmd.clinical,
-        )?;
-        let token = ManageToken::generate();
-        let t = timing(treatment);
-        let row = appointments::insert(
-            c,
-            &NewAppointment {
-                token_hash: &token.digest(),
-                patient_id: patient.id,
-                treatment_id: treatment.id,
-                practitioner_id: pid,
-                starts_at: to_db(slot.start),
-                ends_at: to_db(slot.end),
-                blocks_until: to_db(t.blocks_until(slot.start)),
-                status: Status::Booked.as_str(),
-                patient_note: cmd.note.as_deref(),
-                created_at: now,
-                updated_at: now,
-                booked_by: match cmd.actor {
-                    Actor::Staff { .. } => "staff",
-                    _ => "patient",
-                },
-                contact_name: cmd.patient.name.as_str(),
-                contact_phone: cmd.patient.phone.as_ref().map(|p| p.as_str()),
-                contact_email: cmd.patient.email.as_str(),
+    }
+    let clinical = crate::service::clinical_checks::before_booking(
+        c,
+        &cat,
+        policy.now,
+        &cmd.actor,
+        treatment,
+        patient.id,
+        &cmd.clinical,
+    )?;
+    let token = ManageToken::generate();
+    let t = timing(treatment);
+    let row = appointments::insert(
+        c,
+        &NewAppointment {
+            token_hash: &token.digest(),
+            patient_id: patient.id,
+            treatment_id: treatment.id,
+            practitioner_id: pid,
+            starts_at: to_db(slot.start),
+            ends_at: to_db(slot.end),
+            blocks_until: to_db(t.blocks_until(slot.start)),
+            status: Status::Booked.as_str(),
+            patient_note: cmd.note.as_deref(),
+            created_at: now,
+            updated_at: now,
+            booked_by: match cmd.actor {
+                Actor::Staff { .. } => "staff",
+                _ => "patient",
             },
-        )?;
-        // Shared devices and rooms (issue 11): one of each kind the treatment needs.
-        crate::service::resources::take_for(c, treatment, &row)?;
-        // Treatment courses (issue 11): joins the patient's course, or refuses the interval.
+            contact_name: cmd.patient.name.as_str(),
+            contact_phone: cmd.patient.phone.as_ref().map(|p| p.as_str()),
+            contact_email: cmd.patient.email.as_str(),
+        },
+    )?;
+    // Shared devices and rooms (issue 11): one of each kind the treatment needs.
+    if !cat.kinds_needed(treatment.id).is_empty() {
+        crate::service::resources::take_for_in(c, &cat, treatment, &row)?;
+    }
+    // Treatment courses (issue 11): joins the patient's course, or refuses the interval.
+    let in_course = setup.course_plan.is_some();
+    if in_course {
         crate::service::courses::on_booked(c, clinic.tz, &row)?;
-        // A waitlist claim (issue 11): its offer closes with the booking, or the booking undoes.
-        if let Some(offer) = cmd.waitlist_offer {
-            crate::service::waitlist_offers::on_claimed(c, policy.now, offer, &row)?;
-        }
-        audit::appointment_change(
-            c,
-            policy.now,
-            &cmd.actor,
-            "appointment.book",
-            None,
-            &row,
-            None,
-        )?;
-        // Before planning: a preparation step may depend on an answer.
-        clinical.record(c, policy.now, &row)?;
-        crate::service::planning::on_new_booking(c, clinic, policy.now, &row, &patient.email)?;
-        Ok(Booked {
+    }
+    // A waitlist claim (issue 11): its offer closes with the booking, or the booking undoes.
+    if let Some(offer) = cmd.waitlist_offer {
+        crate::service::waitlist_offers::on_claimed(c, policy.now, offer, &row)?;
+    }
+    audit::appointment_change(
+        c,
+        policy.now,
+        &cmd.actor,
+        "appointment.book",
+        None,
+        &row,
+        None,
+    )?;
+    let screening = clinical.status_name();
+    let yes = clinical.yes_keys();
+    // Before planning: a preparation step may depend on an answer.
+    clinical.record(c, policy.now, &row)?;
+    crate::service::planning::on_new_booking(c, &cat, policy.now, &row, &patient.email, &yes)?;
+    let practitioner = cat
+        .practitioners
+        .iter()
+        .find(|p| p.id == pid)
+        .cloned()
+        .ok_or(AppError::SlotUnavailable(SlotProblem::OutsideHours))?;
+    let known = Known {
+        clinic: clinic.clone(),
+        patient,
+        treatment: treatment.clone(),
+        practitioner,
+        screening,
+        in_course,
+    };
+    Ok((
+        Booked {
             appointment: row,
             token,
-        })
-    }
+        },
+        known,
+    ))
 }
 
 /// Runs a write, mapping the database's overlap refusal to "taken" and retrying the rare
@@ -294,6 +387,27 @@ fn check_one(
     .map_err(AppError::SlotUnavailable)
 }
 
+/// `check_one` with the catalog in hand (the booking transaction's own).
+fn check_in(
+    c: &mut DbConnection,
+    cat: &CatalogSnapshot,
+    treatment: &TreatmentRow,
+    pid: i32,
+    policy: Policy,
+    start: DateTime<Utc>,
+    exclude: Option<i32>,
+) -> Result<crate::domain::availability::Slot, AppError> {
+    let tz = cat.clinic.tz;
+    let (date, _) = local_parts(tz, start);
+    let days = practitioner_ranges(c, cat, &[pid], date, date, exclude)?;
+    let day = days
+        .first()
+        .map(|r| r.day(tz, date))
+        .ok_or(AppError::SlotUnavailable(SlotProblem::OutsideHours))?;
+    check_slot(tz, policy.now, policy.rules, timing(treatment), &day, start)
+        .map_err(AppError::SlotUnavailable)
+}
+
 /// Practitioners to try, in order. A named one must be active and qualified; for "any" the
 /// `prefer`red one (the current practitioner of a rescheduled appointment) goes first.
 fn candidates(
@@ -302,7 +416,18 @@ fn candidates(
     choice: PractitionerChoice,
     prefer: Option<i32>,
 ) -> Result<Vec<i32>, AppError> {
-    let eligible = clinic::eligible_practitioners(conn, treatment)?;
+    let cat = catalog_snapshot::current(conn)?;
+    candidates_in(&cat, treatment, choice, prefer)
+}
+
+/// `candidates` from a catalog already in hand.
+fn candidates_in(
+    cat: &CatalogSnapshot,
+    treatment: &TreatmentRow,
+    choice: PractitionerChoice,
+    prefer: Option<i32>,
+) -> Result<Vec<i32>, AppError> {
+    let eligible = cat.eligible(treatment);
     match choice {
         PractitionerChoice::Specific(id) => {
             if eligible.iter().any(|p| p.id == id) {
@@ -319,7 +444,7 @@ fn candidates(
         PractitionerChoice::Any => {
             // Whoever can do the fewest treatments goes first, keeping the most versatile
             // practitioners (the physician, who alone does laser) free for what only they can do.
-            let treatments = super::catalog_snapshot::current(conn)?.treatments.clone();
+            let treatments = &cat.treatments;
             let versatility = |p: &PractitionerRow| {
                 let held = parse_qualifications(&p.qualifications);
                 treatments

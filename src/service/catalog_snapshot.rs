@@ -8,16 +8,26 @@
 //! primary key and reloads when it moved, so a change made by any instance shows on the next
 //! request, here or elsewhere, with no TTL.
 //!
+//! A treatment's setup that every booking reads — its care-plan steps, current screening
+//! questions, newest consent text, consultation requirement and course plan — is kept here too (issue 13), under the same version: those tables move
+//! `catalog_version` on as well. Read inside a booking's transaction, the version check sees
+//! exactly what a read of those tables in that transaction would.
+//!
 //! A copy is only kept when read outside a transaction: inside one, what is read may include that
 //! transaction's own uncommitted catalog writes, which must never be shown to anyone else.
 
+use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 
 use chrono::Weekday;
 
 use super::clinic_model::{self, Clinic, minute_range};
-use crate::db::models::{PractitionerHoursRow, PractitionerRow, TreatmentRow};
+use crate::db::consent::ConsentTextRow;
+use crate::db::consultations::RequirementRow;
+use crate::db::courses::PlanRow;
+use crate::db::models::{CarePlanStepRow, PractitionerHoursRow, PractitionerRow, TreatmentRow};
 use crate::db::resources::{ResourceHoursRow, ResourceRow};
+use crate::db::screening::QuestionRow;
 use crate::db::{DbConnection, catalog_version, in_transaction};
 use crate::domain::hours::{WeeklyHours, weekday_from_index};
 use crate::error::AppError;
@@ -43,12 +53,44 @@ pub struct CatalogSnapshot {
     /// qualified practitioners, and each active practitioner's working week.
     eligible: Vec<(i32, Vec<PractitionerRow>)>,
     weeks: Vec<(i32, WeeklyHours)>,
+    /// Each treatment's setup, by treatment id (every treatment, active or not).
+    setups: HashMap<i32, TreatmentSetup>,
+    /// (care-plan step id, screening question key): steps sent only after a "yes" to that key.
+    pub step_conditions: Vec<(i32, String)>,
+    /// Treatments that count as a consultation, by id.
+    pub consultation_treatments: Vec<i32>,
 }
+
+/// What a booking reads of its treatment besides the treatment row.
+#[derive(Debug, Default)]
+pub struct TreatmentSetup {
+    /// Care-plan steps (active or not), by position.
+    pub steps: Vec<CarePlanStepRow>,
+    /// Current (unretired) screening questions, by position.
+    pub questions: Vec<QuestionRow>,
+    /// The newest consent text.
+    pub consent: Option<ConsentTextRow>,
+    pub requirement: Option<RequirementRow>,
+    pub course_plan: Option<PlanRow>,
+}
+
+static NO_SETUP: TreatmentSetup = TreatmentSetup {
+    steps: Vec::new(),
+    questions: Vec::new(),
+    consent: None,
+    requirement: None,
+    course_plan: None,
+};
 
 impl CatalogSnapshot {
     /// An active treatment by its slug.
     pub fn treatment(&self, slug: &str) -> Option<&TreatmentRow> {
         self.treatments.iter().find(|t| t.slug == slug)
+    }
+
+    /// A treatment's setup (empty when it has none).
+    pub fn setup(&self, treatment_id: i32) -> &TreatmentSetup {
+        self.setups.get(&treatment_id).unwrap_or(&NO_SETUP)
     }
 
     /// Active practitioners qualified for the treatment, in id order.
@@ -179,7 +221,40 @@ pub fn current(conn: &mut DbConnection) -> Result<Arc<CatalogSnapshot>, AppError
 }
 
 fn load(conn: &mut DbConnection, stamp: String, version: i64) -> Result<CatalogSnapshot, AppError> {
+    let mut setups: HashMap<i32, TreatmentSetup> = HashMap::new();
+    for step in crate::db::care_plans::all_steps(conn)? {
+        setups
+            .entry(step.treatment_id)
+            .or_default()
+            .steps
+            .push(step);
+    }
+    for q in crate::db::screening::all_current(conn)? {
+        setups.entry(q.treatment_id).or_default().questions.push(q);
+    }
+    for t in crate::db::consent::all_current(conn)? {
+        let id = t.treatment_id;
+        setups.entry(id).or_default().consent = Some(t);
+    }
+    let requirements = crate::db::consultations::all_requirements(conn)?;
+    let mut consultation_treatments: Vec<i32> = requirements
+        .iter()
+        .filter(|r| r.is_consultation)
+        .map(|r| r.treatment_id)
+        .collect();
+    consultation_treatments.sort_unstable();
+    for r in requirements {
+        let id = r.treatment_id;
+        setups.entry(id).or_default().requirement = Some(r);
+    }
+    for p in crate::db::courses::all_plans(conn)? {
+        let id = p.treatment_id;
+        setups.entry(id).or_default().course_plan = Some(p);
+    }
     let mut snapshot = CatalogSnapshot {
+        setups,
+        step_conditions: crate::db::screening::step_conditions(conn)?,
+        consultation_treatments,
         stamp,
         version,
         clinic: clinic_model::read(conn)?,

@@ -9,7 +9,7 @@ use chrono::{DateTime, Utc};
 
 use crate::db::DbConnection;
 use crate::db::consent::{self, NewConsentRecord};
-use crate::db::consultations;
+use crate::db::consultations::{self, RequirementRow};
 use crate::db::models::{AppointmentRow, TreatmentRow, to_db};
 use crate::db::screening::{self, NewScreeningState, QuestionRow};
 use crate::domain::errors::FieldErrors;
@@ -18,6 +18,7 @@ use crate::domain::screening::{
 };
 use crate::error::AppError;
 use crate::service::audit::Actor;
+use crate::service::catalog_snapshot::CatalogSnapshot;
 
 pub fn asked(questions: &[QuestionRow]) -> Vec<Asked> {
     questions
@@ -76,15 +77,20 @@ pub fn answer_errors(problem: AnswerProblem, prefix: &str) -> AppError {
 /// treatment needs (online bookings; the desk decides for its own), then the answers. Runs in
 /// the same transaction as the insert, so a consultation or a question changed meanwhile is
 /// seen.
+///
+/// The treatment's questions, consent text and requirement come from the catalog as the
+/// transaction read it (issue 13); the patient's consultations from the database.
 pub fn before_booking(
     c: &mut DbConnection,
+    cat: &CatalogSnapshot,
     now: DateTime<Utc>,
     actor: &Actor,
     treatment: &TreatmentRow,
     patient_id: i32,
     input: &ClinicalInput,
 ) -> Result<Prepared, AppError> {
-    let questions = screening::current(c, treatment.id)?;
+    let setup = cat.setup(treatment.id);
+    let questions = setup.questions.clone();
     let judgement = match &input.answers {
         None => None,
         Some(a) if a.is_empty() && questions.is_empty() => None,
@@ -103,7 +109,7 @@ pub fn before_booking(
         }));
     }
     if !matches!(actor, Actor::Staff { .. }) {
-        check_consultation(c, now, treatment, patient_id)?;
+        check_consultation(c, cat, now, patient_id, setup.requirement.as_ref())?;
     }
     let consent = match &input.consent {
         None => None,
@@ -117,7 +123,7 @@ pub fn before_booking(
                     );
                     AppError::Invalid(f)
                 })?),
-                None => consent::current(c, treatment.id)?,
+                None => setup.consent.clone(),
             };
             text.map(|t| (t.id, given.clone()))
         }
@@ -133,17 +139,16 @@ pub fn before_booking(
 /// Refuses when the treatment needs a consultation the patient hasn't had recently enough.
 fn check_consultation(
     c: &mut DbConnection,
+    cat: &CatalogSnapshot,
     now: DateTime<Utc>,
-    treatment: &TreatmentRow,
     patient_id: i32,
+    requirement: Option<&RequirementRow>,
 ) -> Result<(), AppError> {
-    let Some(months) =
-        consultations::requirement(c, treatment.id)?.and_then(|r| r.consultation_months)
-    else {
+    let Some(months) = requirement.and_then(|r| r.consultation_months) else {
         return Ok(());
     };
     let since = to_db(crate::domain::screening::consultation_cutoff(now, months));
-    let kinds = consultations::consultation_treatments(c)?;
+    let kinds = cat.consultation_treatments.clone();
     if consultations::consulted_since(c, patient_id, since, &kinds)? {
         return Ok(());
     }
@@ -162,6 +167,29 @@ fn check_consultation(
 }
 
 impl Prepared {
+    /// The screening state `record` leaves, as `screening::status_name` names it.
+    pub fn status_name(&self) -> &'static str {
+        match (self.questions.is_empty(), self.judgement.is_some()) {
+            (true, _) => "not_asked",
+            (false, true) => "answered",
+            (false, false) => "pending",
+        }
+    }
+
+    /// The question keys answered "yes" that `record` stores (what `steps_not_applicable`
+    /// would read back).
+    pub fn yes_keys(&self) -> Vec<String> {
+        let (Some(answers), Some(_)) = (&self.answers, &self.judgement) else {
+            return Vec::new();
+        };
+        answers
+            .iter()
+            .filter(|(_, yes)| **yes)
+            .filter_map(|(id, _)| self.questions.iter().find(|q| q.id == *id))
+            .map(|q| q.question_key.clone())
+            .collect()
+    }
+
     /// Writes the answers, the screening state and the consent with the new appointment.
     pub fn record(
         self,
@@ -218,9 +246,15 @@ pub fn steps_not_applicable(
         return Ok(HashSet::new());
     }
     let yes = screening::yes_keys(c, appointment_id)?;
-    Ok(conditions
-        .into_iter()
+    Ok(steps_not_for(&conditions, &yes))
+}
+
+/// Of the conditional steps `(step id, question key)`, those whose key isn't among the "yes"
+/// answers.
+pub fn steps_not_for(conditions: &[(i32, String)], yes: &[String]) -> HashSet<i32> {
+    conditions
+        .iter()
         .filter(|(_, key)| !yes.contains(key))
-        .map(|(step, _)| step)
-        .collect())
+        .map(|(step, _)| *step)
+        .collect()
 }

@@ -11,6 +11,7 @@ use crate::domain::appointment::Status;
 use crate::domain::care_plan::{Anchor, Planned, StepKind, on_open_day, plan, wants_open_day};
 use crate::domain::outbox::{OutboxStatus, follows_new_times, skipped_note, undone_note};
 use crate::error::AppError;
+use crate::service::catalog_snapshot::CatalogSnapshot;
 use crate::service::clinic::Clinic;
 
 /// The dedupe key and Message-ID stem of a step's email for an appointment.
@@ -61,13 +62,8 @@ struct Step {
     anchor: Anchor,
 }
 
-fn steps(
-    c: &mut DbConnection,
-    treatment_id: i32,
-    anchors: &[Anchor],
-) -> Result<Vec<Step>, AppError> {
-    Ok(care_plans::steps_of(c, treatment_id)?
-        .into_iter()
+fn steps(rows: Vec<CarePlanStepRow>, anchors: &[Anchor]) -> Vec<Step> {
+    rows.into_iter()
         .filter(|s| s.active)
         .filter_map(|row| {
             let kind = StepKind::parse(&row.kind)?;
@@ -76,7 +72,7 @@ fn steps(
                 .contains(&anchor)
                 .then_some(Step { row, kind, anchor })
         })
-        .collect())
+        .collect()
 }
 
 /// What planning again does with a step's email that already went out.
@@ -94,7 +90,13 @@ enum Known<'a> {
     Nothing,
     /// It was inserted in this very transaction, for the patient with this address: it has no
     /// outbox rows yet, so there is nothing to re-plan and its rows go in with one statement.
-    New { recipient: &'a str },
+    /// Its care plan and the steps' conditions come from the catalog the transaction read, the
+    /// screening keys it was answered "yes" to from the booking itself.
+    New {
+        recipient: &'a str,
+        cat: &'a CatalogSnapshot,
+        yes: &'a [String],
+    },
 }
 
 /// Plans (or re-plans) each step from `anchor_at`.
@@ -110,8 +112,17 @@ fn plan_steps(
     known: Known<'_>,
 ) -> Result<(), AppError> {
     // Steps that depend on a screening answer go only to the patients who gave it.
-    let not_for_them = crate::service::clinical_checks::steps_not_applicable(c, appt.id)?;
-    let steps: Vec<Step> = steps(c, appt.treatment_id, anchors)?
+    let (not_for_them, rows) = match known {
+        Known::New { cat, yes, .. } => (
+            crate::service::clinical_checks::steps_not_for(&cat.step_conditions, yes),
+            cat.setup(appt.treatment_id).steps.clone(),
+        ),
+        Known::Nothing => (
+            crate::service::clinical_checks::steps_not_applicable(c, appt.id)?,
+            care_plans::steps_of(c, appt.treatment_id)?,
+        ),
+    };
+    let steps: Vec<Step> = steps(rows, anchors)
         .into_iter()
         .filter(|s| !not_for_them.contains(&s.row.id))
         .collect();
@@ -119,7 +130,7 @@ fn plan_steps(
         return Ok(());
     }
     let recipient = match known {
-        Known::New { recipient } => recipient.to_string(),
+        Known::New { recipient, .. } => recipient.to_string(),
         Known::Nothing => patients::by_id(c, appt.patient_id)?.email,
     };
     let start = from_db(appt.starts_at);
@@ -225,15 +236,23 @@ pub fn on_booked(
 }
 
 /// `on_booked` for an appointment inserted in the caller's transaction, for the patient with
-/// address `recipient`: it has no outbox rows yet, so nothing is read before they go in.
+/// address `recipient`, answered "yes" to the screening keys `yes`: it has no outbox rows yet,
+/// and its care plan is in the catalog `cat` the transaction read, so nothing is read before
+/// its rows go in.
 pub fn on_new_booking(
     c: &mut DbConnection,
-    clinic: &Clinic,
+    cat: &CatalogSnapshot,
     now: DateTime<Utc>,
     appt: &AppointmentRow,
     recipient: &str,
+    yes: &[String],
 ) -> Result<(), AppError> {
-    plan_before_session(c, clinic, now, appt, Known::New { recipient })
+    let known = Known::New {
+        recipient,
+        cat,
+        yes,
+    };
+    plan_before_session(c, &cat.clinic, now, appt, known)
 }
 
 /// The confirmation and everything before the session, from the booking time and the start.
@@ -279,7 +298,10 @@ pub fn on_rescheduled(
         "superseded by the notice of a move",
         now_db,
     )?;
-    for s in steps(c, appt.treatment_id, &[Anchor::Booked])? {
+    for s in steps(
+        care_plans::steps_of(c, appt.treatment_id)?,
+        &[Anchor::Booked],
+    ) {
         if s.kind != StepKind::Confirmation {
             continue;
         }

@@ -93,19 +93,30 @@ pub fn take_for(
     treatment: &TreatmentRow,
     row: &AppointmentRow,
 ) -> Result<(), AppError> {
+    let cat = catalog_snapshot::current(conn)?;
+    take_for_in(conn, &cat, treatment, row)
+}
+
+/// `take_for` with the catalog the booking transaction read.
+pub fn take_for_in(
+    conn: &mut DbConnection,
+    cat: &catalog_snapshot::CatalogSnapshot,
+    treatment: &TreatmentRow,
+    row: &AppointmentRow,
+) -> Result<(), AppError> {
     let (start, end, until) = (
         from_db(row.starts_at),
         from_db(row.ends_at),
         from_db(row.blocks_until),
     );
-    let needs = needs_around(conn, treatment.id, start, until, Some(row.id))?;
+    let needs = needs_around_in(conn, cat, treatment.id, start, until, Some(row.id))?;
     let candidates = needs
         .candidates(start, end, until)
         .map_err(AppError::SlotUnavailable)?;
     for of_kind in candidates {
         let mut taken = false;
         for resource_id in of_kind {
-            let attempt = conn.transaction(|c| {
+            let attempt = crate::db::writer::may_fail(conn, |c| {
                 store::hold(c, row.id, resource_id, row.starts_at, row.blocks_until)
             });
             match attempt {

@@ -333,3 +333,44 @@ async fn a_filled_honeypot_gets_a_plausible_page_and_nothing_is_stored_or_sent()
     assert_eq!(app.patient_count(), 0);
     assert!(app.outbox().is_empty());
 }
+
+/// The limit holds under a race: one email already holding three upcoming bookings fires six
+/// more at once, on six different days with the same practitioner. On PostgreSQL those
+/// bookings share no practitioner-day lock, so only the lock on the patient's row keeps two of
+/// them from counting the same three and both going in.
+#[tokio::test]
+async fn racing_bookings_by_one_email_still_stop_at_four() {
+    let app = TestApp::spawn().await;
+    for day in &DAYS[..3] {
+        let (status, body) = app
+            .book("microdermabrasion", day, Some(2), "ann@example.org")
+            .await;
+        assert_eq!(status, 201, "{day}: {body}");
+    }
+    let days = [
+        "2030-06-11T10:00:00+01:00",
+        "2030-06-12T10:00:00+01:00",
+        "2030-06-13T10:00:00+01:00",
+        "2030-06-14T10:00:00+01:00",
+        "2030-06-17T10:00:00+01:00",
+        "2030-06-18T10:00:00+01:00",
+    ];
+    let racers = days.iter().map(|day| async {
+        app.book("microdermabrasion", day, Some(2), "ann@example.org")
+            .await
+    });
+    let answers = futures::future::join_all(racers).await;
+    let statuses: Vec<u16> = answers.iter().map(|(s, _)| *s).collect();
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 201).count(),
+        1,
+        "{answers:?}"
+    );
+    for (status, body) in &answers {
+        if *status != 201 {
+            assert_eq!(*status, 409, "{body}");
+            assert_eq!(body["error"], "too_many_bookings", "{body}");
+        }
+    }
+    assert_eq!(app.appointment_count(), 4);
+}

@@ -116,3 +116,79 @@ async fn racing_reschedules_cannot_collide() {
         "{statuses:?}"
     );
 }
+
+/// On PostgreSQL a booking holds, until it commits, the lock of each UTC day its span touches
+/// and the practitioner's schedule lock shared: a booking that could overlap it (same
+/// practitioner, a day in common) or a change of that practitioner's schedule waits for it,
+/// while bookings on other days or with others go ahead. Asked without waiting
+/// (`pg_try_advisory_xact_lock` from a second connection), so nothing here depends on timing.
+/// SQLite queues every writer anyway.
+#[tokio::test]
+async fn a_booking_holds_only_its_days_and_shares_the_schedule() {
+    use carepath::db::DbConnection;
+    use carepath::db::practitioners::{lock_for_booking, lock_practitioner};
+    use diesel::connection::Connection;
+    use diesel::dsl::sql;
+    use diesel::sql_types::Bool;
+    use diesel::{QueryResult, RunQueryDsl};
+
+    let app = TestApp::spawn().await;
+    let mut holder = app.state.pool.get().expect("a connection");
+    if !matches!(&*holder, DbConnection::Pg(_)) {
+        return;
+    }
+    let mut other = app.state.pool.get().expect("a second connection");
+    let at = |s: &str| chrono::NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M").expect("a time");
+    let day = |s: &str| (at(&format!("{s} 00:00")).and_utc().timestamp() / 86_400) as i32;
+    // Whether the other connection could take this lock now (given back at once).
+    let mut free = |key: (i32, i32)| -> bool {
+        other
+            .transaction(|c| -> QueryResult<bool> {
+                diesel::select(sql::<Bool>(&format!(
+                    "pg_try_advisory_xact_lock({}, {})",
+                    key.0, key.1
+                )))
+                .get_result(c)
+            })
+            .expect("try lock")
+    };
+    // A span over midnight UTC holds both days.
+    holder
+        .transaction(|c| -> QueryResult<()> {
+            lock_for_booking(c, 2, at("2030-06-04 23:30"), at("2030-06-05 00:30"))?;
+            assert!(!free((2, day("2030-06-04"))), "its first day is held");
+            assert!(!free((2, day("2030-06-05"))), "and the day it runs into");
+            assert!(free((2, day("2030-06-06"))), "another day is free");
+            assert!(
+                free((3, day("2030-06-04"))),
+                "another practitioner's day is free"
+            );
+            assert!(!free((2, i32::MIN)), "a schedule change waits");
+            assert!(
+                free((3, i32::MIN)),
+                "another practitioner's schedule doesn't"
+            );
+            Ok(())
+        })
+        .expect("the booking's locks");
+    // Ending exactly at midnight holds only the day it ends in, and a schedule change (or a
+    // move) holds the practitioner whole.
+    holder
+        .transaction(|c| -> QueryResult<()> {
+            lock_for_booking(c, 2, at("2030-06-04 23:00"), at("2030-06-05 00:00"))?;
+            assert!(
+                free((2, day("2030-06-05"))),
+                "the end belongs to the next booking"
+            );
+            Ok(())
+        })
+        .expect("the booking's locks");
+    holder
+        .transaction(|c| -> QueryResult<()> {
+            assert_eq!(lock_practitioner(c, 2)?, 1);
+            assert!(!free((2, i32::MIN)), "the schedule lock is held");
+            Ok(())
+        })
+        .expect("the schedule lock");
+    assert!(free((2, i32::MIN)), "given back at commit");
+}

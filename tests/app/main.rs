@@ -7,6 +7,7 @@ mod bad_input;
 mod booking_api;
 mod booking_calendar;
 mod booking_pages;
+mod booking_statements;
 mod browser;
 mod care_plan_editor;
 mod catalog_cache;

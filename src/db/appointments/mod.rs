@@ -40,14 +40,18 @@ pub fn busy_between(
         .load(conn)
 }
 
+/// Inserts and returns the stored row with one statement (`RETURNING`, which both backends
+/// have; Diesel's MultiConnection doesn't offer it, hence the match).
 pub fn insert(conn: &mut DbConnection, new: &NewAppointment<'_>) -> QueryResult<AppointmentRow> {
-    diesel::insert_into(appointments::table)
-        .values(new)
-        .execute(conn)?;
-    appointments::table
-        .filter(appointments::token_hash.eq(new.token_hash))
-        .select(AppointmentRow::as_select())
-        .first(conn)
+    let insert = diesel::insert_into(appointments::table).values(new);
+    match conn {
+        DbConnection::Sqlite(c) => insert
+            .returning(AppointmentRow::as_returning())
+            .get_result(c),
+        DbConnection::Pg(c) => insert
+            .returning(AppointmentRow::as_returning())
+            .get_result(c),
+    }
 }
 
 /// The appointment a manage token (by its digest) opens: the token it was booked with, or one an

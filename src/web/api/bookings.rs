@@ -231,13 +231,12 @@ pub async fn create(
     let version = cmd.clinical.consent.as_ref().and_then(|c| c.version);
     cmd.clinical.consent = Some(consent_given(&req, version));
     let now = state.clock.now();
-    let booked = state.db(move |c| svc::book(c, now, &cmd)).await?;
-    show_token(
-        &state,
-        StatusCode::CREATED,
-        booked.token.as_str().to_string(),
-    )
-    .await
+    // The answer is built from what the booking's transaction knew: no second trip to read it
+    // back by its token (issue 13).
+    let b = state.db(move |c| svc::book_answered(c, now, &cmd)).await?;
+    let manage_url = state.manage_url(b.token.as_str());
+    Ok(HttpResponse::Created()
+        .json(Booking::new(b.clinic.tz, &b.details, manage_url).with_screening(b.screening)))
 }
 
 /// `GET /api/v1/bookings/{token}`

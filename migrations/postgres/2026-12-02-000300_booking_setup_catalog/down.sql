@@ -1,0 +1,6 @@
+DROP TRIGGER care_plan_steps_catalog ON care_plan_steps;
+DROP TRIGGER care_plan_step_conditions_catalog ON care_plan_step_conditions;
+DROP TRIGGER screening_questions_catalog ON screening_questions;
+DROP TRIGGER consent_texts_catalog ON consent_texts;
+DROP TRIGGER treatment_requirements_catalog ON treatment_requirements;
+DROP TRIGGER course_plans_catalog ON course_plans;
