@@ -10,7 +10,9 @@ use chrono::{DateTime, Duration, NaiveDate, Timelike, Utc};
 use chrono_tz::Tz;
 
 use super::hours::MinuteRange;
-use super::time::{LocalInstant, boundary_instant, local_parts, resolve_local, today};
+use super::time::{
+    LocalInstant, boundary_instant, local_parts, resolve_local, today, uniform_day_start,
+};
 
 /// The booking rules a clinic sets.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -175,7 +177,7 @@ fn each_free_slot(
     let mut instants = GridInstants::new(ctx);
     for day in days {
         for range in &day.working {
-            let range_end = boundary_instant(ctx.tz, ctx.date, range.end);
+            let range_end = instants.boundary(range.end);
             let mut m = range.start.div_ceil(grid) * grid;
             while range.contains_span(m, timing.duration_minutes) {
                 if let Some(start) = instants.get(m) {
@@ -202,6 +204,9 @@ fn each_free_slot(
 /// The day's grid times pinned to instants (`first_instant`), each worked out once.
 struct GridInstants<'a> {
     ctx: &'a DayContext,
+    /// Local midnight on a day with one UTC offset throughout (`uniform_day_start`): every time
+    /// of the day is then this plus its minutes, with no zone look-up per grid time.
+    uniform: Option<DateTime<Utc>>,
     /// By minute / grid: None while not yet asked; Some(None) for a skipped wall time.
     known: Vec<Option<Option<DateTime<Utc>>>>,
 }
@@ -210,13 +215,29 @@ impl<'a> GridInstants<'a> {
     fn new(ctx: &'a DayContext) -> Self {
         Self {
             ctx,
+            uniform: uniform_day_start(ctx.tz, ctx.date),
             known: Vec::new(),
         }
     }
 
+    /// On a uniform day, the instant of a wall minute within the day (24:00 included).
+    fn on_uniform_day(&self, minute: u16) -> Option<DateTime<Utc>> {
+        let start = self.uniform?;
+        (minute <= 24 * 60).then(|| start + Duration::minutes(i64::from(minute)))
+    }
+
+    /// `boundary_instant` of the day.
+    fn boundary(&self, minute: u16) -> DateTime<Utc> {
+        self.on_uniform_day(minute)
+            .unwrap_or_else(|| boundary_instant(self.ctx.tz, self.ctx.date, minute))
+    }
+
     fn get(&mut self, minute: u16) -> Option<DateTime<Utc>> {
+        if let Some(t) = self.on_uniform_day(minute) {
+            return Some(t);
+        }
         let grid = self.ctx.rules.grid_minutes.max(1);
-        if minute % grid != 0 {
+        if !minute.is_multiple_of(grid) {
             return first_instant(self.ctx, minute);
         }
         let i = usize::from(minute / grid);
@@ -292,6 +313,7 @@ fn first_instant(ctx: &DayContext, minute: u16) -> Option<DateTime<Utc>> {
 mod tests {
     use super::*;
     use crate::domain::time::local_parts;
+    use chrono::Datelike;
 
     fn t(s: &str) -> DateTime<Utc> {
         s.parse().unwrap()
@@ -522,5 +544,51 @@ mod tests {
             "16:30 + 45 min ends after 17:00"
         );
         assert_eq!(check("2026-06-02T08:30:00Z"), Err(SlotProblem::Taken));
+    }
+
+    #[test]
+    fn grid_times_on_uniform_days_match_the_zone() {
+        // Every quarter hour (and 24:00) of every day of 2026, DST days included, in zones with
+        // hour, half-hour and odd offsets and changes: the shortcut for days with one offset
+        // gives what the zone gives, and DST days still go through the zone.
+        let zones = [
+            "Europe/London",
+            "America/New_York",
+            "Australia/Sydney",
+            "Australia/Lord_Howe",
+            "Asia/Kathmandu",
+            "America/St_Johns",
+            "Pacific/Chatham",
+            "UTC",
+        ];
+        for zone in zones {
+            let mut date = d(2026, 1, 1);
+            while date.year() == 2026 {
+                let c = ctx(zone, date, "2025-12-31T00:00:00Z");
+                let mut grid = GridInstants::new(&c);
+                for m in (0..=24 * 60).step_by(15) {
+                    let m = m as u16;
+                    if m < 24 * 60 {
+                        assert_eq!(grid.get(m), first_instant(&c, m), "{zone} {date} {m}");
+                    }
+                    assert_eq!(
+                        grid.boundary(m),
+                        boundary_instant(c.tz, date, m),
+                        "{zone} {date} {m}"
+                    );
+                }
+                date = date.succ_opt().unwrap();
+            }
+        }
+        let london: Tz = "Europe/London".parse().unwrap();
+        assert!(
+            uniform_day_start(london, d(2026, 3, 29)).is_none(),
+            "spring"
+        );
+        assert!(
+            uniform_day_start(london, d(2026, 10, 25)).is_none(),
+            "autumn"
+        );
+        assert!(uniform_day_start(london, d(2026, 3, 30)).is_some());
     }
 }

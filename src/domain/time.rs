@@ -1,6 +1,8 @@
 //! Local clinic time ↔ UTC. Instants are stored in UTC; people see the clinic's wall clock.
 
-use chrono::{DateTime, LocalResult, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Timelike, Utc};
+use chrono::{
+    DateTime, LocalResult, NaiveDate, NaiveDateTime, NaiveTime, Offset, TimeZone, Timelike, Utc,
+};
 use chrono_tz::Tz;
 
 /// Where a wall-clock time of the clinic falls in UTC.
@@ -23,6 +25,19 @@ pub fn resolve_local(tz: Tz, date: NaiveDate, minute: u16) -> LocalInstant {
         }
         LocalResult::None => LocalInstant::Skipped,
     }
+}
+
+/// Local midnight's instant when the whole local day keeps one UTC offset, as most days do: then
+/// wall minute `m` of the day (0..=24 h) is that instant plus `m` minutes, with no zone look-up.
+/// None on a day whose offset changes (DST days), where each time must go through the zone.
+/// Comparing the offsets at both ends of the day relies on no zone changing its offset and back
+/// within one day (none in the tz database does; a test checks every zone over 2026–27).
+pub fn uniform_day_start(tz: Tz, date: NaiveDate) -> Option<DateTime<Utc>> {
+    let LocalInstant::Single(start) = resolve_local(tz, date, 0) else {
+        return None;
+    };
+    let offset = |t: DateTime<Utc>| tz.offset_from_utc_datetime(&t.naive_utc()).fix();
+    (offset(start) == offset(start + chrono::Duration::days(1))).then_some(start)
 }
 
 /// A boundary of opening hours as an instant. A boundary inside a skipped hour moves to the
@@ -198,6 +213,27 @@ mod tests {
         let t = parse_instant("2026-03-03T14:30:00+01:00").unwrap();
         assert_eq!(t, "2026-03-03T13:30:00Z".parse::<DateTime<Utc>>().unwrap());
         assert!(parse_instant("2026-03-03 14:30").is_err());
+    }
+
+    #[test]
+    fn no_zone_changes_its_offset_and_back_within_a_day() {
+        // `uniform_day_start` compares the offsets at a day's two ends only; check, hour by
+        // hour, that every zone's offset is the same all through each day it calls uniform.
+        let mut date = NaiveDate::from_ymd_opt(2026, 1, 1).unwrap();
+        let last = NaiveDate::from_ymd_opt(2027, 12, 31).unwrap();
+        while date <= last {
+            for tz in chrono_tz::TZ_VARIANTS {
+                let Some(start) = uniform_day_start(tz, date) else {
+                    continue;
+                };
+                let offset = |t: DateTime<Utc>| tz.offset_from_utc_datetime(&t.naive_utc()).fix();
+                for h in 1..24 {
+                    let t = start + chrono::Duration::hours(h);
+                    assert_eq!(offset(t), offset(start), "{tz} {date} +{h}h");
+                }
+            }
+            date = date.succ_opt().unwrap();
+        }
     }
 }
 
