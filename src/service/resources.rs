@@ -116,6 +116,8 @@ pub fn take_for_in(
     for of_kind in candidates {
         let mut taken = false;
         for resource_id in of_kind {
+            // Outside the savepoint below: the lock must last to the end of the transaction.
+            store::lock_for_hold(conn, resource_id, row.starts_at, row.blocks_until)?;
             let attempt = crate::db::writer::may_fail(conn, |c| {
                 store::hold(c, row.id, resource_id, row.starts_at, row.blocks_until)
             });

@@ -509,3 +509,53 @@ async fn availability_sees_resource_edits_at_once() {
         .await;
     assert_eq!(rooms().await, Vec::<String>::new());
 }
+
+/// On PostgreSQL a holding is taken under an advisory lock of its resource and the UTC days it
+/// touches, so racers for one device queue there instead of deadlocking on the exclusion
+/// constraint (seen in the server log as `deadlock detected … while checking exclusion
+/// constraint on "appointment_resources"`, which after five retries answered 500). Checked
+/// from a second connection with `pg_try_advisory_xact_lock`, so nothing depends on timing.
+#[tokio::test]
+async fn a_holding_locks_its_resource_on_its_days_only() {
+    use carepath::db::DbConnection;
+    use carepath::db::resources::lock_for_hold;
+    use diesel::connection::Connection;
+    use diesel::dsl::sql;
+    use diesel::sql_types::Bool;
+    use diesel::{QueryResult, RunQueryDsl};
+
+    let app = TestApp::spawn().await;
+    let mut holder = app.state.pool.get().expect("a connection");
+    if !matches!(&*holder, DbConnection::Pg(_)) {
+        return;
+    }
+    let mut other = app.state.pool.get().expect("a second connection");
+    let at = |s: &str| chrono::NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M").expect("a time");
+    let day = |s: &str| (at(&format!("{s} 00:00")).and_utc().timestamp() / 86_400) as i32;
+    let mut free = |key: (i32, i32)| -> bool {
+        other
+            .transaction(|c| -> QueryResult<bool> {
+                diesel::select(sql::<Bool>(&format!(
+                    "pg_try_advisory_xact_lock({}, {})",
+                    key.0, key.1
+                )))
+                .get_result(c)
+            })
+            .expect("try lock")
+    };
+    holder
+        .transaction(|c| -> QueryResult<()> {
+            lock_for_hold(c, 4, at("2030-06-04 23:30"), at("2030-06-05 00:30"))?;
+            assert!(!free((-4, day("2030-06-04"))), "its first day is held");
+            assert!(!free((-4, day("2030-06-05"))), "and the day it runs into");
+            assert!(free((-4, day("2030-06-06"))), "another day is free");
+            assert!(free((-5, day("2030-06-04"))), "another resource is free");
+            assert!(
+                free((4, day("2030-06-04"))),
+                "practitioner 4's booking lock is another key"
+            );
+            Ok(())
+        })
+        .expect("the holding's locks");
+    assert!(free((-4, day("2030-06-04"))), "given back at commit");
+}
