@@ -17,10 +17,12 @@ use crate::helpers::*;
 /// Statements at most (SQLite, PostgreSQL) for the benchmark's booking: microdermabrasion, which
 /// has screening questions (left pending), a consent text, a device to hold and two emails to
 /// plan, answer included. Before issue 13's work the same booking sent 45 (a new patient) and 43
-/// (a returning one) on SQLite.
-const NEW_PATIENT: (usize, usize) = (19, 18);
+/// (a returning one) on SQLite. PostgreSQL counts one statement more than it did when this bound
+/// was first set: the advisory lock taken before holding the room (`db::resources::lock_for_hold`),
+/// without which racers for one device deadlocked on the exclusion constraint.
+const NEW_PATIENT: (usize, usize) = (19, 19);
 /// The same for a returning patient (no patient row written).
-const RETURNING_PATIENT: (usize, usize) = (18, 17);
+const RETURNING_PATIENT: (usize, usize) = (18, 18);
 
 fn bound((sqlite, postgres): (usize, usize)) -> usize {
     if on_postgres() { postgres } else { sqlite }
