@@ -275,12 +275,7 @@ pub fn lock_for_booking(
         }
         return lock_practitioner(conn, id);
     }
-    let day = |t: NaiveDateTime| {
-        i32::try_from(t.and_utc().timestamp().div_euclid(86_400)).unwrap_or(i32::MAX)
-    };
-    // The last instant held, not the end, which belongs to whoever starts then.
-    let last = blocks_until - chrono::Duration::microseconds(1);
-    let (first_day, last_day) = (day(start), day(last.max(start)));
+    let (first_day, last_day) = utc_days(start, blocks_until);
     // One statement, fixed text: the locks are taken left to right, always in this order (the
     // shared one first, then the days ascending), so bookings can't deadlock on them.
     diesel::sql_query(
@@ -290,6 +285,18 @@ pub fn lock_for_booking(
     .bind::<Integer, _>(id)
     .bind::<Integer, _>(WHOLE_SCHEDULE)
     .bind::<Integer, _>(first_day)
-    .bind::<Integer, _>(last_day.max(first_day))
+    .bind::<Integer, _>(last_day)
     .execute(conn)
+}
+
+/// The first and last UTC day numbers (days since 1970-01-01) that `[start, until)` touches, the
+/// second keys of the advisory locks bookings and holdings take (a span holds at most a day, a
+/// schema CHECK, so these are one day or two neighbours). The end belongs to whoever starts
+/// then, so a span ending at midnight touches only the day before it.
+pub(crate) fn utc_days(start: NaiveDateTime, until: NaiveDateTime) -> (i32, i32) {
+    let day = |t: NaiveDateTime| {
+        i32::try_from(t.and_utc().timestamp().div_euclid(86_400)).unwrap_or(i32::MAX)
+    };
+    let last = until - chrono::Duration::microseconds(1);
+    (day(start), day(last.max(start)))
 }

@@ -264,16 +264,11 @@ pub fn lock_for_hold(
     let DbConnection::Pg(c) = conn else {
         return Ok(());
     };
-    let day = |t: NaiveDateTime| {
-        i32::try_from(t.and_utc().timestamp().div_euclid(86_400)).unwrap_or(i32::MAX)
-    };
-    // The last instant held, not the end, which belongs to whoever starts then.
-    let last = blocks_until - chrono::Duration::microseconds(1);
-    let (first_day, last_day) = (day(starts_at), day(last.max(starts_at)));
+    let (first_day, last_day) = super::practitioners::utc_days(starts_at, blocks_until);
     diesel::sql_query("SELECT pg_advisory_xact_lock($1, $2), pg_advisory_xact_lock($1, $3)")
         .bind::<diesel::sql_types::Integer, _>(-resource_id)
         .bind::<diesel::sql_types::Integer, _>(first_day)
-        .bind::<diesel::sql_types::Integer, _>(last_day.max(first_day))
+        .bind::<diesel::sql_types::Integer, _>(last_day)
         .execute(c)
         .map(|_| ())
 }

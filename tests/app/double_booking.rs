@@ -127,10 +127,8 @@ async fn racing_reschedules_cannot_collide() {
 async fn a_booking_holds_only_its_days_and_shares_the_schedule() {
     use carepath::db::DbConnection;
     use carepath::db::practitioners::{lock_for_booking, lock_practitioner};
+    use diesel::QueryResult;
     use diesel::connection::Connection;
-    use diesel::dsl::sql;
-    use diesel::sql_types::Bool;
-    use diesel::{QueryResult, RunQueryDsl};
 
     let app = TestApp::spawn().await;
     let mut holder = app.state.pool.get().expect("a connection");
@@ -139,19 +137,9 @@ async fn a_booking_holds_only_its_days_and_shares_the_schedule() {
     }
     let mut other = app.state.pool.get().expect("a second connection");
     let at = |s: &str| chrono::NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M").expect("a time");
-    let day = |s: &str| (at(&format!("{s} 00:00")).and_utc().timestamp() / 86_400) as i32;
+    let day = utc_day_number;
     // Whether the other connection could take this lock now (given back at once).
-    let mut free = |key: (i32, i32)| -> bool {
-        other
-            .transaction(|c| -> QueryResult<bool> {
-                diesel::select(sql::<Bool>(&format!(
-                    "pg_try_advisory_xact_lock({}, {})",
-                    key.0, key.1
-                )))
-                .get_result(c)
-            })
-            .expect("try lock")
-    };
+    let mut free = |key: (i32, i32)| advisory_lock_free(&mut other, key);
     // A span over midnight UTC holds both days.
     holder
         .transaction(|c| -> QueryResult<()> {

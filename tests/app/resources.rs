@@ -519,10 +519,8 @@ async fn availability_sees_resource_edits_at_once() {
 async fn a_holding_locks_its_resource_on_its_days_only() {
     use carepath::db::DbConnection;
     use carepath::db::resources::lock_for_hold;
+    use diesel::QueryResult;
     use diesel::connection::Connection;
-    use diesel::dsl::sql;
-    use diesel::sql_types::Bool;
-    use diesel::{QueryResult, RunQueryDsl};
 
     let app = TestApp::spawn().await;
     let mut holder = app.state.pool.get().expect("a connection");
@@ -531,18 +529,9 @@ async fn a_holding_locks_its_resource_on_its_days_only() {
     }
     let mut other = app.state.pool.get().expect("a second connection");
     let at = |s: &str| chrono::NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M").expect("a time");
-    let day = |s: &str| (at(&format!("{s} 00:00")).and_utc().timestamp() / 86_400) as i32;
-    let mut free = |key: (i32, i32)| -> bool {
-        other
-            .transaction(|c| -> QueryResult<bool> {
-                diesel::select(sql::<Bool>(&format!(
-                    "pg_try_advisory_xact_lock({}, {})",
-                    key.0, key.1
-                )))
-                .get_result(c)
-            })
-            .expect("try lock")
-    };
+    let day = utc_day_number;
+    // Whether the other connection could take this lock now (given back at once).
+    let mut free = |key: (i32, i32)| advisory_lock_free(&mut other, key);
     holder
         .transaction(|c| -> QueryResult<()> {
             lock_for_hold(c, 4, at("2030-06-04 23:30"), at("2030-06-05 00:30"))?;

@@ -118,3 +118,29 @@ pub fn json_of(s: &Option<String>) -> Value {
 pub fn of_kind<'a>(rows: &'a [OutboxRow], kind: &str) -> Vec<&'a OutboxRow> {
     rows.iter().filter(|r| r.kind == kind).collect()
 }
+
+/// Whether this PostgreSQL connection could take the two-key advisory lock `key` right now; it
+/// takes and gives it back in its own transaction, so a test can see which locks another
+/// connection's open transaction holds without waiting on it.
+pub fn advisory_lock_free(conn: &mut carepath::db::DbConnection, key: (i32, i32)) -> bool {
+    use diesel::connection::Connection;
+    conn.transaction(|c| -> diesel::QueryResult<bool> {
+        diesel::select(diesel::dsl::sql::<diesel::sql_types::Bool>(&format!(
+            "pg_try_advisory_xact_lock({}, {})",
+            key.0, key.1
+        )))
+        .get_result(c)
+    })
+    .expect("try an advisory lock")
+}
+
+/// UTC day number (days since 1970-01-01) of a date written `YYYY-MM-DD`: the advisory locks'
+/// second key.
+pub fn utc_day_number(date: &str) -> i32 {
+    let d = chrono::NaiveDate::parse_from_str(date, "%Y-%m-%d").expect("a date");
+    (d.and_hms_opt(0, 0, 0)
+        .expect("midnight")
+        .and_utc()
+        .timestamp()
+        / 86_400) as i32
+}
